@@ -1,0 +1,80 @@
+/**
+ * The sending port: hands a decided message to the provider. Implemented by `@wa-session/exotel`.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { MessageContent } from "./MessageContent.js"
+import type { PhoneNumber } from "./PhoneNumber.js"
+
+/**
+ * What went wrong with the provider. `Configuration`: credentials or account refused (401/403).
+ * `BadRequest`: the provider rejected the request (400/422). `RateLimited` and `Unavailable`: still failing after
+ * the bounded retries. `Rejected`: the request was accepted but this message failed (per-message failure).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ProviderErrorReason = Schema.Literal("Configuration", "BadRequest", "RateLimited", "Unavailable", "Rejected")
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ProviderError extends Schema.TaggedError<ProviderError>("@wa-session/session-core/ProviderError")(
+  "ProviderError",
+  {
+    reason: ProviderErrorReason,
+    providerCode: Schema.OptionFromNullOr(Schema.String),
+    httpStatus: Schema.OptionFromNullOr(Schema.Number),
+    detail: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  readonly code = "PROVIDER_ERROR" as const
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `provider error (${this.reason}): ${this.detail}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendRequest {
+  readonly outboundId: string
+  readonly idempotencyKey: Option.Option<string>
+  readonly from: PhoneNumber
+  readonly to: PhoneNumber
+  readonly content: MessageContent
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendReceipt {
+  readonly providerMessageId: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface MessageSenderShape {
+  /** Sends one message. Must not send twice: retries only happen where the provider did not accept it. */
+  readonly send: (request: SendRequest) => Effect.Effect<SendReceipt, ProviderError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class MessageSender extends Context.Tag("@wa-session/session-core/MessageSender")<
+  MessageSender,
+  MessageSenderShape
+>() {}

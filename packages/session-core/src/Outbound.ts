@@ -1,0 +1,112 @@
+/**
+ * Outbound messages: what was decided and sent, and how its delivery status moves.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { MessageContent } from "./MessageContent.js"
+import { PhoneNumber } from "./PhoneNumber.js"
+import { WindowState } from "./SessionWindow.js"
+
+/**
+ * How a message goes out: as a free-form session message or as a template.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const DecisionKind = Schema.Literal("session", "template")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type DecisionKind = typeof DecisionKind.Type
+
+/**
+ * Why a session message went out as its fallback template.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const FallbackReason = Schema.Literal("SESSION_EXPIRED", "NO_ACTIVE_SESSION")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FallbackReason = typeof FallbackReason.Type
+
+/**
+ * The delivery status of an outbound message. `pending` before the provider answered, `accepted` once it took
+ * the message, then `sent` < `delivered` < `read`; `failed` is terminal.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OutboundStatus = Schema.Literal("pending", "accepted", "sent", "delivered", "read", "failed")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OutboundStatus = typeof OutboundStatus.Type
+
+const RANK: Record<OutboundStatus, number> = { pending: 0, accepted: 1, sent: 2, delivered: 3, read: 4, failed: 5 }
+
+/**
+ * The order of statuses: a status replaces another only when its rank is higher, so the final status does not
+ * depend on the order callbacks arrive in, and `failed` (the highest) is terminal.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const rank = (status: OutboundStatus): number => RANK[status]
+
+/**
+ * Whether a report of `next` moves a message now in `current` forward.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const advances = (current: OutboundStatus, next: OutboundStatus): boolean => RANK[next] > RANK[current]
+
+/**
+ * One status a message reached, with the provider's code and description when it gave them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class StatusEvent extends Schema.Class<StatusEvent>("@wa-session/session-core/StatusEvent")({
+  status: OutboundStatus,
+  at: Schema.DateTimeUtc,
+  code: Schema.OptionFromNullOr(Schema.String),
+  detail: Schema.OptionFromNullOr(Schema.String)
+}) {}
+
+/**
+ * An outbound message as stored. `windowState` and `windowExpiresAt` are the window at decision time. `content` is
+ * what was (or would have been, in dry-run) sent; `fallback` the
+ * template to send if the provider later reports the window closed; `fallbackMessageId` the id of that template
+ * message once it was sent (at most once).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class OutboundMessage extends Schema.Class<OutboundMessage>("@wa-session/session-core/OutboundMessage")({
+  id: Schema.NonEmptyString,
+  business: PhoneNumber,
+  customer: PhoneNumber,
+  idempotencyKey: Schema.OptionFromNullOr(Schema.String),
+  decision: DecisionKind,
+  reason: Schema.OptionFromNullOr(FallbackReason),
+  windowState: WindowState,
+  windowExpiresAt: Schema.OptionFromNullOr(Schema.DateTimeUtc),
+  content: MessageContent,
+  fallback: Schema.OptionFromNullOr(MessageContent),
+  providerMessageId: Schema.OptionFromNullOr(Schema.String),
+  status: OutboundStatus,
+  history: Schema.Array(StatusEvent),
+  createdAt: Schema.DateTimeUtc,
+  dryRun: Schema.Boolean,
+  fallbackMessageId: Schema.OptionFromNullOr(Schema.String)
+}) {}

@@ -1,0 +1,99 @@
+/**
+ * Phone numbers in normalized E.164 form, and the pair that keys a conversation.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { InvalidPhoneNumber } from "./Errors.js"
+
+const E164 = /^\+[1-9]\d{7,14}$/
+const SEPARATORS = /[\s\-().]/g
+
+/**
+ * A normalized E.164 number: `+`, then 8 to 15 digits, the first not zero.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PhoneNumber = Schema.String.pipe(
+  Schema.pattern(E164, { message: () => "expected E.164: + followed by 8 to 15 digits, the first not 0" }),
+  Schema.brand("@wa-session/PhoneNumber")
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PhoneNumber = typeof PhoneNumber.Type
+
+const whyInvalid = (digits: string): string =>
+  digits.length === 0
+    ? "no digits"
+    : /\D/.test(digits)
+    ? "only digits, spaces, dashes, dots, parentheses and a leading + are allowed"
+    : digits.startsWith("0")
+    ? "the country code cannot start with 0"
+    : digits.length < 8
+    ? `${digits.length} digits, at least 8 needed`
+    : `${digits.length} digits, at most 15 allowed`
+
+/**
+ * Normalizes a number written by a person or a provider: the `+` is optional, spaces, dashes, dots and
+ * parentheses are removed. `field` names the input in the error.
+ *
+ * @example
+ * ```ts
+ * import { PhoneNumber } from "@wa-session/session-core"
+ * PhoneNumber.parse("+91 98765-43210") // Either.right("+919876543210")
+ * ```
+ * @since 0.1.0
+ * @category constructors
+ */
+export const parse = (input: string, field = "phoneNumber"): Either.Either<PhoneNumber, InvalidPhoneNumber> => {
+  const trimmed = input.trim()
+  const digits = (trimmed.startsWith("+") ? trimmed.slice(1) : trimmed).replace(SEPARATORS, "")
+  const candidate = `+${digits}`
+  return E164.test(candidate)
+    ? Either.right(candidate as PhoneNumber)
+    : Either.left(new InvalidPhoneNumber({ field, input, reason: whyInvalid(digits) }))
+}
+
+/**
+ * Like {@link parse} but throws: for numbers known to be valid (tests, constants).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeMake = (input: string): PhoneNumber =>
+  Either.getOrThrowWith(parse(input), (error) => new Error(error.message))
+
+/**
+ * A schema that accepts any of the forms {@link parse} accepts and decodes to the normalized number.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PhoneNumberFromString: Schema.Schema<PhoneNumber, string> = Schema.transformOrFail(
+  Schema.String,
+  PhoneNumber,
+  {
+    strict: true,
+    decode: (input, _, ast) =>
+      Either.mapLeft(parse(input), (error) => new ParseResult.Type(ast, input, error.message)),
+    encode: ParseResult.succeed
+  }
+)
+
+/**
+ * The key of a conversation: the business number and the customer number. Conversations are never keyed by a
+ * provider conversation id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Pair extends Schema.Class<Pair>("@wa-session/session-core/Pair")({
+  business: PhoneNumber,
+  customer: PhoneNumber
+}) {}

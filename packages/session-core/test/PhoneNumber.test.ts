@@ -1,0 +1,60 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Either, Schema } from "effect"
+import * as fc from "fast-check"
+import { PhoneNumber } from "../src/index.js"
+
+describe("PhoneNumber", () => {
+  it("normalizes the ways people and providers write numbers", () => {
+    for (const input of ["+919876543210", "919876543210", "+91 98765 43210", "+91-98765-43210", "(91) 98765.43210", " +91 (987) 654-3210 "]) {
+      assert.deepStrictEqual(PhoneNumber.parse(input), Either.right(PhoneNumber.unsafeMake("+919876543210")))
+    }
+  })
+
+  it("rejects what is not E.164, naming the field and why", () => {
+    const cases: Array<[string, string]> = [
+      ["", "no digits"],
+      ["+0919876543210", "cannot start with 0"],
+      ["+1234567", "7 digits, at least 8 needed"],
+      ["+1234567890123456", "16 digits, at most 15 allowed"],
+      ["+91abc", "only digits"],
+      ["++919876543210", "only digits"]
+    ]
+    for (const [input, reason] of cases) {
+      const result = PhoneNumber.parse(input, "to")
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        assert.strictEqual(result.left.code, "INVALID_PHONE_NUMBER")
+        assert.strictEqual(result.left.field, "to")
+        assert.include(result.left.reason, reason)
+        assert.include(result.left.message, "to:")
+      }
+    }
+    assert.throws(() => PhoneNumber.unsafeMake("12"))
+  })
+
+  it("parsing is idempotent and accepts every formatting of a valid number", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 7, maxLength: 14 }),
+        fc.array(fc.constantFrom(" ", "-", "", "."), { minLength: 15, maxLength: 15 }),
+        fc.boolean(),
+        (first, rest, seps, plus) => {
+          const digits = [first, ...rest].join("")
+          const written = (plus ? "+" : "") + [...digits].map((d, i) => d + (seps[i] ?? "")).join("")
+          const parsed = Either.getOrThrow(PhoneNumber.parse(written))
+          assert.strictEqual(parsed, `+${digits}`)
+          assert.deepStrictEqual(PhoneNumber.parse(parsed), Either.right(parsed))
+        }
+      )
+    )
+  })
+
+  it("decodes through the lenient schema and reports a parse error otherwise", () => {
+    const decode = Schema.decodeUnknownEither(PhoneNumber.PhoneNumberFromString)
+    assert.deepStrictEqual(Either.getOrThrow(decode("91 98765 43210")), "+919876543210")
+    const bad = decode("12")
+    assert.isTrue(Either.isLeft(bad))
+    assert.deepStrictEqual(Schema.encodeSync(PhoneNumber.PhoneNumberFromString)(PhoneNumber.unsafeMake("+919876543210")), "+919876543210")
+  })
+})
