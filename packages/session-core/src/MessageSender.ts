@@ -30,7 +30,9 @@ export class ProviderError extends Schema.TaggedError<ProviderError>("@wa-sessio
     reason: ProviderErrorReason,
     providerCode: Schema.OptionFromNullOr(Schema.String),
     httpStatus: Schema.OptionFromNullOr(Schema.Number),
-    detail: Schema.String
+    detail: Schema.String,
+    /** The provider refused because the 24-hour window is over (Exotel 30018, Meta 131047). */
+    reengagement: Schema.optionalWith(Schema.Boolean, { default: () => false })
   }
 ) {
   /** @since 0.1.0 */

@@ -325,7 +325,29 @@ export const send = (
     const inserted = yield* store.insertOutbound(outbound)
     if (!inserted.inserted) return { message: inserted.message, replayed: true }
     if (dryRun) return { message: inserted.message, replayed: false }
-    return { message: yield* deliver(inserted.message), replayed: false }
+    const delivered = yield* deliver(inserted.message).pipe(
+      Effect.catchIf((error) => error._tag === "ProviderError" && error.reengagement, (error) =>
+        DateTime.now.pipe(
+          Effect.flatMap((at) => afterReengagement(inserted.message, at)),
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.fail(error),
+            onSome: (outcome) => Either.match(outcome, { onLeft: Effect.fail, onRight: Effect.succeed })
+          }))
+        ))
+    )
+    return { message: delivered, replayed: false }
+  })
+
+/**
+ * The provider said the window is over: close it (provider truth) and, for a session message with a fallback
+ * template, send that template once. `None` when there is nothing to send (or it was already sent).
+ */
+const afterReengagement = (message: OutboundMessage, at: DateTime.Utc) =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    yield* store.closeByProvider({ business: message.business, customer: message.customer } as Pair, at)
+    if (message.decision !== "session" || Option.isNone(message.fallback) || message.dryRun) return Option.none()
+    return yield* sendFallback(message, message.fallback.value as TemplateContent, "SESSION_EXPIRED")
   })
 
 /**
@@ -408,12 +430,7 @@ export const applyDeliveryReport = (
     }
     const { applied, message } = recorded.value
     if (!report.reengagement) return { known: true, applied, fallback: Option.none(), fallbackError: Option.none() }
-    yield* store.closeByProvider({ business: message.business, customer: message.customer } as Pair, report.at)
-    if (message.decision !== "session" || Option.isNone(message.fallback) || message.dryRun) {
-      return { known: true, applied, fallback: Option.none(), fallbackError: Option.none() }
-    }
-    const template = message.fallback.value as TemplateContent
-    const sent = yield* sendFallback(message, template, "SESSION_EXPIRED")
+    const sent = yield* afterReengagement(message, report.at)
     return Option.match(sent, {
       onNone: () => ({ known: true, applied, fallback: Option.none(), fallbackError: Option.none() }),
       onSome: (outcome) =>

@@ -31,6 +31,14 @@ const unavailable = new MessageSender.ProviderError({
   detail: "Exotel answered 500 three times"
 })
 
+const refusedByProvider = new MessageSender.ProviderError({
+  reason: "Rejected",
+  providerCode: Option.some("30018"),
+  httpStatus: Option.some(202),
+  detail: "EX_REENGAGEMENT_ERROR",
+  reengagement: true
+})
+
 describe("SessionService", () => {
   it.effect("records inbound messages with the clock-skew guard and dedups them", () =>
     Effect.gen(function*() {
@@ -309,5 +317,53 @@ describe("SessionService", () => {
       )
       assert.isTrue(Option.isNone(dry.result.fallback))
       assert.strictEqual(dry.sent.length, 0)
+    }))
+
+  it.effect("a synchronous re-engagement refusal closes the window and sends the fallback instead", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result, sent } = yield* run(
+        Effect.gen(function*() {
+          yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
+          const withFallback = yield* SessionService.send({
+            from: business,
+            to: customer,
+            content: text("hi"),
+            fallback: followUpTemplate,
+            idempotencyKey: Option.none()
+          })
+          const status = yield* SessionService.windowStatus(pair)
+          const withoutFallback = yield* Effect.flip(
+            SessionService.send({ from: business, to: customer, content: followUpTemplate, idempotencyKey: Option.none() })
+          )
+          return { withFallback, status, withoutFallback }
+        }),
+        { script: [refusedByProvider, "ok", refusedByProvider] }
+      )
+      assert.strictEqual(result.withFallback.message.decision, "template")
+      assert.deepStrictEqual(result.withFallback.message.reason, Option.some("SESSION_EXPIRED"))
+      assert.strictEqual(result.status.state, "expired")
+      assert.isTrue(result.status.closedByProvider)
+      assert.strictEqual(result.withoutFallback._tag, "ProviderError")
+      assert.deepStrictEqual(sent.map((s) => s.content.type), ["text", "template", "template"])
+    }))
+
+  it.effect("a re-engagement refusal of the fallback itself is returned", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result } = yield* run(
+        Effect.gen(function*() {
+          yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
+          return yield* Effect.flip(SessionService.send({
+            from: business,
+            to: customer,
+            content: text("hi"),
+            fallback: followUpTemplate,
+            idempotencyKey: Option.none()
+          }))
+        }),
+        { script: [refusedByProvider, unavailable] }
+      )
+      assert.isTrue(result._tag === "ProviderError" && result.reason === "Unavailable")
     }))
 })

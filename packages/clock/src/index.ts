@@ -1,0 +1,12 @@
+/**
+ * @since 0.1.0
+ */
+export * as RandomIds from "./RandomIds.js"
+/**
+ * @since 0.1.0
+ */
+export * as SystemClock from "./SystemClock.js"
+/**
+ * @since 0.1.0
+ */
+export * as VirtualClock from "./VirtualClock.js"

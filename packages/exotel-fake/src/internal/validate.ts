@@ -1,0 +1,112 @@
+export interface ErrorData {
+  readonly code: number
+  readonly message: string
+  readonly description: string
+}
+
+type Json = Record<string, unknown>
+
+const isObject = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const PHONE = /^\+?[1-9]\d{7,14}$/
+
+const missing = (path: string): ErrorData => ({
+  code: 30020,
+  message: "EX_MISSING_PARAM",
+  description: `${path} is mandatory`
+})
+
+const invalid = (path: string, why: string): ErrorData => ({
+  code: 30019,
+  message: "EX_INVALID_PARAM",
+  description: `${path}: ${why}`
+})
+
+const unsupported = (type: string): ErrorData => ({
+  code: 30015,
+  message: "EX_UNSUPPORTED_MESSAGE",
+  description: `message type ${type} is not supported`
+})
+
+const MEDIA = ["image", "video", "audio", "document", "sticker"] as const
+const SUPPORTED = ["text", "location", "interactive", "template", "reaction", "contacts", ...MEDIA]
+const INTERACTIVE = ["button", "list", "cta_url", "flow", "product", "product_list", "location_request_message"]
+
+const isHttpUrl = (u: unknown): boolean => {
+  if (typeof u !== "string") return false
+  try {
+    const url = new URL(u)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+const checkMedia = (type: string, media: Json): ErrorData | undefined =>
+  typeof media.link !== "string" && typeof media.id !== "string"
+    ? missing(`content.${type}.link or content.${type}.id`)
+    : undefined
+
+const checkContent = (content: Json): ErrorData | undefined => {
+  const type = content.type
+  if (typeof type !== "string") return missing("content.type")
+  const body = content[type]
+  if (type === "contacts") {
+    return Array.isArray(body) && body.length > 0 ? undefined : missing("content.contacts")
+  }
+  if (!isObject(body)) {
+    return SUPPORTED.includes(type) ? missing(`content.${type}`) : unsupported(type)
+  }
+  switch (type) {
+    case "text":
+      if (typeof body.body !== "string") return missing("content.text.body")
+      return [...body.body].length > 4096
+        ? { code: 30029, message: "EX_MESSAGE_TOO_LONG", description: "content.text.body is longer than 4096" }
+        : undefined
+    case "location":
+      return typeof body.latitude === "number" && typeof body.longitude === "number"
+        ? undefined
+        : missing("content.location.latitude and content.location.longitude")
+    case "interactive":
+      return typeof body.type === "string" && INTERACTIVE.includes(body.type)
+        ? undefined
+        : invalid("content.interactive.type", `expected one of ${INTERACTIVE.join(", ")}`)
+    case "template":
+      if (typeof body.name !== "string") return missing("content.template.name")
+      return isObject(body.language) && typeof body.language.code === "string"
+        ? undefined
+        : missing("content.template.language.code")
+    case "reaction":
+      return typeof body.message_id === "string" && typeof body.emoji === "string"
+        ? undefined
+        : missing("content.reaction.message_id and content.reaction.emoji")
+    default:
+      return (MEDIA as ReadonlyArray<string>).includes(type)
+        ? checkMedia(type, body)
+        : unsupported(type)
+  }
+}
+
+/** Checks one Message Object the way the fake answers per message: `undefined` when it is acceptable. */
+export const checkMessage = (message: unknown): ErrorData | undefined => {
+  if (!isObject(message)) return invalid("message", "expected an object")
+  for (const field of ["from", "to"] as const) {
+    const value = message[field]
+    if (typeof value !== "string") return missing(field)
+    if (!PHONE.test(value.replace(/[\s-]/g, ""))) {
+      return field === "to"
+        ? { code: 30012, message: "EX_INVALID_RECIPIENT", description: `to: ${value} is not an E.164 number` }
+        : invalid("from", `${value} is not an E.164 number`)
+    }
+  }
+  if (message.custom_data !== undefined && typeof message.custom_data !== "string") {
+    return invalid("custom_data", "expected a string")
+  }
+  if (message.status_callback !== undefined && !isHttpUrl(message.status_callback)) {
+    return invalid("status_callback", "expected an http(s) URL")
+  }
+  if (!isObject(message.content)) return missing("content")
+  return checkContent(message.content)
+}
+
+export { isObject }

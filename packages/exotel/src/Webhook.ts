@@ -1,0 +1,341 @@
+/**
+ * What Exotel POSTs to our webhook: `{ whatsapp: { messages: [...] } }`, a batch mixing customers' messages
+ * (`callback_type` `incoming_message`, or `icm` in the docs) and delivery reports (`dlr`). Each item is decoded on
+ * its own: a bad item is reported with its reason and does not spoil the others.
+ *
+ * @since 0.1.0
+ */
+import { PhoneNumber, type SessionStore } from "@wa-session/session-core"
+import * as Data from "effect/Data"
+import type * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as ExoStatus from "./ExoStatus.js"
+import { parseTimestamp } from "./internal/timestamp.js"
+
+const OptionalString = Schema.optional(Schema.NullOr(Schema.String))
+
+/**
+ * ISO-8601 with an offset (`2022-10-19T21:48:31+05:30`), or Unix seconds as a number or a numeric string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WireTimestamp = Schema.Union(Schema.String, Schema.Number)
+
+/**
+ * A message's `content`: a `type` and, under the key named by it, the Meta-shaped object (`text`, `image`,
+ * `interactive` with `button_reply`/`list_reply`/`nfm_reply`, `button` for a template quick reply, …). Kept whole.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WireContent = Schema.Struct(
+  { type: Schema.NonEmptyString },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
+/**
+ * A customer's message. `from` is the customer, `to` the business number.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WireInbound = Schema.Struct({
+  callback_type: OptionalString,
+  sid: OptionalString,
+  from: Schema.String,
+  to: Schema.String,
+  profile_name: OptionalString,
+  timestamp: Schema.optional(Schema.NullOr(WireTimestamp)),
+  content: WireContent
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WireInbound = typeof WireInbound.Type
+
+/**
+ * A delivery report. `exo_status_code` arrives as a number or a numeric string; there is no plain `status` field.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WireDeliveryReport = Schema.Struct({
+  callback_type: OptionalString,
+  sid: Schema.NonEmptyString,
+  to: OptionalString,
+  exo_status_code: Schema.optional(Schema.NullOr(Schema.Union(Schema.Number, Schema.String))),
+  exo_detailed_status: OptionalString,
+  description: OptionalString,
+  timestamp: Schema.optional(Schema.NullOr(WireTimestamp)),
+  custom_data: OptionalString
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WireDeliveryReport = typeof WireDeliveryReport.Type
+
+/**
+ * The envelope; items are decoded one by one.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WireEnvelope = Schema.Struct({
+  whatsapp: Schema.Struct({ messages: Schema.Array(Schema.Unknown) })
+})
+
+/**
+ * A customer's message, normalized. `messageId` is Exotel's `sid`; `providerTimestamp` is when the customer sent
+ * it (`None` when Exotel gave none); `content` is the raw content object and `contentType` its `type`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Inbound extends Data.TaggedClass("Inbound")<{
+  readonly index: number
+  readonly messageId: string
+  readonly business: PhoneNumber.PhoneNumber
+  readonly customer: PhoneNumber.PhoneNumber
+  readonly profileName: Option.Option<string>
+  readonly providerTimestamp: Option.Option<DateTime.Utc>
+  readonly contentType: string
+  readonly content: Readonly<Record<string, unknown>>
+}> {}
+
+/**
+ * A delivery report, normalized. `outboundId` and `idempotencyKey` are read back from the `custom_data` this
+ * adapter sends (`None` when it is absent or someone else's); `outcome` is the status classified
+ * (`reengagement`: the provider closed the 24-hour window).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class DeliveryReport extends Data.TaggedClass("DeliveryReport")<{
+  readonly index: number
+  readonly providerMessageId: string
+  readonly outboundId: Option.Option<string>
+  readonly idempotencyKey: Option.Option<string>
+  readonly customData: Option.Option<string>
+  readonly to: Option.Option<PhoneNumber.PhoneNumber>
+  readonly code: Option.Option<number>
+  readonly detailedStatus: Option.Option<string>
+  readonly description: Option.Option<string>
+  readonly at: Option.Option<DateTime.Utc>
+  readonly outcome: ExoStatus.Outcome
+}> {}
+
+/**
+ * An item that could not be decoded: its position in the batch, why, and the item as received.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Malformed extends Data.TaggedClass("Malformed")<{
+  readonly index: number
+  readonly reason: string
+  readonly item: unknown
+}> {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WebhookItem = Inbound | DeliveryReport | Malformed
+
+/**
+ * The body is not a webhook batch at all (not an object, or no `whatsapp.messages` array).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WebhookEnvelopeError
+  extends Schema.TaggedError<WebhookEnvelopeError>("@wa-session/exotel/WebhookEnvelopeError")(
+    "WebhookEnvelopeError",
+    { reason: Schema.String }
+  )
+{
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `not an Exotel webhook batch: ${this.reason}`
+  }
+}
+
+const formatIssues = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`))
+    .join("; ")
+
+const decodeWith = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
+  return (input: unknown): Either.Either<A, string> => Either.mapLeft(decode(input), formatIssues)
+}
+
+const decodeEnvelope = decodeWith(WireEnvelope)
+const decodeInbound = decodeWith(WireInbound)
+const decodeReport = decodeWith(WireDeliveryReport)
+
+const phone = (value: string, field: string) =>
+  Either.mapLeft(PhoneNumber.parse(value, field), (error) => error.message)
+
+const optionalTimestamp = (
+  value: string | number | null | undefined
+): Either.Either<Option.Option<DateTime.Utc>, string> =>
+  value === undefined || value === null || value === ""
+    ? Either.right(Option.none())
+    : Either.map(Either.mapLeft(parseTimestamp(value), (reason) => `timestamp: ${reason}`), Option.some)
+
+const nonEmpty = (value: string | null | undefined): Option.Option<string> =>
+  Option.filter(Option.fromNullable(value), (s) => s.trim() !== "")
+
+/**
+ * Reads back the `custom_data` this adapter sends (`{"id":…,"idempotencyKey":…}`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const parseCustomData = (
+  customData: Option.Option<string>
+): { readonly outboundId: Option.Option<string>; readonly idempotencyKey: Option.Option<string> } => {
+  const parsed = Option.flatMap(customData, (text) => {
+    try {
+      const value: unknown = JSON.parse(text)
+      return typeof value === "object" && value !== null ? Option.some(value as Record<string, unknown>) : Option.none()
+    } catch {
+      return Option.none()
+    }
+  })
+  const field = (name: string) =>
+    Option.flatMap(parsed, (record) => {
+      const value = record[name]
+      return typeof value === "string" && value !== "" ? Option.some(value) : Option.none()
+    })
+  return { outboundId: field("id"), idempotencyKey: field("idempotencyKey") }
+}
+
+const toInbound = (item: unknown, index: number): Either.Either<Inbound, string> =>
+  Either.gen(function*() {
+    const wire = yield* decodeInbound(item)
+    const sid = yield* Option.match(nonEmpty(wire.sid), {
+      onNone: () => Either.left("sid: is missing"),
+      onSome: Either.right
+    })
+    return new Inbound({
+      index,
+      messageId: sid,
+      customer: yield* phone(wire.from, "from"),
+      business: yield* phone(wire.to, "to"),
+      profileName: nonEmpty(wire.profile_name),
+      providerTimestamp: yield* optionalTimestamp(wire.timestamp),
+      contentType: wire.content.type,
+      content: wire.content
+    })
+  })
+
+const statusCode = (value: number | string | null | undefined): Either.Either<Option.Option<number>, string> => {
+  if (value === undefined || value === null || value === "") return Either.right(Option.none())
+  const code = typeof value === "number" ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  return Number.isInteger(code)
+    ? Either.right(Option.some(code))
+    : Either.left(`exo_status_code: expected an integer, got ${JSON.stringify(value)}`)
+}
+
+const toDeliveryReport = (item: unknown, index: number): Either.Either<DeliveryReport, string> =>
+  Either.gen(function*() {
+    const wire = yield* decodeReport(item)
+    const code = yield* statusCode(wire.exo_status_code)
+    const detailedStatus = nonEmpty(wire.exo_detailed_status)
+    if (Option.isNone(code) && Option.isNone(detailedStatus)) {
+      return yield* Either.left("exo_status_code and exo_detailed_status are both missing")
+    }
+    const to = nonEmpty(wire.to)
+    const customData = nonEmpty(wire.custom_data)
+    return new DeliveryReport({
+      index,
+      providerMessageId: wire.sid,
+      ...parseCustomData(customData),
+      customData,
+      to: Option.isSome(to) ? Option.some(yield* phone(to.value, "to")) : Option.none(),
+      code,
+      detailedStatus,
+      description: nonEmpty(wire.description),
+      at: yield* optionalTimestamp(wire.timestamp),
+      outcome: ExoStatus.classify(code, detailedStatus)
+    })
+  })
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * Decodes one item of a batch: by `callback_type` (`dlr`; `incoming_message` or `icm`), or, when it is absent, by
+ * shape (a status code means a report, a `content` a message).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeItem = (item: unknown, index: number): WebhookItem => {
+  const malformed = (reason: string) => new Malformed({ index, reason, item })
+  if (!isRecord(item)) return malformed("expected an object")
+  const callbackType = item.callback_type
+  const kind = typeof callbackType === "string" && callbackType.trim() !== ""
+    ? callbackType.trim().toLowerCase()
+    : callbackType === undefined || callbackType === null
+    ? ("exo_status_code" in item || "exo_detailed_status" in item)
+      ? "dlr"
+      : "content" in item
+      ? "incoming_message"
+      : undefined
+    : undefined
+  const decoded: Either.Either<WebhookItem, string> = kind === "dlr"
+    ? toDeliveryReport(item, index)
+    : kind === "incoming_message" || kind === "icm"
+    ? toInbound(item, index)
+    : Either.left(
+      kind === undefined && (callbackType === undefined || callbackType === null)
+        ? "callback_type is missing and the item is neither a delivery report nor a message"
+        : `unsupported callback_type ${JSON.stringify(callbackType)}`
+    )
+  return Either.getOrElse(decoded, malformed)
+}
+
+/**
+ * Decodes a webhook body (the parsed JSON): an envelope error when it is not a batch, else one result per item,
+ * in order.
+ *
+ * @example
+ * ```ts
+ * import { Webhook } from "@wa-session/exotel"
+ * import { Either } from "effect"
+ * const items = Webhook.decodeBatch({
+ *   whatsapp: { messages: [{ callback_type: "dlr", sid: "s1", exo_status_code: 30018 }] }
+ * })
+ * // Either.right([DeliveryReport { outcome: { status: "failed", reengagement: true, ... } }])
+ * ```
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeBatch = (body: unknown): Either.Either<ReadonlyArray<WebhookItem>, WebhookEnvelopeError> =>
+  decodeEnvelope(body).pipe(
+    Either.mapLeft((reason) => new WebhookEnvelopeError({ reason })),
+    Either.map((envelope) => envelope.whatsapp.messages.map(decodeItem))
+  )
+
+/**
+ * Which outbound message a report is about, in the form the core's store takes: our id when the report carries
+ * our `custom_data`, else Exotel's sid.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const outboundRef = (report: DeliveryReport): SessionStore.OutboundRef =>
+  Option.match(report.outboundId, {
+    onNone: () => ({ _tag: "ByProviderId", providerMessageId: report.providerMessageId }),
+    onSome: (id) => ({ _tag: "ById", id })
+  })
