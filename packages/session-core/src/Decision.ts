@@ -101,6 +101,14 @@ export const decide = (
 /**
  * The error for a pair whose window is not open.
  *
+ * @example
+ * ```ts
+ * import { Decision, SessionWindow } from "@wa-session/session-core"
+ * import { DateTime } from "effect"
+ * declare const window: SessionWindow.Window
+ * const error = Decision.refusal(SessionWindow.statusAt(window, DateTime.unsafeMake("2026-01-22T00:00:00Z")))
+ * error.code // "SESSION_EXPIRED" or "NO_ACTIVE_SESSION"
+ * ```
  * @since 0.1.0
  * @category constructors
  */

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 
 /**
@@ -42,7 +43,7 @@ export class SessionExpired extends Schema.TaggedError<SessionExpired>("@wa-sess
     return this.closedByProvider
       ? `The customer-service window of ${this.customer} was closed by the provider (re-engagement required); send a template`
       : `The 24-hour customer-service window of ${this.customer} closed at ${
-        this.expiredAt.toString()
+        DateTime.formatIso(this.expiredAt)
       }; send a template`
   }
 }
@@ -112,7 +113,7 @@ export class InvalidMessage extends Schema.TaggedError<InvalidMessage>("@wa-sess
   }
   /** @since 0.1.0 */
   override get message(): string {
-    return this.violations.map((v) => `${v.path}: ${v.message}`).join("; ")
+    return this.violations.map((v) => `${v.path === "" ? "content" : v.path}: ${v.message}`).join("; ")
   }
 }
 

@@ -57,6 +57,12 @@ const RANK: Record<OutboundStatus, number> = { pending: 0, accepted: 1, sent: 2,
  * The order of statuses: a status replaces another only when its rank is higher, so the final status does not
  * depend on the order callbacks arrive in, and `failed` (the highest) is terminal.
  *
+ * @example
+ * ```ts
+ * import { Outbound } from "@wa-session/session-core"
+ * Outbound.rank("read") > Outbound.rank("delivered") // true
+ * Outbound.advances("failed", "read") // false: failed is terminal
+ * ```
  * @since 0.1.0
  * @category getters
  */

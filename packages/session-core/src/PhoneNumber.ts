@@ -63,6 +63,11 @@ export const parse = (input: string, field = "phoneNumber"): Either.Either<Phone
 /**
  * Like {@link parse} but throws: for numbers known to be valid (tests, constants).
  *
+ * @example
+ * ```ts
+ * import { PhoneNumber } from "@wa-session/session-core"
+ * const business = PhoneNumber.unsafeMake("+91 98765 00001") // "+919876500001"
+ * ```
  * @since 0.1.0
  * @category constructors
  */

@@ -60,6 +60,16 @@ export const defaultSettings: SessionSettings = {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { SessionService } from "@wa-session/session-core"
+ * import { Duration, Effect, Option } from "effect"
+ * declare const pair: { business: PhoneNumber; customer: PhoneNumber }
+ * // provide SessionStore, MessageSender and Ids from the adapters, and the settings:
+ * const program = SessionService.windowStatus(pair).pipe(
+ *   Effect.provide(SessionService.layerConfig({ safetyMargin: Duration.minutes(5) }))
+ * )
+ * ```
  * @since 0.1.0
  * @category layers
  */
@@ -93,6 +103,17 @@ export interface InboundResult {
  * Records an inbound message received now: the clock-skew guard fixes its timestamp, the store dedups it and
  * extends the window.
  *
+ * @example
+ * ```ts
+ * import { PhoneNumber, SessionService } from "@wa-session/session-core"
+ * import { DateTime, Option } from "effect"
+ * const recorded = SessionService.recordInbound({
+ *   business: PhoneNumber.unsafeMake("+919876500001"),
+ *   customer: PhoneNumber.unsafeMake("+919876543210"),
+ *   messageId: "wamid.1",
+ *   providerTimestamp: Option.some(DateTime.unsafeMake("2026-01-20T10:00:00+05:30"))
+ * }) // Effect<InboundResult, StorageError, SessionStore | SessionConfig>
+ * ```
  * @since 0.1.0
  * @category use cases
  */
@@ -124,6 +145,15 @@ const loadWindow = (pair: Pair) =>
 /**
  * The window of a pair now.
  *
+ * @example
+ * ```ts
+ * import { PhoneNumber, SessionService } from "@wa-session/session-core"
+ * import { Effect } from "effect"
+ * const state = SessionService.windowStatus(new PhoneNumber.Pair({
+ *   business: PhoneNumber.unsafeMake("+919876500001"),
+ *   customer: PhoneNumber.unsafeMake("+919876543210")
+ * })).pipe(Effect.map((status) => status.state)) // "none" | "open" | "expired"
+ * ```
  * @since 0.1.0
  * @category use cases
  */
@@ -139,6 +169,13 @@ export const windowStatus = (
 /**
  * Why the window of a pair is what it is now.
  *
+ * @example
+ * ```ts
+ * import { SessionService } from "@wa-session/session-core"
+ * import { Effect } from "effect"
+ * declare const pair: PhoneNumber.Pair
+ * const why = SessionService.explainWindow(pair).pipe(Effect.map((e) => e.summary))
+ * ```
  * @since 0.1.0
  * @category use cases
  */
@@ -174,6 +211,17 @@ export interface ExpiringResult {
 /**
  * Open windows that close within `within`, soonest first: the follow-ups to plan.
  *
+ * @example
+ * ```ts
+ * import { SessionService } from "@wa-session/session-core"
+ * import { Duration, Option } from "effect"
+ * const soon = SessionService.listExpiring({
+ *   within: Duration.hours(2),
+ *   business: Option.none(),
+ *   limit: 50,
+ *   cursor: Option.none()
+ * })
+ * ```
  * @since 0.1.0
  * @category use cases
  */
@@ -295,6 +343,18 @@ const deliver = (message: OutboundMessage) =>
  * message, then hands it to the provider unless in dry-run. The same idempotency key again returns the first
  * result and sends nothing. A provider failure is recorded on the message (status `failed`) and returned.
  *
+ * @example
+ * ```ts
+ * import { PhoneNumber, SessionService } from "@wa-session/session-core"
+ * import { Option } from "effect"
+ * const result = SessionService.send({
+ *   from: PhoneNumber.unsafeMake("+919876500001"),
+ *   to: PhoneNumber.unsafeMake("+919876543210"),
+ *   content: { type: "text", text: { body: "Your order is arriving tomorrow!" } },
+ *   fallback: { type: "template", template: { name: "follow_up", language: { code: "en" } } },
+ *   idempotencyKey: Option.some("order-12345-update")
+ * }) // fails with SessionExpired / NoActiveSession only when there is no fallback
+ * ```
  * @since 0.1.0
  * @category use cases
  */
@@ -416,6 +476,19 @@ const sendFallback = (original: OutboundMessage, template: TemplateContent, reas
  * closes the pair's window (provider truth) and, when the failed message was a session message with a fallback
  * template, sends that template once.
  *
+ * @example
+ * ```ts
+ * import { SessionService } from "@wa-session/session-core"
+ * import { DateTime, Option } from "effect"
+ * const applied = SessionService.applyDeliveryReport({
+ *   ref: { _tag: "ByProviderId", providerMessageId: "2FdiiEQUosckPhpZfuVwfjxiSlc16a4" },
+ *   status: "failed",
+ *   reengagement: true, // Exotel 30018: closes the window, sends the fallback template once
+ *   code: Option.some("30018"),
+ *   detail: Option.some("EX_REENGAGEMENT_ERROR"),
+ *   at: DateTime.unsafeMake("2026-01-21T11:30:05+05:30")
+ * })
+ * ```
  * @since 0.1.0
  * @category use cases
  */

@@ -100,6 +100,14 @@ export interface WindowOptions {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { PhoneNumber, SessionWindow } from "@wa-session/session-core"
+ * const none = SessionWindow.empty({
+ *   business: PhoneNumber.unsafeMake("+919876500001"),
+ *   customer: PhoneNumber.unsafeMake("+919876543210")
+ * }) // statusAt(none, now).state === "none"
+ * ```
  * @since 0.1.0
  * @category constructors
  */
@@ -185,6 +193,14 @@ export const record = (window: Window, message: InboundMessage): SessionWindow =
  * closed, so it stays closed whatever our clock says until the customer sends a message after `at`. A pair with no
  * window is unchanged.
  *
+ * @example
+ * ```ts
+ * import { SessionWindow } from "@wa-session/session-core"
+ * import { DateTime } from "effect"
+ * declare const window: SessionWindow.Window
+ * const closed = SessionWindow.closeByProvider(window, DateTime.unsafeMake("2026-01-20T11:00:00+05:30"))
+ * SessionWindow.statusAt(closed, DateTime.unsafeMake("2026-01-20T11:01:00+05:30")).closedByProvider // true
+ * ```
  * @since 0.1.0
  * @category combinators
  */
@@ -271,6 +287,13 @@ export const statusAt = (window: Window, now: DateTime.Utc, options?: WindowOpti
 /**
  * Whether session messages may be sent at `now`.
  *
+ * @example
+ * ```ts
+ * import { SessionWindow } from "@wa-session/session-core"
+ * import { DateTime } from "effect"
+ * declare const window: SessionWindow.Window
+ * SessionWindow.isOpenAt(window, DateTime.unsafeMake("2026-01-21T09:59:59+05:30"), { safetyMargin: "5 minutes" })
+ * ```
  * @since 0.1.0
  * @category predicates
  */
@@ -327,13 +350,17 @@ export const explain = (window: Window, now: DateTime.Utc, options?: WindowOptio
     iso(window.lastInboundAt)
   } (received ${iso(window.basisReceivedAt)}), so the window runs to ${expiry}`
   const margin = Duration.isZero(safetyMargin) ? "" : ` minus a safety margin of ${Duration.format(safetyMargin)}`
-  const verdict = status.closedByProvider
-    ? `but the provider reported the window closed at ${
-      Option.match(window.closedByProviderAt, { onNone: () => "?", onSome: iso })
-    } (re-engagement failure) and no newer customer message has arrived: closed.`
-    : status.state === "open"
-    ? `${margin}: open at ${iso(now)}, ${Duration.format(status.remaining)} left.`
-    : `${margin}: expired at ${iso(now)}.`
+  const closure = Option.filter(window.closedByProviderAt, () => status.closedByProvider)
+  const verdict = Option.match(closure, {
+    onSome: (closedAt) =>
+      `, but the provider reported the window closed at ${
+        iso(closedAt)
+      } (re-engagement failure) and no newer customer message has arrived: closed.`,
+    onNone: () =>
+      status.state === "open"
+        ? `${margin}: open at ${iso(now)}, ${Duration.format(status.remaining)} left.`
+        : `${margin}: expired at ${iso(now)}.`
+  })
   return {
     status,
     basisMessageId: Option.some(window.basisMessageId),
@@ -341,6 +368,6 @@ export const explain = (window: Window, now: DateTime.Utc, options?: WindowOptio
     firstSeenAt: Option.some(window.firstSeenAt),
     closedByProviderAt: window.closedByProviderAt,
     safetyMargin,
-    summary: `${basis}${status.closedByProvider ? ", " : ""}${verdict}`
+    summary: `${basis}${verdict}`
   }
 }

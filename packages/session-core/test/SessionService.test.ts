@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Either, Layer, Option, TestClock } from "effect"
+import { Cause, DateTime, Duration, Effect, Either, Layer, Option, TestClock } from "effect"
 import { MessageSender, SessionService, SessionStore } from "../src/index.js"
 import { at, business, customer, followUpTemplate, pair, text } from "./fixtures.js"
 import { testLayer } from "./support/TestPorts.js"
@@ -365,5 +365,48 @@ describe("SessionService", () => {
         { script: [refusedByProvider, unavailable] }
       )
       assert.isTrue(result._tag === "ProviderError" && result.reason === "Unavailable")
+    }))
+
+  it.effect("an ordinary report moves the status forward and is applied once", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result } = yield* run(Effect.gen(function*() {
+        yield* SessionService.send({ from: business, to: customer, content: followUpTemplate, idempotencyKey: Option.none() })
+        const report = (status: "delivered" | "sent") =>
+          Effect.flatMap(DateTime.now, (now) =>
+            SessionService.applyDeliveryReport({
+              ref: { _tag: "ByProviderId", providerMessageId: "sid-1" },
+              status,
+              reengagement: false,
+              code: Option.none(),
+              detail: Option.none(),
+              at: now
+            }))
+        const delivered = yield* report("delivered")
+        const lateSent = yield* report("sent")
+        const again = yield* report("delivered")
+        const stored = yield* Effect.flatMap(SessionStore.SessionStore, (s) => s.findOutbound("msg_1"))
+        return { delivered, lateSent, again, stored }
+      }))
+      assert.isTrue(result.delivered.known && result.delivered.applied && result.lateSent.applied)
+      assert.isFalse(result.again.applied)
+      assert.strictEqual(Option.getOrThrow(result.stored).status, "delivered")
+    }))
+
+  it.effect("a message that vanishes from the store during a send is a defect, not a silent success", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const exit = yield* Effect.exit(run(
+        Effect.gen(function*() {
+          const store = yield* SessionStore.SessionStore
+          return yield* SessionService.send({
+            from: business,
+            to: customer,
+            content: followUpTemplate,
+            idempotencyKey: Option.none()
+          }).pipe(Effect.provideService(SessionStore.SessionStore, { ...store, findOutbound: () => Effect.succeedNone }))
+        })
+      ))
+      assert.isTrue(exit._tag === "Failure" && Cause.isDie(exit.cause))
     }))
 })
