@@ -1,0 +1,101 @@
+import type { DecisionError, MessageSender, PhoneNumber, SessionStore, SessionWindow } from "@wa-session/session-core"
+import type { ClockSkew, Outbound } from "@wa-session/session-core"
+import type { ConfigError, DateTime, Duration, Effect, Option } from "effect"
+import { Context, Schema } from "effect"
+import type { ServerUnreachable, UsageError } from "./Errors.js"
+
+/** The window of a pair at an instant, as both the local store and the server report it. */
+export interface WindowView {
+  readonly business: string
+  readonly customer: string
+  readonly state: SessionWindow.WindowState
+  readonly lastInboundAt: Option.Option<DateTime.Utc>
+  readonly expiresAt: Option.Option<DateTime.Utc>
+  readonly remaining: Duration.Duration
+  readonly closedByProvider: boolean
+}
+
+export interface SendView {
+  readonly id: string
+  readonly decision: Outbound.DecisionKind
+  readonly reason: Option.Option<Outbound.FallbackReason>
+  readonly window: { readonly state: SessionWindow.WindowState; readonly expiresAt: Option.Option<DateTime.Utc> }
+  readonly providerMessageId: Option.Option<string>
+  readonly status: Outbound.OutboundStatus
+  readonly dryRun: boolean
+  /** true when the idempotency key was seen before: the first result, nothing sent again (local store only) */
+  readonly replayed: Option.Option<boolean>
+}
+
+export interface ExpiringView {
+  readonly items: ReadonlyArray<WindowView>
+  readonly nextCursor: Option.Option<string>
+}
+
+export interface ExplainView {
+  readonly status: WindowView
+  readonly basisMessageId: Option.Option<string>
+  readonly basisReceivedAt: Option.Option<DateTime.Utc>
+  readonly firstSeenAt: Option.Option<DateTime.Utc>
+  readonly closedByProviderAt: Option.Option<DateTime.Utc>
+  readonly safetyMargin: Duration.Duration
+  readonly summary: string
+}
+
+export interface InboundView {
+  readonly messageId: string
+  readonly duplicate: boolean
+  readonly adjustment: ClockSkew.Adjustment
+  readonly window: WindowView
+}
+
+export interface SendRequest {
+  readonly from: PhoneNumber.PhoneNumber
+  readonly to: PhoneNumber.PhoneNumber
+  readonly content: unknown
+  readonly fallback: unknown
+  readonly idempotencyKey: Option.Option<string>
+  readonly dryRun: boolean
+}
+
+export interface ExpiringRequest {
+  readonly within: Duration.Duration
+  readonly business: Option.Option<PhoneNumber.PhoneNumber>
+  readonly limit: number
+  readonly cursor: Option.Option<string>
+}
+
+export interface InboundRequest {
+  readonly business: PhoneNumber.PhoneNumber
+  readonly customer: PhoneNumber.PhoneNumber
+  readonly messageId: Option.Option<string>
+  readonly sentAt: Option.Option<DateTime.Utc>
+}
+
+/** A failure the server answered with: its stable `code`, its message and details. */
+export class RemoteFailure extends Schema.TaggedError<RemoteFailure>("@wa-session/cli/RemoteFailure")(
+  "RemoteFailure",
+  { code: Schema.String, message: Schema.String, details: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }
+) {}
+
+export type BackendError =
+  | DecisionError
+  | MessageSender.ProviderError
+  | SessionStore.StorageError
+  | UsageError
+  | ServerUnreachable
+  | RemoteFailure
+  | ConfigError.ConfigError
+
+export interface BackendShape {
+  /** The instant "now" means (the virtual clock with --at). */
+  readonly now: Effect.Effect<DateTime.Utc>
+  readonly send: (request: SendRequest) => Effect.Effect<SendView, BackendError>
+  readonly status: (pair: PhoneNumber.Pair) => Effect.Effect<WindowView, BackendError>
+  readonly expiring: (request: ExpiringRequest) => Effect.Effect<ExpiringView, BackendError>
+  readonly explain: (pair: PhoneNumber.Pair) => Effect.Effect<ExplainView, BackendError>
+  readonly inbound: (request: InboundRequest) => Effect.Effect<InboundView, BackendError>
+}
+
+/** The use cases the commands call: over the local store (Local.ts) or a running server (Remote.ts). */
+export class Backend extends Context.Tag("@wa-session/cli/Backend")<Backend, BackendShape>() {}

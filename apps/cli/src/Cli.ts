@@ -1,0 +1,527 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as Span from "@effect/cli/HelpDoc/Span"
+import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Terminal from "@effect/platform/Terminal"
+import { MessageContent, PhoneNumber } from "@wa-session/session-core"
+import {
+  Config,
+  Console,
+  type DateTime,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  ParseResult,
+  type Redacted,
+  Schema
+} from "effect"
+import { Backend, type BackendShape } from "./Backend.js"
+import { ContentRejected, describeCause, line, UsageError } from "./Errors.js"
+import { DurationString, Instant, parseDocument } from "./Input.js"
+import * as Output from "./Output.js"
+import type * as Simulate from "./Simulate.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// shared options
+
+const PhoneFrom = (field: string) =>
+  Schema.transformOrFail(Schema.String, Schema.typeSchema(PhoneNumber.PhoneNumber), {
+    strict: true,
+    decode: (input, _, ast) =>
+      Either.mapLeft(PhoneNumber.parse(input, field), (error) => new ParseResult.Type(ast, input, error.message)),
+    encode: (value) => Either.right(value)
+  })
+
+const phone = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withSchema(PhoneFrom(`--${name}`)),
+    Options.withPseudoName("E164"),
+    Options.withDescription(description)
+  )
+
+const business = phone("business", "The business number (E.164; + optional, spaces and dashes allowed)")
+const customer = phone("customer", "The customer number (E.164; + optional, spaces and dashes allowed)")
+
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON for machines instead of text"))
+
+const at = Options.text("at").pipe(
+  Options.withSchema(Instant),
+  Options.withPseudoName("INSTANT"),
+  Options.withDescription(
+    "Evaluate at this instant instead of now (ISO-8601 with offset, e.g. 2026-01-21T09:00:00+05:30)"
+  ),
+  Options.optional
+)
+
+const connection = {
+  server: Options.text("server").pipe(
+    Options.withPseudoName("URL"),
+    Options.withDescription("Call a running wa-session server instead of the local store (e.g. http://127.0.0.1:8080)"),
+    Options.optional
+  ),
+  token: Options.redacted("token").pipe(
+    Options.withFallbackConfig(Config.redacted("WA_SESSION_API_TOKEN")),
+    Options.withPseudoName("TOKEN"),
+    Options.withDescription("The server's API token (default: WA_SESSION_API_TOKEN)"),
+    Options.optional
+  )
+}
+
+interface Connection {
+  readonly server: Option.Option<string>
+  readonly token: Option.Option<Redacted.Redacted<string>>
+}
+
+// loaded on first use, so --help and the offline commands never load the store, the drivers or the HTTP client
+const lazy = <M>(load: () => Promise<M>) => Effect.promise(load)
+
+const backendLayer = (connection: Connection, instant: Option.Option<DateTime.Utc>): Layer.Layer<Backend, unknown> =>
+  Option.match(connection.server, {
+    onNone: () =>
+      Layer.unwrapEffect(
+        Effect.map(lazy(() => import("./Local.js")), (Local) => Layer.merge(Local.layer, Local.clockLayer(instant)))
+      ),
+    onSome: (url) =>
+      Option.isSome(instant)
+        ? Layer.fail(
+          new UsageError({ field: "--at", message: "--at works on the local store only, not with --server" })
+        )
+        : Layer.unwrapEffect(
+          Effect.map(lazy(() => import("./Remote.js")), (Remote) => Remote.layer({ url, token: connection.token }))
+        )
+  })
+
+const help = (description: string, ...examples: ReadonlyArray<string>): HelpDoc.HelpDoc =>
+  HelpDoc.blocks([
+    HelpDoc.p(description),
+    HelpDoc.p(Span.strong(examples.length > 1 ? "Examples:" : "Example:")),
+    ...examples.map((example) => HelpDoc.p(Span.code(`  $ ${example}`)))
+  ])
+
+/** The exit code a failure asked for, after its message was printed. */
+export class Exit extends Schema.TaggedError<Exit>("@wa-session/cli/Exit")("Exit", { code: Schema.Number }) {}
+
+/** Prints a failure: one line on stderr, and with --json its JSON on stdout; then exits with its code. */
+export const report = <A, E, R>(effect: Effect.Effect<A, E, R>, asJson: boolean): Effect.Effect<A, Exit, R> =>
+  Effect.catchAllCause(effect, (cause) => {
+    const failure = describeCause(cause)
+    return Effect.zipRight(
+      Effect.all([
+        asJson ? Output.printJson(Output.failureJson(failure)) : Effect.void,
+        Console.error(`wa-session: ${line(failure)}`)
+      ]),
+      Effect.fail(new Exit({ code: failure.exitCode }))
+    )
+  })
+
+const withBackend = <Name extends string, E, R, A extends { readonly json: boolean } & Connection>(
+  command: Command.Command<Name, R | Backend, E, A>,
+  instant: (config: A) => Option.Option<DateTime.Utc> = () => Option.none()
+) =>
+  command.pipe(
+    Command.provide((config) => backendLayer(config, instant(config))),
+    Command.transformHandler((effect, config) => report(effect, config.json))
+  )
+
+const show = <V>(
+  asJson: boolean,
+  view: V,
+  toJson: (view: V) => unknown,
+  toText: (out: Output.Output, view: V, now: DateTime.Utc) => string
+): Effect.Effect<void, never, Backend | Terminal.Terminal> =>
+  Effect.gen(function*() {
+    const out = yield* Output.make(asJson)
+    if (out.json) return yield* Output.printJson(toJson(view))
+    const now = yield* Effect.flatMap(Backend, (backend: BackendShape) => backend.now)
+    yield* Console.log(toText(out, view, now))
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// content
+
+const readDocument = (path: string, field: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(path).pipe(
+      Effect.mapError((error) => new UsageError({ field, message: `${field} ${path}: ${error.message}` }))
+    )
+    return yield* parseDocument(text, path, field)
+  })
+
+const contentSource = Options.text("text").pipe(
+  Options.withPseudoName("TEXT"),
+  Options.withDescription("A text message body"),
+  Options.orElseEither(
+    Options.file("content-file", { exists: "yes" }).pipe(
+      Options.withPseudoName("FILE"),
+      Options.withDescription("A JSON (or YAML) file holding the WhatsApp message content, any type")
+    )
+  )
+)
+
+const loadContent = (source: Either.Either<string, string>) =>
+  Either.match(source, {
+    onLeft: (text) => Effect.succeed<unknown>({ type: "text", text: { body: text } }),
+    onRight: (path) => readDocument(path, "--content-file")
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// send
+
+const send = Command.make(
+  "send",
+  {
+    from: phone("from", "The business number sending"),
+    to: phone("to", "The customer number"),
+    content: contentSource,
+    fallbackTemplate: Options.text("fallback-template").pipe(
+      Options.withPseudoName("NAME"),
+      Options.withDescription("An approved template to send instead when the window is not open"),
+      Options.optional
+    ),
+    language: Options.text("language").pipe(
+      Options.withPseudoName("CODE"),
+      Options.withDescription("The fallback template's language code (default en)"),
+      Options.optional
+    ),
+    params: Options.text("param").pipe(
+      Options.withPseudoName("VALUE"),
+      Options.withDescription("A body parameter of the fallback template, in order (repeatable)"),
+      Options.repeated
+    ),
+    idempotencyKey: Options.text("idempotency-key").pipe(
+      Options.withPseudoName("KEY"),
+      Options.withDescription("Sending again with the same key returns the first result and sends nothing"),
+      Options.optional
+    ),
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Decide and record, send nothing")),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.gen(function*() {
+      const content = yield* loadContent(config.content)
+      const fallback = yield* fallbackTemplate(config.fallbackTemplate, config.language, config.params)
+      const backend = yield* Backend
+      const view = yield* backend.send({
+        from: config.from,
+        to: config.to,
+        content,
+        fallback,
+        idempotencyKey: config.idempotencyKey,
+        dryRun: config.dryRun
+      })
+      yield* show(config.json, view, Output.sendJson, (out, v, now) => Output.sendText(out, v, now, config.dryRun))
+    })
+).pipe(
+  Command.withDescription(help(
+    "Decide how a message may go (session message, fallback template, or refusal) from the 24-hour window, then " +
+      "send it through Exotel. Prints the decision, its reason, the window and the provider's message id.",
+    "wa-session send --from +919876500001 --to +919876543210 --text \"Your order is out for delivery\" " +
+      "--fallback-template follow_up --language en --param \"Your order is out for delivery\"",
+    "wa-session send --from +919876500001 --to +919876543210 --content-file image.json --dry-run --json"
+  )),
+  withBackend
+)
+
+const fallbackTemplate = (
+  name: Option.Option<string>,
+  language: Option.Option<string>,
+  params: ReadonlyArray<string>
+): Effect.Effect<unknown, UsageError> =>
+  Option.match(name, {
+    onNone: () =>
+      Option.isSome(language) || params.length > 0
+        ? Effect.fail(
+          new UsageError({
+            field: "--fallback-template",
+            message: "--language and --param describe the fallback template: give --fallback-template NAME too"
+          })
+        )
+        : Effect.succeed(undefined),
+    onSome: (name) =>
+      Effect.succeed({
+        type: "template",
+        template: {
+          name,
+          language: { code: Option.getOrElse(language, () => "en") },
+          ...(params.length === 0
+            ? {}
+            : { components: [{ type: "body", parameters: params.map((text) => ({ type: "text", text })) }] })
+        }
+      })
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// status, explain, expiring, inbound
+
+const pairOf = (config: { readonly business: PhoneNumber.PhoneNumber; readonly customer: PhoneNumber.PhoneNumber }) =>
+  ({ business: config.business, customer: config.customer }) as PhoneNumber.Pair
+
+const status = Command.make(
+  "status",
+  { business, customer, at, json, ...connection },
+  (config) =>
+    Effect.flatMap(Backend, (backend) => backend.status(pairOf(config))).pipe(
+      Effect.flatMap((view) => show(config.json, view, Output.windowJson, Output.windowText))
+    )
+).pipe(
+  Command.withDescription(help(
+    "The 24-hour window of a (business, customer) pair: open, expired or none, when it closes and the time left " +
+      "for session messages.",
+    "wa-session status --business +919876500001 --customer +919876543210",
+    "wa-session status --business +919876500001 --customer +919876543210 --at 2026-01-21T09:00:00+05:30 --json"
+  )),
+  (command) => withBackend(command, (config) => config.at)
+)
+
+const explain = Command.make(
+  "explain",
+  { business, customer, at, json, ...connection },
+  (config) =>
+    Effect.flatMap(Backend, (backend) => backend.explain(pairOf(config))).pipe(
+      Effect.flatMap((view) => show(config.json, view, Output.explainJson, Output.explainText))
+    )
+).pipe(
+  Command.withDescription(help(
+    "Why the window is what it is: the customer message it counts from, when the customer sent it and when it " +
+      "reached us, the safety margin, and any closure reported by the provider.",
+    "wa-session explain --business +919876500001 --customer +919876543210"
+  )),
+  (command) => withBackend(command, (config) => config.at)
+)
+
+const expiring = Command.make(
+  "expiring",
+  {
+    within: Options.text("within").pipe(
+      Options.withSchema(DurationString),
+      Options.withPseudoName("DURATION"),
+      Options.withDescription("How soon: 2h, 90m, 1h30m, \"2 hours\" (default 24h: every open window)"),
+      Options.withDefault(Duration.hours(24))
+    ),
+    business: business.pipe(Options.withDescription("Only this business number"), Options.optional),
+    limit: Options.integer("limit").pipe(
+      Options.withSchema(Schema.Int.pipe(Schema.between(1, 1000))),
+      Options.withPseudoName("N"),
+      Options.withDescription("At most N windows (1 to 1000, default 100)"),
+      Options.withDefault(100)
+    ),
+    cursor: Options.text("cursor").pipe(
+      Options.withPseudoName("CURSOR"),
+      Options.withDescription("The next page: the cursor printed after the previous one"),
+      Options.optional
+    ),
+    at,
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.flatMap(Backend, (backend) =>
+      backend.expiring({
+        within: config.within,
+        business: config.business,
+        limit: config.limit,
+        cursor: config.cursor
+      })).pipe(
+        Effect.flatMap((view) =>
+          show(config.json, view, Output.expiringJson, (out, v, now) => Output.expiringText(out, v, now, config.within))
+        )
+      )
+).pipe(
+  Command.withDescription(help(
+    "Open windows that close soon, soonest first: the follow-ups to plan before only a template can reach the " +
+      "customer.",
+    "wa-session expiring --within 2h",
+    "wa-session expiring --within 30m --business +919876500001 --limit 20 --json"
+  )),
+  (command) => withBackend(command, (config) => config.at)
+)
+
+const inbound = Command.make(
+  "inbound",
+  {
+    business,
+    customer,
+    at: Options.text("at").pipe(
+      Options.withSchema(Instant),
+      Options.withPseudoName("INSTANT"),
+      Options.withDescription("When the customer sent it (default now; ISO-8601 with offset)"),
+      Options.optional
+    ),
+    messageId: Options.text("message-id").pipe(
+      Options.withPseudoName("ID"),
+      Options.withDescription("The provider's message id: the same id twice is recorded once (default: generated)"),
+      Options.optional
+    ),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.flatMap(Backend, (backend) =>
+      backend.inbound({
+        business: config.business,
+        customer: config.customer,
+        messageId: config.messageId,
+        sentAt: config.at
+      })).pipe(Effect.flatMap((view) => show(config.json, view, Output.inboundJson, Output.inboundText)))
+).pipe(
+  Command.withDescription(help(
+    "Record a customer's message by hand, as the webhook would: for imports and backfill after a webhook outage. " +
+      "The window counts from --at.",
+    "wa-session inbound --business +919876500001 --customer +919876543210 --at 2026-01-20T10:00:00+05:30 " +
+      "--message-id wamid.HBgM"
+  )),
+  withBackend
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// check, simulate (offline)
+
+const check = Command.make(
+  "check",
+  { content: contentSource, json },
+  (config) =>
+    Effect.gen(function*() {
+      const input = yield* loadContent(config.content)
+      const out = yield* Output.make(config.json)
+      const result = MessageContent.validate(input)
+      if (Either.isRight(result)) {
+        const content = result.right
+        const kind = MessageContent.isTemplate(content)
+          ? "a template: allowed at any time"
+          : `a ${content.type} message: allowed inside the 24-hour window, else only a template`
+        return yield* out.json
+          ? Output.printJson({ valid: true, type: content.type, violations: [] })
+          : Console.log(`${Output.paint(out, "green", "valid")}: ${kind}`)
+      }
+      const error = result.left
+      const violations = error._tag === "InvalidMessage"
+        ? error.violations.map((v) => ({
+          path: v.path,
+          message: v.message,
+          ...(v.limit === undefined ? {} : { limit: v.limit }),
+          ...(v.actual === undefined ? {} : { actual: v.actual })
+        }))
+        : [{ path: error.path, message: `type "${error.type}" is not supported`, actual: error.type }]
+      if (out.json) {
+        yield* Output.printJson({ valid: false, code: error.code, violations })
+      } else {
+        const rows = violations.map((v) => [
+          Output.paint(out, "bold", v.path === "" ? "(content)" : v.path),
+          v.message,
+          v.limit === undefined ? "" : String(v.limit),
+          "actual" in v && v.actual !== undefined ? String(v.actual) : ""
+        ])
+        yield* Console.log(Output.table(out, ["PATH", "PROBLEM", "LIMIT", "ACTUAL"], rows))
+      }
+      return yield* new ContentRejected({
+        code: error.code,
+        message: `${violations.length} violation${violations.length === 1 ? "" : "s"} of WhatsApp's rules`
+      })
+    }).pipe((effect) => reportQuietly(effect, config.json))
+).pipe(
+  Command.withDescription(help(
+    "Validate a message offline against WhatsApp's rules and limits (lengths in code points, counts, URLs, " +
+      "template parameters). Lists every violation with its path, the limit and the actual value.",
+    "wa-session check --text \"Your order #12345 is out for delivery\"",
+    "wa-session check --content-file interactive.json --json"
+  ))
+)
+
+/** Like report, but the findings were already printed: only the stderr line. */
+const reportQuietly = <A, E, R>(effect: Effect.Effect<A, E, R>, asJson: boolean) =>
+  Effect.catchAllCause(effect, (cause) => {
+    const failure = describeCause(cause)
+    const printed = failure.code === "INVALID_MESSAGE" || failure.code === "MESSAGE_TYPE_NOT_SUPPORTED"
+    return Effect.zipRight(
+      Effect.all([
+        asJson && !printed ? Output.printJson(Output.failureJson(failure)) : Effect.void,
+        Console.error(`wa-session: ${line(failure)}`)
+      ]),
+      Effect.fail(new Exit({ code: failure.exitCode }))
+    )
+  })
+
+const simulate = Command.make(
+  "simulate",
+  {
+    file: Args.file({ name: "FILE", exists: "yes" }).pipe(
+      Args.withDescription("The timeline: JSON, or YAML when it ends in .yaml/.yml")
+    ),
+    json
+  },
+  (config) =>
+    Effect.gen(function*() {
+      const Simulate = yield* lazy(() => import("./Simulate.js"))
+      const input = yield* readDocument(config.file, config.file)
+      const timeline = yield* Simulate.decode(input, config.file)
+      const steps = yield* Simulate.run(timeline)
+      const out = yield* Output.make(config.json)
+      if (out.json) return yield* Output.printJson(Simulate.toJson(steps))
+      yield* Console.log(simulateText(out, steps))
+    }).pipe((effect) => report(effect, config.json))
+).pipe(
+  Command.withDescription(help(
+    "Replay a timeline of inbound messages, sends and checks on a virtual clock and an in-memory store, through " +
+      "the same rules as the server. Nothing is sent. Events run in file order, each at its `at`.",
+    "wa-session simulate docs/scenarios/scenario-2-window-extends.json",
+    "wa-session simulate timeline.yaml --json"
+  ))
+)
+
+const simulateText = (out: Output.Output, steps: ReadonlyArray<Simulate.Step>): string => {
+  const rows = steps.map((step) => {
+    const atInstant = instantOf(step.at)
+    return [
+      String(step.index),
+      Output.localTime(atInstant),
+      step.kind,
+      step.customer,
+      Output.state(out, step.state),
+      step.expiresAt === null ? "-" : Output.when(instantOf(step.expiresAt), atInstant),
+      step.decision === null ? "" : Output.decision(out, step.decision),
+      [step.reason, step.note].filter((part) => part !== null).join(": ")
+    ]
+  })
+  return Output.table(out, ["#", "AT", "EVENT", "CUSTOMER", "WINDOW", "EXPIRES", "DECISION", "REASON"], rows)
+}
+
+const instantOf = (iso: string): DateTime.Utc =>
+  Either.getOrThrow(Schema.decodeEither(Instant)(iso))
+
+// ---------------------------------------------------------------------------------------------------------------
+// serve
+
+const serve = Command.make(
+  "serve",
+  {},
+  () =>
+    Effect.flatMap(lazy(() => import("./Serve.js")), (Serve) => Serve.program).pipe(
+      (effect) => report(effect, false)
+    )
+).pipe(
+    Command.withDescription(help(
+      "Run the HTTP server (the same as pnpm start): Exotel webhooks in, sends and window queries out. Settings " +
+        "come from the environment: PORT, HOST, WA_SESSION_DATABASE_URL, WA_SESSION_API_TOKEN, EXOTEL_*.",
+      "PORT=8080 wa-session serve"
+    ))
+  )
+
+// ---------------------------------------------------------------------------------------------------------------
+// the tree
+
+export const command =
+  Command.make("wa-session").pipe(
+    Command.withDescription(
+      "Keep WhatsApp Business messaging on Exotel inside the 24-hour customer-service window. Run a command with " +
+        "--help for its options and an example."
+    ),
+    Command.withSubcommands([serve, send, status, expiring, explain, check, inbound, simulate])
+  )
+
+export const run = Command.run(command, { name: "wa-session", version: "0.1.0" })

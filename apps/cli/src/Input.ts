@@ -1,0 +1,104 @@
+import { PhoneNumber } from "@wa-session/session-core"
+import { DateTime, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { UsageError } from "./Errors.js"
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i
+
+/** An ISO-8601 instant with an explicit offset (`Z` or `+05:30`): local times without an offset are ambiguous. */
+export const parseInstant = (input: string): Either.Either<DateTime.Utc, string> => {
+  const trimmed = input.trim()
+  if (!ISO_INSTANT.test(trimmed)) {
+    return Either.left(`expected an ISO-8601 instant with an offset, like 2026-01-20T10:00:00+05:30, got "${input}"`)
+  }
+  return Option.match(DateTime.make(trimmed), {
+    onNone: () => Either.left(`"${input}" is not a valid date and time`),
+    onSome: (dt) => Either.right(DateTime.toUtc(dt))
+  })
+}
+
+const COMPACT = /^(?:\d+(?:\.\d+)?(?:ms|d|h|m|s))+$/i
+const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/gi
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `2h`, `90m`, `1h30m`, `45s`, `1d`, or Effect's long form (`2 hours`, `0 seconds`). */
+export const parseDuration = (input: string): Either.Either<Duration.Duration, string> => {
+  const trimmed = input.trim()
+  if (COMPACT.test(trimmed)) {
+    let millis = 0
+    for (const [, amount, unit] of trimmed.matchAll(COMPACT_PART)) {
+      millis += Number(amount) * UNIT_MS[unit!.toLowerCase()]!
+    }
+    return Either.right(Duration.millis(millis))
+  }
+  return Option.match(Duration.decodeUnknown(trimmed), {
+    onNone: () => Either.left(`expected a duration like 2h, 90m, 1h30m or "2 hours", got "${input}"`),
+    onSome: (duration) =>
+      Duration.isFinite(duration) ? Either.right(duration) : Either.left(`"${input}" is not a finite duration`)
+  })
+}
+
+const fromEither = <A>(parse: (input: string) => Either.Either<A, string>, to: Schema.Schema<A>) =>
+  Schema.transformOrFail(Schema.String, Schema.typeSchema(to), {
+    strict: true,
+    decode: (input, _, ast) => Either.mapLeft(parse(input), (message) => new ParseResult.Type(ast, input, message)),
+    encode: (_, __, ast, value) => ParseResult.fail(new ParseResult.Forbidden(ast, value, "not encodable"))
+  })
+
+/** An instant as written on the command line or in a simulate file. */
+export const Instant: Schema.Schema<DateTime.Utc, string> = fromEither(parseInstant, Schema.DateTimeUtcFromSelf)
+
+/** A duration as written on the command line or in a simulate file. */
+export const DurationString: Schema.Schema<Duration.Duration, string> = fromEither(
+  parseDuration,
+  Schema.DurationFromSelf
+)
+
+/** A phone number as a person writes it, normalized (the error names `field`). */
+export const phoneNumber = (field: string) => (input: string) =>
+  Either.mapLeft(PhoneNumber.parse(input, field), (error) => new UsageError({ field, message: error.message }))
+
+/** Parses JSON or YAML text (YAML only when `path` ends in .yaml/.yml); the error names `field`. */
+export const parseDocument = (
+  text: string,
+  path: string,
+  field: string
+): Effect.Effect<unknown, UsageError> =>
+  /\.ya?ml$/i.test(path)
+    ? Effect.tryPromise({
+      try: () =>
+        import("yaml").then((module) => {
+          // the CJS build seen through a bundle's dynamic import has its exports under `default`
+          const yaml = (module as unknown as { readonly default?: typeof module }).default ?? module
+          return yaml.parse(text) as unknown
+        }),
+      catch: (cause) => new UsageError({ field, message: `${path} is not valid YAML: ${firstLine(cause)}` })
+    })
+    : Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (cause) => new UsageError({ field, message: `${path} is not valid JSON: ${firstLine(cause)}` })
+    })
+
+const firstLine = (cause: unknown): string =>
+  (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? ""
+
+/** `events[3].at` from a parse-issue path. */
+export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`,
+    ""
+  )
+
+/** Every issue of a decode failure as `path: message`, in order, the first one per path. */
+export const formatIssues = (
+  error: ParseResult.ParseError,
+  prefix: ReadonlyArray<PropertyKey> = []
+): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  return ParseResult.ArrayFormatter.formatErrorSync(error).flatMap((issue) => {
+    const path = formatPath([...prefix, ...issue.path])
+    if (seen.has(path)) return []
+    seen.add(path)
+    const message = issue._tag === "Unexpected" ? "is not a known field" : issue.message
+    return [path === "" ? message : `${path}: ${message}`]
+  })
+}

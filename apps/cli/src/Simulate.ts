@@ -1,0 +1,253 @@
+import { RandomIds, VirtualClock } from "@wa-session/clock"
+import {
+  type DecisionError,
+  MessageSender,
+  PhoneNumber,
+  SessionService,
+  type SessionWindow
+} from "@wa-session/session-core"
+import { MemoryStore } from "@wa-session/storage"
+import { DateTime, Duration, Effect, Either, Layer, Option, ParseResult, Schema } from "effect"
+import { UsageError } from "./Errors.js"
+import { DurationString, formatIssues, Instant } from "./Input.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// the file
+
+const Phone = Schema.transformOrFail(Schema.String, Schema.typeSchema(PhoneNumber.PhoneNumber), {
+  strict: true,
+  decode: (input, _, ast) =>
+    Either.mapLeft(
+      PhoneNumber.parse(input),
+      (error) => new ParseResult.Type(ast, input, `"${input}" is not a phone number in E.164 form (${error.reason})`)
+    ),
+  encode: ParseResult.succeed
+})
+
+const Required = Schema.Unknown.pipe(
+  Schema.filter((value) => value !== undefined, { message: () => "is missing" })
+)
+
+const InboundEvent = Schema.Struct({
+  at: Instant,
+  kind: Schema.Literal("inbound"),
+  customer: Phone,
+  messageId: Schema.optional(Schema.NonEmptyTrimmedString),
+  sentAt: Schema.optional(Instant)
+})
+
+const SendEvent = Schema.Struct({
+  at: Instant,
+  kind: Schema.Literal("send"),
+  customer: Phone,
+  content: Required,
+  fallback: Schema.optional(Schema.Unknown)
+})
+
+const CheckEvent = Schema.Struct({
+  at: Instant,
+  kind: Schema.Literal("check"),
+  customer: Phone
+})
+
+export const Event = Schema.Union(InboundEvent, SendEvent, CheckEvent)
+export type Event = typeof Event.Type
+
+const EVENTS: Record<Event["kind"], Schema.Schema<Event, unknown>> = {
+  inbound: InboundEvent as Schema.Schema<Event, unknown>,
+  send: SendEvent as Schema.Schema<Event, unknown>,
+  check: CheckEvent as Schema.Schema<Event, unknown>
+}
+const KINDS = Object.keys(EVENTS) as ReadonlyArray<Event["kind"]>
+
+/** A timeline: one business number, the safety margin, and events processed in file order. */
+export const Timeline = Schema.Struct({
+  business: Phone,
+  safetyMargin: Schema.optional(DurationString),
+  events: Schema.Array(Event)
+})
+export type Timeline = typeof Timeline.Type
+
+const Envelope = Schema.Struct({
+  business: Phone,
+  safetyMargin: Schema.optional(DurationString),
+  events: Schema.Array(Schema.Unknown)
+})
+
+const options = { errors: "all", onExcessProperty: "error" } as const
+
+/** Decodes one event with the schema of its kind, so every problem is named by its own path. */
+const decodeEvent = (event: unknown, index: number): Either.Either<Event, ReadonlyArray<string>> => {
+  const at = `events[${index}]`
+  if (typeof event !== "object" || event === null || Array.isArray(event)) {
+    return Either.left([`${at}: must be an object with at, kind and customer`])
+  }
+  const kind = (event as { readonly kind?: unknown }).kind
+  if (typeof kind !== "string" || !(KINDS as ReadonlyArray<string>).includes(kind)) {
+    const got = kind === undefined ? "it is missing" : `got ${JSON.stringify(kind)}`
+    return Either.left([`${at}.kind: must be one of ${KINDS.join(", ")}; ${got}`])
+  }
+  return Either.mapLeft(
+    Schema.decodeUnknownEither(EVENTS[kind as Event["kind"]], options)(event),
+    (error) => formatIssues(error, ["events", index])
+  )
+}
+
+/** Decodes a parsed file; every problem is named by its path (`events[3].at: …`), all of them at once. */
+export const decode = (input: unknown, file: string): Either.Either<Timeline, UsageError> => {
+  const issues: Array<string> = []
+  const envelope = Schema.decodeUnknownEither(Envelope, options)(input)
+  if (Either.isLeft(envelope)) issues.push(...formatIssues(envelope.left))
+  const rawEvents = typeof input === "object" && input !== null && Array.isArray((input as { events?: unknown }).events)
+    ? (input as { readonly events: ReadonlyArray<unknown> }).events
+    : []
+  const events: Array<Event> = []
+  rawEvents.forEach((raw, index) =>
+    Either.match(decodeEvent(raw, index), {
+      onLeft: (problems) => issues.push(...problems),
+      onRight: (event) => events.push(event)
+    })
+  )
+  if (Either.isLeft(envelope) || issues.length > 0) {
+    return Either.left(
+      new UsageError({ field: file, message: issues.map((issue) => `${file}: ${issue}`).join("\n"), issues })
+    )
+  }
+  return Either.right({ ...envelope.right, events })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the run
+
+export type Reason = "SESSION_EXPIRED" | "NO_ACTIVE_SESSION" | "MESSAGE_TYPE_NOT_SUPPORTED" | "INVALID_MESSAGE"
+
+/** One line of the output: the contract of `simulate --json`. */
+export interface Step {
+  readonly index: number
+  readonly at: string
+  readonly kind: Event["kind"]
+  readonly customer: string
+  readonly state: SessionWindow.WindowState
+  readonly expiresAt: string | null
+  readonly decision: "session" | "template" | "rejected" | null
+  readonly reason: Reason | null
+  /** For people, not in the JSON: the rejection message, the duplicate flag. */
+  readonly note: string | null
+}
+
+const iso = (at: DateTime.Utc) => DateTime.formatIso(at)
+
+const refusalCode = (error: DecisionError): Reason => error.code
+
+/** A sender that must never be called: every simulated send is a dry run. */
+const noSender = Layer.succeed(MessageSender.MessageSender, {
+  send: () => Effect.dieMessage("simulate never sends")
+})
+
+/**
+ * Replays the timeline on a virtual clock (set to each event's `at`) and an in-memory store, through the same use
+ * cases as the server; every send is a dry run.
+ */
+export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
+  Effect.gen(function*() {
+    const clock = yield* VirtualClock.VirtualClock
+    const business = timeline.business
+    const steps: Array<Step> = []
+    for (const [index, event] of timeline.events.entries()) {
+      yield* clock.set(event.at)
+      const pair = { business, customer: event.customer } as PhoneNumber.Pair
+      const base = { index, at: iso(event.at), kind: event.kind, customer: event.customer }
+      const window = Effect.map(SessionService.windowStatus(pair), (status) => ({
+        state: status.state,
+        expiresAt: Option.getOrNull(Option.map(status.expiresAt, iso))
+      }))
+      switch (event.kind) {
+        case "inbound": {
+          const recorded = yield* SessionService.recordInbound({
+            business,
+            customer: event.customer,
+            messageId: event.messageId ?? `sim_${index}`,
+            providerTimestamp: Option.some(event.sentAt ?? event.at)
+          })
+          const notes = [
+            recorded.duplicate ? "duplicate message id: nothing changed" : null,
+            recorded.adjustment === "future" ? "sentAt is in the future: counted from at" : null
+          ].filter((note) => note !== null)
+          steps.push({
+            ...base,
+            ...(yield* window),
+            decision: null,
+            reason: null,
+            note: notes.length === 0 ? null : notes.join("; ")
+          })
+          break
+        }
+        case "send": {
+          const outcome = yield* SessionService.send({
+            from: business,
+            to: event.customer,
+            content: event.content,
+            fallback: event.fallback,
+            idempotencyKey: Option.none(),
+            dryRun: true
+          }).pipe(Effect.either)
+          if (Either.isRight(outcome)) {
+            const message = outcome.right.message
+            steps.push({
+              ...base,
+              state: message.windowState,
+              expiresAt: Option.getOrNull(Option.map(message.windowExpiresAt, iso)),
+              decision: message.decision,
+              reason: Option.getOrNull(message.reason),
+              note: null
+            })
+          } else if (outcome.left._tag === "ProviderError" || outcome.left._tag === "StorageError") {
+            return yield* Effect.die(outcome.left)
+          } else {
+            steps.push({
+              ...base,
+              ...(yield* window),
+              decision: "rejected",
+              reason: refusalCode(outcome.left),
+              note: outcome.left._tag === "InvalidMessage" || outcome.left._tag === "MessageTypeNotSupported"
+                ? outcome.left.message
+                : "no fallback template given"
+            })
+          }
+          break
+        }
+        case "check": {
+          steps.push({ ...base, ...(yield* window), decision: null, reason: null, note: null })
+          break
+        }
+      }
+    }
+    return steps
+  }).pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        MemoryStore.layer,
+        RandomIds.layerSequential("sim_msg_"),
+        noSender,
+        SessionService.layerConfig({
+          safetyMargin: timeline.safetyMargin ?? Duration.zero,
+          dryRun: true
+        }),
+        VirtualClock.layer(timeline.events[0]?.at ?? DateTime.unsafeMake(0))
+      )
+    ),
+    Effect.orDie
+  )
+
+/** The `--json` form: exactly the contract's fields, in order. */
+export const toJson = (steps: ReadonlyArray<Step>) =>
+  steps.map((step) => ({
+    index: step.index,
+    at: step.at,
+    kind: step.kind,
+    customer: step.customer,
+    state: step.state,
+    expiresAt: step.expiresAt,
+    decision: step.decision,
+    reason: step.reason
+  }))

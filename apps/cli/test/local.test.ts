@@ -1,0 +1,341 @@
+import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
+import { execFileSync } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ANSI, baseEnv, bin, BUSINESS, CUSTOMER, json, run, tempDir } from "./support.js"
+
+const temp = tempDir("local")
+const db = `sqlite:${join(temp.dir, "wa.db")}`
+const env = { WA_SESSION_DATABASE_URL: db }
+const local = (args: ReadonlyArray<string>, extra: Record<string, string> = {}) =>
+  run(args, { env: { ...env, ...extra } })
+
+const pair = (customer = CUSTOMER) => ["--business", BUSINESS, "--customer", customer]
+const DAY1_10AM = "2026-01-20T10:00:00+05:30"
+
+afterAll(temp.remove)
+
+describe("local store (SQLite): recording and reading windows", () => {
+  beforeAll(async () => {
+    const recorded = await local(["inbound", ...pair(), "--at", DAY1_10AM, "--message-id", "wamid.1", "--json"])
+    expect(recorded.code).toBe(0)
+  })
+
+  it("inbound --json reports the message and the window after it", async () => {
+    const result = await local(["inbound", ...pair(), "--at", DAY1_10AM, "--message-id", "wamid.1", "--json"])
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({
+      messageId: "wamid.1",
+      duplicate: true,
+      adjustment: "none",
+      window: { business: BUSINESS, customer: CUSTOMER, lastInboundAt: "2026-01-20T04:30:00.000Z" }
+    })
+  })
+
+  it("inbound (human) accepts numbers as people write them", async () => {
+    const result = await local([
+      "inbound",
+      "--business",
+      "91 98765-00001",
+      "--customer",
+      "+91 (98765) 43219",
+      "--at",
+      DAY1_10AM
+    ])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^Message\s+manual_[0-9a-f]{32}$/m)
+    expect(result.stdout).toMatch(/^Pair\s+\+919876500001 → \+919876543219$/m)
+  })
+
+  it("status --at (human): state, expiry in local time, time left", async () => {
+    const result = await local(["status", ...pair(), "--at", "2026-01-20T11:00:00+05:30"])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^State\s+open$/m)
+    expect(result.stdout).toMatch(/^Expires\s+2026-01-21 10:00 \+05:30 \(in 23h\)$/m)
+    expect(result.stdout).toMatch(/^Remaining\s+23h$/m)
+    expect(result.stdout).toMatch(/^Last inbound\s+2026-01-20 10:00 \+05:30 \(1h ago\)$/m)
+  })
+
+  it("status --at --json", async () => {
+    const result = await local(["status", ...pair(), "--at", "2026-01-20T11:00:00+05:30", "--json"])
+    expect(result.code).toBe(0)
+    expect(json(result)).toEqual({
+      business: BUSINESS,
+      customer: CUSTOMER,
+      state: "open",
+      lastInboundAt: "2026-01-20T04:30:00.000Z",
+      expiresAt: "2026-01-21T04:30:00.000Z",
+      remainingSeconds: 82800,
+      closedByProvider: false
+    })
+  })
+
+  it("status of a pair whose customer never wrote: none", async () => {
+    const result = await local(["status", ...pair("+919876543299"), "--json"])
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({ state: "none", expiresAt: null, remainingSeconds: 0 })
+  })
+
+  it("the safety margin comes from WA_SESSION_SAFETY_MARGIN, as for the server", async () => {
+    const result = await local(["status", ...pair(), "--at", "2026-01-21T09:45:00+05:30", "--json"], {
+      WA_SESSION_SAFETY_MARGIN: "30m"
+    })
+    expect(json(result)).toMatchObject({ state: "expired", remainingSeconds: 0 })
+  })
+
+  it("expiring --within (human, soonest first)", async () => {
+    const result = await local(["expiring", "--within", "2h", "--at", "2026-01-21T09:00:00+05:30"])
+    expect(result.code).toBe(0)
+    const lines = result.stdout.trimEnd().split("\n")
+    expect(lines[0]).toMatch(/^BUSINESS\s+CUSTOMER\s+CLOSES\s+LEFT\s+LAST INBOUND$/)
+    expect(lines[1]).toMatch(/^\+919876500001\s+\+919876543210\s+2026-01-21 10:00 \+05:30\s+1h\s+23h ago$/)
+  })
+
+  it("expiring --json, --business and --limit", async () => {
+    const result = await local([
+      "expiring",
+      "--within",
+      "90m",
+      "--business",
+      BUSINESS,
+      "--limit",
+      "1",
+      "--at",
+      "2026-01-21T09:00:00+05:30",
+      "--json"
+    ])
+    expect(result.code).toBe(0)
+    const page = json(result)
+    expect(page.items).toHaveLength(1)
+    expect(page.items[0]).toMatchObject({
+      state: "open",
+      expiresAt: "2026-01-21T04:30:00.000Z",
+      remainingSeconds: 3600
+    })
+    expect(page.nextCursor === null || typeof page.nextCursor === "string").toBe(true)
+  })
+
+  it("expiring finds nothing outside the horizon", async () => {
+    const result = await local(["expiring", "--within", "30m", "--at", "2026-01-21T09:00:00+05:30"])
+    expect(result.code).toBe(0)
+    expect(result.stdout.trim()).toBe("No window closes within 30m.")
+  })
+
+  it("explain (human and --json): the basis message and its timestamps", async () => {
+    const human = await local(["explain", ...pair(), "--at", "2026-01-21T11:00:00+05:30"])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/^Basis message\s+wamid\.1$/m)
+    expect(human.stdout).toMatch(/^State\s+expired, closed 2026-01-21 10:00 \+05:30 \(1h ago\)$/m)
+    const result = await local(["explain", ...pair(), "--at", "2026-01-21T11:00:00+05:30", "--json"])
+    expect(json(result)).toMatchObject({
+      state: "expired",
+      basisMessageId: "wamid.1",
+      lastInboundAt: "2026-01-20T04:30:00.000Z",
+      closedByProviderAt: null,
+      safetyMarginSeconds: 0,
+      summary: expect.stringContaining("wamid.1")
+    })
+  })
+})
+
+describe("local store (SQLite): send", () => {
+  const OPEN = "+919876543220"
+  const EXPIRED = "+919876543221"
+  beforeAll(async () => {
+    expect((await local(["inbound", ...pair(OPEN)])).code).toBe(0)
+    expect((await local(["inbound", ...pair(EXPIRED), "--at", DAY1_10AM])).code).toBe(0)
+  })
+
+  const send = (to: string, ...rest: ReadonlyArray<string>) =>
+    ["send", "--from", BUSINESS, "--to", to, ...rest] as const
+
+  it("a session message inside the window (human); no Exotel credentials means a dry run", async () => {
+    const result = await local(send(OPEN, "--text", "Your order is out for delivery"))
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^Decision\s+session$/m)
+    expect(result.stdout).toMatch(/^Reason\s+the window is open$/m)
+    expect(result.stdout).toMatch(/^Window\s+open, closes .* \(in 23h 59m\)$/m)
+    expect(result.stdout).toMatch(/^Provider id\s+dry run: nothing sent \(no EXOTEL_\* credentials\)$/m)
+  })
+
+  it("--dry-run --json", async () => {
+    const result = await local(send(OPEN, "--text", "Hi", "--dry-run", "--json"))
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({
+      decision: "session",
+      reason: null,
+      window: { state: "open" },
+      providerMessageId: null,
+      status: "pending",
+      dryRun: true,
+      replayed: false
+    })
+  })
+
+  it("outside the window without a fallback: SESSION_EXPIRED, exit 1", async () => {
+    const result = await local(send(EXPIRED, "--text", "Following up", "--json"))
+    expect(result.code).toBe(1)
+    expect(json(result).error).toMatchObject({
+      code: "SESSION_EXPIRED",
+      customer: EXPIRED,
+      expiredAt: "2026-01-21T04:30:00.000Z"
+    })
+    expect(result.stderr).toBe(
+      `wa-session: SESSION_EXPIRED: the 24-hour window of ${EXPIRED} closed at 2026-01-21 10:00 +05:30; ` +
+        "send a template (--fallback-template)\n"
+    )
+  })
+
+  it("outside the window with a fallback: the template goes instead", async () => {
+    const args = ["--fallback-template", "follow_up", "--language", "en", "--param", "Following up"]
+    const result = await local(send(EXPIRED, "--text", "Following up", ...args, "--json"))
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({
+      decision: "template",
+      reason: "SESSION_EXPIRED",
+      window: { state: "expired", expiresAt: "2026-01-21T04:30:00.000Z" }
+    })
+    const human = await local(send(EXPIRED, "--text", "Following up", ...args))
+    expect(human.stdout).toMatch(/^Reason\s+SESSION_EXPIRED: sent as the fallback template$/m)
+  })
+
+  it("a customer who never wrote: NO_ACTIVE_SESSION, exit 1 (human)", async () => {
+    const result = await local(send("+919876543298", "--text", "Hello"))
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toMatch(/^wa-session: NO_ACTIVE_SESSION: \+919876543298 has never written/)
+  })
+
+  it("the same idempotency key returns the first result", async () => {
+    const first = json(await local(send(OPEN, "--text", "Once", "--idempotency-key", "k-1", "--json")))
+    const again = json(await local(send(OPEN, "--text", "Once", "--idempotency-key", "k-1", "--json")))
+    expect(again.id).toBe(first.id)
+    expect(first.replayed).toBe(false)
+    expect(again.replayed).toBe(true)
+  })
+
+  it("invalid content is bad input naming the path (exit 2)", async () => {
+    const result = await local(send(OPEN, "--text", "", "--json"))
+    expect(result.code).toBe(2)
+    expect(json(result).error).toMatchObject({ code: "INVALID_MESSAGE", path: "text.body" })
+  })
+
+  it("a content file of any type", async () => {
+    const file = join(temp.dir, "image.json")
+    writeFileSync(file, JSON.stringify({ type: "image", image: { link: "https://example.com/a.png" } }))
+    const result = await local(send(OPEN, "--content-file", file, "--dry-run", "--json"))
+    expect(result.code).toBe(0)
+    expect(json(result)).toMatchObject({ decision: "session" })
+  })
+
+  it("a bad phone number is bad usage naming the option (exit 2)", async () => {
+    const result = await local(send("12", "--text", "Hi"))
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--to")
+    expect(result.stderr).toContain("is not a phone number")
+  })
+
+  it("--param without --fallback-template is bad usage (exit 2)", async () => {
+    const result = await local(send(OPEN, "--text", "Hi", "--param", "x"))
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--fallback-template")
+  })
+})
+
+describe("local store: configuration and storage failures", () => {
+  it("an unusable WA_SESSION_DATABASE_URL is bad usage (exit 2)", async () => {
+    const result = await run(["status", ...pair(), "--json"], { env: { WA_SESSION_DATABASE_URL: "mysql://db/x" } })
+    expect(result.code).toBe(2)
+    expect(json(result).error.code).toBe("INVALID_DATABASE_URL")
+    expect(result.stderr).toContain("WA_SESSION_DATABASE_URL")
+  })
+
+  it("a store that cannot be opened is a storage failure (exit 3)", async () => {
+    const blocker = join(temp.dir, "not-a-directory")
+    writeFileSync(blocker, "")
+    const result = await run(["status", ...pair()], { env: { WA_SESSION_DATABASE_URL: `sqlite:${blocker}/wa.db` } })
+    expect(result.code).toBe(3)
+    expect(result.stderr).toMatch(/^wa-session: STORAGE_ERROR: /)
+  })
+
+  it("an invalid WA_SESSION_SAFETY_MARGIN names the setting (exit 2)", async () => {
+    const result = await local(["status", ...pair()], { WA_SESSION_SAFETY_MARGIN: "soon" })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("WA_SESSION_SAFETY_MARGIN")
+  })
+})
+
+describe("local store: send through Exotel (the fake)", () => {
+  let fake: FakeExotel
+  const OPEN = "+919876543230"
+  const exotel = () => ({
+    EXOTEL_BASE_URL: fake.url,
+    EXOTEL_API_KEY: fake.apiKey,
+    EXOTEL_API_TOKEN: fake.apiToken,
+    EXOTEL_ACCOUNT_SID: fake.accountSid,
+    EXOTEL_MAX_RETRIES: "0"
+  })
+  beforeAll(async () => {
+    fake = await startFakeExotel({ apiKey: "key-1", apiToken: "token-1", accountSid: "acct1" })
+    expect((await local(["inbound", ...pair(OPEN)])).code).toBe(0)
+  })
+  afterAll(() => fake.close())
+
+  it("sends and prints the provider's message id (human and --json)", async () => {
+    const human = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi"], exotel())
+    expect(human.code).toBe(0)
+    const sid = fake.messages.at(-1)?.sid
+    expect(sid).toBeDefined()
+    expect(human.stdout).toMatch(new RegExp(`^Provider id\\s+${sid}$`, "m"))
+    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Again", "--json"], exotel())
+    expect(json(result)).toMatchObject({
+      decision: "session",
+      status: "accepted",
+      dryRun: false,
+      providerMessageId: fake.messages.at(-1)?.sid
+    })
+    expect(fake.messages.at(-1)?.content).toEqual({ type: "text", text: { body: "Again" } })
+  })
+
+  it("a provider failure exits 3", async () => {
+    fake.script(Behaviour.unauthorized())
+    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi", "--json"], exotel())
+    expect(result.code).toBe(3)
+    expect(json(result).error.code).toBe("PROVIDER_ERROR")
+    expect(result.stderr).toMatch(/^wa-session: PROVIDER_ERROR: /m)
+  })
+
+  it("incomplete Exotel credentials are bad configuration naming the variable (exit 2)", async () => {
+    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi"], {
+      EXOTEL_API_KEY: "only-the-key"
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/EXOTEL_API_TOKEN|EXOTEL_ACCOUNT_SID/)
+  })
+})
+
+
+describe("colour", () => {
+  const hasScript = (() => {
+    try {
+      return execFileSync("sh", ["-c", "command -v script"]).toString().trim() !== ""
+    } catch {
+      return false
+    }
+  })()
+  const inTerminal = (extra: Record<string, string>) => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} check --text Hi`
+    return execFileSync("script", ["-qec", command, "/dev/null"], { env: baseEnv(extra) }).toString()
+  }
+
+  it.skipIf(!hasScript)("on a terminal the human output is coloured, unless NO_COLOR is set", () => {
+    expect(inTerminal({})).toMatch(ANSI)
+    expect(inTerminal({ NO_COLOR: "1" })).not.toMatch(ANSI)
+  })
+
+  it("piped output has no colour", async () => {
+    const result = await local(["status", ...pair()])
+    expect(result.stdout).not.toMatch(ANSI)
+  })
+})

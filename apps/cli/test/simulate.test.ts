@@ -1,0 +1,152 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { ANSI, json, run, scenarios, tempDir, writeJson } from "./support.js"
+
+const temp = tempDir("simulate")
+afterAll(temp.remove)
+
+const SCENARIOS = readdirSync(scenarios).filter((name) => /^scenario-.*(?<!\.expected)\.json$/.test(name)).sort()
+
+describe.concurrent("simulate: the seed's scenarios", () => {
+  it("ships all four", () => {
+    expect(SCENARIOS).toEqual([
+      "scenario-1-customer-initiates.json",
+      "scenario-2-window-extends.json",
+      "scenario-3-window-expires.json",
+      "scenario-4-template-first.json"
+    ])
+  })
+
+  for (const name of SCENARIOS) {
+    it(`${name} --json matches ${name.replace(".json", ".expected.json")}`, async () => {
+      const expected = JSON.parse(readFileSync(join(scenarios, name.replace(".json", ".expected.json")), "utf8"))
+      const result = await run(["simulate", join(scenarios, name), "--json"])
+      expect(result.code).toBe(0)
+      expect(result.stderr).toBe("")
+      expect(json(result)).toEqual(expected)
+    })
+  }
+
+  it("prints a table in local time with relative expiries (human)", async () => {
+    const result = await run(["simulate", join(scenarios, "scenario-2-window-extends.json")])
+    expect(result.code).toBe(0)
+    expect(result.stdout).not.toMatch(ANSI)
+    const lines = result.stdout.trimEnd().split("\n")
+    expect(lines[0]).toMatch(/^#\s+AT\s+EVENT\s+CUSTOMER\s+WINDOW\s+EXPIRES\s+DECISION\s+REASON$/)
+    expect(lines[2]).toContain("2026-01-20 15:00 +05:30  inbound")
+    expect(lines[3]).toMatch(/send\s+\+919876543210\s+open\s+2026-01-21 15:00 \+05:30 \(in 23h 55m\)\s+session/)
+    expect(lines[4]).toMatch(/check .* open .* \(in 5h\)/)
+    expect(lines[5]).toMatch(/check .* expired /)
+  })
+
+  it("scenario 3 refuses the session message without a fallback and sends the template with one", async () => {
+    const steps = json(await run(["simulate", join(scenarios, "scenario-3-window-expires.json"), "--json"]))
+    expect(steps.slice(2).map((s: any) => [s.decision, s.reason])).toEqual([
+      ["rejected", "SESSION_EXPIRED"],
+      ["template", "SESSION_EXPIRED"]
+    ])
+  })
+})
+
+describe.concurrent("simulate: timelines", () => {
+  it("late and duplicate deliveries, a safety margin, every reason (YAML)", async () => {
+    const file = writeJson(
+      temp.dir,
+      "timeline.yaml",
+      [
+        "business: '+91 98765 00001'",
+        "safetyMargin: 30m",
+        "events:",
+        "  - { at: '2026-01-20T10:00:00+05:30', kind: inbound, customer: '+919876543210', messageId: m1 }",
+        "  - { at: '2026-01-20T12:00:00+05:30', kind: inbound, customer: '+919876543210', messageId: m0,",
+        "      sentAt: '2026-01-20T09:00:00+05:30' }",
+        "  - { at: '2026-01-20T12:01:00+05:30', kind: inbound, customer: '+919876543210', messageId: m1 }",
+        "  - { at: '2026-01-21T09:29:59+05:30', kind: check, customer: '+919876543210' }",
+        "  - { at: '2026-01-21T09:30:00+05:30', kind: check, customer: '+919876543210' }",
+        "  - { at: '2026-01-21T09:30:00+05:30', kind: send, customer: '+919876543211',",
+        "      content: { type: text, text: { body: hi } } }",
+        "  - { at: '2026-01-21T09:30:00+05:30', kind: send, customer: '+919876543210', content: { type: carousel } }",
+        "  - { at: '2026-01-21T09:30:00+05:30', kind: send, customer: '+919876543210',",
+        "      content: { type: text, text: { body: '' } } }"
+      ].join("\n")
+    )
+    const steps = json(await run(["simulate", file, "--json"]))
+    expect(steps.map((s: any) => [s.kind, s.state, s.expiresAt, s.decision, s.reason])).toEqual([
+      ["inbound", "open", "2026-01-21T04:30:00.000Z", null, null],
+      ["inbound", "open", "2026-01-21T04:30:00.000Z", null, null],
+      ["inbound", "open", "2026-01-21T04:30:00.000Z", null, null],
+      ["check", "open", "2026-01-21T04:30:00.000Z", null, null],
+      ["check", "expired", "2026-01-21T04:30:00.000Z", null, null],
+      ["send", "none", null, "rejected", "NO_ACTIVE_SESSION"],
+      ["send", "expired", "2026-01-21T04:30:00.000Z", "rejected", "MESSAGE_TYPE_NOT_SUPPORTED"],
+      ["send", "expired", "2026-01-21T04:30:00.000Z", "rejected", "INVALID_MESSAGE"]
+    ])
+    expect(steps[0]).toEqual({
+      index: 0,
+      at: "2026-01-20T04:30:00.000Z",
+      kind: "inbound",
+      customer: "+919876543210",
+      state: "open",
+      expiresAt: "2026-01-21T04:30:00.000Z",
+      decision: null,
+      reason: null
+    })
+  })
+
+  it("an empty timeline prints an empty array", async () => {
+    const file = writeJson(temp.dir, "empty.json", { business: "+919876500001", events: [] })
+    const result = await run(["simulate", file, "--json"])
+    expect(result.code).toBe(0)
+    expect(json(result)).toEqual([])
+  })
+
+  it("a malformed file exits 2 naming each event index and field", async () => {
+    const file = writeJson(temp.dir, "bad.json", {
+      business: "+919876500001",
+      events: [
+        { at: "2026-01-20T10:00:00+05:30", kind: "inbound", customer: "+919876543210" },
+        { at: "2026-01-20 10:05", kind: "send", customer: "+919876543210", content: { type: "text" } },
+        { at: "2026-01-20T10:06:00+05:30", kind: "sned", customer: "+919876543210" },
+        { at: "2026-01-20T10:07:00+05:30", kind: "send", customer: "12" },
+        { at: "2026-01-20T10:08:00+05:30", kind: "check", customer: "+919876543210", fallbak: 1 }
+      ]
+    })
+    const result = await run(["simulate", file, "--json"])
+    expect(result.code).toBe(2)
+    expect(json(result).error).toMatchObject({
+      code: "USAGE",
+      field: file,
+      issues: [
+        expect.stringMatching(/^events\[1\]\.at: /),
+        expect.stringMatching(/^events\[2\]\.kind: /),
+        "events[3].customer: \"12\" is not a phone number in E.164 form (2 digits, at least 8 needed)",
+        "events[3].content: is missing",
+        "events[4].fallbak: is not a known field"
+      ]
+    })
+    const lines = result.stderr.trimEnd().split("\n")
+    expect(lines).toEqual([
+      expect.stringMatching(/^wa-session: .*bad\.json: events\[1\]\.at: expected an ISO-8601 instant with an offset/),
+      expect.stringMatching(/bad\.json: events\[2\]\.kind: must be one of inbound, send, check; got "sned"$/),
+      expect.stringMatching(/bad\.json: events\[3\]\.customer: "12" is not a phone number/),
+      expect.stringMatching(/bad\.json: events\[3\]\.content: is missing$/),
+      expect.stringMatching(/bad\.json: events\[4\]\.fallbak: is not a known field$/)
+    ])
+  })
+
+  it("a bad business number or safety margin names the field", async () => {
+    const file = writeJson(temp.dir, "bad-top.json", { business: "hello", safetyMargin: "soon", events: [] })
+    const result = await run(["simulate", file])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/business: "hello" is not a phone number/)
+    expect(result.stderr).toMatch(/safetyMargin: expected a duration/)
+  })
+
+  it("a file that is not JSON exits 2", async () => {
+    const file = writeJson(temp.dir, "broken.json", "{ \"events\": [ ,")
+    const result = await run(["simulate", file])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("is not valid JSON")
+  })
+})

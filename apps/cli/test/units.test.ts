@@ -1,0 +1,96 @@
+import * as Terminal from "@effect/platform/Terminal"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, DateTime, Duration, Effect, Either, Layer } from "effect"
+import { parseDuration, parseInstant } from "../src/Input.js"
+import * as Output from "../src/Output.js"
+import * as Simulate from "../src/Simulate.js"
+
+const terminal = (isTTY: boolean) =>
+  Layer.succeed(Terminal.Terminal, { isTTY: Effect.succeed(isTTY) } as unknown as Terminal.Terminal)
+
+const env = (vars: Record<string, string>) =>
+  Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(vars))))
+
+describe("Output", () => {
+  it.effect("colour only on a terminal, never with NO_COLOR, never with --json", () =>
+    Effect.gen(function*() {
+      assert.isTrue((yield* Output.make(false).pipe(Effect.provide([terminal(true), env({})]))).color)
+      assert.isFalse((yield* Output.make(false).pipe(Effect.provide([terminal(false), env({})]))).color)
+      assert.isFalse((yield* Output.make(false).pipe(Effect.provide([terminal(true), env({ NO_COLOR: "1" })]))).color)
+      assert.isFalse((yield* Output.make(true).pipe(Effect.provide([terminal(true), env({})]))).color)
+    }))
+
+  it("paints only when colour is on", () => {
+    assert.strictEqual(Output.paint({ json: false, color: false }, "green", "open"), "open")
+    assert.strictEqual(Output.paint({ json: false, color: true }, "green", "open"), "\u001b[32mopen\u001b[0m")
+  })
+
+  it("aligns table columns on the visible width (colour codes do not count)", () => {
+    const out = { json: false, color: true }
+    const text = Output.table(out, ["A", "B"], [[Output.paint(out, "red", "xx"), "1"], ["y", "2"]])
+    const plain = text.replace(/\u001b\[[0-9;]*m/g, "")
+    assert.deepStrictEqual(plain.split("\n"), ["A   B", "xx  1", "y   2"])
+  })
+
+  it("relative times: the two largest units", () => {
+    const now = DateTime.unsafeMake("2026-01-20T04:30:00Z")
+    const at = (iso: string) => Output.relative(DateTime.unsafeMake(iso), now)
+    assert.strictEqual(at("2026-01-20T07:42:00Z"), "in 3h 12m")
+    assert.strictEqual(at("2026-01-20T02:30:00Z"), "2h ago")
+    assert.strictEqual(at("2026-01-20T04:30:45Z"), "in 45s")
+    assert.strictEqual(at("2026-01-22T05:30:00Z"), "in 2d 1h")
+    assert.strictEqual(at("2026-01-20T04:30:00Z"), "now")
+    assert.strictEqual(Output.span(Duration.hours(24)), "1d")
+  })
+
+  it("local time carries its offset", () => {
+    const text = Output.localTime(DateTime.unsafeMake("2026-01-20T04:30:00Z"))
+    assert.match(text, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} [+-]\d{2}:\d{2}$/)
+  })
+})
+
+describe("Input", () => {
+  it("instants need an offset", () => {
+    assert.deepStrictEqual(
+      Either.map(parseInstant("2026-01-20T10:00:00+05:30"), DateTime.formatIso),
+      Either.right("2026-01-20T04:30:00.000Z")
+    )
+    assert.isTrue(Either.isLeft(parseInstant("2026-01-20T10:00:00")))
+    assert.isTrue(Either.isLeft(parseInstant("tomorrow")))
+  })
+
+  it("durations: compact and long forms", () => {
+    const millis = (input: string) => Either.map(parseDuration(input), Duration.toMillis)
+    assert.deepStrictEqual(millis("2h"), Either.right(7_200_000))
+    assert.deepStrictEqual(millis("1h30m"), Either.right(5_400_000))
+    assert.deepStrictEqual(millis("90s"), Either.right(90_000))
+    assert.deepStrictEqual(millis("2 hours"), Either.right(7_200_000))
+    assert.deepStrictEqual(millis("0 seconds"), Either.right(0))
+    assert.isTrue(Either.isLeft(parseDuration("soon")))
+  })
+})
+
+describe("Simulate.decode", () => {
+  it("names every problem by its path", () => {
+    const result = Simulate.decode(
+      {
+        business: "+919876500001",
+        events: [{ at: "2026-01-20T10:00:00Z", kind: "inbound" }, { kind: "check", at: "x", customer: "+919876543210" }]
+      },
+      "t.json"
+    )
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.deepStrictEqual(result.left.issues, [
+        "events[0].customer: is missing",
+        "events[1].at: expected an ISO-8601 instant with an offset, like 2026-01-20T10:00:00+05:30, got \"x\""
+      ])
+    }
+  })
+
+  it("a missing events array is named", () => {
+    const result = Simulate.decode({ business: "+919876500001" }, "t.json")
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) assert.deepStrictEqual(result.left.issues, ["events: is missing"])
+  })
+})
