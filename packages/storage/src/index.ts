@@ -1,0 +1,28 @@
+/**
+ * @since 0.1.0
+ */
+export * as GroupCommit from "./GroupCommit.js"
+/**
+ * @since 0.1.0
+ */
+export * as MemoryStore from "./MemoryStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as PgStore from "./PgStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as SqliteStore from "./SqliteStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as SqlStore from "./SqlStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as Storage from "./Storage.js"
+/**
+ * @since 0.1.0
+ */
+export * as StoreConfig from "./StoreConfig.js"

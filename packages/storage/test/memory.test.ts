@@ -1,0 +1,4 @@
+import { MemoryStore } from "../src/index.js"
+import { suite } from "./StoreContract.js"
+
+suite("MemoryStore", MemoryStore.layer)

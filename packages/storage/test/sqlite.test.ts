@@ -1,0 +1,56 @@
+import * as SqlClient from "@effect/sql/SqlClient"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import Sqlite from "better-sqlite3"
+import { Effect, Either, Layer, Option } from "effect"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import { SqliteStore, Storage } from "../src/index.js"
+import { freshNumber, inbound, suite } from "./StoreContract.js"
+
+const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "wa-storage-contract-"))
+afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
+
+suite("SqliteStore", SqliteStore.layer({ filename: NodePath.join(dir, "nested", "contract.db") }))
+
+describe("SqliteStore on a file", () => {
+  it.effect("what was written survives closing and reopening; migrations run once", () =>
+    Effect.gen(function*() {
+      const filename = NodePath.join(dir, "reopen.db")
+      const b = freshNumber()
+      const c = freshNumber()
+      const first = yield* Effect.flatMap(Storage.Storage, (store) => store.recordInbound(inbound(b, c, "m1", 1_000)))
+        .pipe(Effect.provide(SqliteStore.layer({ filename })))
+      const again = yield* Effect.flatMap(
+        Storage.Storage,
+        (store) => store.getWindow({ business: b, customer: c } as never)
+      ).pipe(Effect.provide(SqliteStore.layer({ filename })))
+      assert.deepStrictEqual(Option.map(again, (w) => w.basisMessageId), Option.some(first.window.basisMessageId))
+      const db = new Sqlite(filename, { readonly: true })
+      assert.deepStrictEqual(db.prepare("SELECT migration_id FROM wa_session_migrations").all(), [{ migration_id: 1 }])
+      db.close()
+    }))
+
+  it.effect("the connection uses a busy timeout and synchronous=FULL by default, NORMAL on request", () =>
+    Effect.gen(function*() {
+      const pragmas = (synchronous?: "normal") =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const [sync] = yield* sql<{ synchronous: number }>`PRAGMA synchronous`
+          const [timeout] = yield* sql<{ timeout: number }>`PRAGMA busy_timeout`
+          return [sync?.synchronous, timeout?.timeout]
+        }).pipe(Effect.provide(SqliteStore.layerClient({ filename: NodePath.join(dir, "pragmas.db"), synchronous })))
+      assert.deepStrictEqual(yield* pragmas(), [2, 10_000])
+      assert.deepStrictEqual(yield* pragmas("normal"), [1, 10_000])
+    }))
+
+  it.effect("a file that cannot be opened fails with StorageError", () =>
+    Effect.gen(function*() {
+      const notADatabase = NodePath.join(dir, "garbage.db")
+      NodeFs.writeFileSync(notADatabase, "this is not a database, not at all, just some text ".repeat(100))
+      for (const filename of [dir, notADatabase]) {
+        const result = yield* Effect.either(Layer.build(SqliteStore.layer({ filename })).pipe(Effect.scoped))
+        assert.isTrue(Either.isLeft(result) && result.left._tag === "StorageError", filename)
+      }
+    }))
+})
