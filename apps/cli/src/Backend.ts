@@ -32,14 +32,8 @@ export interface ExpiringView {
   readonly nextCursor: Option.Option<string>
 }
 
-export interface ExplainView {
+export interface ExplainView extends Omit<SessionWindow.Explanation, "status"> {
   readonly status: WindowView
-  readonly basisMessageId: Option.Option<string>
-  readonly basisReceivedAt: Option.Option<DateTime.Utc>
-  readonly firstSeenAt: Option.Option<DateTime.Utc>
-  readonly closedByProviderAt: Option.Option<DateTime.Utc>
-  readonly safetyMargin: Duration.Duration
-  readonly summary: string
 }
 
 export interface InboundView {
