@@ -1,0 +1,103 @@
+import type { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { RandomIds } from "@wa-session/clock"
+import { ExotelSender } from "@wa-session/exotel"
+import { type Ids, MessageSender, SessionService, type SessionStore } from "@wa-session/session-core"
+import { type Storage, StoreConfig } from "@wa-session/storage"
+import { type ConfigError, Effect, Layer, Option } from "effect"
+import { ServerConfig, type ServerSettings, webhookUrl } from "./Config.js"
+import * as Ingest from "./Ingest.js"
+import * as Metrics from "./Metrics.js"
+import { HttpAppLive, layerNodeServer, layerNodeServerTest } from "./Server.js"
+
+/** In dry-run nothing is sent: the use cases never call the sender (dry-run messages skip it). */
+export const DryRunSender: Layer.Layer<MessageSender.MessageSender> = Layer.succeed(MessageSender.MessageSender, {
+  send: (request) => Effect.dieMessage(`dry-run: ${request.outboundId} must not be sent`)
+})
+
+/** Times every send (retries included) into the Exotel latency histogram. */
+export const metered = <E, R>(
+  sender: Layer.Layer<MessageSender.MessageSender, E, R>
+): Layer.Layer<MessageSender.MessageSender, E, R | Metrics.Metrics> =>
+  Layer.effect(
+    MessageSender.MessageSender,
+    Effect.gen(function*() {
+      const inner = yield* MessageSender.MessageSender
+      const metrics = yield* Metrics.Metrics
+      return {
+        send: (request) =>
+          Effect.suspend(() => {
+            const started = performance.now()
+            return inner.send(request).pipe(
+              Effect.onExit((exit) =>
+                Effect.sync(() =>
+                  metrics.exotelRequest((performance.now() - started) / 1000, exit._tag === "Success" ? "ok" : "error")
+                )
+              )
+            )
+          })
+      }
+    })
+  ).pipe(Layer.provide(sender))
+
+/**
+ * The Exotel adapter from `EXOTEL_*`, our webhook as its default `status_callback` when the public URL is known.
+ * Needs an `HttpClient`.
+ */
+export const ExotelSenderFromConfig = (
+  settings: ServerSettings
+): Layer.Layer<MessageSender.MessageSender, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  ExotelSender.layerConfig({
+    statusCallbackUrl: Option.map(settings.publicUrl, () => webhookUrl(settings, ""))
+  })
+
+export interface AppOptions {
+  readonly settings: ServerSettings
+  readonly dryRun: boolean
+  /** Defaults to Exotel from configuration, or the dry-run sender. */
+  readonly sender?: Layer.Layer<MessageSender.MessageSender, ConfigError.ConfigError> | undefined
+  /** Defaults to the store chosen by the database URL. */
+  readonly store?:
+    | Layer.Layer<
+      SessionStore.SessionStore | Storage.Storage,
+      SessionStore.StorageError | StoreConfig.InvalidDatabaseUrl
+    >
+    | undefined
+  /** Defaults to random ids. */
+  readonly ids?: Layer.Layer<Ids.Ids> | undefined
+}
+
+/** Everything but HTTP: store, sender, ids, settings, metrics and the webhook ingest. */
+export const layerServices = (options: AppOptions) => {
+  const { settings } = options
+  const sender = options.sender ??
+    (options.dryRun
+      ? DryRunSender
+      : ExotelSenderFromConfig(settings).pipe(Layer.provide(NodeHttpClient.layerUndici)))
+  return Ingest.layer.pipe(
+    Layer.provideMerge(metered(sender)),
+    Layer.provideMerge(
+      Layer.mergeAll(
+        options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl),
+        options.ids ?? RandomIds.layer,
+        SessionService.layerConfig({ safetyMargin: settings.safetyMargin, dryRun: options.dryRun }),
+        Metrics.layer,
+        Layer.succeed(ServerConfig, settings)
+      )
+    )
+  )
+}
+
+/** The server on `HOST:PORT`. */
+export const layer = (options: AppOptions) =>
+  HttpAppLive.pipe(
+    Layer.provideMerge(layerNodeServer({ host: options.settings.host, port: options.settings.port })),
+    Layer.provideMerge(layerServices(options))
+  )
+
+/** The server on a loopback port (`settings.port`, 0 for a free one), with an `HttpClient` aimed at it. */
+export const layerTest = (options: AppOptions) =>
+  HttpAppLive.pipe(
+    Layer.provideMerge(layerNodeServerTest(options.settings.port)),
+    Layer.provideMerge(layerServices(options))
+  )

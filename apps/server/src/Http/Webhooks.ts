@@ -1,0 +1,38 @@
+import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
+import { WaSessionApi } from "@wa-session/http-api"
+import { Effect, type Layer } from "effect"
+import { makeVerifier } from "../Auth.js"
+import { ServerConfig } from "../Config.js"
+import { Ingest, InvalidWebhook } from "../Ingest.js"
+import { Metrics } from "../Metrics.js"
+import * as Webhook from "../Webhook.js"
+
+/**
+ * The contract's webhook endpoint through the HttpApi stack. Production traffic never gets here: the node:http
+ * fast path (`Webhook.makeIntercept`) takes every POST to the route first. It answers the same way, so the
+ * contract stays true if the fast path is removed, and the benchmark can compare both.
+ */
+export const WebhooksLive: Layer.Layer<
+  HttpApiGroup.ApiGroup<"wa-session", "webhooks">,
+  never,
+  Ingest | ServerConfig | Metrics
+> = HttpApiBuilder.group(WaSessionApi, "webhooks", (handlers) =>
+  Effect.gen(function*() {
+    const { ingest } = yield* Ingest
+    const settings = yield* ServerConfig
+    const metrics = yield* Metrics
+    const verify = makeVerifier(settings.webhookSecret)
+    return handlers.handleRaw("exotelWebhook", ({ path, request }) =>
+      Effect.gen(function*() {
+        const reply = !verify(path.secret)
+          ? Webhook.notFound
+          : yield* request.json.pipe(
+            Effect.mapError(() => new InvalidWebhook({ reason: "the body is not JSON" })),
+            Effect.flatMap(ingest),
+            Effect.exit,
+            Effect.flatMap(Webhook.replyTo)
+          )
+        metrics.webhookRequest(reply.status)
+        return Webhook.toResponse(reply)
+      }))
+  }))

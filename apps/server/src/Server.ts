@@ -1,0 +1,276 @@
+import {
+  type HttpApi,
+  HttpApiBuilder,
+  HttpApiError,
+  HttpApiSwagger,
+  type HttpApp,
+  HttpMiddleware,
+  type HttpRouter,
+  HttpServer,
+  HttpServerError,
+  HttpServerRequest,
+  type HttpServerResponse
+} from "@effect/platform"
+import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import {
+  InternalError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  WaSessionApi
+} from "@wa-session/http-api"
+import type { Ids, MessageSender, SessionService, SessionStore } from "@wa-session/session-core"
+import { Cause, Effect, Layer, Option } from "effect"
+import * as Http from "node:http"
+import { AuthorizationLive } from "./Auth.js"
+import { ServerConfig } from "./Config.js"
+import { HealthLive } from "./Http/Health.js"
+import { MessagesLive } from "./Http/Messages.js"
+import { SessionsLive } from "./Http/Sessions.js"
+import { WebhooksLive } from "./Http/Webhooks.js"
+import type { Ingest } from "./Ingest.js"
+import { Metrics } from "./Metrics.js"
+import * as Webhook from "./Webhook.js"
+
+/** What the HTTP layers need from the rest of the application. */
+export type AppServices =
+  | SessionStore.SessionStore
+  | SessionService.SessionConfig
+  | MessageSender.MessageSender
+  | Ids.Ids
+  | Metrics
+  | Ingest
+  | ServerConfig
+
+export const ApiLive: Layer.Layer<HttpApi.Api, never, AppServices> = HttpApiBuilder.api(WaSessionApi).pipe(
+  Layer.provide([MessagesLive, SessionsLive, WebhooksLive, HealthLive]),
+  Layer.provide(AuthorizationLive)
+)
+
+type CommonError = InvalidRequestError | NotFoundError | PayloadTooLargeError | InternalError
+
+const issuePath = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
+
+const isTooLarge = (error: unknown): boolean => {
+  const text = String((error as { cause?: unknown })?.cause ?? error)
+  return /maxBytes|too large|exceed/i.test(text)
+}
+
+/**
+ * Every error leaves as contract JSON with a `code`: schema decode failures become INVALID_REQUEST (with the field
+ * path), unknown routes NOT_FOUND, unreadable bodies INVALID_REQUEST or PAYLOAD_TOO_LARGE, and defects
+ * INTERNAL_ERROR (logged with their cause, never sent).
+ */
+export const normalizeErrors = (maxBodyBytes: number) =>
+  HttpApiBuilder.middleware(WaSessionApi, (app: HttpApp.Default): HttpApp.Default<CommonError> =>
+    Effect.catchAllCause(app, (cause): Effect.Effect<HttpServerResponse.HttpServerResponse, CommonError> => {
+      const failure = Cause.failureOption(cause)
+      const error: unknown = Option.isSome(failure) ? failure.value : Option.getOrUndefined(Cause.dieOption(cause))
+      if (error instanceof HttpApiError.HttpApiDecodeError) {
+        // An optional field's union adds "Expected undefined" next to the real problem: keep the real one.
+        const issues = error.issues.filter((issue) =>
+          !(issue.message.startsWith("Expected undefined") &&
+            error.issues.some((other) => other !== issue && issuePath(other.path) === issuePath(issue.path)))
+        )
+        const first = issues[0]
+        return Effect.fail(
+          new InvalidRequestError({
+            message: first === undefined
+              ? error.message
+              : `${first.path.length === 0 ? "request" : issuePath(first.path)}: ${first.message}`,
+            ...(first === undefined ? {} : { path: issuePath(first.path) }),
+            issues: issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
+          })
+        )
+      }
+      if (error instanceof HttpServerError.RouteNotFound) {
+        const path = error.request.url.split("?")[0]
+        return Effect.fail(new NotFoundError({ message: `No route ${error.request.method} ${path}` }))
+      }
+      if (error instanceof HttpServerError.RequestError) {
+        return Effect.fail(
+          isTooLarge(error)
+            ? new PayloadTooLargeError({
+              message: `The request body is larger than ${maxBodyBytes} bytes`,
+              limit: maxBodyBytes
+            })
+            : new InvalidRequestError({ message: "The request body is not valid JSON" })
+        )
+      }
+      // Formatting the decode error of a very deeply nested value overflows the stack: still the client's mistake.
+      if (error instanceof RangeError && /call stack/i.test(error.message)) {
+        return Effect.fail(new InvalidRequestError({ message: "The request body is nested too deeply" }))
+      }
+      if (Option.isSome(failure) || Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+      return Effect.zipRight(
+        Effect.logError("request failed", cause),
+        Effect.fail(new InternalError({ message: "Internal error; see the server log" }))
+      )
+    }))
+
+const redactUrl = (url: string) => {
+  const path = url.split("?")[0] ?? url
+  return path.startsWith(Webhook.PATH_PREFIX) ? `${Webhook.PATH_PREFIX}<secret>` : path
+}
+
+const QUIET = new Set(["/healthz", "/readyz", "/metrics"])
+
+/** One structured line per request: method, path (secrets redacted, no query), status, duration. */
+export const accessLog = HttpMiddleware.make((app) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const started = performance.now()
+    const exit = yield* Effect.exit(app)
+    const status = exit._tag === "Success"
+      ? exit.value.status
+      : HttpServerError.causeResponseStripped(exit.cause)[0].status
+    const path = redactUrl(request.url)
+    const log = QUIET.has(path) ? Effect.logDebug : Effect.logInfo
+    yield* log("http").pipe(
+      Effect.annotateLogs({
+        method: request.method,
+        path,
+        status,
+        ms: Math.round((performance.now() - started) * 10) / 10
+      })
+    )
+    return yield* exit
+  })
+)
+
+/** The HttpApi app (contract, OpenAPI at /openapi.json, Swagger UI at /docs) served on the `HttpServer`. */
+export const HttpAppLive: Layer.Layer<
+  never,
+  never,
+  HttpServer.HttpServer | HttpRouter.HttpRouter.DefaultServices | AppServices
+> = Layer.unwrapEffect(Effect.gen(function*() {
+  const settings = yield* ServerConfig
+  return HttpApiBuilder.httpApp.pipe(
+    Effect.map((app) =>
+      HttpServer.serve(
+        HttpServerRequest.withMaxBodySize(app, Option.some(settings.maxBodyBytes)),
+        accessLog
+      )
+    ),
+    Layer.unwrapEffect,
+    Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(normalizeErrors(settings.maxBodyBytes)),
+    Layer.provide(ApiLive),
+    Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
+  )
+}))
+
+/**
+ * An http.Server that offers each request to `intercept` first: what it takes (the webhook hot path, oversized
+ * bodies) never reaches the Effect HTTP stack.
+ */
+/** Takes a request (returns true) or leaves it to the Effect stack; `forward` hands a request over later. */
+export type Dispatch = (
+  req: Http.IncomingMessage,
+  res: Http.ServerResponse,
+  forward: (req: Http.IncomingMessage, res: Http.ServerResponse) => void
+) => boolean
+
+export class DispatchingServer extends Http.Server {
+  constructor(readonly dispatch: Dispatch) {
+    super()
+  }
+  override emit(event: string | symbol, ...args: Array<any>): boolean {
+    if (event === "request" && this.dispatch(args[0], args[1], (req, res) => super.emit("request", req, res))) {
+      return true
+    }
+    return super.emit(event as string, ...args)
+  }
+}
+
+const sendJson = (res: Http.ServerResponse, reply: Webhook.Reply) => {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(reply.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(reply.body),
+    connection: "close"
+  })
+  res.end(reply.body)
+}
+
+/** The same request with its body already read: what the Effect stack reads is `body`. */
+const withBody = (req: Http.IncomingMessage, body: Buffer): Http.IncomingMessage => {
+  const copy = new Http.IncomingMessage(req.socket)
+  copy.method = req.method!
+  copy.url = req.url!
+  copy.headers = { ...req.headers, "content-length": String(body.length) }
+  copy.rawHeaders = req.rawHeaders
+  copy.httpVersion = req.httpVersion
+  copy.httpVersionMajor = req.httpVersionMajor
+  copy.httpVersionMinor = req.httpVersionMinor
+  copy.push(body)
+  copy.push(null)
+  // Else destroying it once read (as the Effect stack does) would count as an abort and destroy the socket.
+  copy.complete = true
+  return copy
+}
+
+const makeDispatch = Effect.gen(function*() {
+  const settings = yield* ServerConfig
+  const metrics = yield* Metrics
+  const webhook = yield* Webhook.makeIntercept
+  const limit = settings.maxBodyBytes
+  const tooLarge = Webhook.payloadTooLarge(limit)
+  const refuse = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
+    if (req.url?.startsWith(Webhook.PATH_PREFIX)) metrics.webhookRequest(413)
+    sendJson(res, tooLarge)
+    req.resume()
+  }
+  const dispatch: Dispatch = (req, res, forward) => {
+    const declared = req.headers["content-length"]
+    if (declared !== undefined && Number(declared) > limit) {
+      refuse(req, res)
+      return true
+    }
+    if (webhook(req, res)) return true
+    // A body of unknown length (chunked): read it here with the limit, so an oversized one gets its 413 (the Effect
+    // stack would reset the connection), then hand the request over with the body in hand.
+    if (declared === undefined && req.headers["transfer-encoding"] !== undefined) {
+      const chunks: Array<Buffer> = []
+      let size = 0
+      let done = false
+      req.on("data", (chunk: Buffer) => {
+        if (done) return
+        size += chunk.length
+        if (size > limit) {
+          done = true
+          refuse(req, res)
+        } else chunks.push(chunk)
+      })
+      req.on("error", () => {
+        done = true
+      })
+      req.on("end", () => {
+        if (done) return
+        done = true
+        forward(withBody(req, Buffer.concat(chunks, size)), res)
+      })
+      return true
+    }
+    return false
+  }
+  return dispatch
+})
+
+/** node:http on `host:port` with the fast paths in front of the Effect stack. */
+export const layerNodeServer = (options: { readonly host: string; readonly port: number }) =>
+  Layer.unwrapScoped(
+    Effect.map(makeDispatch, (dispatch) => NodeHttpServer.layer(() => new DispatchingServer(dispatch), options))
+  )
+
+/** The same on a loopback port (0: a free one), with an `HttpClient` whose relative URLs go to it (tests). */
+export const layerNodeServerTest = (port = 0) =>
+  Layer.unwrapScoped(
+    Effect.map(makeDispatch, (dispatch) =>
+      HttpServer.layerTestClient.pipe(
+        Layer.provide(NodeHttpClient.layerWithoutAgent),
+        Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: false })),
+        Layer.provideMerge(NodeHttpServer.layer(() => new DispatchingServer(dispatch), { host: "127.0.0.1", port }))
+      ))
+  )

@@ -1,0 +1,177 @@
+import { HttpServerResponse } from "@effect/platform"
+import {
+  InternalError,
+  InvalidWebhookError,
+  NotFoundError,
+  PayloadTooLargeError,
+  StorageUnavailableError,
+  type WebhookAck
+} from "@wa-session/http-api"
+import type { SessionStore } from "@wa-session/session-core"
+import { Cause, Effect, Exit, Runtime, Schema } from "effect"
+import type * as Http from "node:http"
+import { makeVerifier } from "./Auth.js"
+import { ServerConfig } from "./Config.js"
+import { Ingest, type InvalidWebhook } from "./Ingest.js"
+import { Metrics } from "./Metrics.js"
+
+/**
+ * The webhook hot path, served straight from node:http: no Effect HTTP request object, no router, no tracing
+ * span and no schema-driven body decoding. The body is read directly (with the size limit), parsed once, and
+ * handed to `Ingest`, whose group commit acknowledges only after the transaction holding the items committed.
+ * The contract (`webhooks.exotelWebhook`) describes the same route and is served by `WebhooksLive` should a
+ * request ever reach the HttpApi app.
+ */
+export const PATH_PREFIX = "/webhooks/exotel/"
+
+export interface Reply {
+  readonly status: number
+  readonly body: string
+}
+
+const encodeJson = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
+  JSON.stringify(Schema.encodeSync(schema)(value))
+
+export const notFound: Reply = {
+  status: 404,
+  body: encodeJson(NotFoundError, new NotFoundError({ message: "Not found" }))
+}
+
+export const payloadTooLarge = (limit: number): Reply => ({
+  status: 413,
+  body: encodeJson(
+    PayloadTooLargeError,
+    new PayloadTooLargeError({ message: `The request body is larger than ${limit} bytes`, limit })
+  )
+})
+
+const invalidWebhook = (reason: string): Reply => ({
+  status: 400,
+  body: encodeJson(InvalidWebhookError, new InvalidWebhookError({ message: `Not an Exotel webhook batch: ${reason}` }))
+})
+
+const storageUnavailable: Reply = {
+  status: 503,
+  body: encodeJson(
+    StorageUnavailableError,
+    new StorageUnavailableError({ message: "The store is unavailable; nothing was recorded, retry later" })
+  )
+}
+
+const internalError: Reply = {
+  status: 500,
+  body: encodeJson(InternalError, new InternalError({ message: "Internal error; see the server log" }))
+}
+
+/** The reply to an ingest outcome; failures other than a bad body or a store failure are logged as defects. */
+export const replyTo = (
+  exit: Exit.Exit<WebhookAck, InvalidWebhook | SessionStore.StorageError>
+): Effect.Effect<Reply> => {
+  if (Exit.isSuccess(exit)) return Effect.succeed({ status: 200, body: JSON.stringify(exit.value) })
+  const failure = Cause.failureOption(exit.cause)
+  if (failure._tag === "Some") {
+    const error = failure.value
+    return error._tag === "InvalidWebhook"
+      ? Effect.succeed(invalidWebhook(error.reason))
+      : Effect.as(
+        Effect.logError("webhook not recorded: storage failed").pipe(
+          Effect.annotateLogs({ operation: error.operation, detail: error.detail })
+        ),
+        storageUnavailable
+      )
+  }
+  return Effect.as(Effect.logError("webhook failed", exit.cause), internalError)
+}
+
+export const toResponse = (reply: Reply) =>
+  HttpServerResponse.text(reply.body, { status: reply.status, contentType: "application/json" })
+
+const send = (res: Http.ServerResponse, reply: Reply, close = false) => {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(reply.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(reply.body),
+    ...(close ? { connection: "close" } : {})
+  })
+  res.end(reply.body)
+}
+
+/** A node:http request listener that takes the requests it handles (returns true) and leaves the others. */
+export type Intercept = (req: Http.IncomingMessage, res: Http.ServerResponse) => boolean
+
+/** Whether `url` is the webhook route with this server's secret, compared in constant time. */
+export const makeSecretMatcher = (verify: (secret: string) => boolean) => (url: string): boolean => {
+  const end = url.indexOf("?")
+  const raw = url.slice(PATH_PREFIX.length, end === -1 ? undefined : end)
+  if (raw === "" || raw.includes("/")) return false
+  let secret: string
+  try {
+    secret = decodeURIComponent(raw)
+  } catch {
+    return false
+  }
+  return verify(secret)
+}
+
+export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfig | Metrics> = Effect.gen(function*() {
+  const { ingestNow } = yield* Ingest
+  const settings = yield* ServerConfig
+  const metrics = yield* Metrics
+  const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+  const matches = makeSecretMatcher(makeVerifier(settings.webhookSecret))
+  const limit = settings.maxBodyBytes
+  const tooLarge = payloadTooLarge(limit)
+  const reply = (res: Http.ServerResponse, r: Reply, close = false) => {
+    metrics.webhookRequest(r.status)
+    send(res, r, close)
+  }
+
+  return (req, res) => {
+    const url = req.url
+    if (req.method !== "POST" || url === undefined || !url.startsWith(PATH_PREFIX)) return false
+    if (!matches(url)) {
+      req.resume()
+      reply(res, notFound)
+      return true
+    }
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let done = false
+    req.on("data", (chunk: Buffer) => {
+      if (done) return
+      size += chunk.length
+      if (size > limit) {
+        done = true
+        reply(res, tooLarge, true)
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("error", () => {
+      done = true
+    })
+    req.on("end", () => {
+      if (done) return
+      done = true
+      let body: unknown
+      try {
+        body = JSON.parse(Buffer.concat(chunks, size).toString("utf8"))
+      } catch {
+        reply(res, invalidWebhook("the body is not JSON"))
+        return
+      }
+      try {
+        ingestNow(body, (exit) => {
+          if (Exit.isSuccess(exit)) return reply(res, { status: 200, body: JSON.stringify(exit.value) })
+          runFork(replyTo(exit)).addObserver((replied) =>
+            reply(res, Exit.isSuccess(replied) ? replied.value : internalError)
+          )
+        })
+      } catch (error) {
+        runFork(Effect.logError("webhook failed", Cause.die(error)))
+        reply(res, internalError)
+      }
+    })
+    return true
+  }
+})

@@ -1,0 +1,7 @@
+export * as App from "./App.js"
+export * as Auth from "./Auth.js"
+export * as Config from "./Config.js"
+export * as Ingest from "./Ingest.js"
+export * as Metrics from "./Metrics.js"
+export * as Server from "./Server.js"
+export * as Webhook from "./Webhook.js"

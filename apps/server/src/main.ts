@@ -1,0 +1,94 @@
+import { HttpServer } from "@effect/platform"
+import { NodeRuntime } from "@effect/platform-node"
+import { StoreConfig } from "@wa-session/storage"
+import { Cause, Config, ConfigError, Console, Context, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import * as App from "./App.js"
+import * as Settings from "./Config.js"
+
+const secretLine = (source: Settings.SecretSource, hint: string) =>
+  source._tag === "Env"
+    ? `from ${source.name}`
+    : `${source.path}${source.created ? " (generated now, mode 0600)" : ""}; ${hint}`
+
+const banner = (settings: Settings.ServerSettings, dryRun: boolean, address: HttpServer.Address) => {
+  const base = address._tag === "TcpAddress"
+    ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
+    : `unix://${address.path}`
+  const lines = [
+    `wa-session listening on ${base}`,
+    `  API docs     ${base}/docs  (OpenAPI ${base}/openapi.json)`,
+    `  store        ${StoreConfig.display(settings.databaseUrl)}`,
+    `  API token    ${secretLine(settings.apiTokenSource, "send it as Authorization: Bearer <token> to /v1/*")}`,
+    `  webhook URL  ${Settings.webhookUrl(settings, base)}`,
+    `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`
+  ]
+  if (Option.isNone(settings.publicUrl)) {
+    lines.push(
+      "  note         WA_SESSION_PUBLIC_URL is not set: messages go out without status_callback, so Exotel posts",
+      "               replies and delivery reports only to the account's default URL (point it at the webhook URL)"
+    )
+  }
+  if (dryRun) {
+    lines.push(
+      "",
+      "  !!! DRY-RUN: no Exotel credentials (EXOTEL_API_KEY, EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID).",
+      "  !!! Decisions are made and stored, NOTHING IS SENT; responses say \"dryRun\": true."
+    )
+  }
+  return lines.join("\n")
+}
+
+const logLevel = Config.literal("trace", "debug", "info", "warning", "error")("WA_SESSION_LOG_LEVEL").pipe(
+  Config.withDefault("info" as const),
+  Config.map((level): LogLevel.LogLevel =>
+    ({
+      trace: LogLevel.Trace,
+      debug: LogLevel.Debug,
+      info: LogLevel.Info,
+      warning: LogLevel.Warning,
+      error: LogLevel.Error
+    })[level]
+  )
+)
+
+/** One line for the failures a person can fix (settings, files, database, port); the rest get the full cause. */
+const describe = (error: unknown): Option.Option<string> => {
+  if (ConfigError.isConfigError(error)) {
+    return Option.some(`invalid configuration: ${Settings.describeConfigError(error)}`)
+  }
+  if (typeof error !== "object" || error === null || !("_tag" in error)) return Option.none()
+  const tagged = error as { readonly _tag: string; readonly message?: string; readonly cause?: unknown }
+  switch (tagged._tag) {
+    case "SecretFileError":
+    case "InvalidDatabaseUrl":
+      return Option.some(`invalid configuration: ${tagged.message}`)
+    case "StorageError":
+      return Option.some(`cannot open the store: ${tagged.message}`)
+    case "ServeError":
+      return Option.some(`cannot listen: ${String((tagged.cause as Error | undefined)?.message ?? tagged.cause)}`)
+    default:
+      return Option.none()
+  }
+}
+
+const program = Effect.gen(function*() {
+  const settings = yield* Settings.load
+  const dryRun = yield* Settings.isDryRun
+  if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
+  return yield* App.layer({ settings, dryRun }).pipe(
+    Layer.tap((context) => Console.log(banner(settings, dryRun, Context.get(context, HttpServer.HttpServer).address))),
+    Layer.launch
+  )
+})
+
+const main = Effect.flatMap(logLevel, (level) => Logger.withMinimumLogLevel(program, level)).pipe(
+  Effect.tapErrorCause((cause) =>
+    Option.match(Option.flatMap(Cause.failureOption(cause), describe), {
+      onNone: () => Effect.logError("wa-session stopped", cause),
+      onSome: (line) => Console.error(`wa-session: ${line}`)
+    })
+  ),
+  Effect.provide(Logger.logFmt)
+)
+
+NodeRuntime.runMain(main, { disableErrorReporting: true, disablePrettyLogger: true })

@@ -1,0 +1,133 @@
+import { assert, beforeAll, describe, it } from "@effect/vitest"
+import { Behaviour, startFakeExotel } from "@wa-session/exotel-fake"
+import { Effect } from "effect"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs/promises"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+// The real entry point in a child process: start-up, configuration errors, signals. It runs bundled (as
+// `pnpm build` makes it, so the bundle is tested too): node starts it in a fraction of the time tsx needs.
+const serverDir = Path.resolve(import.meta.dirname, "..")
+const bundle = "dist/test/server.mjs"
+const TOKEN = "process-test-token-0123456789"
+const SECRET = "process-test-secret-0123456789"
+
+interface Child {
+  readonly process: ChildProcess.ChildProcess
+  readonly output: () => { readonly stdout: string; readonly stderr: string }
+  readonly exited: Promise<number | null>
+}
+
+const spawnServer = (env: Record<string, string>): Child => {
+  const child = ChildProcess.spawn(process.execPath, [bundle], {
+    cwd: serverDir,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout!.on("data", (chunk) => (stdout += String(chunk)))
+  child.stderr!.on("data", (chunk) => (stderr += String(chunk)))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return { process: child, output: () => ({ stdout, stderr }), exited }
+}
+
+const waitFor = async (predicate: () => boolean, what: string, ms = 40_000) => {
+  const deadline = Date.now() + ms
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = Net.createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as Net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+
+describe("the server process", () => {
+  beforeAll(() => {
+    ChildProcess.execFileSync(process.execPath, ["scripts/build.mjs", bundle], { cwd: serverDir, stdio: "ignore" })
+  }, 60_000)
+
+  it.live("an invalid setting stops start-up with one line naming it", () =>
+    Effect.promise(async () => {
+      const child = spawnServer({ PORT: "eighty" })
+      const code = await child.exited
+      const { stderr, stdout } = child.output()
+      assert.strictEqual(code, 1)
+      const lines = stderr.trim().split("\n")
+      assert.strictEqual(lines.length, 1, stderr)
+      assert.match(lines[0]!, /^wa-session: invalid configuration: .*PORT/)
+      assert.notInclude(stdout, "listening")
+    }), 60_000)
+
+  it.live("starts, serves, and on SIGTERM finishes the request in flight before exiting", () =>
+    Effect.promise(async () => {
+      const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "wa-session-main-"))
+      const fake = await startFakeExotel({ apiKey: "key", apiToken: "token", accountSid: "acme1" })
+      const port = await freePort()
+      const base = `http://127.0.0.1:${port}`
+      const child = spawnServer({
+        PORT: String(port),
+        WA_SESSION_DATABASE_URL: `sqlite:${dir}/db.sqlite`,
+        WA_SESSION_API_TOKEN: TOKEN,
+        WA_SESSION_WEBHOOK_SECRET: SECRET,
+        EXOTEL_API_KEY: fake.apiKey,
+        EXOTEL_API_TOKEN: fake.apiToken,
+        EXOTEL_ACCOUNT_SID: fake.accountSid,
+        EXOTEL_BASE_URL: fake.url,
+        EXOTEL_REQUEST_TIMEOUT: "1 second",
+        EXOTEL_MAX_RETRIES: "0"
+      })
+      try {
+        await waitFor(() => child.output().stdout.includes("listening on"), "the banner")
+        const { stdout } = child.output()
+        assert.include(stdout, `${base}/docs`)
+        assert.include(stdout, `${base}/webhooks/exotel/${SECRET}`)
+        assert.include(stdout, "API token    from WA_SESSION_API_TOKEN")
+        assert.notInclude(stdout, TOKEN)
+        assert.notInclude(stdout, "DRY-RUN")
+        assert.strictEqual((await fetch(`${base}/healthz`)).status, 200)
+        assert.strictEqual((await fetch(`${base}/docs`)).status, 200)
+
+        const inbound = await fake.sendInbound(`${base}/webhooks/exotel/${SECRET}`, {
+          from: "+919876543210",
+          to: "+919876500001",
+          text: "a secret order detail"
+        })
+        assert.strictEqual(inbound.status, 200)
+
+        fake.script(Behaviour.hang())
+        const inFlight = fetch(`${base}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({
+            from: "+919876500001",
+            to: "+919876543210",
+            content: { type: "text", text: { body: "another secret detail" } }
+          })
+        })
+        await waitFor(() => fake.requests.length === 1, "the send to reach Exotel", 10_000)
+        child.process.kill("SIGTERM")
+        const response = await inFlight
+        assert.strictEqual(response.status, 502)
+        assert.strictEqual((await response.json() as { code: string }).code, "PROVIDER_ERROR")
+        assert.strictEqual(await child.exited, 0)
+        const logs = child.output().stdout + child.output().stderr
+        assert.notInclude(logs, "secret order detail")
+        assert.notInclude(logs, "another secret detail")
+        assert.notInclude(logs, TOKEN)
+      } finally {
+        child.process.kill("SIGKILL")
+        await fake.close()
+        await Fs.rm(dir, { recursive: true, force: true })
+      }
+    }), 90_000)
+})

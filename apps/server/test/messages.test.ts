@@ -1,0 +1,304 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Behaviour } from "@wa-session/exotel-fake"
+import { DateTime, Effect } from "effect"
+import {
+  at,
+  BUSINESS,
+  client,
+  CUSTOMER,
+  customerWrites,
+  followUp,
+  json,
+  rawGet,
+  rawPost,
+  report,
+  TestEnv,
+  TestServer,
+  text,
+  TOKEN
+} from "./support.js"
+
+const iso = (at: DateTime.Utc | null) => (at === null ? null : DateTime.formatIso(at))
+const auth = { authorization: `Bearer ${TOKEN}` }
+
+describe("POST /v1/messages", () => {
+  it.live("inside the window: a session message, sent to Exotel with our webhook as status_callback", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      yield* at("2026-01-20T04:35:00Z")
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Let me check!") },
+        headers: {}
+      })
+      assert.strictEqual(sent.decision, "session")
+      assert.strictEqual(sent.reason, null)
+      assert.strictEqual(sent.window.state, "open")
+      assert.strictEqual(iso(sent.window.expiresAt), "2026-01-21T04:30:00.000Z")
+      assert.strictEqual(sent.status, "accepted")
+      assert.strictEqual(sent.dryRun, false)
+      assert.strictEqual(env.fake.messages.length, 1)
+      const wire = env.fake.messages[0]!
+      assert.strictEqual(sent.providerMessageId, wire.sid)
+      assert.deepStrictEqual(wire.content, text("Let me check!"))
+      assert.strictEqual(wire.from, BUSINESS)
+      assert.strictEqual(wire.to, CUSTOMER)
+      assert.strictEqual(wire.statusCallback, env.webhookUrl)
+      assert.strictEqual(JSON.parse(wire.customData!).id, sent.id)
+      assert.isTrue(env.fake.requests[0]!.authorized)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("phone numbers may be written without + and with spaces", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      yield* customerWrites()
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: "91 98765 00001", to: "919876543210", content: text("Hi") },
+        headers: {}
+      })
+      assert.strictEqual(sent.decision, "session")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("a template is always allowed, even with no window", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: followUp },
+        headers: {}
+      })
+      assert.strictEqual(sent.decision, "template")
+      assert.strictEqual(sent.reason, null)
+      assert.strictEqual(sent.window.state, "none")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("expired without fallback: 409 SESSION_EXPIRED, nothing sent", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      yield* at("2026-01-21T04:30:00Z")
+      const error = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Still there?") },
+        headers: {}
+      }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "SessionExpiredError")
+      if (error._tag !== "SessionExpiredError") return
+      assert.strictEqual(error.code, "SESSION_EXPIRED")
+      assert.strictEqual(DateTime.formatIso(error.expiredAt), "2026-01-21T04:30:00.000Z")
+      assert.isFalse(error.closedByProvider)
+      assert.strictEqual(env.fake.requests.length, 0)
+      const raw = yield* rawPost(
+        "/v1/messages",
+        JSON.stringify({ from: BUSINESS, to: CUSTOMER, content: text("Still there?") }),
+        auth
+      )
+      assert.strictEqual(raw.status, 409)
+      assert.strictEqual(json(raw.text).code, "SESSION_EXPIRED")
+      assert.isString(json(raw.text).message)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("expired with a fallback: the template goes out, reason SESSION_EXPIRED", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      yield* at("2026-01-21T06:00:00Z")
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Following up"), fallback: followUp },
+        headers: {}
+      })
+      assert.strictEqual(sent.decision, "template")
+      assert.strictEqual(sent.reason, "SESSION_EXPIRED")
+      assert.strictEqual(sent.window.state, "expired")
+      assert.deepStrictEqual(env.fake.messages[0]!.content, followUp)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("never wrote: 409 NO_ACTIVE_SESSION without fallback, the template with one", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const error = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hello") },
+        headers: {}
+      }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "NoActiveSessionError")
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hello"), fallback: followUp },
+        headers: {}
+      })
+      assert.strictEqual(sent.decision, "template")
+      assert.strictEqual(sent.reason, "NO_ACTIVE_SESSION")
+      assert.strictEqual(sent.window.state, "none")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("bad content: 422 INVALID_MESSAGE / MESSAGE_TYPE_NOT_SUPPORTED / INVALID_PHONE_NUMBER", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const send = (payload: { from: string; to: string; content: unknown; fallback?: unknown }) =>
+        api.messages.sendMessage({ payload, headers: {} }).pipe(Effect.flip)
+
+      const tooLong = yield* send({ from: BUSINESS, to: CUSTOMER, content: text("x".repeat(4097)) })
+      assert.strictEqual(tooLong._tag, "InvalidMessageError")
+      if (tooLong._tag === "InvalidMessageError") {
+        assert.strictEqual(tooLong.code, "INVALID_MESSAGE")
+        assert.strictEqual(tooLong.path, "text.body")
+        assert.strictEqual(tooLong.limit, 4096)
+        assert.strictEqual(tooLong.actual, 4097)
+        assert.isAtLeast(tooLong.violations.length, 1)
+      }
+
+      const unsupported = yield* send({ from: BUSINESS, to: CUSTOMER, content: { type: "hologram" } })
+      assert.strictEqual(unsupported._tag, "MessageTypeNotSupportedError")
+      if (unsupported._tag === "MessageTypeNotSupportedError") {
+        assert.strictEqual(unsupported.code, "MESSAGE_TYPE_NOT_SUPPORTED")
+        assert.strictEqual(unsupported.type, "hologram")
+        assert.include(unsupported.supported, "text")
+      }
+
+      const phone = yield* send({ from: BUSINESS, to: "12345", content: text("Hi") })
+      assert.strictEqual(phone._tag, "InvalidPhoneNumberError")
+      if (phone._tag === "InvalidPhoneNumberError") {
+        assert.strictEqual(phone.code, "INVALID_PHONE_NUMBER")
+        assert.strictEqual(phone.path, "to")
+        assert.strictEqual(phone.input, "12345")
+      }
+
+      const notTemplate = yield* send({ from: BUSINESS, to: CUSTOMER, content: text("Hi"), fallback: text("Hi") })
+      assert.strictEqual(notTemplate._tag, "InvalidMessageError")
+      if (notTemplate._tag === "InvalidMessageError") assert.strictEqual(notTemplate.path, "fallback.type")
+
+      const raw = yield* rawPost("/v1/messages", JSON.stringify({ from: BUSINESS, to: CUSTOMER, content: {} }), auth)
+      assert.strictEqual(raw.status, 422)
+      assert.strictEqual(json(raw.text).code, "INVALID_MESSAGE")
+      assert.strictEqual(env.fake.requests.length, 0)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("a body that does not match the contract: 400 INVALID_REQUEST with the field path", () =>
+    Effect.gen(function*() {
+      const missing = yield* rawPost("/v1/messages", JSON.stringify({ from: BUSINESS, content: text("x") }), auth)
+      assert.strictEqual(missing.status, 400)
+      assert.strictEqual(json(missing.text).code, "INVALID_REQUEST")
+      assert.strictEqual(json(missing.text).path, "to")
+      const notJson = yield* rawPost("/v1/messages", "{nope", auth)
+      assert.strictEqual(notJson.status, 400)
+      assert.strictEqual(json(notJson.text).code, "INVALID_REQUEST")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("Exotel refuses the message: 502 PROVIDER_ERROR with Exotel's code, stored as failed", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      env.fake.script(Behaviour.failMessage(0, { code: 30012 }))
+      const error = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi") },
+        headers: {}
+      }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "ProviderFailedError")
+      if (error._tag !== "ProviderFailedError") return
+      assert.strictEqual(error.code, "PROVIDER_ERROR")
+      assert.strictEqual(error.providerCode, "30012")
+      assert.isString(error.messageId)
+      const stored = yield* api.messages.getMessage({ path: { id: error.messageId! } })
+      assert.strictEqual(stored.status, "failed")
+      assert.strictEqual(stored.history.at(-1)?.code, "30012")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("Exotel keeps failing after the retries: 502 PROVIDER_ERROR", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      env.fake.script(Behaviour.serverError(503), Behaviour.serverError(503))
+      const error = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi") },
+        headers: {}
+      }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "ProviderFailedError")
+      if (error._tag === "ProviderFailedError") assert.strictEqual(error.reason, "Unavailable")
+      assert.strictEqual(env.fake.requests.length, 2)
+    }).pipe(Effect.provide(TestServer({ maxRetries: 1 }))))
+
+  it.live("the same idempotency key again returns the first result and sends nothing (body or header)", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const payload = { from: BUSINESS, to: CUSTOMER, content: text("Once"), idempotencyKey: "order-42" }
+      const first = yield* api.messages.sendMessage({ payload, headers: {} })
+      const again = yield* api.messages.sendMessage({ payload, headers: {} })
+      assert.deepStrictEqual(again, first)
+      assert.strictEqual(env.fake.messages.length, 1)
+
+      const byHeader = { from: BUSINESS, to: CUSTOMER, content: text("Twice?") }
+      const h1 = yield* api.messages.sendMessage({ payload: byHeader, headers: { "idempotency-key": "order-43" } })
+      const h2 = yield* api.messages.sendMessage({ payload: byHeader, headers: { "idempotency-key": "order-43" } })
+      assert.strictEqual(h2.id, h1.id)
+      assert.notStrictEqual(h1.id, first.id)
+      assert.strictEqual(env.fake.messages.length, 2)
+
+      const metrics = (yield* rawGet("/metrics")).text
+      assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"sent\"} 2")
+      assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"replayed\"} 2")
+      assert.include(metrics, "wa_session_exotel_request_duration_seconds_count{outcome=\"ok\"} 2")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("dry-run: the decision is made and stored, nothing is sent", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi") },
+        headers: {}
+      })
+      assert.isTrue(sent.dryRun)
+      assert.strictEqual(sent.decision, "session")
+      assert.strictEqual(sent.providerMessageId, null)
+      const refused = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: "+919876543299", content: text("Hi") },
+        headers: {}
+      }).pipe(Effect.flip)
+      assert.strictEqual(refused._tag, "NoActiveSessionError")
+      const stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      assert.isTrue(stored.dryRun)
+      assert.strictEqual(env.fake.requests.length, 0)
+    }).pipe(Effect.provide(TestServer({ dryRun: true }))))
+})
+
+describe("GET /v1/messages/{id}", () => {
+  it.live("the message with its status history; out-of-order reports never move it backwards", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      yield* customerWrites()
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Track me") },
+        headers: {}
+      })
+      const sid = sent.providerMessageId!
+      yield* report({ sid, code: 30002 })
+      yield* report({ sid, code: 30001 })
+      yield* report({ sid, code: 30003 })
+      const again = yield* report({ sid, code: 30002 })
+      assert.deepStrictEqual(JSON.parse(again.body), { accepted: 0, duplicates: 1, rejected: 0 })
+      const stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      assert.strictEqual(stored.status, "read")
+      assert.deepStrictEqual(
+        stored.history.map((event) => event.status).sort(),
+        ["accepted", "delivered", "pending", "read", "sent"]
+      )
+      assert.deepStrictEqual(stored.content, text("Track me"))
+      assert.strictEqual(stored.business, BUSINESS)
+      assert.strictEqual(stored.customer, CUSTOMER)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("an unknown id: 404 MESSAGE_NOT_FOUND", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const error = yield* api.messages.getMessage({ path: { id: "msg_nope" } }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "MessageNotFoundError")
+      if (error._tag === "MessageNotFoundError") assert.strictEqual(error.code, "MESSAGE_NOT_FOUND")
+    }).pipe(Effect.provide(TestServer())))
+})

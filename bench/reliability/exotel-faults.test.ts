@@ -1,0 +1,173 @@
+/**
+ * Exotel faults through the fake: 429 bursts with Retry-After, 5xx, hangs, resets, a batch whose message fails, a
+ * 30018 after acceptance. Nothing is sent twice, and every message ends in a final recorded status.
+ */
+import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
+import * as Path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import {
+  batch,
+  businessNumber,
+  customerNumber,
+  exotelEnv,
+  FAKE_CREDENTIALS,
+  freePort,
+  getMessage,
+  getSession,
+  inboundItem,
+  postJson,
+  recordFigures,
+  type RunningServer,
+  sendMessage,
+  sized,
+  startServer,
+  TEMPLATE,
+  tmpDir
+} from "./harness.js"
+
+const ROUNDS = sized(2, 6)
+const TEXT = (body: string) => ({ type: "text", text: { body } })
+
+interface Case {
+  readonly name: string
+  readonly script: ReadonlyArray<Behaviour>
+  /** faults injected */
+  readonly faults: number
+  readonly status: 202 | 502
+  readonly reason?: string
+  readonly minGapMs?: number
+}
+
+const CASES: ReadonlyArray<Case> = [
+  { name: "429 burst with Retry-After: 1", script: [Behaviour.rateLimited(1), Behaviour.rateLimited(1)], faults: 2, status: 202, minGapMs: 900 },
+  { name: "503 then 500", script: [Behaviour.serverError(503), Behaviour.serverError(500)], faults: 2, status: 202 },
+  { name: "hang then accept", script: [Behaviour.hang()], faults: 1, status: 202 },
+  { name: "connection reset", script: [Behaviour.reset()], faults: 1, status: 202 },
+  { name: "HTML 502 of a proxy", script: [Behaviour.respondText(502, "<html>bad gateway</html>", { "content-type": "text/html" })], faults: 1, status: 202 },
+  { name: "429 until the retries run out", script: [0, 1, 2, 3].map(() => Behaviour.rateLimited(0)), faults: 4, status: 502, reason: "RateLimited" },
+  { name: "5xx until the retries run out", script: [0, 1, 2, 3].map(() => Behaviour.serverError(503)), faults: 4, status: 502, reason: "Unavailable" },
+  { name: "the batch's message fails (30012)", script: [Behaviour.failMessage(0, { code: 30012 })], faults: 1, status: 502, reason: "Rejected" }
+]
+
+describe("Exotel faults through the fake", () => {
+  let server: RunningServer | undefined
+  let fake: FakeExotel | undefined
+  afterAll(async () => {
+    await server?.stop()
+    await fake?.close()
+  })
+
+  it("sends nothing twice and leaves every message in a final recorded status", async () => {
+    fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
+    const f = fake
+    const port = await freePort()
+    server = await startServer({
+      databaseUrl: `sqlite:${Path.join(tmpDir("faults"), "wa.db")}`,
+      port,
+      env: { ...exotelEnv(f.url, port), EXOTEL_REQUEST_TIMEOUT: "1 second", EXOTEL_MAX_RETRIES: "3" }
+    })
+    const s = server
+    const business = businessNumber(1)
+    const ids: Array<string> = []
+    let faults = 0
+    let events = 0
+    let n = 0
+
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of CASES) {
+        const customer = customerNumber(n++)
+        const before = f.requests.length
+        f.script(...c.script)
+        faults += c.faults
+        const key = `fault-${round}-${n}`
+        const answer = await sendMessage(s, { from: business, to: customer, content: TEMPLATE, idempotencyKey: key })
+        events++
+        expect(answer.status, `${c.name}: ${answer.text}`).toBe(c.status)
+        expect(f.pending(), c.name).toBe(0)
+        const id: string = c.status === 202 ? answer.body.id : answer.body.messageId
+        expect(id, c.name).toMatch(/^msg_/)
+        ids.push(id)
+        if (c.status === 502) {
+          expect(answer.body.code).toBe("PROVIDER_ERROR")
+          expect(answer.body.reason, c.name).toBe(c.reason)
+        } else {
+          expect(answer.body.status, c.name).toBe("accepted")
+        }
+        if (c.minGapMs !== undefined) {
+          const times = f.requests.slice(before).map((r) => r.receivedAt.getTime())
+          for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${c.name}: Retry-After honoured`).toBeGreaterThanOrEqual(c.minGapMs)
+        }
+        // the same key again: the first message back, nothing sent
+        const sendsBefore = f.messages.length
+        const again = await sendMessage(s, { from: business, to: customer, content: TEMPLATE, idempotencyKey: key })
+        events++
+        expect(again.status, `${c.name} replay: ${again.text}`).toBe(202)
+        expect(again.body.id).toBe(id)
+        expect(again.body.status).toBe(c.status === 202 ? "accepted" : "failed")
+        expect(f.messages.length).toBe(sendsBefore)
+      }
+
+      // 30018 after acceptance: the session message fails, the window closes, the fallback goes once
+      const customer = customerNumber(n++)
+      const inbound = await postJson(
+        s.webhookUrl,
+        batch([inboundItem({ sid: `wamid.fault.${round}`, business, customer, sentAt: Math.floor(Date.now() / 1000) * 1000 - 60_000, text: "hi" })])
+      )
+      expect(inbound.status).toBe(200)
+      const session = await sendMessage(s, { from: business, to: customer, content: TEXT("Your order shipped"), fallback: TEMPLATE })
+      events += 2
+      expect(session.status, session.text).toBe(202)
+      expect(session.body.decision).toBe("session")
+      ids.push(session.body.id)
+      const accepted = f.messages.find((m) => m.customData?.includes(session.body.id))
+      expect(accepted?.statusCallback, "status_callback is our webhook").toBe(s.webhookUrl)
+      for (let i = 0; i < 3; i++) {
+        // Exotel retries reports: three copies of the 30018
+        const report = await f.sendDeliveryReport(accepted!.statusCallback!, { sid: accepted!.sid, code: 30018 })
+        events++
+        expect(report.status, report.body).toBe(200)
+      }
+      faults++
+      const failed = await getMessage(s, session.body.id)
+      expect(failed.body.status).toBe("failed")
+      expect(failed.body.fallbackMessageId, "fallback sent after 30018").toMatch(/^msg_/)
+      ids.push(failed.body.fallbackMessageId)
+      const window = await getSession(s, business, customer)
+      expect(window.body).toMatchObject({ state: "expired", closedByProvider: true })
+    }
+
+    // reports for everything Exotel accepted: every message ends delivered or failed
+    for (const message of [...f.messages]) {
+      const report = await f.sendDeliveryReport(message.statusCallback!, { sid: message.sid, code: 30002 })
+      events++
+      expect(report.status).toBe(200)
+    }
+    const finals: Record<string, number> = {}
+    let lost = 0
+    for (const id of ids) {
+      const message = await getMessage(s, id)
+      if (message.status !== 200) lost++
+      expect(message.status).toBe(200)
+      finals[message.body.status] = (finals[message.body.status] ?? 0) + 1
+      expect(["delivered", "failed"], `${id} ends in a final status`).toContain(message.body.status)
+      expect(message.body.history.length).toBeGreaterThan(0)
+    }
+    // nothing sent twice: every accepted Exotel message names a distinct one of ours
+    const ours = f.messages.map((m) => /msg_[0-9a-f]+/.exec(m.customData ?? "")?.[0])
+    expect(ours.every((id) => id !== undefined)).toBe(true)
+    const duplicateSends = ours.length - new Set(ours).size
+    expect(duplicateSends).toBe(0)
+    const serverErrors = f.requests.filter((r) => r.path.includes("/messages")).length
+    recordFigures("exotel-faults", {
+      events,
+      faults,
+      messages: ids.length,
+      exotelRequests: serverErrors,
+      exotelAccepted: f.messages.length,
+      delivered: finals["delivered"] ?? 0,
+      failed: finals["failed"] ?? 0,
+      duplicateSends,
+      lost
+    })
+  })
+})

@@ -1,0 +1,195 @@
+/**
+ * The wa-session HTTP API contract. The server implements it, and the CLI and the tests derive a typed client
+ * from it: `HttpApiClient.make(WaSessionApi, { baseUrl })`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Schema from "effect/Schema"
+import {
+  InternalError,
+  InvalidMessageError,
+  InvalidPhoneNumberError,
+  InvalidRequestError,
+  InvalidWebhookError,
+  MessageNotFoundError,
+  MessageTypeNotSupportedError,
+  NoActiveSessionError,
+  NotFoundError,
+  NotReadyError,
+  PayloadTooLargeError,
+  ProviderFailedError,
+  SessionExpiredError,
+  StorageUnavailableError,
+  UnauthorizedError
+} from "./Errors.js"
+import {
+  ExotelWebhookBody,
+  Health,
+  ListExpiringParams,
+  MessageView,
+  Readiness,
+  SendMessageHeaders,
+  SendMessageRequest,
+  SendMessageResponse,
+  SessionPage,
+  SessionView,
+  WebhookAck
+} from "./Models.js"
+
+/**
+ * The bearer-token check of every `/v1` endpoint. The server provides its implementation.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@wa-session/http-api/Authorization", {
+  failure: UnauthorizedError,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * `POST /v1/messages` (send with fallback) and `GET /v1/messages/{id}`.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class MessagesGroup extends HttpApiGroup.make("messages")
+  .add(
+    HttpApiEndpoint.post("sendMessage", "/v1/messages")
+      .setPayload(SendMessageRequest)
+      .setHeaders(SendMessageHeaders)
+      .addSuccess(SendMessageResponse, { status: 202 })
+      .addError(SessionExpiredError)
+      .addError(NoActiveSessionError)
+      .addError(InvalidMessageError)
+      .addError(MessageTypeNotSupportedError)
+      .addError(InvalidPhoneNumberError)
+      .addError(ProviderFailedError)
+      .annotate(OpenApi.Summary, "Send a message, as a session message or as its fallback template")
+      .annotate(
+        OpenApi.Description,
+        "Decides from the 24-hour window whether the content may go as a session message; when the window is not " +
+          "open and a template `fallback` is given, sends that instead, else answers 409. The same idempotency key " +
+          "again returns the first result and sends nothing."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("getMessage", "/v1/messages/:id")
+      .setPath(Schema.Struct({ id: Schema.String }))
+      .addSuccess(MessageView)
+      .addError(MessageNotFoundError)
+      .annotate(OpenApi.Summary, "An outbound message with its status history")
+  )
+  .addError(StorageUnavailableError)
+  .middleware(Authorization)
+  .annotate(OpenApi.Title, "Messages")
+{}
+
+/**
+ * `GET /v1/sessions/{business}/{customer}` and `GET /v1/sessions` (windows expiring soon).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class SessionsGroup extends HttpApiGroup.make("sessions")
+  .add(
+    HttpApiEndpoint.get("getSession", "/v1/sessions/:business/:customer")
+      .setPath(Schema.Struct({
+        business: Schema.String.annotations({ description: "E.164 with %2B, + or digits only" }),
+        customer: Schema.String.annotations({ description: "E.164 with %2B, + or digits only" })
+      }))
+      .addSuccess(SessionView)
+      .addError(InvalidPhoneNumberError)
+      .annotate(OpenApi.Summary, "The 24-hour window of a (business, customer) pair now")
+  )
+  .add(
+    HttpApiEndpoint.get("listExpiring", "/v1/sessions")
+      .setUrlParams(ListExpiringParams)
+      .addSuccess(SessionPage)
+      .addError(InvalidPhoneNumberError)
+      .annotate(OpenApi.Summary, "Open windows that close within `expiringWithin` seconds, soonest first")
+  )
+  .addError(StorageUnavailableError)
+  .middleware(Authorization)
+  .annotate(OpenApi.Title, "Sessions")
+{}
+
+/**
+ * `POST /webhooks/exotel/{secret}`: everything Exotel posts. The secret in the path is the authentication.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class WebhooksGroup extends HttpApiGroup.make("webhooks")
+  .add(
+    HttpApiEndpoint.post("exotelWebhook", "/webhooks/exotel/:secret")
+      .setPath(Schema.Struct({ secret: Schema.String }))
+      .setPayload(ExotelWebhookBody)
+      .addSuccess(WebhookAck)
+      .addError(InvalidWebhookError)
+      .addError(NotFoundError)
+      .addError(StorageUnavailableError)
+      .annotate(OpenApi.Summary, "Exotel inbound messages and delivery reports")
+      .annotate(
+        OpenApi.Description,
+        "Answers 200 once every accepted item is durably stored. Malformed items are counted in `rejected` and " +
+          "never block valid ones. A wrong secret gets 404 and records nothing."
+      )
+  )
+  .annotate(OpenApi.Title, "Webhooks")
+{}
+
+/**
+ * `GET /healthz`, `GET /readyz` and `GET /metrics` (Prometheus text).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class HealthGroup extends HttpApiGroup.make("health")
+  .add(HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Health))
+  .add(HttpApiEndpoint.get("readyz", "/readyz").addSuccess(Readiness).addError(NotReadyError))
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics")
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+      .annotate(OpenApi.Summary, "Prometheus metrics")
+  )
+  .annotate(OpenApi.Title, "Health")
+{}
+
+/**
+ * The whole API. Errors every endpoint may answer: 400 INVALID_REQUEST, 404 NOT_FOUND, 413 PAYLOAD_TOO_LARGE,
+ * 500 INTERNAL_ERROR.
+ *
+ * @example
+ * ```ts
+ * import { HttpApiClient } from "@effect/platform"
+ * import { WaSessionApi } from "@wa-session/http-api"
+ * const client = HttpApiClient.make(WaSessionApi, { baseUrl: "http://127.0.0.1:8080" })
+ * ```
+ * @since 0.1.0
+ * @category api
+ */
+export class WaSessionApi extends HttpApi.make("wa-session")
+  .add(MessagesGroup)
+  .add(SessionsGroup)
+  .add(WebhooksGroup)
+  .add(HealthGroup)
+  .addError(InvalidRequestError)
+  .addError(NotFoundError)
+  .addError(PayloadTooLargeError)
+  .addError(InternalError)
+  .annotate(OpenApi.Title, "wa-session")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(
+    OpenApi.Description,
+    "Keeps WhatsApp Business messaging on Exotel inside the 24-hour customer-service window. Every error is JSON " +
+      "with a stable `code` and a human `message`."
+  )
+{}

@@ -1,0 +1,232 @@
+/**
+ * The bodies of the HTTP contract: what clients send and what the server answers.
+ *
+ * @since 0.1.0
+ */
+import { MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
+import * as Schema from "effect/Schema"
+
+/**
+ * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a
+ * WhatsApp message (`{ "type": "text", "text": { "body": "…" } }`, a template, media…); `fallback` a template
+ * sent instead when the window is not open. `idempotencyKey` (or the `Idempotency-Key` header) makes retries safe.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SendMessageRequest = Schema.Struct({
+  from: Schema.String.annotations({
+    description: "The business number (E.164; + optional)",
+    examples: ["+919876500001"]
+  }),
+  to: Schema.String.annotations({
+    description: "The customer number (E.164; + optional)",
+    examples: ["+919876543210"]
+  }),
+  content: Schema.Unknown.annotations({
+    description: "The WhatsApp message content, validated against WhatsApp's rules",
+    examples: [{ type: "text", text: { body: "Your order is out for delivery" } }]
+  }),
+  fallback: Schema.optional(Schema.Unknown.annotations({
+    description: "A template content sent instead when the window is not open",
+    examples: [{ type: "template", template: { name: "follow_up", language: { code: "en" } } }]
+  })),
+  idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+}).annotations({ identifier: "SendMessageRequest" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SendMessageRequest = typeof SendMessageRequest.Type
+
+/**
+ * The optional `Idempotency-Key` header of `POST /v1/messages` (the body's `idempotencyKey` wins when both are set).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SendMessageHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+})
+
+/**
+ * The window of the pair when the decision was made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WindowAtDecision = Schema.Struct({
+  state: SessionWindow.WindowState,
+  expiresAt: Schema.NullOr(Schema.DateTimeUtc)
+}).annotations({ identifier: "WindowAtDecision" })
+
+/**
+ * The answer to `POST /v1/messages` (202): how the message went out and what Exotel said. `dryRun` is true when
+ * nothing was sent (no Exotel credentials).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SendMessageResponse = Schema.Struct({
+  id: Schema.String,
+  decision: Outbound.DecisionKind,
+  reason: Schema.NullOr(Outbound.FallbackReason),
+  window: WindowAtDecision,
+  providerMessageId: Schema.NullOr(Schema.String),
+  status: Outbound.OutboundStatus,
+  dryRun: Schema.Boolean
+}).annotations({ identifier: "SendMessageResponse" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SendMessageResponse = typeof SendMessageResponse.Type
+
+/**
+ * One status an outbound message reached, with Exotel's code and description when it gave them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StatusEntry = Schema.Struct({
+  status: Outbound.OutboundStatus,
+  at: Schema.DateTimeUtc,
+  code: Schema.NullOr(Schema.String),
+  detail: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "StatusEntry" })
+
+/**
+ * `GET /v1/messages/{id}`: an outbound message with its status history (oldest first).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MessageView = Schema.Struct({
+  id: Schema.String,
+  business: Schema.String,
+  customer: Schema.String,
+  idempotencyKey: Schema.NullOr(Schema.String),
+  decision: Outbound.DecisionKind,
+  reason: Schema.NullOr(Outbound.FallbackReason),
+  window: WindowAtDecision,
+  content: MessageContent.MessageContent,
+  fallback: Schema.NullOr(MessageContent.MessageContent),
+  providerMessageId: Schema.NullOr(Schema.String),
+  status: Outbound.OutboundStatus,
+  dryRun: Schema.Boolean,
+  createdAt: Schema.DateTimeUtc,
+  fallbackMessageId: Schema.NullOr(Schema.String),
+  history: Schema.Array(StatusEntry)
+}).annotations({ identifier: "MessageView" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type MessageView = typeof MessageView.Type
+
+/**
+ * The window of a (business, customer) pair now. `state` is `none` when the customer never wrote;
+ * `remainingSeconds` is the time left for session messages (after the safety margin), 0 unless open.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SessionView = Schema.Struct({
+  business: Schema.String,
+  customer: Schema.String,
+  state: SessionWindow.WindowState,
+  lastInboundAt: Schema.NullOr(Schema.DateTimeUtc),
+  expiresAt: Schema.NullOr(Schema.DateTimeUtc),
+  remainingSeconds: Schema.Number,
+  closedByProvider: Schema.Boolean
+}).annotations({ identifier: "SessionView" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionView = typeof SessionView.Type
+
+/**
+ * The query of `GET /v1/sessions`: open windows that close within `expiringWithin` seconds (default 90000 = 25 h, i.e.
+ * every open window), of one `business` number or all, `limit` per page (1 to 1000, default 100), `cursor` the
+ * `nextCursor` of the previous page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ListExpiringParams = Schema.Struct({
+  expiringWithin: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  business: Schema.optional(Schema.String),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000))),
+  cursor: Schema.optional(Schema.String)
+})
+
+/**
+ * A page of expiring windows, soonest first. `nextCursor` is null on the last page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SessionPage = Schema.Struct({
+  items: Schema.Array(SessionView),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "SessionPage" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionPage = typeof SessionPage.Type
+
+/**
+ * What Exotel POSTs: inbound messages and delivery reports, batched.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExotelWebhookBody = Schema.Struct({
+  whatsapp: Schema.Struct({
+    messages: Schema.Array(Schema.Unknown.annotations({
+      description: "An inbound message (callback_type incoming_message) or a delivery report (callback_type dlr)"
+    }))
+  })
+}).annotations({ identifier: "ExotelWebhookBody" })
+
+/**
+ * The answer to a webhook, sent once every accepted item is durably stored. `duplicates` were already known (same
+ * message id, or the same status again); `rejected` items were malformed and are ignored.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WebhookAck = Schema.Struct({
+  accepted: Schema.Number,
+  duplicates: Schema.Number,
+  rejected: Schema.Number
+}).annotations({ identifier: "WebhookAck" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WebhookAck = typeof WebhookAck.Type
+
+/**
+ * `GET /healthz`: the process is up.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Health = Schema.Struct({ status: Schema.Literal("ok") }).annotations({ identifier: "Health" })
+
+/**
+ * `GET /readyz`: the store answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Readiness = Schema.Struct({ status: Schema.Literal("ready") }).annotations({ identifier: "Readiness" })

@@ -1,0 +1,12 @@
+/**
+ * @since 0.1.0
+ */
+export * from "./Api.js"
+/**
+ * @since 0.1.0
+ */
+export * from "./Errors.js"
+/**
+ * @since 0.1.0
+ */
+export * from "./Models.js"
