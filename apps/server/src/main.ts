@@ -71,7 +71,24 @@ const describe = (error: unknown): Option.Option<string> => {
   }
 }
 
+const optional = (name: string) =>
+  Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+
+/**
+ * Under `pnpm start` the process runs in apps/server: move back to where pnpm was started, so the default
+ * `./data` is the same directory the CLI (`pnpm cli`) uses.
+ */
+const originalDirectory = Effect.gen(function*() {
+  const pkg = yield* optional("npm_package_name")
+  const event = yield* optional("npm_lifecycle_event")
+  const dir = yield* optional("INIT_CWD")
+  if (Option.contains(pkg, "@wa-session/server") && Option.contains(event, "start") && Option.isSome(dir)) {
+    if (dir.value !== "" && dir.value !== process.cwd()) yield* Effect.sync(() => process.chdir(dir.value))
+  }
+})
+
 const program = Effect.gen(function*() {
+  yield* originalDirectory
   const settings = yield* Settings.load
   const dryRun = yield* Settings.isDryRun
   if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
