@@ -34,7 +34,7 @@ import {
 import { expected, finalStatus, STATUS_OF_CODE, windowsOf } from "./oracle.js"
 
 const PAIRS = sized(60, 400)
-const INBOUND = sized(1500, 20000)
+const INBOUND = sized(1500, 12000)
 const OUTBOUND = sized(60, 400)
 const CONCURRENCY = sized(16, 48)
 const HOUR = 3_600_000

@@ -30,7 +30,7 @@ import { expected, windowsOf } from "./oracle.js"
 import { createSchema, dropSchema, freshSchema, pgAvailable, query, urlWithSchema } from "./pg.js"
 
 const PAIRS = sized(30, 200)
-const INBOUND = sized(1200, 10000)
+const INBOUND = sized(1200, 6000)
 const KEYS = sized(40, 300)
 const HOUR = 3_600_000
 
