@@ -18,6 +18,8 @@ import { Pair, PhoneNumber } from "./PhoneNumber.js"
  */
 export const WINDOW_LENGTH: Duration.Duration = Duration.hours(24)
 
+const WINDOW_MILLIS = Duration.toMillis(WINDOW_LENGTH)
+
 /**
  * A message the customer sent to the business. `sentAt` is the provider's timestamp (after the clock-skew guard),
  * `receivedAt` the moment it reached us.
@@ -221,7 +223,8 @@ export const closeByProvider = (window: Window, at: DateTime.Utc): Window =>
  * @category predicates
  */
 export const isClosedByProvider = (window: SessionWindow): boolean =>
-  Option.exists(window.closedByProviderAt, (closedAt) => DateTime.greaterThanOrEqualTo(closedAt, window.lastInboundAt))
+  Option.isSome(window.closedByProviderAt) &&
+  window.closedByProviderAt.value.epochMillis >= window.lastInboundAt.epochMillis
 
 /**
  * The window of a pair at an instant.
@@ -269,17 +272,18 @@ export const statusAt = (window: Window, now: DateTime.Utc, options?: WindowOpti
       closedByProvider: false
     }
   }
-  const expiry = expiresAt(window)
-  const sendableUntil = DateTime.subtractDuration(expiry, marginOf(options))
+  // epoch-millisecond arithmetic: this is the hot path of every decision
+  const expiry = window.lastInboundAt.epochMillis + WINDOW_MILLIS
+  const sendableUntil = expiry - Duration.toMillis(marginOf(options))
   const closedByProvider = isClosedByProvider(window)
-  const open = !closedByProvider && DateTime.lessThan(now, sendableUntil)
+  const open = !closedByProvider && now.epochMillis < sendableUntil
   return {
     business: window.business,
     customer: window.customer,
     state: open ? "open" : "expired",
     lastInboundAt: Option.some(window.lastInboundAt),
-    expiresAt: Option.some(expiry),
-    remaining: open ? Duration.millis(DateTime.distance(now, sendableUntil)) : Duration.zero,
+    expiresAt: Option.some(DateTime.unsafeMake(expiry)),
+    remaining: open ? Duration.millis(sendableUntil - now.epochMillis) : Duration.zero,
     closedByProvider
   }
 }
@@ -298,7 +302,8 @@ export const statusAt = (window: Window, now: DateTime.Utc, options?: WindowOpti
  * @category predicates
  */
 export const isOpenAt = (window: Window, now: DateTime.Utc, options?: WindowOptions): boolean =>
-  statusAt(window, now, options).state === "open"
+  hasWindow(window) && !isClosedByProvider(window) &&
+  now.epochMillis < window.lastInboundAt.epochMillis + WINDOW_MILLIS - Duration.toMillis(marginOf(options))
 
 /**
  * Why a window is in its state: the facts and a sentence a person can read.

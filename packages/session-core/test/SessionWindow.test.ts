@@ -88,6 +88,7 @@ describe("SessionWindow laws", () => {
         const oracle = sentBy.some((m) => now.epochMillis < m.sentAt.epochMillis + DAY - margin)
         const status = SessionWindow.statusAt(fold(sentBy), now, { safetyMargin: Duration.millis(margin) })
         assert.strictEqual(status.state === "open", oracle)
+        assert.strictEqual(SessionWindow.isOpenAt(fold(sentBy), now, { safetyMargin: Duration.millis(margin) }), oracle)
         assert.strictEqual(status.state === "none", sentBy.length === 0)
         if (status.state === "open") {
           const expiry = Option.getOrThrow(status.expiresAt).epochMillis
