@@ -1,5 +1,7 @@
-// Cold-start time of the bundled CLI's `--help` against a bare `node -e 0`, in interleaved rounds so both see the
-// same machine load (builds the bundle when it is missing). Usage: node bench/help.mjs [rounds]
+// Cold-start time of the bundled CLI against a bare `node -e 0`, in interleaved rounds so all see the same machine
+// load (builds the bundle when it is missing). `--help` and `check` (a real command, offline) run through the
+// launcher's V8 code cache as users get it after the first run; the "no code cache" line is what a first run, or
+// WA_SESSION_NO_CODE_CACHE=1, costs. Usage: node bench/help.mjs [rounds]
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -13,9 +15,19 @@ if (!existsSync(bundle)) {
 }
 const rounds = Number(process.argv[2] ?? 15)
 
-const time = (args) => {
+const cases = [
+  { label: "node -e 0", args: ["-e", "0"] },
+  { label: "wa-session --help", args: [bundle, "--help"] },
+  { label: "wa-session check --text hi", args: [bundle, "check", "--text", "hi"] },
+  { label: "--help, no code cache", args: [bundle, "--help"], env: { WA_SESSION_NO_CODE_CACHE: "1" } }
+]
+
+const time = ({ args, env }) => {
   const start = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] })
+  const result = spawnSync(process.execPath, args, {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...env }
+  })
   const millis = Number(process.hrtime.bigint() - start) / 1e6
   if (result.status !== 0) throw new Error(`node ${args.join(" ")} exited with ${result.status}`)
   return millis
@@ -27,24 +39,17 @@ const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-time(["-e", "0"])
-time([bundle, "--help"])
-const baseline = []
-const help = []
-for (let round = 0; round < rounds; round++) {
-  baseline.push(time(["-e", "0"]))
-  help.push(time([bundle, "--help"]))
-}
-const base = median(baseline)
-const cli = median(help)
+for (const each of cases) time(each)
+const samples = cases.map(() => [])
+for (let round = 0; round < rounds; round++) cases.forEach((each, i) => samples[i].push(time(each)))
+const medians = samples.map(median)
 const fmt = (ms) => `${(ms / 1000).toFixed(3)} s`
 process.stdout.write(
   [
     `rounds: ${rounds} (interleaved), medians:`,
-    `  node -e 0                      ${fmt(base)}`,
-    `  node dist/wa-session.mjs --help ${fmt(cli)}`,
-    `  --help minus node start-up     ${fmt(cli - base)}`,
-    `  ratio                          ${(cli / base).toFixed(2)}x`,
+    ...cases.map((each, i) =>
+      `  ${each.label.padEnd(28)} ${fmt(medians[i])}` + (i === 0 ? "" : `  ${(medians[i] / medians[0]).toFixed(2)}x`)
+    ),
     ""
   ].join("\n")
 )

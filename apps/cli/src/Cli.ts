@@ -5,7 +5,8 @@ import * as Options from "@effect/cli/Options"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Terminal from "@effect/platform/Terminal"
-import { MessageContent, PhoneNumber } from "@wa-session/session-core"
+// one module, not the package: the rest of session-core loads with the commands that use it
+import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
 import {
   Config,
   Console,
@@ -389,6 +390,7 @@ const check = Command.make(
     Effect.gen(function*() {
       const input = yield* loadContent(config.content)
       const out = yield* Output.make(config.json)
+      const MessageContent = yield* lazy(() => import("@wa-session/session-core/MessageContent"))
       const result = MessageContent.validate(input)
       if (Either.isRight(result)) {
         const content = result.right
@@ -497,20 +499,23 @@ const instantOf = (iso: string): DateTime.Utc =>
 // ---------------------------------------------------------------------------------------------------------------
 // serve
 
-const serve = Command.make(
-  "serve",
-  {},
-  () =>
-    Effect.flatMap(lazy(() => import("./Serve.js")), (Serve) => Serve.program).pipe(
-      (effect) => report(effect, false)
-    )
-).pipe(
-    Command.withDescription(help(
-      "Run the HTTP server (the same as pnpm start): Exotel webhooks in, sends and window queries out. Settings " +
-        "come from the environment: PORT, HOST, WA_SESSION_DATABASE_URL, WA_SESSION_API_TOKEN, EXOTEL_*.",
-      "PORT=8080 wa-session serve"
-    ))
-  )
+/**
+ * `serve` ends the command line and asks bin.ts to hand the process over to the server program (the same one
+ * `pnpm start` runs), so the server's code never loads for the other commands.
+ */
+export class ServeRequested extends Schema.TaggedError<ServeRequested>("@wa-session/cli/ServeRequested")(
+  "ServeRequested",
+  {}
+) {}
+
+const serve = Command.make("serve", {}, () => new ServeRequested()).pipe(
+  Command.withDescription(help(
+    "Run the HTTP server (the same as pnpm start): Exotel webhooks in, sends and window queries out. Settings " +
+      "come from the environment: PORT, HOST, WA_SESSION_DATABASE_URL, WA_SESSION_API_TOKEN, EXOTEL_*. Exit code " +
+      "2 for a setting to fix, 3 when the store or the port fails.",
+    "PORT=8080 wa-session serve"
+  ))
+)
 
 // ---------------------------------------------------------------------------------------------------------------
 // the tree

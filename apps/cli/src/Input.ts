@@ -1,4 +1,4 @@
-import { PhoneNumber } from "@wa-session/session-core"
+import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
 import { DateTime, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { UsageError } from "./Errors.js"
 

@@ -1,10 +1,24 @@
-#!/usr/bin/env node
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Config, Effect, Exit, Logger, LogLevel, Option, Predicate } from "effect"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { Config, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
 import * as Cli from "./Cli.js"
 import { describeCause, line } from "./Errors.js"
 import * as Output from "./Output.js"
+
+/** Set by scripts/build.mjs: the server's own bundle, beside this one. Undefined when run from source (pnpm cli). */
+declare const __SERVER_BUNDLE__: string | undefined
+
+/** Runs the server program (it owns the process from here: signals, exit code). */
+const startServer = (): void => {
+  if (typeof __SERVER_BUNDLE__ === "string") {
+    // a bundle of its own, so the other commands never read or compile the server's code
+    require(`${__dirname}/${__SERVER_BUNDLE__}`)
+  } else {
+    void import("@wa-session/server/main")
+  }
+}
 
 const optional = (name: string) =>
   Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
@@ -35,11 +49,12 @@ const VALIDATION_ERRORS = new Set([
   "HelpRequested"
 ])
 
-/** 0 success, 1 a domain refusal, 2 bad usage or input, 3 a provider, storage or server failure. */
-const exitCode = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<number> => {
+/** 0 success, 1 a domain refusal, 2 bad usage or input, 3 a provider, storage or server failure; or serve. */
+const exitCode = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<number | "serve"> => {
   if (Exit.isSuccess(exit)) return Effect.succeed(0)
   const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
   if (error instanceof Cli.Exit) return Effect.succeed(error.code)
+  if (error instanceof Cli.ServeRequested) return Effect.succeed("serve" as const)
   // @effect/cli printed its own message
   if (Predicate.hasProperty(error, "_tag") && VALIDATION_ERRORS.has(String(error._tag))) {
     return Effect.succeed(2)
@@ -68,17 +83,17 @@ const main = Effect.gen(function*() {
     Effect.exit
   )
   return yield* exitCode(exit)
-}).pipe(Effect.provide(NodeContext.layer))
+}).pipe(
+  // what @effect/cli needs; not NodeContext, whose process and worker services cost start-up time and go unused
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
+)
 
 NodeRuntime.runMain(main, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
-  teardown: (exit, onExit) =>
-    onExit(
-      Exit.isSuccess(exit)
-        ? typeof exit.value === "number" ? exit.value : 0
-        : Exit.isInterrupted(exit)
-        ? 0
-        : 3
-    )
+  teardown: (exit, onExit) => {
+    if (Exit.isFailure(exit)) return onExit(Exit.isInterrupted(exit) ? 0 : 3)
+    // the teardown is generic: main's own value is a number or "serve"
+    return exit.value === "serve" ? startServer() : onExit(typeof exit.value === "number" ? exit.value : 0)
+  }
 })

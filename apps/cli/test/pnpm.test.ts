@@ -15,4 +15,17 @@ describe("from the repository", () => {
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ valid: true, type: "text", violations: [] })
   }, 180_000)
+
+  it("pnpm cli serve runs the server from source (a bad setting: exit 2, one line)", async () => {
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        "npx",
+        ["-y", "pnpm@10.34.9", "--silent", "cli", "serve"],
+        { cwd: repo, env: baseEnv({ PORT: "eighty" }) },
+        (error, _stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stderr })
+      )
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/wa-session: invalid configuration: .*PORT/)
+  }, 180_000)
 })

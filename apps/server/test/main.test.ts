@@ -61,11 +61,35 @@ describe("the server process", () => {
       const child = spawnServer({ PORT: "eighty" })
       const code = await child.exited
       const { stderr, stdout } = child.output()
-      assert.strictEqual(code, 1)
+      assert.strictEqual(code, 2)
       const lines = stderr.trim().split("\n")
       assert.strictEqual(lines.length, 1, stderr)
       assert.match(lines[0]!, /^wa-session: invalid configuration: .*PORT/)
       assert.notInclude(stdout, "listening")
+    }), 60_000)
+
+  it.live("a port already in use stops start-up with one line and exit code 3", () =>
+    Effect.promise(async () => {
+      const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "wa-session-main-"))
+      const taken = Net.createServer()
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+      const port = (taken.address() as Net.AddressInfo).port
+      try {
+        const child = spawnServer({
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          WA_SESSION_DATABASE_URL: `sqlite:${dir}/db.sqlite`,
+          WA_SESSION_API_TOKEN: TOKEN,
+          WA_SESSION_WEBHOOK_SECRET: SECRET
+        })
+        const code = await child.exited
+        const { stderr } = child.output()
+        assert.strictEqual(code, 3, stderr)
+        assert.match(stderr.trim(), /^wa-session: cannot listen: .*EADDRINUSE/)
+      } finally {
+        await new Promise((resolve) => taken.close(resolve))
+        await Fs.rm(dir, { recursive: true, force: true })
+      }
     }), 60_000)
 
   it.live("starts, serves, and on SIGTERM finishes the request in flight before exiting", () =>

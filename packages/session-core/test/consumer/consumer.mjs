@@ -34,12 +34,16 @@ if (decision.left.code !== "SESSION_EXPIRED") fail(`expected SESSION_EXPIRED, go
 if (!(decision.left instanceof SessionExpired)) fail("the error is not an instance of the exported SessionExpired")
 if (!ErrorCode.literals.includes(decision.left.code)) fail("SESSION_EXPIRED is not among ErrorCode's literals")
 
-// only the package root (and package.json) are exported: deep imports must not resolve
+// each module is exported on its own (for consumers that load only what they use), as the same module object
+const PhoneNumberModule = await import("@wa-session/session-core/PhoneNumber")
+if (PhoneNumberModule.parse !== PhoneNumber.parse) fail("the PhoneNumber subpath is not the root's PhoneNumber")
+
+// the exports map names modules, not files: a deep import into dist/ must not resolve
 try {
   await import("@wa-session/session-core/dist/Decision.js")
   fail("a deep import into dist/ resolved; the exports map should block it")
 } catch (error) {
-  if (error.code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw error
+  if (error.code !== "ERR_PACKAGE_PATH_NOT_EXPORTED" && error.code !== "ERR_MODULE_NOT_FOUND") throw error
 }
 
 console.log(`scenario 3: ${decision.left.code} (${decision.left.message})`)

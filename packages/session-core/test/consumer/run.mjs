@@ -80,6 +80,11 @@ const inspectPackage = (installed) => {
     root?.types === "./dist/index.d.ts" && root?.default === "./dist/index.js",
     `the packed exports must point at dist/, got ${JSON.stringify(manifest.exports)}`
   )
+  const modules = manifest.exports?.["./*"]
+  check(
+    modules?.types === "./dist/*.d.ts" && modules?.default === "./dist/*.js",
+    `the packed exports must map each module to dist/, got ${JSON.stringify(manifest.exports)}`
+  )
   check(manifest.types === "./dist/index.d.ts" && manifest.main === "./dist/index.js", "main/types must point at dist/")
   check(manifest.sideEffects === false, "sideEffects must be false")
   check(Object.keys(manifest.dependencies ?? {}).length === 0, "the package must have no dependencies")

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// The entry of the bundled CLI (dist/wa-session.mjs). It runs the CommonJS bundle next to it (wa-session.cjs)
+// through V8's code cache: compiling ~2 MB of JavaScript is most of a cold start, and Node 20 has no compile cache
+// of its own (module.enableCompileCache came in Node 22). The first run writes the cache, later runs reuse it.
+// Imports node builtins only: everything else is in the bundle.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { homedir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Script } from "node:vm"
+
+/** Replaced by the build with a hash of the bundle, so a cache never outlives the code it was made from. */
+declare const __BUNDLE_HASH__: string
+
+const here = dirname(fileURLToPath(import.meta.url))
+const bundlePath = join(here, "wa-session.cjs")
+const current = `wa-session-${__BUNDLE_HASH__}-`
+const cacheName = `${current}${process.version}-${process.arch}.v8cache`
+
+/** Beside the bundle when that is writable (a checkout, a user install), else in the user's cache directory. */
+const cacheDirectories = (): ReadonlyArray<string> => [
+  join(here, ".cache"),
+  join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "wa-session")
+]
+
+const readCache = (): Buffer | undefined => {
+  for (const directory of cacheDirectories()) {
+    try {
+      return readFileSync(join(directory, cacheName))
+    } catch {
+      // not there: try the next place
+    }
+  }
+  return undefined
+}
+
+/** Written whole under a temporary name and renamed, so a concurrent run never reads half a cache. */
+const writeCache = (data: Buffer): void => {
+  for (const directory of cacheDirectories()) {
+    try {
+      mkdirSync(directory, { recursive: true })
+      const temporary = join(directory, `${cacheName}.${process.pid}.tmp`)
+      writeFileSync(temporary, data)
+      renameSync(temporary, join(directory, cacheName))
+      for (const stale of readdirSync(directory)) {
+        if (stale.startsWith("wa-session-") && stale.endsWith(".v8cache") && !stale.startsWith(current)) {
+          rmSync(join(directory, stale), { force: true })
+        }
+      }
+      return
+    } catch {
+      // not writable: try the next place; without any, every run compiles from source
+    }
+  }
+}
+
+const useCache = process.env["WA_SESSION_NO_CODE_CACHE"] === undefined
+// esbuild writes the bundle in ASCII (charset "ascii"), so latin1 is an exact and faster decoding
+const source = readFileSync(bundlePath, "latin1")
+const cachedData = useCache ? readCache() : undefined
+const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  filename: bundlePath,
+  ...(cachedData === undefined ? {} : { cachedData })
+})
+if (useCache && (cachedData === undefined || script.cachedDataRejected === true)) {
+  // after the run, so the functions it compiled lazily are in the cache too
+  process.once("exit", () => writeCache(script.createCachedData()))
+}
+const module = { exports: {} }
+const run = script.runInThisContext() as (
+  exports: unknown,
+  require: NodeJS.Require,
+  module: unknown,
+  filename: string,
+  dirname: string
+) => void
+run(module.exports, createRequire(bundlePath), module, bundlePath, here)

@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process"
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { baseEnv, root, run, tempDir } from "./support.js"
+
+// Each test runs its own copy of dist/wa-session.mjs + wa-session.cjs, so its cache directory is its own.
+
+const copies: Array<{ remove: () => void }> = []
+afterEach(() => {
+  for (const copy of copies.splice(0)) copy.remove()
+})
+
+const copyOfDist = () => {
+  const temp = tempDir("launcher")
+  copies.push(temp)
+  for (const file of ["wa-session.mjs", "wa-session.cjs"]) copyFileSync(join(root, "dist", file), join(temp.dir, file))
+  return { dir: temp.dir, xdg: join(temp.dir, "xdg") }
+}
+
+const runCopy = (dir: string, args: ReadonlyArray<string>, env: Record<string, string>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [join(dir, "wa-session.mjs"), ...args], { env: baseEnv(env) }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }))
+  })
+
+const cacheFiles = (dir: string) =>
+  existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(".v8cache")).map((name) => join(dir, name)) : []
+
+describe("the launcher's code cache", () => {
+  it("is written beside the bundle on the first run and reused, not rewritten, on the next", async () => {
+    const { dir, xdg } = copyOfDist()
+    const expected = await run(["--help"])
+    const first = await runCopy(dir, ["--help"], { XDG_CACHE_HOME: xdg })
+    expect(first).toEqual(expected)
+    const [cache] = cacheFiles(join(dir, ".cache"))
+    expect(cache).toMatch(new RegExp(`wa-session-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8cache$`))
+    const written = statSync(cache!).mtimeMs
+    const second = await runCopy(dir, ["--help"], { XDG_CACHE_HOME: xdg })
+    expect(second).toEqual(expected)
+    expect(statSync(cache!).mtimeMs).toBe(written)
+    expect(cacheFiles(xdg)).toEqual([])
+  })
+
+  it("replaces a cache V8 rejects, and the command still works", async () => {
+    const { dir, xdg } = copyOfDist()
+    await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
+    const [cache] = cacheFiles(join(dir, ".cache"))
+    writeFileSync(cache!, Buffer.alloc(4096, 7))
+    const result = await runCopy(dir, ["check", "--text", "hello", "--json"], { XDG_CACHE_HOME: xdg })
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ valid: true, type: "text", violations: [] })
+    expect(readFileSync(cache!).equals(Buffer.alloc(4096, 7))).toBe(false)
+  })
+
+  it("falls back to the user's cache directory when it cannot write beside the bundle", async () => {
+    const { dir, xdg } = copyOfDist()
+    // a file where the cache directory would go: mkdir fails even for root
+    writeFileSync(join(dir, ".cache"), "")
+    const result = await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
+    expect(result.stdout.trim()).toBe("0.1.0")
+    expect(cacheFiles(join(xdg, "wa-session"))).toHaveLength(1)
+  })
+
+  it("removes caches of other builds, and writes none with WA_SESSION_NO_CODE_CACHE", async () => {
+    const { dir, xdg } = copyOfDist()
+    const stale = join(dir, ".cache", "wa-session-0000000000000000-v20.0.0-x64.v8cache")
+    const none = await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg, WA_SESSION_NO_CODE_CACHE: "1" })
+    expect(none.stdout.trim()).toBe("0.1.0")
+    expect(existsSync(join(dir, ".cache"))).toBe(false)
+    expect(cacheFiles(xdg)).toEqual([])
+    await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
+    writeFileSync(stale, "old")
+    // a cache of another build (another hash in its name) goes when this build writes its own
+    for (const cache of cacheFiles(join(dir, ".cache"))) if (cache !== stale) writeFileSync(cache, "rejected")
+    await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
+    expect(cacheFiles(join(dir, ".cache")).map((path) => path.includes("0000000000000000"))).toEqual([false])
+  })
+})

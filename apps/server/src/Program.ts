@@ -1,0 +1,127 @@
+import { HttpServer } from "@effect/platform"
+import { StoreConfig } from "@wa-session/storage"
+import { Cause, Config, ConfigError, Console, Context, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
+import * as App from "./App.js"
+import * as Settings from "./Config.js"
+
+const secretLine = (source: Settings.SecretSource, hint: string) =>
+  source._tag === "Env"
+    ? `from ${source.name}`
+    : `${source.path}${source.created ? " (generated now, mode 0600)" : ""}; ${hint}`
+
+const banner = (settings: Settings.ServerSettings, dryRun: boolean, address: HttpServer.Address) => {
+  const base = address._tag === "TcpAddress"
+    ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
+    : `unix://${address.path}`
+  const lines = [
+    `wa-session listening on ${base}`,
+    `  API docs     ${base}/docs  (OpenAPI ${base}/openapi.json)`,
+    `  store        ${StoreConfig.display(settings.databaseUrl)}`,
+    `  API token    ${secretLine(settings.apiTokenSource, "send it as Authorization: Bearer <token> to /v1/*")}`,
+    `  webhook URL  ${Settings.webhookUrl(settings, base)}`,
+    `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`
+  ]
+  if (Option.isNone(settings.publicUrl)) {
+    lines.push(
+      "  note         WA_SESSION_PUBLIC_URL is not set: messages go out without status_callback, so Exotel posts",
+      "               replies and delivery reports only to the account's default URL (point it at the webhook URL)"
+    )
+  }
+  if (dryRun) {
+    lines.push(
+      "",
+      "  !!! DRY-RUN: no Exotel credentials (EXOTEL_API_KEY, EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID).",
+      "  !!! Decisions are made and stored, NOTHING IS SENT; responses say \"dryRun\": true."
+    )
+  }
+  return lines.join("\n")
+}
+
+const logLevel = Config.literal("trace", "debug", "info", "warning", "error")("WA_SESSION_LOG_LEVEL").pipe(
+  Config.withDefault("info" as const),
+  Config.map((level): LogLevel.LogLevel =>
+    ({
+      trace: LogLevel.Trace,
+      debug: LogLevel.Debug,
+      info: LogLevel.Info,
+      warning: LogLevel.Warning,
+      error: LogLevel.Error
+    })[level]
+  )
+)
+
+/** One line for the failures a person can fix (settings, files, database, port); the rest get the full cause. */
+const describe = (error: unknown): Option.Option<string> => {
+  if (ConfigError.isConfigError(error)) {
+    return Option.some(`invalid configuration: ${Settings.describeConfigError(error)}`)
+  }
+  if (typeof error !== "object" || error === null || !("_tag" in error)) return Option.none()
+  const tagged = error as { readonly _tag: string; readonly message?: string; readonly cause?: unknown }
+  switch (tagged._tag) {
+    case "SecretFileError":
+    case "InvalidDatabaseUrl":
+      return Option.some(`invalid configuration: ${tagged.message}`)
+    case "StorageError":
+      return Option.some(`cannot open the store: ${tagged.message}`)
+    case "ServeError":
+      return Option.some(`cannot listen: ${String((tagged.cause as Error | undefined)?.message ?? tagged.cause)}`)
+    default:
+      return Option.none()
+  }
+}
+
+const optional = (name: string) =>
+  Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+
+/**
+ * Under `pnpm start` the process runs in apps/server: move back to where pnpm was started, so the default
+ * `./data` is the same directory the CLI (`pnpm cli`) uses.
+ */
+const originalDirectory = Effect.gen(function*() {
+  const pkg = yield* optional("npm_package_name")
+  const event = yield* optional("npm_lifecycle_event")
+  const dir = yield* optional("INIT_CWD")
+  if (Option.contains(pkg, "@wa-session/server") && Option.contains(event, "start") && Option.isSome(dir)) {
+    if (dir.value !== "" && dir.value !== process.cwd()) yield* Effect.sync(() => process.chdir(dir.value))
+  }
+})
+
+const program = Effect.gen(function*() {
+  yield* originalDirectory
+  const settings = yield* Settings.load
+  const dryRun = yield* Settings.isDryRun
+  if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
+  return yield* App.layer({ settings, dryRun }).pipe(
+    Layer.tap((context) => Console.log(banner(settings, dryRun, Context.get(context, HttpServer.HttpServer).address))),
+    Layer.launch
+  )
+})
+
+/**
+ * The server as a program: settings from the environment, the banner, then serving until interrupted. A failure
+ * is reported here (one line for what a person can fix, else the whole cause), so runners only pick the exit code.
+ */
+export const main: Effect.Effect<void, unknown> = Effect.flatMap(
+  logLevel,
+  (level) => Logger.withMinimumLogLevel(program, level)
+).pipe(
+  Effect.tapErrorCause((cause) =>
+    Option.match(Option.flatMap(Cause.failureOption(cause), describe), {
+      onNone: () => Effect.logError("wa-session stopped", cause),
+      onSome: (line) => Console.error(`wa-session: ${line}`)
+    })
+  ),
+  Effect.provide(Logger.logFmt)
+)
+
+/**
+ * The process exit code of `main`'s end, as the CLI numbers them: 0 stopped by a signal, 2 a setting to fix
+ * (environment, secret file, database URL), 3 anything else (the store, the port, a defect).
+ */
+export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit) || Exit.isInterrupted(exit)) return 0
+  const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+  if (ConfigError.isConfigError(error)) return 2
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
+  return tag === "SecretFileError" || tag === "InvalidDatabaseUrl" ? 2 : 3
+}
