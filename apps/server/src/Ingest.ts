@@ -264,24 +264,16 @@ export const make: Effect.Effect<
     for (const item of decoded.right) {
       switch (item._tag) {
         case "Inbound": {
-          const guarded = ClockSkew.guard(item.providerTimestamp, receivedAt, settings.skewTolerance)
-          if (guarded.adjustment === "future") {
+          // Fields already decoded by the webhook decoder: the constructor's validation is skipped (hot path).
+          const prepared = SessionService.prepareInbound(item, receivedAt, settings, { validated: true })
+          if (prepared.adjustment === "future") {
             notes.push(
               Effect.logWarning("inbound timestamp ahead of our clock; using the receive time").pipe(
                 Effect.annotateLogs({ messageId: item.messageId })
               )
             )
           }
-          // Fields already decoded by the webhook decoder: the constructor's validation is skipped (hot path).
-          inbound.push(
-            new SessionWindow.InboundMessage({
-              business: item.business,
-              customer: item.customer,
-              messageId: item.messageId,
-              sentAt: guarded.sentAt,
-              receivedAt
-            }, true)
-          )
+          inbound.push(prepared.message)
           break
         }
         case "DeliveryReport": {

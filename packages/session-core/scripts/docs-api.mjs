@@ -26,6 +26,7 @@ export const MAIN_FUNCTIONS = [
   "PhoneNumber.parse",
   "SessionWindow.record",
   "SessionWindow.statusAt",
+  "SessionService.prepareInbound",
   "SessionWindow.explain",
   "SessionWindow.closeByProvider",
   "SessionService.recordInbound",

@@ -100,6 +100,60 @@ export interface InboundResult {
 }
 
 /**
+ * An inbound message ready for the store, and what the clock-skew guard did to its timestamp.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PreparedInbound {
+  readonly message: SessionWindow.InboundMessage
+  readonly adjustment: ClockSkew.Adjustment
+}
+
+/**
+ * An inbound message received at `receivedAt` as the store records it: its provider timestamp through the
+ * clock-skew guard. Pure; `recordInbound` calls it with the clock's now, and a webhook that stores many messages
+ * in one write calls it for each. `validated: true` skips the constructor's checks, for fields a decoder has
+ * already validated.
+ *
+ * @example
+ * ```ts
+ * import { PhoneNumber, SessionService } from "@wa-session/session-core"
+ * import { DateTime, Option } from "effect"
+ * const prepared = SessionService.prepareInbound(
+ *   {
+ *     business: PhoneNumber.unsafeMake("+919876500001"),
+ *     customer: PhoneNumber.unsafeMake("+919876543210"),
+ *     messageId: "wamid.1",
+ *     providerTimestamp: Option.some(DateTime.unsafeMake("2026-01-20T11:00:00Z"))
+ *   },
+ *   DateTime.unsafeMake("2026-01-20T10:00:00Z")
+ * )
+ * prepared.adjustment // "future": an hour ahead of the receive time, so the window counts from 10:00
+ * ```
+ * @since 0.2.0
+ * @category constructors
+ */
+export const prepareInbound = (
+  input: InboundInput,
+  receivedAt: DateTime.Utc,
+  settings: Pick<SessionSettings, "skewTolerance"> = defaultSettings,
+  options: { readonly validated?: boolean } = {}
+): PreparedInbound => {
+  const guarded = ClockSkew.guard(input.providerTimestamp, receivedAt, settings.skewTolerance)
+  return {
+    message: new SessionWindow.InboundMessage({
+      business: input.business,
+      customer: input.customer,
+      messageId: input.messageId,
+      sentAt: guarded.sentAt,
+      receivedAt
+    }, options.validated === true),
+    adjustment: guarded.adjustment
+  }
+}
+
+/**
  * Records an inbound message received now: the clock-skew guard fixes its timestamp, the store dedups it and
  * extends the window.
  *
@@ -123,18 +177,9 @@ export const recordInbound = (
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig
-    const receivedAt = yield* DateTime.now
-    const guarded = ClockSkew.guard(input.providerTimestamp, receivedAt, settings.skewTolerance)
-    const recorded = yield* store.recordInbound(
-      new SessionWindow.InboundMessage({
-        business: input.business,
-        customer: input.customer,
-        messageId: input.messageId,
-        sentAt: guarded.sentAt,
-        receivedAt
-      })
-    )
-    return { ...recorded, adjustment: guarded.adjustment }
+    const prepared = prepareInbound(input, yield* DateTime.now, settings)
+    const recorded = yield* store.recordInbound(prepared.message)
+    return { ...recorded, adjustment: prepared.adjustment }
   })
 
 const loadWindow = (pair: Pair) =>

@@ -40,6 +40,30 @@ const refusedByProvider = new MessageSender.ProviderError({
 })
 
 describe("SessionService", () => {
+  it("prepareInbound guards the provider timestamp and validates the message unless told it was", () => {
+    const receivedAt = at("2026-01-20T10:00:00+05:30")
+    const input = (messageId: string, iso: string) => ({
+      business,
+      customer,
+      messageId,
+      providerTimestamp: Option.some(at(iso))
+    })
+    const late = SessionService.prepareInbound(input("m1", "2026-01-20T09:00:00+05:30"), receivedAt)
+    assert.strictEqual(late.adjustment, "none")
+    assert.deepStrictEqual(late.message.sentAt, at("2026-01-20T09:00:00+05:30"))
+    assert.deepStrictEqual(late.message.receivedAt, receivedAt)
+    const ahead = SessionService.prepareInbound(input("m2", "2026-01-20T10:04:00+05:30"), receivedAt, {
+      skewTolerance: Duration.minutes(3)
+    })
+    assert.strictEqual(ahead.adjustment, "future")
+    assert.deepStrictEqual(ahead.message.sentAt, receivedAt)
+    assert.throws(() => SessionService.prepareInbound(input("", "2026-01-20T09:00:00+05:30"), receivedAt))
+    const trusted = SessionService.prepareInbound(input("", "2026-01-20T09:00:00+05:30"), receivedAt, undefined, {
+      validated: true
+    })
+    assert.strictEqual(trusted.message.messageId, "")
+  })
+
   it.effect("records inbound messages with the clock-skew guard and dedups them", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
