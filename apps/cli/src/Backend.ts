@@ -23,7 +23,7 @@ export interface SendView {
   readonly providerMessageId: Option.Option<string>
   readonly status: Outbound.OutboundStatus
   readonly dryRun: boolean
-  /** true when the idempotency key was seen before: the first result, nothing sent again (local store only) */
+  /** true when the idempotency key was seen before: the first result, nothing sent again */
   readonly replayed: Option.Option<boolean>
 }
 

@@ -87,13 +87,12 @@ const backendLayer = (connection: Connection, instant: Option.Option<DateTime.Ut
         Effect.map(lazy(() => import("./Local.js")), (Local) => Layer.merge(Local.layer, Local.clockLayer(instant)))
       ),
     onSome: (url) =>
-      Option.isSome(instant)
-        ? Layer.fail(
-          new UsageError({ field: "--at", message: "--at works on the local store only, not with --server" })
+      Layer.unwrapEffect(
+        Effect.map(
+          lazy(() => import("./Remote.js")),
+          (Remote) => Remote.layer({ url, token: connection.token, at: instant })
         )
-        : Layer.unwrapEffect(
-          Effect.map(lazy(() => import("./Remote.js")), (Remote) => Remote.layer({ url, token: connection.token }))
-        )
+      )
   })
 
 const help = (description: string, ...examples: ReadonlyArray<string>): HelpDoc.HelpDoc =>

@@ -2,14 +2,23 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { type SessionView, WaSessionApi } from "@wa-session/http-api"
+import { type ExplanationView, type SessionView, WaSessionApi } from "@wa-session/http-api"
 import { DateTime, Duration, Effect, Layer, Option, Predicate, Redacted } from "effect"
-import { Backend, type BackendError, type BackendShape, RemoteFailure, type WindowView } from "./Backend.js"
-import { ServerUnreachable, UsageError } from "./Errors.js"
+import {
+  Backend,
+  type BackendError,
+  type BackendShape,
+  type ExplainView,
+  RemoteFailure,
+  type WindowView
+} from "./Backend.js"
+import { ServerUnreachable } from "./Errors.js"
 
 export interface RemoteOptions {
   readonly url: string
   readonly token: Option.Option<Redacted.Redacted<string>>
+  /** `--at`: the server evaluates status, explain and expiring at this instant instead of now. */
+  readonly at: Option.Option<DateTime.Utc>
 }
 
 const toWindowView = (view: SessionView): WindowView => ({
@@ -20,6 +29,25 @@ const toWindowView = (view: SessionView): WindowView => ({
   expiresAt: Option.fromNullable(view.expiresAt),
   remaining: Duration.seconds(view.remainingSeconds),
   closedByProvider: view.closedByProvider
+})
+
+const toExplainView = (view: ExplanationView): ExplainView => ({
+  status: toWindowView(view.status),
+  basisMessageId: Option.fromNullable(view.basisMessageId),
+  basisReceivedAt: Option.fromNullable(view.basisReceivedAt),
+  firstSeenAt: Option.fromNullable(view.firstSeenAt),
+  closedByProviderAt: Option.fromNullable(view.closedByProviderAt),
+  safetyMargin: Duration.seconds(view.safetyMarginSeconds),
+  summary: view.summary
+})
+
+/** An optional field of a request: present only when the option holds a value. */
+const optionalField = <K extends string, A>(key: K, value: Option.Option<A>): { readonly [P in K]?: A } =>
+  Option.match(value, { onNone: () => ({}), onSome: (a) => ({ [key]: a }) as { readonly [P in K]?: A } })
+
+const pathOf = (pair: { readonly business: string; readonly customer: string }) => ({
+  business: pair.business,
+  customer: pair.customer
 })
 
 const DETAIL_SKIP = new Set(["_tag", "code", "message"])
@@ -58,15 +86,6 @@ const describeCause = (error: object): string => {
   return text(inner) ?? text(cause) ?? "connection failed"
 }
 
-const notInApi = (command: string, why: string) =>
-  Effect.fail(
-    new UsageError({
-      field: "--server",
-      message: `${command} is not available through the HTTP API (${why}); ` +
-        "run it without --server, on the server's store"
-    })
-  )
-
 /** The commands through a running server: the typed client of the API contract, authenticated with the token. */
 export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
@@ -81,24 +100,18 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
     })
     const call = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, BackendError> =>
       Effect.mapError(effect, fromServer(url))
+    const at = optionalField("at", options.at)
     return {
-      now: DateTime.now,
+      now: Option.match(options.at, { onNone: () => DateTime.now, onSome: Effect.succeed }),
       send: (request) =>
-        request.dryRun
-          ? Effect.fail(
-            new UsageError({
-              field: "--dry-run",
-              message: "--dry-run is not available with --server: the HTTP API has no dry run (a server without " +
-                "Exotel credentials never sends)"
-            })
-          )
-          : call(client.messages.sendMessage({
+        call(client.messages.sendMessage({
           payload: {
             from: request.from,
             to: request.to,
             content: request.content,
             ...(request.fallback === undefined ? {} : { fallback: request.fallback }),
-            ...Option.match(request.idempotencyKey, { onNone: () => ({}), onSome: (key) => ({ idempotencyKey: key }) })
+            ...optionalField("idempotencyKey", request.idempotencyKey),
+            dryRun: request.dryRun
           },
           headers: {}
         })).pipe(
@@ -110,20 +123,19 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             providerMessageId: Option.fromNullable(response.providerMessageId),
             status: response.status,
             dryRun: response.dryRun,
-            replayed: Option.none()
+            replayed: Option.some(response.replayed)
           }))
         ),
       status: (pair) =>
-        call(client.sessions.getSession({ path: { business: pair.business, customer: pair.customer } })).pipe(
-          Effect.map(toWindowView)
-        ),
+        call(client.sessions.getSession({ path: pathOf(pair), urlParams: at })).pipe(Effect.map(toWindowView)),
       expiring: (request) =>
         call(client.sessions.listExpiring({
           urlParams: {
             expiringWithin: Math.ceil(Duration.toMillis(request.within) / 1000),
             limit: request.limit,
-            ...Option.match(request.business, { onNone: () => ({}), onSome: (business) => ({ business }) }),
-            ...Option.match(request.cursor, { onNone: () => ({}), onSome: (cursor) => ({ cursor }) })
+            ...optionalField("business", request.business),
+            ...optionalField("cursor", request.cursor),
+            ...at
           }
         })).pipe(
           Effect.map((page) => ({
@@ -131,8 +143,20 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             nextCursor: Option.fromNullable(page.nextCursor)
           }))
         ),
-      explain: () => notInApi("explain", "it has no explain endpoint"),
-      inbound: () => notInApi("inbound", "inbound messages reach the server only through the Exotel webhook")
+      explain: (pair) =>
+        call(client.sessions.explainSession({ path: pathOf(pair), urlParams: at })).pipe(Effect.map(toExplainView)),
+      inbound: (request) =>
+        call(client.sessions.recordInbound({
+          path: pathOf(request),
+          payload: { ...optionalField("messageId", request.messageId), ...optionalField("sentAt", request.sentAt) }
+        })).pipe(
+          Effect.map((response) => ({
+            messageId: response.messageId,
+            duplicate: response.duplicate,
+            adjustment: response.adjustment,
+            window: toWindowView(response.window)
+          }))
+        )
     }
   })
 

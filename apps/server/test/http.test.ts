@@ -10,7 +10,7 @@ describe("authentication of /v1", () => {
   it.live("no token or a wrong token: 401 UNAUTHORIZED; the right token: 200", () =>
     Effect.gen(function*() {
       const anonymous = yield* anonymousClient
-      const missing = yield* anonymous.sessions.getSession({ path: pair }).pipe(Effect.flip)
+      const missing = yield* anonymous.sessions.getSession({ path: pair, urlParams: {} }).pipe(Effect.flip)
       assert.strictEqual(missing._tag, "UnauthorizedError")
       if (missing._tag === "UnauthorizedError") assert.strictEqual(missing.code, "UNAUTHORIZED")
 
@@ -29,7 +29,7 @@ describe("authentication of /v1", () => {
       assert.strictEqual(post.status, 401)
 
       const api = yield* client
-      assert.strictEqual((yield* api.sessions.getSession({ path: pair })).state, "none")
+      assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "none")
     }).pipe(Effect.provide(TestServer())))
 })
 
@@ -62,6 +62,8 @@ describe("health, metrics and docs", () => {
           "/v1/messages",
           "/v1/messages/{id}",
           "/v1/sessions/{business}/{customer}",
+          "/v1/sessions/{business}/{customer}/explanation",
+          "/v1/sessions/{business}/{customer}/inbound",
           "/v1/sessions",
           "/webhooks/exotel/{secret}",
           "/healthz",

@@ -229,13 +229,16 @@ describe("POST /v1/messages", () => {
       const payload = { from: BUSINESS, to: CUSTOMER, content: text("Once"), idempotencyKey: "order-42" }
       const first = yield* api.messages.sendMessage({ payload, headers: {} })
       const again = yield* api.messages.sendMessage({ payload, headers: {} })
-      assert.deepStrictEqual(again, first)
+      assert.isFalse(first.replayed)
+      assert.isTrue(again.replayed)
+      assert.deepStrictEqual({ ...again, replayed: false }, first)
       assert.strictEqual(env.fake.messages.length, 1)
 
       const byHeader = { from: BUSINESS, to: CUSTOMER, content: text("Twice?") }
       const h1 = yield* api.messages.sendMessage({ payload: byHeader, headers: { "idempotency-key": "order-43" } })
       const h2 = yield* api.messages.sendMessage({ payload: byHeader, headers: { "idempotency-key": "order-43" } })
       assert.strictEqual(h2.id, h1.id)
+      assert.isTrue(h2.replayed)
       assert.notStrictEqual(h1.id, first.id)
       assert.strictEqual(env.fake.messages.length, 2)
 
@@ -245,15 +248,85 @@ describe("POST /v1/messages", () => {
       assert.include(metrics, "wa_session_exotel_request_duration_seconds_count{outcome=\"ok\"} 2")
     }).pipe(Effect.provide(TestServer())))
 
+  it.live("dryRun in the request: decided and stored, nothing reaches Exotel; the next send without it goes", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const dry = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi"), dryRun: true },
+        headers: {}
+      })
+      assert.deepStrictEqual({ ...dry, id: "" }, {
+        id: "",
+        decision: "session",
+        reason: null,
+        window: dry.window,
+        providerMessageId: null,
+        status: "pending",
+        dryRun: true,
+        replayed: false
+      })
+      assert.strictEqual(dry.window.state, "open")
+      const stored = yield* api.messages.getMessage({ path: { id: dry.id } })
+      assert.isTrue(stored.dryRun)
+      assert.strictEqual(stored.status, "pending")
+
+      yield* at("2026-01-21T05:00:00Z")
+      const fallback = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi"), fallback: followUp, dryRun: true },
+        headers: {}
+      })
+      assert.strictEqual(fallback.decision, "template")
+      assert.strictEqual(fallback.reason, "SESSION_EXPIRED")
+      assert.isTrue(fallback.dryRun)
+      assert.strictEqual(env.fake.requests.length, 0)
+
+      const real = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: followUp, dryRun: false },
+        headers: {}
+      })
+      assert.isFalse(real.dryRun)
+      assert.strictEqual(real.status, "accepted")
+      assert.strictEqual(env.fake.messages.length, 1)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("a dry run's idempotency key: the same key again replays the dry run and sends nothing", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const payload = { from: BUSINESS, to: CUSTOMER, content: text("Hi"), idempotencyKey: "dry-1" }
+      const dry = yield* api.messages.sendMessage({ payload: { ...payload, dryRun: true }, headers: {} })
+      const again = yield* api.messages.sendMessage({ payload, headers: {} })
+      assert.strictEqual(again.id, dry.id)
+      assert.isTrue(again.dryRun)
+      assert.isTrue(again.replayed)
+      assert.strictEqual(env.fake.requests.length, 0)
+      const metrics = (yield* rawGet("/metrics")).text
+      assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"dry_run\"} 1")
+      assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"replayed\"} 1")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("a dryRun that is not a boolean: 400 INVALID_REQUEST naming dryRun", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify({ from: BUSINESS, to: CUSTOMER, content: text("Hi"), dryRun: "yes" })
+      const response = yield* rawPost("/v1/messages", body, auth)
+      assert.strictEqual(response.status, 400)
+      assert.strictEqual(json(response.text).code, "INVALID_REQUEST")
+      assert.strictEqual(json(response.text).path, "dryRun")
+    }).pipe(Effect.provide(TestServer())))
+
   it.live("dry-run: the decision is made and stored, nothing is sent", () =>
     Effect.gen(function*() {
       const api = yield* client
       const env = yield* TestEnv
       yield* customerWrites()
       const sent = yield* api.messages.sendMessage({
-        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi") },
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi"), dryRun: false },
         headers: {}
       })
+      // The server's dry-run wins over a request's dryRun: false.
       assert.isTrue(sent.dryRun)
       assert.strictEqual(sent.decision, "session")
       assert.strictEqual(sent.providerMessageId, null)

@@ -70,13 +70,13 @@ describe("the seed's session-window scenarios, end to end", () => {
               })
               assert.strictEqual(delivery.status, 200)
               assert.strictEqual(JSON.parse(delivery.body).accepted, 1)
-              const session = yield* api.sessions.getSession({ path: pair })
+              const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
               assert.strictEqual(session.state, want.state, `${file}#${index}`)
               assert.strictEqual(iso(session.expiresAt), want.expiresAt, `${file}#${index}`)
               break
             }
             case "check": {
-              const session = yield* api.sessions.getSession({ path: pair })
+              const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
               assert.strictEqual(session.state, want.state, `${file}#${index}`)
               assert.strictEqual(iso(session.expiresAt), want.expiresAt, `${file}#${index}`)
               break

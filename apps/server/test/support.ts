@@ -64,7 +64,7 @@ export interface TestServerOptions {
   /** Exotel retries after the first attempt (the test default is 1, with 10 ms backoff). */
   readonly maxRetries?: number | undefined
   /** Store operations that fail with a `StorageError`. */
-  readonly failing?: ReadonlyArray<"ping" | "recordInboundBatch" | "getWindow"> | undefined
+  readonly failing?: ReadonlyArray<"ping" | "recordInbound" | "recordInboundBatch" | "getWindow"> | undefined
   /** Serve the webhook through the HttpApi route instead of the node:http fast path. */
   readonly fastPath?: boolean | undefined
 }
@@ -78,6 +78,7 @@ const faultyStore = (url: Redacted.Redacted<string>, failing: ReadonlyArray<stri
     const faulty: Storage.StorageShape = {
       ...storage,
       ...(failing.includes("ping") ? { ping: fail("ping") } : {}),
+      ...(failing.includes("recordInbound") ? { recordInbound: () => fail("recordInbound") } : {}),
       ...(failing.includes("recordInboundBatch") ? { recordInboundBatch: () => fail("recordInboundBatch") } : {}),
       ...(failing.includes("getWindow") ? { getWindow: () => fail("getWindow") } : {})
     }

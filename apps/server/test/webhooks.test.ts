@@ -32,7 +32,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       const delivery = yield* customerWrites({ timestamp: "2026-01-20T10:00:00+05:30" })
       assert.strictEqual(delivery.status, 200)
       assert.deepStrictEqual(ack(delivery.body), { accepted: 1, duplicates: 0, rejected: 0 })
-      const session = yield* api.sessions.getSession({ path: pair })
+      const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
       assert.strictEqual(session.state, "open")
       assert.strictEqual(DateTime.formatIso(session.lastInboundAt!), "2026-01-20T04:30:00.000Z")
       assert.strictEqual(DateTime.formatIso(session.expiresAt!), "2026-01-21T04:30:00.000Z")
@@ -48,7 +48,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       assert.strictEqual(json(wrong.body).code, "NOT_FOUND")
       const empty = yield* postBatch([item], `${env.baseUrl}/webhooks/exotel/`)
       assert.strictEqual(empty.status, 404)
-      const session = yield* api.sessions.getSession({ path: pair })
+      const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
       assert.strictEqual(session.state, "none")
     }).pipe(Effect.provide(TestServer())))
 
@@ -77,7 +77,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       ])
       assert.strictEqual(delivery.status, 200)
       assert.deepStrictEqual(ack(delivery.body), { accepted: 1, duplicates: 0, rejected: 5 })
-      assert.strictEqual((yield* api.sessions.getSession({ path: pair })).state, "open")
+      assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "open")
     }).pipe(Effect.provide(TestServer())))
 
   it.live("hostile bodies: deep nesting is a 400 or a rejected item, never a 500; logs do not echo item values", () =>
@@ -119,7 +119,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       const again = yield* customerWrites({ sid: "wamid-1" })
       assert.deepStrictEqual(ack(again.body), { accepted: 0, duplicates: 1, rejected: 0 })
       yield* customerWrites({ sid: "wamid-0", timestamp: "2026-01-20T01:00:00Z" })
-      const session = yield* api.sessions.getSession({ path: pair })
+      const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
       assert.strictEqual(DateTime.formatIso(session.lastInboundAt!), "2026-01-20T04:30:00.000Z")
     }).pipe(Effect.provide(TestServer())))
 
@@ -127,7 +127,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
     Effect.gen(function*() {
       const api = yield* client
       yield* customerWrites({ timestamp: "2026-01-20T06:30:00Z" })
-      const session = yield* api.sessions.getSession({ path: pair })
+      const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
       assert.strictEqual(DateTime.formatIso(session.lastInboundAt!), "2026-01-20T04:30:00.000Z")
     }).pipe(Effect.provide(TestServer())))
 
@@ -225,7 +225,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       const again = yield* report({ sid: sent.providerMessageId!, code: 30018 })
       assert.deepStrictEqual(ack(again.body), { accepted: 0, duplicates: 1, rejected: 0 })
 
-      const session = yield* api.sessions.getSession({ path: pair })
+      const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
       assert.strictEqual(session.state, "expired")
       assert.isTrue(session.closedByProvider)
       assert.strictEqual(session.remainingSeconds, 0)
@@ -249,7 +249,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
 
       yield* at("2026-01-20T05:10:00Z")
       yield* customerWrites()
-      assert.strictEqual((yield* api.sessions.getSession({ path: pair })).state, "open")
+      assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "open")
     }).pipe(Effect.provide(TestServer())))
 
   it.live("30018 on a message without fallback closes the window and sends nothing", () =>
@@ -262,7 +262,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
         headers: {}
       })
       yield* report({ sid: sent.providerMessageId!, code: 30018 })
-      assert.strictEqual((yield* api.sessions.getSession({ path: pair })).state, "expired")
+      assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "expired")
       assert.strictEqual(env.fake.messages.length, 1)
     }).pipe(Effect.provide(TestServer())))
 
@@ -295,7 +295,7 @@ describe("the webhook through the HttpApi route (no fast path)", () => {
       const bad = yield* rawPost(hookPath, "{}")
       assert.strictEqual(bad.status, 400)
       assert.strictEqual(json(bad.text).code, "INVALID_WEBHOOK")
-      assert.strictEqual((yield* api.sessions.getSession({ path: pair })).state, "open")
+      assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "open")
     }).pipe(Effect.provide(TestServer({ fastPath: false }))))
 })
 
@@ -306,7 +306,7 @@ describe("storage failures", () => {
       const delivery = yield* customerWrites()
       assert.strictEqual(delivery.status, 503)
       assert.strictEqual(json(delivery.body).code, "STORAGE_UNAVAILABLE")
-      const error = yield* api.sessions.getSession({ path: pair }).pipe(Effect.flip)
+      const error = yield* api.sessions.getSession({ path: pair, urlParams: {} }).pipe(Effect.flip)
       assert.strictEqual(error._tag, "StorageUnavailableError")
       const ready = yield* rawGet("/readyz")
       assert.strictEqual(ready.status, 503)

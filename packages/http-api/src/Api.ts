@@ -30,11 +30,15 @@ import {
   UnauthorizedError
 } from "./Errors.js"
 import {
+  AtParams,
   ExotelWebhookBody,
+  ExplanationView,
   Health,
   ListExpiringParams,
   MessageView,
   Readiness,
+  RecordInboundRequest,
+  RecordInboundResponse,
   SendMessageHeaders,
   SendMessageRequest,
   SendMessageResponse,
@@ -77,7 +81,8 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
         OpenApi.Description,
         "Decides from the 24-hour window whether the content may go as a session message; when the window is not " +
           "open and a template `fallback` is given, sends that instead, else answers 409. The same idempotency key " +
-          "again returns the first result and sends nothing."
+          "again returns the first result and sends nothing (`replayed: true`). With `dryRun` the decision is made " +
+          "and stored, and nothing is sent."
       )
   )
   .add(
@@ -92,8 +97,15 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
   .annotate(OpenApi.Title, "Messages")
 {}
 
+const PairPath = Schema.Struct({
+  business: Schema.String.annotations({ description: "E.164 with %2B, + or digits only" }),
+  customer: Schema.String.annotations({ description: "E.164 with %2B, + or digits only" })
+})
+
 /**
- * `GET /v1/sessions/{business}/{customer}` and `GET /v1/sessions` (windows expiring soon).
+ * The windows: `GET /v1/sessions/{business}/{customer}`, `GET /v1/sessions` (windows expiring soon) and, since
+ * 0.2.0, `GET /v1/sessions/{business}/{customer}/explanation` and `POST /v1/sessions/{business}/{customer}/inbound`
+ * (record a customer's message by hand). The reads take an optional `at` instant to evaluate at instead of now.
  *
  * @since 0.1.0
  * @category groups
@@ -101,13 +113,32 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
 export class SessionsGroup extends HttpApiGroup.make("sessions")
   .add(
     HttpApiEndpoint.get("getSession", "/v1/sessions/:business/:customer")
-      .setPath(Schema.Struct({
-        business: Schema.String.annotations({ description: "E.164 with %2B, + or digits only" }),
-        customer: Schema.String.annotations({ description: "E.164 with %2B, + or digits only" })
-      }))
+      .setPath(PairPath)
+      .setUrlParams(AtParams)
       .addSuccess(SessionView)
       .addError(InvalidPhoneNumberError)
-      .annotate(OpenApi.Summary, "The 24-hour window of a (business, customer) pair now")
+      .annotate(OpenApi.Summary, "The 24-hour window of a (business, customer) pair now, or `at` an instant")
+  )
+  .add(
+    HttpApiEndpoint.get("explainSession", "/v1/sessions/:business/:customer/explanation")
+      .setPath(PairPath)
+      .setUrlParams(AtParams)
+      .addSuccess(ExplanationView)
+      .addError(InvalidPhoneNumberError)
+      .annotate(OpenApi.Summary, "Why the window of a pair is what it is now, or `at` an instant")
+  )
+  .add(
+    HttpApiEndpoint.post("recordInbound", "/v1/sessions/:business/:customer/inbound")
+      .setPath(PairPath)
+      .setPayload(RecordInboundRequest)
+      .addSuccess(RecordInboundResponse)
+      .addError(InvalidPhoneNumberError)
+      .annotate(OpenApi.Summary, "Record a customer's message by hand (imports, backfill after a webhook outage)")
+      .annotate(
+        OpenApi.Description,
+        "Records the message as the webhook would: received now, counted from `sentAt` after the clock-skew guard. " +
+          "The same `messageId` twice is recorded once (`duplicate: true`). Answers with the window afterwards."
+      )
   )
   .add(
     HttpApiEndpoint.get("listExpiring", "/v1/sessions")

@@ -4,12 +4,63 @@
  * @since 0.1.0
  */
 import { MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
+import * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+// Date.parse rolls impossible dates over (30 February becomes 2 March): refuse them instead.
+const isCalendarInstant = (parts: ReadonlyArray<string | undefined>): boolean => {
+  const [year, month, day, hours, minutes, seconds] = parts.map((part) => Number(part ?? 0))
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hours! < 24 && minutes! < 60 &&
+    seconds! < 60
+}
+
+// An unencoded `+` in a query string arrives as a space: `?at=2026-01-21T09:00:00+05:30` still means +05:30.
+const restorePlus = (input: string): string => input.replace(/ (\d{2}:\d{2})$/, "+$1")
+
+const parseInstant = (input: string): Either.Either<DateTime.Utc, string> => {
+  const text = restorePlus(input).toUpperCase()
+  const match = ISO_INSTANT.exec(text)
+  if (match === null) {
+    return Either.left(`expected an ISO-8601 instant with an offset, like 2026-01-21T09:00:00+05:30, got "${input}"`)
+  }
+  const millis = Date.parse(text)
+  return Number.isFinite(millis) && isCalendarInstant(match.slice(1))
+    ? Either.right(DateTime.unsafeMake(millis))
+    : Either.left(`"${input}" is not a valid date and time`)
+}
+
+/**
+ * An instant written as ISO-8601 with an explicit offset (`Z` or `+05:30`), e.g. `2026-01-21T09:00:00+05:30`,
+ * decoded to a `DateTime.Utc` and encoded as ISO-8601 UTC. A time without an offset (ambiguous) or an impossible
+ * date (30 February) is refused.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.transformOrFail(
+  Schema.String.annotations({
+    description: "An ISO-8601 instant with an offset (Z or ±hh:mm)",
+    examples: ["2026-01-21T09:00:00+05:30"]
+  }),
+  Schema.DateTimeUtcFromSelf,
+  {
+    strict: true,
+    decode: (input, _, ast) =>
+      Either.mapLeft(parseInstant(input), (message) => new ParseResult.Type(ast, input, message)),
+    encode: (instant) => ParseResult.succeed(DateTime.formatIso(instant))
+  }
+)
 
 /**
  * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a
  * WhatsApp message (`{ "type": "text", "text": { "body": "…" } }`, a template, media…); `fallback` a template
  * sent instead when the window is not open. `idempotencyKey` (or the `Idempotency-Key` header) makes retries safe.
+ * `dryRun` (since 0.2.0) decides and records the message but sends nothing.
  *
  * @since 0.1.0
  * @category models
@@ -31,7 +82,10 @@ export const SendMessageRequest = Schema.Struct({
     description: "A template content sent instead when the window is not open",
     examples: [{ type: "template", template: { name: "follow_up", language: { code: "en" } } }]
   })),
-  idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+  idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  dryRun: Schema.optional(Schema.Boolean.annotations({
+    description: "Decide and record, send nothing (always the case on a server without Exotel credentials)"
+  }))
 }).annotations({ identifier: "SendMessageRequest" })
 
 /**
@@ -63,7 +117,8 @@ export const WindowAtDecision = Schema.Struct({
 
 /**
  * The answer to `POST /v1/messages` (202): how the message went out and what Exotel said. `dryRun` is true when
- * nothing was sent (no Exotel credentials).
+ * nothing was sent (asked for, or no Exotel credentials). `replayed` (since 0.2.0) is true when the idempotency key
+ * was seen before: this is the first send's result, and nothing was sent again.
  *
  * @since 0.1.0
  * @category models
@@ -75,7 +130,8 @@ export const SendMessageResponse = Schema.Struct({
   window: WindowAtDecision,
   providerMessageId: Schema.NullOr(Schema.String),
   status: Outbound.OutboundStatus,
-  dryRun: Schema.Boolean
+  dryRun: Schema.Boolean,
+  replayed: Schema.Boolean
 }).annotations({ identifier: "SendMessageResponse" })
 
 /**
@@ -151,9 +207,20 @@ export const SessionView = Schema.Struct({
 export type SessionView = typeof SessionView.Type
 
 /**
+ * The query of `GET /v1/sessions/{business}/{customer}` and of its `/explanation`: `at`, an instant to evaluate at
+ * instead of now (read-only: nothing is recorded).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const AtParams = Schema.Struct({
+  at: Schema.optional(Instant)
+})
+
+/**
  * The query of `GET /v1/sessions`: open windows that close within `expiringWithin` seconds (default 90000 = 25 h, i.e.
  * every open window), of one `business` number or all, `limit` per page (1 to 1000, default 100), `cursor` the
- * `nextCursor` of the previous page.
+ * `nextCursor` of the previous page, `at` (since 0.2.0) an instant to evaluate at instead of now.
  *
  * @since 0.1.0
  * @category models
@@ -162,7 +229,8 @@ export const ListExpiringParams = Schema.Struct({
   expiringWithin: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
   business: Schema.optional(Schema.String),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000))),
-  cursor: Schema.optional(Schema.String)
+  cursor: Schema.optional(Schema.String),
+  at: Schema.optional(Instant)
 })
 
 /**
@@ -181,6 +249,83 @@ export const SessionPage = Schema.Struct({
  * @category models
  */
 export type SessionPage = typeof SessionPage.Type
+
+/**
+ * `GET /v1/sessions/{business}/{customer}/explanation`: why the window is what it is. The customer message it counts
+ * from (`basisMessageId`, sent at `status.lastInboundAt`, received at `basisReceivedAt`), when the pair was first
+ * seen, the latest closure reported by the provider (it closes the window only when `status.closedByProvider`),
+ * the safety margin in seconds, and a sentence summing it up. The `basis*`, `firstSeenAt` and `closedByProviderAt`
+ * fields are null when the customer never wrote.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const ExplanationView = Schema.Struct({
+  status: SessionView,
+  basisMessageId: Schema.NullOr(Schema.String),
+  basisReceivedAt: Schema.NullOr(Schema.DateTimeUtc),
+  firstSeenAt: Schema.NullOr(Schema.DateTimeUtc),
+  closedByProviderAt: Schema.NullOr(Schema.DateTimeUtc),
+  safetyMarginSeconds: Schema.Number,
+  summary: Schema.String
+}).annotations({ identifier: "ExplanationView" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type ExplanationView = typeof ExplanationView.Type
+
+/**
+ * `POST /v1/sessions/{business}/{customer}/inbound`: a customer's message recorded by hand (imports, backfill after
+ * a webhook outage), as the webhook would record it. `messageId` is the provider's id (the same id twice is recorded
+ * once; default: a generated `manual_…` id); `sentAt` when the customer sent it (the provider timestamp; default
+ * now). It is received now, so the clock-skew guard applies.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RecordInboundRequest = Schema.Struct({
+  messageId: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  sentAt: Schema.optional(Instant)
+}).annotations({ identifier: "RecordInboundRequest" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RecordInboundRequest = typeof RecordInboundRequest.Type
+
+/**
+ * What the clock-skew guard did to an inbound message's timestamp: `none` (kept), `missing` (none given: the receive
+ * time is used), `future` (more than the tolerance ahead of the receive time: the receive time is used).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const InboundAdjustment = Schema.Literal("none", "missing", "future").annotations({
+  identifier: "InboundAdjustment"
+})
+
+/**
+ * The answer to `POST /v1/sessions/{business}/{customer}/inbound`: the message id (given or generated), whether it
+ * was already recorded, what the clock-skew guard did, and the window afterwards.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RecordInboundResponse = Schema.Struct({
+  messageId: Schema.String,
+  duplicate: Schema.Boolean,
+  adjustment: InboundAdjustment,
+  window: SessionView
+}).annotations({ identifier: "RecordInboundResponse" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RecordInboundResponse = typeof RecordInboundResponse.Type
 
 /**
  * What Exotel POSTs: inbound messages and delivery reports, batched.

@@ -2,14 +2,16 @@ import { OpenApi } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
   ErrorCode,
+  Instant,
   InvalidMessageError,
   NoActiveSessionError,
   ProviderFailedError,
+  RecordInboundRequest,
   SendMessageResponse,
   SessionExpiredError,
   WaSessionApi
 } from "@wa-session/http-api"
-import { DateTime, Schema } from "effect"
+import { DateTime, Either, Schema } from "effect"
 
 describe("WaSessionApi", () => {
   it("describes every endpoint in OpenAPI, /v1 behind the bearer token", () => {
@@ -22,10 +24,24 @@ describe("WaSessionApi", () => {
       "/v1/messages/{id}",
       "/v1/sessions",
       "/v1/sessions/{business}/{customer}",
+      "/v1/sessions/{business}/{customer}/explanation",
+      "/v1/sessions/{business}/{customer}/inbound",
       "/webhooks/exotel/{secret}"
     ])
     assert.deepStrictEqual(spec.paths["/v1/messages"]!.post!.security, [{ bearer: [] }])
     assert.deepStrictEqual(spec.paths["/v1/sessions"]!.get!.security, [{ bearer: [] }])
+    assert.deepStrictEqual(spec.paths["/v1/sessions/{business}/{customer}/explanation"]!.get!.security, [{
+      bearer: []
+    }])
+    assert.deepStrictEqual(spec.paths["/v1/sessions/{business}/{customer}/inbound"]!.post!.security, [{ bearer: [] }])
+    const evaluatedAt = [
+      "/v1/sessions",
+      "/v1/sessions/{business}/{customer}",
+      "/v1/sessions/{business}/{customer}/explanation"
+    ]
+    for (const path of evaluatedAt) {
+      assert.include(spec.paths[path]!.get!.parameters.map((parameter) => parameter.name), "at", path)
+    }
     assert.deepStrictEqual(spec.paths["/webhooks/exotel/{secret}"]!.post!.security, [])
     assert.deepStrictEqual(
       Object.keys(spec.paths["/v1/messages"]!.post!.responses).sort(),
@@ -81,9 +97,43 @@ describe("WaSessionApi", () => {
       window: { state: "expired", expiresAt: "2026-01-21T04:30:00.000Z" },
       providerMessageId: null,
       status: "pending",
-      dryRun: true
+      dryRun: true,
+      replayed: false
     })
     assert.strictEqual(response.window.state, "expired")
     assert.strictEqual(Schema.encodeSync(SendMessageResponse)(response).window.expiresAt, "2026-01-21T04:30:00.000Z")
+  })
+})
+
+describe("Instant", () => {
+  const decode = Schema.decodeUnknownEither(Instant)
+
+  it("an ISO-8601 instant with an offset decodes to UTC and encodes back as ISO-8601 UTC", () => {
+    const decoded = Either.getOrThrow(decode("2026-01-21T09:00:00+05:30"))
+    assert.strictEqual(DateTime.formatIso(decoded), "2026-01-21T03:30:00.000Z")
+    assert.strictEqual(Schema.encodeSync(Instant)(decoded), "2026-01-21T03:30:00.000Z")
+    assert.strictEqual(DateTime.formatIso(Either.getOrThrow(decode("2026-01-21T03:30Z"))), "2026-01-21T03:30:00.000Z")
+  })
+
+  it("refuses a time without an offset, an impossible date and anything else, saying what it expects", () => {
+    for (const input of ["2026-01-21T09:00:00", "2026-01-21", "yesterday", "1768966200", "2026-02-30T10:00:00Z"]) {
+      const result = decode(input)
+      assert.isTrue(Either.isLeft(result), input)
+      if (Either.isLeft(result)) assert.include(result.left.message, input)
+    }
+    const noOffset = decode("2026-01-21T09:00:00")
+    if (Either.isLeft(noOffset)) assert.include(noOffset.left.message, "with an offset")
+  })
+
+  it("an inbound request's sentAt is an Instant; its messageId is 1 to 200 characters", () => {
+    const request = Schema.decodeUnknownSync(RecordInboundRequest)({
+      messageId: "wamid.1",
+      sentAt: "2026-01-20T10:00:00+05:30"
+    })
+    assert.strictEqual(DateTime.formatIso(request.sentAt!), "2026-01-20T04:30:00.000Z")
+    assert.deepStrictEqual(Schema.decodeUnknownSync(RecordInboundRequest)({}), {})
+    for (const bad of [{ messageId: "" }, { messageId: "x".repeat(201) }, { sentAt: "2026-01-20T10:00:00" }]) {
+      assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(RecordInboundRequest)(bad)), JSON.stringify(bad))
+    }
   })
 })

@@ -41,7 +41,9 @@ export const MessagesLive: Layer.Layer<
             to,
             content: payload.content,
             fallback: payload.fallback,
-            idempotencyKey: Option.fromNullable(payload.idempotencyKey ?? headers["idempotency-key"])
+            idempotencyKey: Option.fromNullable(payload.idempotencyKey ?? headers["idempotency-key"]),
+            // OR-ed with the server's own dry-run (no Exotel credentials) by the use case
+            dryRun: payload.dryRun === true
           }).pipe(
             Effect.provideService(Ids.Ids, {
               next: Effect.tap(ids.next, (id) => {
@@ -76,7 +78,7 @@ export const MessagesLive: Layer.Layer<
               dryRun: message.dryRun
             })
           )
-          return Translate.sendResponse(message)
+          return Translate.sendResponse(result)
         }).pipe(
           Effect.tapErrorTag("SessionExpired", () => count("none", "refused")),
           Effect.tapErrorTag("NoActiveSession", () => count("none", "refused")),

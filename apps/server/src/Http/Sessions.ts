@@ -1,25 +1,72 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
+import { VirtualClock } from "@wa-session/clock"
 import { type Authorization, InvalidRequestError, WaSessionApi } from "@wa-session/http-api"
-import { PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
-import { Duration, Effect, type Layer, Option } from "effect"
+import { Ids, PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
+import { type DateTime, Duration, Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
 
 // Longer than any window (24 h plus the clock-skew tolerance): absent, the list holds every open window.
 export const DEFAULT_EXPIRING_WITHIN_SECONDS = 25 * 60 * 60
 export const DEFAULT_PAGE_SIZE = 100
 
+// Marks the ids of messages recorded by hand, as the CLI's local `inbound` does.
+export const MANUAL_MESSAGE_ID_PREFIX = "manual_"
+
+const pairOf = (path: { readonly business: string; readonly customer: string }) =>
+  Effect.gen(function*() {
+    const business = yield* Translate.phone(path.business, "business")
+    const customer = yield* Translate.phone(path.customer, "customer")
+    return new PhoneNumber.Pair({ business, customer })
+  })
+
+/**
+ * Runs a read-only use case on a clock fixed at the request's `at` (when given), so its "now" is that instant; the
+ * rest of the server keeps the real clock.
+ */
+const evaluatedAt = (at: DateTime.Utc | undefined) => <A, E, R>(useCase: Effect.Effect<A, E, R>) =>
+  at === undefined ? useCase : Effect.withClock(useCase, VirtualClock.unsafeMake(at).clock)
+
+const generatedMessageId = Effect.flatMap(Ids.Ids, (ids) => ids.next).pipe(
+  Effect.map((id) => `${MANUAL_MESSAGE_ID_PREFIX}${id}`)
+)
+
 export const SessionsLive: Layer.Layer<
   HttpApiGroup.ApiGroup<"wa-session", "sessions">,
   never,
-  SessionStore.SessionStore | SessionService.SessionConfig | Authorization
+  SessionStore.SessionStore | SessionService.SessionConfig | Ids.Ids | Authorization
 > = HttpApiBuilder.group(WaSessionApi, "sessions", (handlers) =>
   handlers
-    .handle("getSession", ({ path }) =>
+    .handle("getSession", ({ path, urlParams }) =>
       Effect.gen(function*() {
-        const business = yield* Translate.phone(path.business, "business")
-        const customer = yield* Translate.phone(path.customer, "customer")
-        const status = yield* SessionService.windowStatus(new PhoneNumber.Pair({ business, customer }))
+        const pair = yield* pairOf(path)
+        const status = yield* SessionService.windowStatus(pair).pipe(evaluatedAt(urlParams.at))
         return Translate.sessionView(status)
+      }).pipe(
+        Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })
+      ))
+    .handle("explainSession", ({ path, urlParams }) =>
+      Effect.gen(function*() {
+        const pair = yield* pairOf(path)
+        const explanation = yield* SessionService.explainWindow(pair).pipe(evaluatedAt(urlParams.at))
+        return Translate.explanationView(explanation)
+      }).pipe(
+        Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })
+      ))
+    .handle("recordInbound", ({ path, payload }) =>
+      Effect.gen(function*() {
+        const pair = yield* pairOf(path)
+        const messageId = payload.messageId ?? (yield* generatedMessageId)
+        const recorded = yield* SessionService.recordInbound({
+          business: pair.business,
+          customer: pair.customer,
+          messageId,
+          providerTimestamp: Option.fromNullable(payload.sentAt)
+        })
+        const window = yield* SessionService.windowStatus(pair)
+        yield* Effect.logInfo("inbound recorded by hand").pipe(
+          Effect.annotateLogs({ messageId, duplicate: recorded.duplicate, adjustment: recorded.adjustment })
+        )
+        return Translate.inboundResponse(messageId, recorded, window)
       }).pipe(
         Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })
       ))
@@ -33,7 +80,7 @@ export const SessionsLive: Layer.Layer<
           business,
           limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
           cursor: Option.fromNullable(urlParams.cursor)
-        })
+        }).pipe(evaluatedAt(urlParams.at))
         return { items: page.items.map(Translate.sessionView), nextCursor: Option.getOrNull(page.nextCursor) }
       }).pipe(
         Effect.catchTags({

@@ -1,4 +1,4 @@
-import type { SessionView } from "@wa-session/http-api"
+import type { ExplanationView, RecordInboundResponse, SessionView } from "@wa-session/http-api"
 import {
   InvalidMessageError,
   InvalidPhoneNumberError,
@@ -13,6 +13,7 @@ import type {
   MessageTypeNotSupported,
   NoActiveSession,
   SessionExpired,
+  SessionService,
   SessionStore,
   SessionWindow
 } from "@wa-session/session-core"
@@ -86,7 +87,29 @@ export const sessionView = (status: SessionWindow.WindowStatus): SessionView => 
   closedByProvider: status.closedByProvider
 })
 
-export const sendResponse = (message: Outbound.OutboundMessage) => ({
+export const explanationView = (explanation: SessionWindow.Explanation): ExplanationView => ({
+  status: sessionView(explanation.status),
+  basisMessageId: Option.getOrNull(explanation.basisMessageId),
+  basisReceivedAt: Option.getOrNull(explanation.basisReceivedAt),
+  firstSeenAt: Option.getOrNull(explanation.firstSeenAt),
+  closedByProviderAt: Option.getOrNull(explanation.closedByProviderAt),
+  safetyMarginSeconds: toSeconds(explanation.safetyMargin),
+  summary: explanation.summary
+})
+
+export const inboundResponse = (
+  messageId: string,
+  recorded: SessionService.InboundResult,
+  window: SessionWindow.WindowStatus
+): RecordInboundResponse => ({
+  messageId,
+  duplicate: recorded.duplicate,
+  adjustment: recorded.adjustment,
+  window: sessionView(window)
+})
+
+/** The fields an outbound message shows in both the send answer and the message view. */
+const outboundSummary = (message: Outbound.OutboundMessage) => ({
   id: message.id,
   decision: message.decision,
   reason: Option.getOrNull(message.reason),
@@ -96,8 +119,13 @@ export const sendResponse = (message: Outbound.OutboundMessage) => ({
   dryRun: message.dryRun
 })
 
+export const sendResponse = (result: SessionService.SendResult) => ({
+  ...outboundSummary(result.message),
+  replayed: result.replayed
+})
+
 export const messageView = (message: Outbound.OutboundMessage) => ({
-  ...sendResponse(message),
+  ...outboundSummary(message),
   business: message.business,
   customer: message.customer,
   idempotencyKey: Option.getOrNull(message.idempotencyKey),
