@@ -76,6 +76,7 @@ export type BackendError =
   | DecisionError
   | MessageSender.ProviderError
   | SessionStore.StorageError
+  | SessionStore.InvalidCursor
   | UsageError
   | ServerUnreachable
   | RemoteFailure

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The entry of the bundled CLI (dist/wa-session.mjs). It runs the CommonJS bundle next to it (wa-session.cjs)
-// through V8's code cache: compiling ~2 MB of JavaScript is most of a cold start, and Node 20 has no compile cache
-// of its own (module.enableCompileCache came in Node 22). The first run writes the cache, later runs reuse it.
+// through V8's code cache: compiling its megabyte of JavaScript is most of a cold start, and Node 20 has no
+// compile cache of its own (module.enableCompileCache came in Node 22). The first run writes the cache, later runs
+// reuse it.
 // Imports node builtins only: everything else is in the bundle.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"

@@ -116,6 +116,13 @@ describe("local store (SQLite): recording and reading windows", () => {
     expect(page.nextCursor === null || typeof page.nextCursor === "string").toBe(true)
   })
 
+  it("expiring with a cursor it never printed is bad input (exit 2), not a storage failure", async () => {
+    const result = await local(["expiring", "--cursor", "garbage", "--json"])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('wa-session: INVALID_CURSOR: cursor "garbage" is not the nextCursor')
+    expect(json(result)).toMatchObject({ error: { code: "INVALID_CURSOR", field: "cursor" } })
+  })
+
   it("expiring finds nothing outside the horizon", async () => {
     const result = await local(["expiring", "--within", "30m", "--at", "2026-01-21T09:00:00+05:30"])
     expect(result.code).toBe(0)

@@ -20,7 +20,7 @@ import type { TemplateContent } from "./MessageContent.js"
 import { MessageSender, type ProviderError } from "./MessageSender.js"
 import { type FallbackReason, OutboundMessage, type OutboundStatus, StatusEvent } from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
-import { type OutboundRef, SessionStore, type StorageError } from "./SessionStore.js"
+import { type InvalidCursor, type OutboundRef, SessionStore, type StorageError } from "./SessionStore.js"
 import * as SessionWindow from "./SessionWindow.js"
 
 /**
@@ -272,7 +272,7 @@ export interface ExpiringResult {
  */
 export const listExpiring = (
   input: ExpiringInput
-): Effect.Effect<ExpiringResult, StorageError, SessionStore | SessionConfig> =>
+): Effect.Effect<ExpiringResult, StorageError | InvalidCursor, SessionStore | SessionConfig> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig

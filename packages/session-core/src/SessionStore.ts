@@ -33,6 +33,27 @@ export class StorageError extends Schema.TaggedError<StorageError>("@wa-session/
 }
 
 /**
+ * A `cursor` that is not the `nextCursor` of an earlier page (altered, truncated, or from another API): bad input,
+ * not a storage failure.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidCursor extends Schema.TaggedError<InvalidCursor>("@wa-session/session-core/InvalidCursor")(
+  "InvalidCursor",
+  { cursor: Schema.String }
+) {
+  /** @since 0.2.0 */
+  readonly code = "INVALID_CURSOR" as const
+  /** @since 0.2.0 */
+  readonly field = "cursor" as const
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `cursor "${this.cursor}" is not the nextCursor of an earlier page`
+  }
+}
+
+/**
  * The result of recording an inbound message: whether its id was already known, and the window afterwards.
  *
  * @since 0.1.0
@@ -102,7 +123,7 @@ export interface SessionStoreShape {
   readonly getWindow: (pair: Pair) => Effect.Effect<Option.Option<SessionWindow>, StorageError>
   /** Marks the pair's window closed by the provider at `at` (keeps the latest closure). No window: no effect. */
   readonly closeByProvider: (pair: Pair, at: DateTime.Utc) => Effect.Effect<void, StorageError>
-  readonly listExpiring: (query: ExpiringQuery) => Effect.Effect<ExpiringPage, StorageError>
+  readonly listExpiring: (query: ExpiringQuery) => Effect.Effect<ExpiringPage, StorageError | InvalidCursor>
   /** How many windows are open at `now` (for the open-windows gauge). */
   readonly countOpen: (now: DateTime.Utc, safetyMargin: Duration.Duration) => Effect.Effect<number, StorageError>
   /**

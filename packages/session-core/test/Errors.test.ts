@@ -37,6 +37,7 @@ describe("errors", () => {
       ],
       [new InvalidPhoneNumber({ field: "to", input: "12", reason: "2 digits" }), "INVALID_PHONE_NUMBER", "to: \"12\""],
       [new SessionStore.StorageError({ operation: "recordInbound", detail: "disk full" }), "STORAGE_ERROR", "storage failed during recordInbound: disk full"],
+      [new SessionStore.InvalidCursor({ cursor: "e30" }), "INVALID_CURSOR", "cursor \"e30\" is not the nextCursor"],
       [
         new MessageSender.ProviderError({
           reason: "RateLimited",

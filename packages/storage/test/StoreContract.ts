@@ -370,7 +370,7 @@ export const suite = (
         assert.strictEqual(yield* list(expires - 5000, 5000, 0), 0) // expires AT the horizon: not before it
       }))
 
-    it.effect("expiring windows: a bad cursor is a StorageError, limit 0 an empty page", () =>
+    it.effect("expiring windows: a bad cursor is InvalidCursor, limit 0 an empty page", () =>
       Effect.gen(function*() {
         const store = yield* Storage.Storage
         const query = {
@@ -382,7 +382,8 @@ export const suite = (
         }
         for (const cursor of ["not base64!", "e30", Buffer.from("[1,2]").toString("base64url")]) {
           const result = yield* Effect.either(store.listExpiring({ ...query, cursor: Option.some(cursor) }))
-          assert.isTrue(Either.isLeft(result) && result.left._tag === "StorageError", cursor)
+          assert.isTrue(Either.isLeft(result) && result.left._tag === "InvalidCursor", cursor)
+          assert.isTrue(Either.isLeft(result) && result.left.code === "INVALID_CURSOR" && result.left.cursor === cursor)
         }
         const empty = yield* store.listExpiring({ ...query, limit: 0, cursor: Option.none() })
         assert.deepStrictEqual(empty.items, [])

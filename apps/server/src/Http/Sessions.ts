@@ -85,13 +85,9 @@ export const SessionsLive: Layer.Layer<
       }).pipe(
         Effect.catchTags({
           InvalidPhoneNumber: Translate.invalidPhoneNumber,
-          // The port has no error of its own for a bad cursor: the stores report it as this StorageError.
-          StorageError: (error) =>
-            urlParams.cursor !== undefined && error.detail === "invalid cursor"
-              ? Effect.fail(
-                new InvalidRequestError({ message: "cursor is not a nextCursor of this API", path: "cursor" })
-              )
-              : Translate.storageError(error)
+          InvalidCursor: () =>
+            Effect.fail(new InvalidRequestError({ message: "cursor is not a nextCursor of this API", path: "cursor" })),
+          StorageError: Translate.storageError
         })
       ))
 )

@@ -1,4 +1,4 @@
-import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
 /** The keyset position after the last item of a page of expiring windows. */
@@ -13,11 +13,11 @@ const CursorJson = Schema.parseJson(Schema.Tuple(Schema.Int, Schema.String, Sche
 export const encode = (cursor: ExpiringCursor): string =>
   Buffer.from(JSON.stringify([cursor.expiresAt, cursor.business, cursor.customer]), "utf8").toString("base64url")
 
-export const decode = (input: string): Either.Either<ExpiringCursor, string> => {
-  if (!/^[A-Za-z0-9_-]*$/.test(input)) return Either.left("invalid cursor")
-  return Schema.decodeUnknownEither(CursorJson)(Buffer.from(input, "base64url").toString("utf8")).pipe(
-    Either.map(([expiresAt, business, customer]) => ({ expiresAt, business, customer })),
-    Either.mapLeft(() => "invalid cursor")
+/** The cursor an `encode` wrote, or `none` for anything else. */
+export const decode = (input: string): Option.Option<ExpiringCursor> => {
+  if (!/^[A-Za-z0-9_-]*$/.test(input)) return Option.none()
+  return Schema.decodeUnknownOption(CursorJson)(Buffer.from(input, "base64url").toString("utf8")).pipe(
+    Option.map(([expiresAt, business, customer]) => ({ expiresAt, business, customer }))
   )
 }
 

@@ -17,14 +17,18 @@ export interface ExpiringBounds {
   readonly limit: number
 }
 
-export const bounds = (query: SessionStore.ExpiringQuery): Effect.Effect<ExpiringBounds, SessionStore.StorageError> => {
+export const bounds = (query: SessionStore.ExpiringQuery): Effect.Effect<ExpiringBounds, SessionStore.InvalidCursor> => {
   const now = DateTime.toEpochMillis(query.now)
   const after = Option.match(query.cursor, {
     onNone: () => Either.right(Option.none<Cursor.ExpiringCursor>()),
-    onSome: (cursor) => Either.map(Cursor.decode(cursor), Option.some)
+    onSome: (cursor) =>
+      Option.match(Cursor.decode(cursor), {
+        onNone: () => Either.left(new SessionStore.InvalidCursor({ cursor })),
+        onSome: (after) => Either.right(Option.some(after))
+      })
   })
   return Either.match(after, {
-    onLeft: (detail) => Effect.fail(new SessionStore.StorageError({ operation: "listExpiring", detail })),
+    onLeft: Effect.fail,
     onRight: (after) =>
       Effect.succeed({
         lower: now + Duration.toMillis(query.safetyMargin),
