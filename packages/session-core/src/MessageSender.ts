@@ -5,7 +5,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { MessageContent } from "./MessageContent.js"
 import type { PhoneNumber } from "./PhoneNumber.js"
@@ -32,7 +32,13 @@ export class ProviderError extends Schema.TaggedError<ProviderError>("@wa-sessio
     httpStatus: Schema.OptionFromNullOr(Schema.Number),
     detail: Schema.String,
     /** The provider refused because the 24-hour window is over (Exotel 30018, Meta 131047). */
-    reengagement: Schema.optionalWith(Schema.Boolean, { default: () => false })
+    reengagement: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+    /**
+     * The outbound message the failed send stored, now `failed` (when its fallback template failed after a
+     * re-engagement refusal, still that message: its `fallbackMessageId` names the template). `SessionService.send`
+     * sets it; a sender may leave it out. Since 0.2.0.
+     */
+    outboundId: Schema.optionalWith(Schema.OptionFromNullOr(Schema.String), { default: () => Option.none() })
   }
 ) {
   /** @since 0.1.0 */

@@ -17,7 +17,7 @@ import * as Decision from "./Decision.js"
 import type { DecisionError } from "./Errors.js"
 import { Ids } from "./Ids.js"
 import type { TemplateContent } from "./MessageContent.js"
-import { MessageSender, type ProviderError } from "./MessageSender.js"
+import { MessageSender, ProviderError } from "./MessageSender.js"
 import { type FallbackReason, OutboundMessage, type OutboundStatus, StatusEvent } from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import { type InvalidCursor, type OutboundRef, SessionStore, type StorageError } from "./SessionStore.js"
@@ -359,6 +359,17 @@ const reload = (id: string) =>
     }))
   )
 
+/** The provider error, naming the outbound message the caller's send stored (callers report it with the error). */
+const naming = (error: ProviderError, outboundId: string): ProviderError =>
+  new ProviderError({
+    reason: error.reason,
+    providerCode: error.providerCode,
+    httpStatus: error.httpStatus,
+    detail: error.detail,
+    reengagement: error.reengagement,
+    outboundId: Option.some(outboundId)
+  })
+
 const deliver = (message: OutboundMessage) =>
   Effect.gen(function*() {
     const store = yield* SessionStore
@@ -438,7 +449,8 @@ export const send = (
             onNone: () => Effect.fail(error),
             onSome: (outcome) => Either.match(outcome, { onLeft: Effect.fail, onRight: Effect.succeed })
           }))
-        ))
+        )),
+      Effect.catchTag("ProviderError", (error) => Effect.fail(naming(error, inserted.message.id)))
     )
     return { message: delivered, replayed: false }
   })

@@ -203,8 +203,11 @@ describe("SessionService", () => {
         }),
         { script: [unavailable] }
       )
-      assert.strictEqual(result.error._tag, "ProviderError")
       const stored = Option.getOrThrow(result.stored)
+      const error = result.error
+      assert.isTrue(error._tag === "ProviderError" && error.reason === "Unavailable")
+      assert.deepStrictEqual(error._tag === "ProviderError" && error.outboundId, Option.some(stored.id))
+      assert.deepStrictEqual(error._tag === "ProviderError" && error.httpStatus, Option.some(500))
       assert.strictEqual(stored.status, "failed")
       assert.deepStrictEqual(stored.history.at(-1)?.code, Option.some("500"))
     }))
@@ -378,17 +381,27 @@ describe("SessionService", () => {
       const { result } = yield* run(
         Effect.gen(function*() {
           yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
-          return yield* Effect.flip(SessionService.send({
+          const error = yield* Effect.flip(SessionService.send({
             from: business,
             to: customer,
             content: text("hi"),
             fallback: followUpTemplate,
             idempotencyKey: Option.none()
           }))
+          const failed = error._tag === "ProviderError"
+            ? yield* Effect.flatMap(SessionStore.SessionStore, (store) =>
+              store.findOutbound(Option.getOrThrow(error.outboundId)))
+            : Option.none()
+          return { error, failed }
         }),
         { script: [refusedByProvider, unavailable] }
       )
-      assert.isTrue(result._tag === "ProviderError" && result.reason === "Unavailable")
+      assert.isTrue(result.error._tag === "ProviderError" && result.error.reason === "Unavailable")
+      // the error names the message this send stored, which links to its failed fallback
+      const failed = Option.getOrThrow(result.failed)
+      assert.strictEqual(failed.decision, "session")
+      assert.strictEqual(failed.status, "failed")
+      assert.isTrue(Option.isSome(failed.fallbackMessageId))
     }))
 
   it.effect("an ordinary report moves the status forward and is applied once", () =>

@@ -33,9 +33,6 @@ export const MessagesLive: Layer.Layer<
         Effect.gen(function*() {
           const from = yield* Translate.phone(payload.from, "from")
           const to = yield* Translate.phone(payload.to, "to")
-          const ids = yield* Ids.Ids
-          // The id of the message this send stores, to name it when Exotel fails.
-          let storedId: string | null = null
           const result = yield* SessionService.send({
             from,
             to,
@@ -45,16 +42,12 @@ export const MessagesLive: Layer.Layer<
             // OR-ed with the server's own dry-run (no Exotel credentials) by the use case
             dryRun: payload.dryRun === true
           }).pipe(
-            Effect.provideService(Ids.Ids, {
-              next: Effect.tap(ids.next, (id) => {
-                storedId ??= id
-              })
-            }),
             Effect.catchTag("ProviderError", (error) =>
               Effect.gen(function*() {
+                const storedId = Option.getOrNull(error.outboundId)
                 const stored = storedId === null
                   ? Option.none()
-                  : yield* Effect.flatMap(SessionStore.SessionStore, (store) => store.findOutbound(storedId!))
+                  : yield* Effect.flatMap(SessionStore.SessionStore, (store) => store.findOutbound(storedId))
                 const decision = Option.match(stored, { onNone: () => "none" as const, onSome: (m) => m.decision })
                 yield* count(decision, "provider_error")
                 yield* Effect.logWarning("send failed at the provider").pipe(
