@@ -19,16 +19,22 @@ const bundlePath = join(here, "wa-session.cjs")
 const current = `wa-session-${__BUNDLE_HASH__}-`
 const cacheName = `${current}${process.version}-${process.arch}.v8cache`
 
-/** Beside the bundle when that is writable (a checkout, a user install), else in the user's cache directory. */
-const cacheDirectories = (): ReadonlyArray<string> => [
-  join(here, ".cache"),
-  join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "wa-session")
-]
+const besideBundle = join(here, ".cache")
+const userCache = join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "wa-session")
 
-const readCache = (): Buffer | undefined => {
-  for (const directory of cacheDirectories()) {
+interface Cache {
+  readonly data: Buffer
+  readonly directory: string
+}
+
+/**
+ * The user's cache first: there is one only when the bundle's directory was not writable (a system-wide install),
+ * and then the cache beside the bundle, if any, is one this Node cannot use (else it would not have been replaced).
+ */
+const readCache = (): Cache | undefined => {
+  for (const directory of [userCache, besideBundle]) {
     try {
-      return readFileSync(join(directory, cacheName))
+      return { data: readFileSync(join(directory, cacheName)), directory }
     } catch {
       // not there: try the next place
     }
@@ -36,9 +42,14 @@ const readCache = (): Buffer | undefined => {
   return undefined
 }
 
-/** Written whole under a temporary name and renamed, so a concurrent run never reads half a cache. */
-const writeCache = (data: Buffer): void => {
-  for (const directory of cacheDirectories()) {
+/**
+ * Where the rejected cache was when there was one, else beside the bundle (a checkout, a user install), else in the
+ * user's cache directory. Written whole under a temporary name and renamed, so a concurrent run never reads half a
+ * cache; caches of other builds in that directory are removed.
+ */
+const writeCache = (data: Buffer, rejectedIn: string | undefined): void => {
+  const directories = rejectedIn === userCache ? [userCache, besideBundle] : [besideBundle, userCache]
+  for (const directory of directories) {
     try {
       mkdirSync(directory, { recursive: true })
       const temporary = join(directory, `${cacheName}.${process.pid}.tmp`)
@@ -59,14 +70,14 @@ const writeCache = (data: Buffer): void => {
 const useCache = process.env["WA_SESSION_NO_CODE_CACHE"] === undefined
 // esbuild writes the bundle in ASCII (charset "ascii"), so latin1 is an exact and faster decoding
 const source = readFileSync(bundlePath, "latin1")
-const cachedData = useCache ? readCache() : undefined
+const cache = useCache ? readCache() : undefined
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
   filename: bundlePath,
-  ...(cachedData === undefined ? {} : { cachedData })
+  ...(cache === undefined ? {} : { cachedData: cache.data })
 })
-if (useCache && (cachedData === undefined || script.cachedDataRejected === true)) {
+if (useCache && (cache === undefined || script.cachedDataRejected === true)) {
   // after the run, so the functions it compiled lazily are in the cache too
-  process.once("exit", () => writeCache(script.createCachedData()))
+  process.once("exit", () => writeCache(script.createCachedData(), cache?.directory))
 }
 const module = { exports: {} }
 const run = script.runInThisContext() as (

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { baseEnv, root, run, tempDir } from "./support.js"
@@ -60,6 +60,20 @@ describe("the launcher's code cache", () => {
     const result = await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
     expect(result.stdout.trim()).toBe("0.1.0")
     expect(cacheFiles(join(xdg, "wa-session"))).toHaveLength(1)
+  })
+
+  it("prefers the user's cache it wrote while the bundle's directory was not writable", async () => {
+    const { dir, xdg } = copyOfDist()
+    writeFileSync(join(dir, ".cache"), "")
+    await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
+    const [userCache] = cacheFiles(join(xdg, "wa-session"))
+    const written = statSync(userCache!).mtimeMs
+    rmSync(join(dir, ".cache"))
+    const result = await runCopy(dir, ["--help"], { XDG_CACHE_HOME: xdg })
+    expect(result.code).toBe(0)
+    // accepted: not rewritten, and nothing written beside the bundle
+    expect(statSync(userCache!).mtimeMs).toBe(written)
+    expect(existsSync(join(dir, ".cache"))).toBe(false)
   })
 
   it("removes caches of other builds, and writes none with WA_SESSION_NO_CODE_CACHE", async () => {
