@@ -1,6 +1,19 @@
 import { HttpServer } from "@effect/platform"
 import { StoreConfig } from "@wa-session/storage"
-import { Cause, Config, ConfigError, Console, Context, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
+import {
+  Cause,
+  Config,
+  ConfigError,
+  Console,
+  Context,
+  Effect,
+  Exit,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Predicate
+} from "effect"
 import * as App from "./App.js"
 import * as Settings from "./Config.js"
 
@@ -50,25 +63,28 @@ const logLevel = Config.literal("trace", "debug", "info", "warning", "error")("W
   )
 )
 
-/** One line for the failures a person can fix (settings, files, database, port); the rest get the full cause. */
-const describe = (error: unknown): Option.Option<string> => {
+/** A setting a person must fix (environment, secret file, database URL), as one line. */
+const settingProblem = (error: unknown): Option.Option<string> => {
   if (ConfigError.isConfigError(error)) {
     return Option.some(`invalid configuration: ${Settings.describeConfigError(error)}`)
   }
-  if (typeof error !== "object" || error === null || !("_tag" in error)) return Option.none()
-  const tagged = error as { readonly _tag: string; readonly message?: string; readonly cause?: unknown }
-  switch (tagged._tag) {
-    case "SecretFileError":
-    case "InvalidDatabaseUrl":
-      return Option.some(`invalid configuration: ${tagged.message}`)
-    case "StorageError":
-      return Option.some(`cannot open the store: ${tagged.message}`)
-    case "ServeError":
-      return Option.some(`cannot listen: ${String((tagged.cause as Error | undefined)?.message ?? tagged.cause)}`)
-    default:
-      return Option.none()
-  }
+  return Predicate.isTagged(error, "SecretFileError") || Predicate.isTagged(error, "InvalidDatabaseUrl")
+    ? Option.some(`invalid configuration: ${(error as { readonly message?: string }).message}`)
+    : Option.none()
 }
+
+/** One line for the failures a person can fix (settings, files, database, port); the rest get the full cause. */
+const describe = (error: unknown): Option.Option<string> =>
+  Option.orElse(settingProblem(error), () => {
+    if (Predicate.isTagged(error, "StorageError")) {
+      return Option.some(`cannot open the store: ${(error as { readonly message?: string }).message}`)
+    }
+    if (Predicate.isTagged(error, "ServeError")) {
+      const cause = (error as { readonly cause?: unknown }).cause
+      return Option.some(`cannot listen: ${String((cause as Error | undefined)?.message ?? cause)}`)
+    }
+    return Option.none()
+  })
 
 const optional = (name: string) =>
   Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
@@ -120,8 +136,5 @@ export const main: Effect.Effect<void, unknown> = Effect.flatMap(
  */
 export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit) || Exit.isInterrupted(exit)) return 0
-  const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
-  if (ConfigError.isConfigError(error)) return 2
-  const tag = typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
-  return tag === "SecretFileError" || tag === "InvalidDatabaseUrl" ? 2 : 3
+  return Option.isSome(Option.flatMap(Cause.failureOption(exit.cause), settingProblem)) ? 2 : 3
 }
