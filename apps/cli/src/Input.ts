@@ -1,20 +1,10 @@
+import * as CoreInstant from "@wa-session/session-core/Instant"
 import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
 import { DateTime, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { UsageError } from "./Errors.js"
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i
-
 /** An ISO-8601 instant with an explicit offset (`Z` or `+05:30`): local times without an offset are ambiguous. */
-export const parseInstant = (input: string): Either.Either<DateTime.Utc, string> => {
-  const trimmed = input.trim()
-  if (!ISO_INSTANT.test(trimmed)) {
-    return Either.left(`expected an ISO-8601 instant with an offset, like 2026-01-20T10:00:00+05:30, got "${input}"`)
-  }
-  return Option.match(DateTime.make(trimmed), {
-    onNone: () => Either.left(`"${input}" is not a valid date and time`),
-    onSome: (dt) => Either.right(DateTime.toUtc(dt))
-  })
-}
+export const parseInstant = CoreInstant.parse
 
 const COMPACT = /^(?:\d+(?:\.\d+)?(?:ms|d|h|m|s))+$/i
 const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/gi
@@ -45,7 +35,7 @@ const fromEither = <A>(parse: (input: string) => Either.Either<A, string>, to: S
   })
 
 /** An instant as written on the command line or in a simulate file. */
-export const Instant: Schema.Schema<DateTime.Utc, string> = fromEither(parseInstant, Schema.DateTimeUtcFromSelf)
+export const Instant: Schema.Schema<DateTime.Utc, string> = CoreInstant.Instant
 
 /** A duration as written on the command line or in a simulate file. */
 export const DurationString: Schema.Schema<Duration.Duration, string> = fromEither(

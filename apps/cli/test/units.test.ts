@@ -57,6 +57,11 @@ describe("Input", () => {
     )
     assert.isTrue(Either.isLeft(parseInstant("2026-01-20T10:00:00")))
     assert.isTrue(Either.isLeft(parseInstant("tomorrow")))
+    // an impossible date is refused, not rolled over into March
+    assert.deepStrictEqual(
+      parseInstant("2026-02-30T10:00:00+05:30"),
+      Either.left("\"2026-02-30T10:00:00+05:30\" is not a valid date and time")
+    )
   })
 
   it("durations: compact and long forms", () => {

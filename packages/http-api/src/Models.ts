@@ -3,58 +3,29 @@
  *
  * @since 0.1.0
  */
-import { MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
+import { Instant as CoreInstant, MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
-
-// Date.parse rolls impossible dates over (30 February becomes 2 March): refuse them instead.
-const isCalendarInstant = (parts: ReadonlyArray<string | undefined>): boolean => {
-  const [year, month, day, hours, minutes, seconds] = parts.map((part) => Number(part ?? 0))
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
-  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hours! < 24 && minutes! < 60 &&
-    seconds! < 60
-}
-
 // An unencoded `+` in a query string arrives as a space: `?at=2026-01-21T09:00:00+05:30` still means +05:30.
-const restorePlus = (input: string): string => input.replace(/ (\d{2}:\d{2})$/, "+$1")
-
-const parseInstant = (input: string): Either.Either<DateTime.Utc, string> => {
-  const text = restorePlus(input).toUpperCase()
-  const match = ISO_INSTANT.exec(text)
-  if (match === null) {
-    return Either.left(`expected an ISO-8601 instant with an offset, like 2026-01-21T09:00:00+05:30, got "${input}"`)
-  }
-  const millis = Date.parse(text)
-  return Number.isFinite(millis) && isCalendarInstant(match.slice(1))
-    ? Either.right(DateTime.unsafeMake(millis))
-    : Either.left(`"${input}" is not a valid date and time`)
-}
-
-/**
- * An instant written as ISO-8601 with an explicit offset (`Z` or `+05:30`), e.g. `2026-01-21T09:00:00+05:30`,
- * decoded to a `DateTime.Utc` and encoded as ISO-8601 UTC. A time without an offset (ambiguous) or an impossible
- * date (30 February) is refused.
- *
- * @since 0.2.0
- * @category models
- */
-export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.transformOrFail(
+const PlusRestored = Schema.transform(
   Schema.String.annotations({
     description: "An ISO-8601 instant with an offset (Z or ±hh:mm)",
     examples: ["2026-01-21T09:00:00+05:30"]
   }),
-  Schema.DateTimeUtcFromSelf,
-  {
-    strict: true,
-    decode: (input, _, ast) =>
-      Either.mapLeft(parseInstant(input), (message) => new ParseResult.Type(ast, input, message)),
-    encode: (instant) => ParseResult.succeed(DateTime.formatIso(instant))
-  }
+  Schema.String,
+  { strict: true, decode: (input) => input.replace(/ (\d{2}:\d{2})$/, "+$1"), encode: (input) => input }
 )
+
+/**
+ * An instant written as ISO-8601 with an explicit offset (`Z` or `+05:30`), e.g. `2026-01-21T09:00:00+05:30`,
+ * decoded to a `DateTime.Utc` and encoded as ISO-8601 UTC: session-core's `Instant`, which refuses a time without
+ * an offset (ambiguous) or an impossible date (30 February), after the `+` a query string lost is restored.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.compose(PlusRestored, CoreInstant.Instant)
 
 /**
  * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a

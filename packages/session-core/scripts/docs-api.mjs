@@ -27,6 +27,7 @@ export const MAIN_FUNCTIONS = [
   "SessionWindow.record",
   "SessionWindow.statusAt",
   "SessionService.prepareInbound",
+  "Instant.parse",
   "SessionWindow.explain",
   "SessionWindow.closeByProvider",
   "SessionService.recordInbound",

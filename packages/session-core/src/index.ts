@@ -15,6 +15,10 @@ export * from "./Errors.js"
  */
 export * as Ids from "./Ids.js"
 /**
+ * @since 0.2.0
+ */
+export * as Instant from "./Instant.js"
+/**
  * @since 0.1.0
  */
 export * as MessageContent from "./MessageContent.js"

@@ -1,0 +1,65 @@
+/**
+ * Instants as people and APIs write them: ISO-8601 with an explicit offset, read strictly.
+ *
+ * @since 0.2.0
+ */
+import * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i
+
+// Date.parse rolls impossible dates over (30 February becomes 2 March): refuse them instead.
+const isCalendarInstant = (parts: ReadonlyArray<string | undefined>): boolean => {
+  const [year = 0, month = 0, day = 0, hours = 0, minutes = 0, seconds = 0] = parts.map((part) => Number(part ?? 0))
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hours < 24 && minutes < 60 && seconds < 60
+}
+
+/**
+ * Reads an ISO-8601 instant with an offset (`Z` or `±hh:mm`; seconds and fractions optional). A time without an
+ * offset is refused (it is ambiguous), and so is an impossible date or time (30 February, 24:00); the message says
+ * what was expected.
+ *
+ * @example
+ * ```ts
+ * import { Instant } from "@wa-session/session-core"
+ * import { DateTime, Either } from "effect"
+ * Either.map(Instant.parse("2026-01-20T10:00:00+05:30"), DateTime.formatIso) // right("2026-01-20T04:30:00.000Z")
+ * Either.isLeft(Instant.parse("2026-01-20T10:00:00")) // true: no offset
+ * ```
+ * @since 0.2.0
+ * @category constructors
+ */
+export const parse = (input: string): Either.Either<DateTime.Utc, string> => {
+  const trimmed = input.trim()
+  const match = ISO_WITH_OFFSET.exec(trimmed)
+  if (match === null) {
+    return Either.left(`expected an ISO-8601 instant with an offset, like 2026-01-20T10:00:00+05:30, got "${input}"`)
+  }
+  const millis = Date.parse(trimmed.toUpperCase())
+  return Number.isFinite(millis) && isCalendarInstant(match.slice(1))
+    ? Either.right(DateTime.unsafeMake(millis))
+    : Either.left(`"${input}" is not a valid date and time`)
+}
+
+/**
+ * An instant written as ISO-8601 with an offset (read by `parse`), as a `DateTime.Utc`; encoded as ISO-8601 UTC.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.transformOrFail(
+  Schema.String.annotations({
+    description: "An ISO-8601 instant with an offset (Z or ±hh:mm)",
+    examples: ["2026-01-21T09:00:00+05:30"]
+  }),
+  Schema.DateTimeUtcFromSelf,
+  {
+    strict: true,
+    decode: (input, _, ast) => Either.mapLeft(parse(input), (message) => new ParseResult.Type(ast, input, message)),
+    encode: (instant) => ParseResult.succeed(DateTime.formatIso(instant))
+  }
+)
