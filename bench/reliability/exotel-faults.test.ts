@@ -49,6 +49,16 @@ const CASES: ReadonlyArray<Case> = [
   { name: "the batch's message fails (30012)", script: [Behaviour.failMessage(0, { code: 30012 })], faults: 1, status: 502, reason: "Rejected" }
 ]
 
+/** Our message id, from the custom_data the adapter sends (`{"id":"msg_…"}`; a fallback's ends in `-fallback`). */
+const ourId = (message: { readonly customData?: string | undefined }): string | undefined => {
+  try {
+    const id = JSON.parse(message.customData ?? "null")?.id
+    return typeof id === "string" ? id : undefined
+  } catch {
+    return undefined
+  }
+}
+
 describe("Exotel faults through the fake", () => {
   let server: RunningServer | undefined
   let fake: FakeExotel | undefined
@@ -119,7 +129,7 @@ describe("Exotel faults through the fake", () => {
       expect(session.status, session.text).toBe(202)
       expect(session.body.decision).toBe("session")
       ids.push(session.body.id)
-      const accepted = f.messages.find((m) => m.customData?.includes(session.body.id))
+      const accepted = f.messages.find((m) => ourId(m) === session.body.id)
       expect(accepted?.statusCallback, "status_callback is our webhook").toBe(s.webhookUrl)
       for (let i = 0; i < 3; i++) {
         // Exotel retries reports: three copies of the 30018
@@ -132,6 +142,18 @@ describe("Exotel faults through the fake", () => {
       expect(failed.body.status).toBe("failed")
       expect(failed.body.fallbackMessageId, "fallback sent after 30018").toMatch(/^msg_/)
       ids.push(failed.body.fallbackMessageId)
+      // the fallback is queued with the report and sent by the server's send worker: wait until Exotel has it, so
+      // that it cannot take the next case's scripted answer
+      const fallbackId: string = failed.body.fallbackMessageId
+      const fallbackSent = async () => {
+        for (let i = 0; i < 200; i++) {
+          if (f.messages.some((m) => ourId(m) === fallbackId)) return true
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        return false
+      }
+      expect(await fallbackSent(), "the fallback reaches Exotel within 10 s").toBe(true)
+      expect(f.messages.filter((m) => ourId(m) === fallbackId).length, "the fallback goes once").toBe(1)
       const window = await getSession(s, business, customer)
       expect(window.body).toMatchObject({ state: "expired", closedByProvider: true })
     }
@@ -153,7 +175,7 @@ describe("Exotel faults through the fake", () => {
       expect(message.body.history.length).toBeGreaterThan(0)
     }
     // nothing sent twice: every accepted Exotel message names a distinct one of ours
-    const ours = f.messages.map((m) => /msg_[0-9a-f]+/.exec(m.customData ?? "")?.[0])
+    const ours = f.messages.map(ourId)
     expect(ours.every((id) => id !== undefined)).toBe(true)
     const duplicateSends = ours.length - new Set(ours).size
     expect(duplicateSends).toBe(0)

@@ -38,6 +38,8 @@ export interface ServerOptions {
   readonly databaseUrl: string
   readonly port?: number
   readonly env?: Readonly<Record<string, string>>
+  /** Extra node flags before `--import tsx` (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: ReadonlyArray<string>
 }
 
 export interface RunningServer {
@@ -62,7 +64,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const port = options.port ?? (await freePort())
   const chunks: Array<string> = []
   // `--import tsx` resolves from the working directory, so the server runs from its own package
-  const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", SERVER_MAIN], {
+  const child = ChildProcess.spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", SERVER_MAIN], {
     cwd: SERVER_DIR,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -259,3 +261,56 @@ export const sendMessage = (server: { url: string }, body: Record<string, unknow
 
 export const getMessage = (server: { url: string }, id: string) =>
   request("GET", `${server.url}/v1/messages/${encodeURIComponent(id)}`, { headers: auth })
+
+// ---- the relay: where the server delivers its events -------------------------------------------------------
+
+/** The signing secret of the configured events endpoint (`WA_SESSION_EVENTS_SECRET`): fixed, so restarts agree. */
+export const EVENTS_SECRET = `whsec_${Buffer.alloc(32, 0x5a).toString("base64")}`
+
+/** The path the configured endpoint posts to under the receiver's URL. */
+export const EVENTS_PATH = "/hooks/wa-session"
+
+/** The server's environment to deliver every event to `receiverUrl` (signed with `EVENTS_SECRET`). */
+export const relayEnv = (receiverUrl: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  WA_SESSION_EVENTS_URL: `${receiverUrl}${EVENTS_PATH}`,
+  WA_SESSION_EVENTS_SECRET: EVENTS_SECRET,
+  ...extra
+})
+
+/** An event as `GET /v1/events` answers it (the JSON of session-core's `Event`). */
+export interface LoggedEvent {
+  readonly id: string
+  readonly type: string
+  readonly createdAt: string
+  readonly business: string | null
+  readonly customer: string | null
+  readonly data: any
+}
+
+/** The whole event log in log order, page by page (`last` as the next `after`); at most `maxPages` pages of 1,000. */
+export const listEvents = async (server: { url: string }, maxPages = 1_000): Promise<Array<LoggedEvent>> => {
+  const all: Array<LoggedEvent> = []
+  let after: string | undefined
+  for (let page = 0; page < maxPages; page++) {
+    const query = new URLSearchParams({ limit: "1000" })
+    if (after !== undefined) query.set("after", after)
+    const answer = await request("GET", `${server.url}/v1/events?${query}`, { headers: auth })
+    if (answer.status !== 200) throw new Error(`GET /v1/events answered ${answer.status}: ${answer.text}`)
+    const items = answer.body.items as Array<LoggedEvent>
+    all.push(...items)
+    if (items.length === 0 || answer.body.last === null) return all
+    after = answer.body.last as string
+  }
+  throw new Error(`GET /v1/events: more than ${maxPages} pages`)
+}
+
+/** Deliveries in a state (`GET /v1/deliveries?state=`), up to `limit` (1 to 1000). */
+export const listDeliveries = async (
+  server: { url: string },
+  state: "pending" | "failed" | "delivered",
+  limit = 1000
+): Promise<Array<any>> => {
+  const answer = await request("GET", `${server.url}/v1/deliveries?state=${state}&limit=${limit}`, { headers: auth })
+  if (answer.status !== 200) throw new Error(`GET /v1/deliveries answered ${answer.status}: ${answer.text}`)
+  return answer.body.items as Array<any>
+}

@@ -1,8 +1,18 @@
 import type { DecisionError, MessageSender, PhoneNumber, SessionStore, SessionWindow } from "@wa-session/session-core"
 import type { ClockSkew, Outbound } from "@wa-session/session-core"
-import type { ConfigError, DateTime, Duration, Effect, Option } from "effect"
+import type { Delivery, Event, RelayService, SessionService } from "@wa-session/session-core"
+import type {
+  AddedEndpoint,
+  DeliveryPage,
+  EndpointView,
+  EventsPage,
+  HistoryPage,
+  QuarantinePage,
+  QuarantineRetryResponse
+} from "@wa-session/http-api"
+import type { ConfigError, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import { Context, Schema } from "effect"
-import type { ServerUnreachable, UsageError } from "./Errors.js"
+import type { InvalidInput, ServerUnreachable, UsageError } from "./Errors.js"
 
 /** The window of a pair at an instant, as both the local store and the server report it. */
 export interface WindowView {
@@ -66,6 +76,59 @@ export interface InboundRequest {
   readonly sentAt: Option.Option<DateTime.Utc>
 }
 
+/**
+ * The views of history, events, deliveries, quarantine and endpoints are the HTTP API's own models (decoded), so that
+ * `--json` prints the API's shapes whichever backend answered.
+ */
+export type HistoryView = typeof HistoryPage.Type
+export type EventsView = typeof EventsPage.Type
+export type DeliveriesView = typeof DeliveryPage.Type
+export type QuarantineView = typeof QuarantinePage.Type
+export type RetryView = typeof QuarantineRetryResponse.Type
+export type EndpointsView = ReadonlyArray<typeof EndpointView.Type>
+/** The endpoint just added, with the signing secret generated for it (shown once, kept redacted until then). */
+export type AddedEndpointView = Omit<typeof AddedEndpoint.Type, "secret"> & {
+  /** None when the operator gave the secret: it is never printed back. */
+  readonly secret: Option.Option<Redacted.Redacted<string>>
+}
+
+export interface HistoryRequest {
+  readonly pair: PhoneNumber.Pair
+  readonly limit: number
+  readonly cursor: Option.Option<string>
+}
+
+export interface EventsRequest {
+  readonly after: Option.Option<string>
+  readonly types: Option.Option<ReadonlyArray<Event.EventType>>
+  readonly limit: number
+}
+
+export interface DeliveriesRequest {
+  readonly state: Option.Option<Delivery.DeliveryState>
+  readonly endpoint: Option.Option<string>
+  readonly limit: number
+  readonly cursor: Option.Option<string>
+}
+
+export interface ReplayRequest {
+  readonly endpoint: Option.Option<string>
+  readonly since: Option.Option<DateTime.Utc>
+  readonly eventIds: Option.Option<ReadonlyArray<string>>
+}
+
+export interface QuarantineRequest {
+  readonly state: Option.Option<"quarantined" | "resolved">
+  readonly limit: number
+  readonly cursor: Option.Option<string>
+}
+
+export interface EndpointRequest {
+  readonly url: string
+  readonly events: Option.Option<ReadonlyArray<string>>
+  readonly secret: Option.Option<Redacted.Redacted<string>>
+}
+
 /** A failure the server answered with: its stable `code`, its message and details. */
 export class RemoteFailure extends Schema.TaggedError<RemoteFailure>("@wa-session/cli/RemoteFailure")(
   "RemoteFailure",
@@ -80,6 +143,10 @@ export type BackendError =
   | UsageError
   | ServerUnreachable
   | RemoteFailure
+  | InvalidInput
+  | RelayService.EndpointNotFound
+  | RelayService.EndpointConfigured
+  | SessionService.QuarantineNotFound
   | ConfigError.ConfigError
 
 export interface BackendShape {
@@ -90,6 +157,18 @@ export interface BackendShape {
   readonly expiring: (request: ExpiringRequest) => Effect.Effect<ExpiringView, BackendError>
   readonly explain: (pair: PhoneNumber.Pair) => Effect.Effect<ExplainView, BackendError>
   readonly inbound: (request: InboundRequest) => Effect.Effect<InboundView, BackendError>
+  /** A pair's messages, newest first. */
+  readonly history: (request: HistoryRequest) => Effect.Effect<HistoryView, BackendError>
+  /** The event log, oldest first. */
+  readonly events: (request: EventsRequest) => Effect.Effect<EventsView, BackendError>
+  readonly deliveries: (request: DeliveriesRequest) => Effect.Effect<DeliveriesView, BackendError>
+  /** How many deliveries were made pending again. */
+  readonly replay: (request: ReplayRequest) => Effect.Effect<number, BackendError>
+  readonly quarantine: (request: QuarantineRequest) => Effect.Effect<QuarantineView, BackendError>
+  readonly retryQuarantined: (id: string) => Effect.Effect<RetryView, BackendError>
+  readonly endpoints: Effect.Effect<EndpointsView, BackendError>
+  readonly addEndpoint: (request: EndpointRequest) => Effect.Effect<AddedEndpointView, BackendError>
+  readonly deleteEndpoint: (id: string) => Effect.Effect<void, BackendError>
 }
 
 /** The use cases the commands call: over the local store (Local.ts) or a running server (Remote.ts). */

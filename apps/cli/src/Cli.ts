@@ -7,6 +7,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Terminal from "@effect/platform/Terminal"
 // one module, not the package: the rest of session-core loads with the commands that use it
 import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
+import type * as Delivery from "@wa-session/session-core/Delivery"
+import type * as Event from "@wa-session/session-core/Event"
 import {
   Config,
   Console,
@@ -21,10 +23,11 @@ import {
   Schema
 } from "effect"
 import { Backend, type BackendShape } from "./Backend.js"
-import { ContentRejected, describeCause, line, UsageError } from "./Errors.js"
-import { DurationString, Instant, parseDocument } from "./Input.js"
+import { ContentRejected, describeCause, InvalidInput, line, UsageError } from "./Errors.js"
+import { DurationString, Instant, InstantFor, parseDocument } from "./Input.js"
 import * as Output from "./Output.js"
 import type * as Simulate from "./Simulate.js"
+import type * as Views from "./Views.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // shared options
@@ -50,11 +53,27 @@ const customer = phone("customer", "The customer number (E.164; + optional, spac
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON for machines instead of text"))
 
 const at = Options.text("at").pipe(
-  Options.withSchema(Instant),
+  Options.withSchema(InstantFor("--at")),
   Options.withPseudoName("INSTANT"),
   Options.withDescription(
     "Evaluate at this instant instead of now (ISO-8601 with offset, e.g. 2026-01-21T09:00:00+05:30)"
   ),
+  Options.optional
+)
+
+const limit = (max: number, fallback: number, what: string) =>
+  Options.integer("limit").pipe(
+    Options.withSchema(
+      Schema.Int.pipe(Schema.between(1, max, { message: () => `--limit must be 1 to ${max}` }))
+    ),
+    Options.withPseudoName("N"),
+    Options.withDescription(`At most N ${what} (1 to ${max}, default ${fallback})`),
+    Options.withDefault(fallback)
+  )
+
+const cursor = Options.text("cursor").pipe(
+  Options.withPseudoName("CURSOR"),
+  Options.withDescription("The next page: the cursor printed after the previous one (nextCursor in JSON)"),
   Options.optional
 )
 
@@ -305,17 +324,8 @@ const expiring = Command.make(
       Options.withDefault(Duration.hours(24))
     ),
     business: business.pipe(Options.withDescription("Only this business number"), Options.optional),
-    limit: Options.integer("limit").pipe(
-      Options.withSchema(Schema.Int.pipe(Schema.between(1, 1000))),
-      Options.withPseudoName("N"),
-      Options.withDescription("At most N windows (1 to 1000, default 100)"),
-      Options.withDefault(100)
-    ),
-    cursor: Options.text("cursor").pipe(
-      Options.withPseudoName("CURSOR"),
-      Options.withDescription("The next page: the cursor printed after the previous one"),
-      Options.optional
-    ),
+    limit: limit(1000, 100, "windows"),
+    cursor,
     at,
     json,
     ...connection
@@ -348,7 +358,7 @@ const inbound = Command.make(
     business,
     customer,
     at: Options.text("at").pipe(
-      Options.withSchema(Instant),
+      Options.withSchema(InstantFor("--at")),
       Options.withPseudoName("INSTANT"),
       Options.withDescription("When the customer sent it (default now; ISO-8601 with offset)"),
       Options.optional
@@ -377,6 +387,392 @@ const inbound = Command.make(
       "--message-id wamid.HBgM"
   )),
   withBackend
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// history, events, deliveries, quarantine, endpoints
+
+/**
+ * Every value of a literal type, listed here so that the start path does not load the core's schemas; the compiler
+ * says which value the list misses.
+ */
+const everyOf = <T extends string>() =>
+<const L extends ReadonlyArray<T>>(
+  values: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { readonly missing: Exclude<T, L[number]> })
+): L => values
+
+const EVENT_TYPES = everyOf<Event.EventType>()([
+  "message.received",
+  "message.status",
+  "window.opened",
+  "window.expiring",
+  "window.closed",
+  "webhook.quarantined"
+])
+const DELIVERY_STATES = everyOf<Delivery.DeliveryState>()(["pending", "delivered", "failed"])
+const QUARANTINE_STATES = ["quarantined", "resolved"] as const
+
+const views = lazy(() => import("./Views.js"))
+
+/**
+ * For a command with subcommands: its backend is provided inside its own handler, because what a command's
+ * transform adds also wraps its subcommands (which choose their own backend).
+ */
+const onBackend = <A, E, R>(
+  config: { readonly json: boolean } & Connection,
+  effect: Effect.Effect<A, E, R | Backend>
+) => report(Effect.provide(effect, backendLayer(config, Option.none())), config.json)
+
+/** Prints a view of Views.ts: JSON, or text (given "now" for relative times). */
+const showView = <V>(
+  asJson: boolean,
+  view: V,
+  toJson: (views: typeof Views, view: V) => unknown,
+  toText: (views: typeof Views, out: Output.Output, view: V, now: DateTime.Utc) => string
+): Effect.Effect<void, never, Backend | Terminal.Terminal> =>
+  Effect.flatMap(views, (Views) => show(asJson, view, (v) => toJson(Views, v), (out, v, now) => toText(Views, out, v, now)))
+
+const history = Command.make(
+  "history",
+  { business, customer, limit: limit(200, 50, "messages"), cursor, json, ...connection },
+  (config) =>
+    Effect.flatMap(Backend, (backend) =>
+      backend.history({ pair: pairOf(config), limit: config.limit, cursor: config.cursor })).pipe(
+        Effect.flatMap((view) =>
+          showView(
+            config.json,
+            view,
+            (Views, v) => Views.historyJson(v),
+            (Views, out, v) => Views.historyText(out, v, config)
+          )
+        )
+      )
+).pipe(
+  Command.withDescription(help(
+    "A pair's messages, newest first: the customer's (←, with what they sent) and ours (→, with their delivery " +
+      "status). Text is cut to one short line; --json has every field.",
+    "wa-session history --business +919876500001 --customer +919876543210",
+    "wa-session history --business +919876500001 --customer +919876543210 --limit 20 --cursor CURSOR --json"
+  )),
+  withBackend
+)
+
+/** `--type a,b`: each one an event type, in the server's words when not (`INVALID_REQUEST`, `path: type`). */
+const eventTypes = (input: Option.Option<string>): Effect.Effect<Option.Option<ReadonlyArray<Event.EventType>>, InvalidInput> =>
+  Option.match(input, {
+    onNone: () => Effect.succeed(Option.none()),
+    onSome: (param) =>
+      Effect.flatMap(lazy(() => import("@wa-session/session-core/Event")), (Event) =>
+        Either.match(Event.parseTypes(param), {
+          onLeft: (message) => Effect.fail(new InvalidInput({ code: "INVALID_REQUEST", message, path: "type" })),
+          onRight: (types) => Effect.succeed(Option.some(types))
+        }))
+  })
+
+const POLL_EVERY = Duration.seconds(1)
+
+const events = Command.make(
+  "events",
+  {
+    after: Options.text("after").pipe(
+      Options.withPseudoName("ID"),
+      Options.withDescription("Events after this one (the `Next: --after` of the previous page; default: the oldest kept)"),
+      Options.optional
+    ),
+    type: Options.text("type").pipe(
+      Options.withPseudoName("T,T"),
+      Options.withDescription(`Only these types, comma-separated: ${EVENT_TYPES.join(", ")}`),
+      Options.optional
+    ),
+    limit: limit(1000, 100, "events per page"),
+    follow: Options.boolean("follow").pipe(
+      Options.withDescription("Keep polling every second and print new events as they come, until Ctrl-C")
+    ),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.gen(function*() {
+      const types = yield* eventTypes(config.type)
+      const backend = yield* Backend
+      const Views = yield* views
+      if (!config.follow) {
+        const view = yield* backend.events({ after: config.after, types, limit: config.limit })
+        return yield* show(config.json, view, Views.eventsJson, (out, v) =>
+          Views.eventsText(out, v, Option.getOrNull(config.after)))
+      }
+      // --follow: page after page while pages are full, then once a second; one line per event (JSON lines with --json)
+      const out = yield* Output.make(config.json)
+      if (!out.json) yield* Console.log(Views.eventsHeader(out))
+      let after = config.after
+      while (true) {
+        const page = yield* backend.events({ after, types, limit: config.limit })
+        for (const event of page.items) {
+          yield* Console.log(out.json ? Views.eventLine(event) : Views.eventText(out, event))
+        }
+        if (page.last !== null) after = Option.some(page.last)
+        if (page.items.length < config.limit) yield* Effect.sleep(POLL_EVERY)
+      }
+    })
+).pipe(
+  Command.withDescription(help(
+    "The event log, oldest first: customers' messages, delivery statuses, windows opening, about to close and " +
+      "closing, and what the webhook could not use. Page with --after; --follow keeps printing new events.",
+    "wa-session events --type message.received,window.expiring --limit 20",
+    "wa-session events --after evt_0123456789abcdef0123456789abcdef --json",
+    "wa-session events --follow --server http://127.0.0.1:8080"
+  )),
+  withBackend
+)
+
+const endpointOption = (description: string) =>
+  Options.text("endpoint").pipe(Options.withPseudoName("ID"), Options.withDescription(description), Options.optional)
+
+const replay = Command.make(
+  "replay",
+  {
+    endpoint: endpointOption("Only to this endpoint (default: every endpoint)"),
+    since: Options.text("since").pipe(
+      Options.withSchema(InstantFor("--since")),
+      Options.withPseudoName("INSTANT"),
+      Options.withDescription("The events recorded since this instant (ISO-8601 with offset)"),
+      Options.optional
+    ),
+    eventIds: Options.text("event").pipe(
+      Options.withPseudoName("ID"),
+      Options.withDescription("This event (repeatable)"),
+      Options.repeated
+    ),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.gen(function*() {
+      if (Option.isNone(config.since) && config.eventIds.length === 0) {
+        return yield* new UsageError({
+          field: "--since",
+          message: "--since or --event: say which events to deliver again"
+        })
+      }
+      if (config.eventIds.length > 1000) {
+        return yield* new UsageError({ field: "--event", message: "--event: at most 1000 events at once" })
+      }
+      const backend = yield* Backend
+      const replayed = yield* backend.replay({
+        endpoint: config.endpoint,
+        since: config.since,
+        eventIds: config.eventIds.length === 0 ? Option.none() : Option.some(config.eventIds)
+      })
+      yield* showView(config.json, replayed, (_, n) => ({ replayed: n }), (Views, _, n) => Views.replayText(n))
+    })
+).pipe(
+  Command.withDescription(help(
+    "Deliver events again, with the same webhook-id (receivers deduplicate on it): the events recorded since an " +
+      "instant and/or the given ones, to one endpoint or all. Delivered and failed (dead-letter) deliveries " +
+      "become pending, and the server's relay sends them.",
+    "wa-session deliveries replay --endpoint ep_0123 --since 2026-01-21T09:00:00+05:30",
+    "wa-session deliveries replay --event evt_0123456789abcdef0123456789abcdef --json"
+  )),
+  withBackend
+)
+
+const deliveries = Command.make(
+  "deliveries",
+  {
+    state: Options.choice("state", DELIVERY_STATES).pipe(
+      Options.withDescription("Only deliveries in this state (failed: the dead letters)"),
+      Options.optional
+    ),
+    endpoint: endpointOption("Only the deliveries to this endpoint"),
+    limit: limit(1000, 100, "deliveries"),
+    cursor,
+    json,
+    ...connection
+  },
+  (config) =>
+    onBackend(
+      config,
+      Effect.flatMap(Backend, (backend) =>
+        backend.deliveries({
+          state: config.state,
+          endpoint: config.endpoint,
+          limit: config.limit,
+          cursor: config.cursor
+        })).pipe(
+          Effect.flatMap((view) =>
+            showView(
+              config.json,
+              view,
+              (Views, v) => Views.deliveriesJson(v),
+              (Views, out, v, now) =>
+                Views.deliveriesText(out, v, now, `${Option.getOrElse(config.state, () => "")} deliveries`.trim())
+            )
+          )
+        )
+    )
+).pipe(
+  Command.withDescription(help(
+    "The deliveries of events to the endpoints, newest event first: their state (pending, delivered, failed: the " +
+      "dead letters), attempts, next attempt and last result. `deliveries replay` sends events again.",
+    "wa-session deliveries --state failed",
+    "wa-session deliveries --endpoint ep_0123 --limit 20 --json"
+  )),
+  Command.withSubcommands([replay])
+)
+
+const retry = Command.make(
+  "retry",
+  {
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The quarantine entry (q_…)")),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.flatMap(Backend, (backend) => backend.retryQuarantined(config.id)).pipe(
+      Effect.flatMap((view) =>
+        showView(config.json, view, (Views, v) => Views.retryJson(v), (Views, out, v, now) => Views.retryText(out, v, now))
+      )
+    )
+).pipe(
+  Command.withDescription(help(
+    "Decode a quarantine entry again with today's decoder: when it decodes now, its items are recorded as the " +
+      "webhook's would have been and the entry is resolved; else it stays, with the new reason.",
+    "wa-session quarantine retry q_0123456789abcdef0123456789abcdef"
+  )),
+  withBackend
+)
+
+const quarantine = Command.make(
+  "quarantine",
+  {
+    state: Options.choice("state", QUARANTINE_STATES).pipe(
+      Options.withDescription("Only entries in this state"),
+      Options.optional
+    ),
+    limit: limit(1000, 100, "entries"),
+    cursor,
+    json,
+    ...connection
+  },
+  (config) =>
+    onBackend(
+      config,
+      Effect.flatMap(Backend, (backend) =>
+        backend.quarantine({ state: config.state, limit: config.limit, cursor: config.cursor })).pipe(
+          Effect.flatMap((view) =>
+            showView(
+              config.json,
+              view,
+              (Views, v) => Views.quarantineJson(v),
+              (Views, out, v) =>
+                Views.quarantineText(
+                  out,
+                  v,
+                  Option.match(config.state, {
+                    onNone: () => "quarantine entries",
+                    onSome: (state) => `${state} entries`
+                  })
+                )
+            )
+          )
+        )
+    )
+).pipe(
+  Command.withDescription(help(
+    "What the webhook could not use, kept: items and bodies that did not decode, and delivery reports about " +
+      "messages wa-session does not know; newest first. The raw text is cut to 80 characters (--json has it " +
+      "whole). `quarantine retry ID` tries an entry again.",
+    "wa-session quarantine --state quarantined",
+    "wa-session quarantine --limit 20 --json"
+  )),
+  Command.withSubcommands([retry])
+)
+
+const addEndpoint = Command.make(
+  "add",
+  {
+    url: Args.text({ name: "URL" }).pipe(Args.withDescription("Where to POST events (http or https)")),
+    events: Options.text("event").pipe(
+      Options.withPseudoName("TYPE"),
+      Options.withDescription(`Only this event type (repeatable; default all): ${EVENT_TYPES.join(", ")}`),
+      Options.repeated
+    ),
+    secret: Options.redacted("secret").pipe(
+      Options.withPseudoName("whsec_…"),
+      Options.withDescription("The signing secret (default: a new one, printed once)"),
+      Options.optional
+    ),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.flatMap(Backend, (backend) =>
+      backend.addEndpoint({
+        url: config.url,
+        events: config.events.length === 0 ? Option.none() : Option.some(config.events),
+        secret: config.secret
+      })).pipe(
+        Effect.flatMap((view) =>
+          showView(
+            config.json,
+            view,
+            (Views, v) => Views.addedJson(v),
+            (Views, out, v) => Views.addedText(out, v)
+          )
+        )
+      )
+).pipe(
+  Command.withDescription(help(
+    "Deliver events to a URL, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). " +
+      "It gets the events recorded from now on. The signing secret is printed this once: store it.",
+    "wa-session endpoints add https://example.com/wa-events --event message.received --event window.expiring"
+  )),
+  withBackend
+)
+
+const deleteEndpoint = Command.make(
+  "delete",
+  {
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The endpoint (ep_…)")),
+    json,
+    ...connection
+  },
+  (config) =>
+    Effect.flatMap(Backend, (backend) => backend.deleteEndpoint(config.id)).pipe(
+      Effect.zipRight(
+        showView(config.json, config.id, (_, id) => ({ id, deleted: true }), (Views, _, id) => Views.deletedText(id))
+      )
+    )
+).pipe(
+  Command.withDescription(help(
+    "Stop delivering to an endpoint; its pending deliveries fail. The endpoint of WA_SESSION_EVENTS_URL is " +
+      "changed through that setting instead (ENDPOINT_CONFIGURED, exit 1).",
+    "wa-session endpoints delete ep_0123456789abcdef0123456789abcdef"
+  )),
+  withBackend
+)
+
+const endpoints = Command.make(
+  "endpoints",
+  { json, ...connection },
+  (config) =>
+    onBackend(
+      config,
+      Effect.flatMap(Backend, (backend) => backend.endpoints).pipe(
+        Effect.flatMap((view) =>
+          showView(config.json, view, (Views, v) => Views.endpointsJson(v), (Views, out, v) => Views.endpointsText(out, v))
+        )
+      )
+    )
+).pipe(
+  Command.withDescription(help(
+    "The endpoints events are delivered to: URL, event types, state (disabled after a 410 Gone). Their secrets " +
+      "are never shown. `endpoints add URL` and `endpoints delete ID` change them.",
+    "wa-session endpoints",
+    "wa-session endpoints add https://example.com/wa-events",
+    "wa-session endpoints delete ep_0123456789abcdef0123456789abcdef"
+  )),
+  Command.withSubcommands([addEndpoint, deleteEndpoint])
 )
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -525,7 +921,21 @@ export const command =
       "Keep WhatsApp Business messaging on Exotel inside the 24-hour customer-service window. Run a command with " +
         "--help for its options and an example."
     ),
-    Command.withSubcommands([serve, send, status, expiring, explain, check, inbound, simulate])
+    Command.withSubcommands([
+      serve,
+      send,
+      status,
+      expiring,
+      explain,
+      check,
+      inbound,
+      history,
+      events,
+      deliveries,
+      quarantine,
+      endpoints,
+      simulate
+    ])
   )
 
 export const run = Command.run(command, { name: "wa-session", version: "0.1.0" })

@@ -18,6 +18,16 @@ export class ServerUnreachable extends Schema.TaggedError<ServerUnreachable>("@w
   readonly code = "SERVER_UNREACHABLE" as const
 }
 
+/**
+ * Input the API refuses (`INVALID_REQUEST`, `INVALID_ENDPOINT`), raised by the command line or the local backend in
+ * the server's own terms (code, message, `path` of the field), so both backends fail alike. Exit 2.
+ */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>("@wa-session/cli/InvalidInput")("InvalidInput", {
+  code: Schema.Literal("INVALID_REQUEST", "INVALID_ENDPOINT"),
+  message: Schema.String,
+  path: Schema.String
+}) {}
+
 /** The content given to `check` breaks WhatsApp's rules (the violations were printed). Exit 2. */
 export class ContentRejected extends Schema.TaggedError<ContentRejected>("@wa-session/cli/ContentRejected")(
   "ContentRejected",
@@ -32,7 +42,7 @@ export interface Failure {
   readonly details: Readonly<Record<string, unknown>>
 }
 
-const REFUSALS = new Set(["SESSION_EXPIRED", "NO_ACTIVE_SESSION"])
+const REFUSALS = new Set(["SESSION_EXPIRED", "NO_ACTIVE_SESSION", "ENDPOINT_CONFIGURED"])
 const BAD_INPUT = new Set([
   "USAGE",
   "INVALID_MESSAGE",
@@ -40,6 +50,9 @@ const BAD_INPUT = new Set([
   "INVALID_PHONE_NUMBER",
   "INVALID_CURSOR",
   "INVALID_REQUEST",
+  "INVALID_ENDPOINT",
+  "ENDPOINT_NOT_FOUND",
+  "QUARANTINE_NOT_FOUND",
   "UNAUTHORIZED",
   "NOT_FOUND",
   "MESSAGE_NOT_FOUND",
@@ -70,7 +83,8 @@ const DETAIL_KEYS = [
   "httpStatus",
   "messageId",
   "operation",
-  "url"
+  "url",
+  "id"
 ] as const
 
 const plain = (value: unknown): unknown => {

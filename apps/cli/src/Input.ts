@@ -1,31 +1,13 @@
 import * as CoreInstant from "@wa-session/session-core/Instant"
 import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
-import { DateTime, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { DateTime, Duration, Effect, Either, ParseResult, Schema } from "effect"
 import { UsageError } from "./Errors.js"
 
 /** An ISO-8601 instant with an explicit offset (`Z` or `+05:30`): local times without an offset are ambiguous. */
 export const parseInstant = CoreInstant.parse
 
-const COMPACT = /^(?:\d+(?:\.\d+)?(?:ms|d|h|m|s))+$/i
-const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/gi
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
-/** `2h`, `90m`, `1h30m`, `45s`, `1d`, or Effect's long form (`2 hours`, `0 seconds`). */
-export const parseDuration = (input: string): Either.Either<Duration.Duration, string> => {
-  const trimmed = input.trim()
-  if (COMPACT.test(trimmed)) {
-    let millis = 0
-    for (const [, amount, unit] of trimmed.matchAll(COMPACT_PART)) {
-      millis += Number(amount) * UNIT_MS[unit!.toLowerCase()]!
-    }
-    return Either.right(Duration.millis(millis))
-  }
-  return Option.match(Duration.decodeUnknown(trimmed), {
-    onNone: () => Either.left(`expected a duration like 2h, 90m, 1h30m or "2 hours", got "${input}"`),
-    onSome: (duration) =>
-      Duration.isFinite(duration) ? Either.right(duration) : Either.left(`"${input}" is not a finite duration`)
-  })
-}
+/** Seconds (`300`), `2h`, `90m`, `1h30m`, `45s`, `1d`, or Effect's long form (`2 hours`): as every setting reads it. */
+export const parseDuration = CoreInstant.parseDuration
 
 const fromEither = <A>(parse: (input: string) => Either.Either<A, string>, to: Schema.Schema<A>) =>
   Schema.transformOrFail(Schema.String, Schema.typeSchema(to), {
@@ -36,6 +18,10 @@ const fromEither = <A>(parse: (input: string) => Either.Either<A, string>, to: S
 
 /** An instant as written on the command line or in a simulate file. */
 export const Instant: Schema.Schema<DateTime.Utc, string> = CoreInstant.Instant
+
+/** An instant given with the option `field`: a bad one is refused naming the option. */
+export const InstantFor = (field: string): Schema.Schema<DateTime.Utc, string> =>
+  fromEither((input) => Either.mapLeft(parseInstant(input), (message) => `${field}: ${message}`), Schema.DateTimeUtcFromSelf)
 
 /** A duration as written on the command line or in a simulate file. */
 export const DurationString: Schema.Schema<Duration.Duration, string> = fromEither(

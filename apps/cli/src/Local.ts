@@ -1,18 +1,24 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { RandomIds, SystemClock, VirtualClock } from "@wa-session/clock"
-import { ExotelSender } from "@wa-session/exotel"
+import { RandomIds, RandomTokens, SystemClock, VirtualClock } from "@wa-session/clock"
+import { ExotelSender, Webhook } from "@wa-session/exotel"
+import { Views } from "@wa-session/http-api"
 import {
+  type EventLog,
   type Ids,
+  Ingest,
   MessageSender,
   type PhoneNumber,
-  type SessionStore,
+  RelayService,
+  SessionStore,
   SessionService,
-  type SessionWindow
+  type SessionWindow,
+  type Tokens
 } from "@wa-session/session-core"
+import * as ServerSettings from "@wa-session/server/config"
 import { StoreConfig } from "@wa-session/storage"
-import { Config, ConfigError, DateTime, Duration, Effect, Either, Layer, Option } from "effect"
+import { Config, ConfigError, DateTime, Effect, Layer, Option } from "effect"
 import { Backend, type BackendShape, type WindowView } from "./Backend.js"
-import { parseDuration } from "./Input.js"
+import { InvalidInput } from "./Errors.js"
 
 export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => ({
   business: status.business,
@@ -24,28 +30,12 @@ export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => 
   closedByProvider: status.closedByProvider
 })
 
-/** The server's setting, read the same way: seconds (`300`) or a duration (`5 minutes`, `5m`), under 24 hours. */
-export const safetyMargin = Config.string("WA_SESSION_SAFETY_MARGIN").pipe(
-  Config.mapOrFail((value) => {
-    const trimmed = value.trim()
-    const parsed = parseDuration(/^\d+(\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed)
-    return Either.isRight(parsed) && Duration.lessThan(parsed.right, Duration.hours(24))
-      ? Either.right(parsed.right)
-      : Either.left(ConfigError.InvalidData(
-        [],
-        `WA_SESSION_SAFETY_MARGIN must be seconds (e.g. 300) or a duration (e.g. "5 minutes") under 24 hours, ` +
-          `got "${value}"`
-      ))
-  }),
-  Config.option
-)
-
 /** The use-case settings of the server, from the same configuration. */
 export const settingsLayer: Layer.Layer<SessionService.SessionConfig, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(safetyMargin, (margin) =>
-    SessionService.layerConfig(
-      Option.match(margin, { onNone: () => ({}), onSome: (safetyMargin) => ({ safetyMargin }) })
-    ))
+  Effect.map(
+    Effect.all([ServerSettings.safetyMargin, ServerSettings.expiringLead]),
+    ([safetyMargin, expiringLead]) => SessionService.layerConfig({ safetyMargin, expiringLead })
+  )
 )
 
 const EXOTEL_CREDENTIALS = ["EXOTEL_API_KEY", "EXOTEL_API_TOKEN", "EXOTEL_ACCOUNT_SID"] as const
@@ -66,7 +56,26 @@ const exotelSender = ExotelSender.layerConfig().pipe(Layer.provide(FetchHttpClie
 export const clockLayer = (at: Option.Option<DateTime.Utc>): Layer.Layer<never> =>
   Option.match(at, { onNone: () => SystemClock.layer, onSome: VirtualClock.layerAt })
 
-type Services = SessionStore.SessionStore | SessionService.SessionConfig | Ids.Ids
+type Services =
+  | SessionStore.SessionStore
+  | EventLog.EventLog
+  | SessionService.SessionConfig
+  | Ids.Ids
+  | Tokens.Tokens
+
+// The HTTP API's models, built from the core's values by the mappings the server's handlers use.
+const { deliveryView, endpointView, historyEntry, quarantineView } = Views
+
+/** A cursor the store does not know, refused in the server's words (`INVALID_REQUEST`, the field in `path`). */
+const badCursor = (path: "cursor" | "after") =>
+<A, E extends { readonly _tag: string }, R>(
+  effect: Effect.Effect<A, E, R>
+) =>
+  Effect.catchIf(
+    effect,
+    (error): error is Extract<E, SessionStore.InvalidCursor> => error._tag === "InvalidCursor",
+    () => Effect.fail(new InvalidInput({ code: "INVALID_REQUEST", message: Views.invalidCursorMessage(path), path }))
+  )
 
 /** The commands over the use cases, given a store, the settings and ids. */
 export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(function*() {
@@ -129,11 +138,56 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
         }))
         const window = yield* status({ business: request.business, customer: request.customer } as PhoneNumber.Pair)
         return { messageId, duplicate: recorded.duplicate, adjustment: recorded.adjustment, window }
-      })
+      }),
+    history: (request) =>
+      use(SessionService.history(request.pair, request.limit, request.cursor)).pipe(
+        Effect.map((page) => ({ items: page.items.map(historyEntry), nextCursor: Option.getOrNull(page.nextCursor) })),
+        badCursor("cursor")
+      ),
+    events: (request) =>
+      use(RelayService.listEvents(request)).pipe(
+        Effect.map((page) => ({ items: page.items, last: Option.getOrNull(page.last) })),
+        badCursor("after")
+      ),
+    deliveries: (request) =>
+      use(RelayService.listDeliveries({
+        state: request.state,
+        endpointId: request.endpoint,
+        limit: request.limit,
+        cursor: request.cursor
+      })).pipe(
+        Effect.map((page) => ({ items: page.items.map(deliveryView), nextCursor: Option.getOrNull(page.nextCursor) })),
+        badCursor("cursor")
+      ),
+    replay: (request) =>
+      use(RelayService.replay({ endpointId: request.endpoint, since: request.since, eventIds: request.eventIds })),
+    quarantine: (request) =>
+      use(Effect.flatMap(SessionStore.SessionStore, (store) => store.listQuarantine(request))).pipe(
+        Effect.map((page) => ({
+          items: page.items.map(quarantineView),
+          nextCursor: Option.getOrNull(page.nextCursor)
+        })),
+        badCursor("cursor")
+      ),
+    retryQuarantined: (id) =>
+      use(SessionService.retryQuarantined(id, Webhook.fromQuarantine)).pipe(
+        Effect.map((outcome) => ({ entry: quarantineView(outcome.entry), result: Ingest.counts(outcome.results) }))
+      ),
+    endpoints: use(RelayService.listEndpoints).pipe(Effect.map((endpoints) => endpoints.map(endpointView))),
+    addEndpoint: (request) =>
+      use(RelayService.addEndpoint(request)).pipe(
+        Effect.map((endpoint) => ({
+          ...endpointView(endpoint),
+          secret: Option.isSome(request.secret) ? Option.none() : Option.some(endpoint.secret)
+        })),
+        Effect.catchTag("InvalidEndpoint", (error) =>
+          Effect.fail(new InvalidInput({ code: "INVALID_ENDPOINT", message: error.message, path: error.field })))
+      ),
+    deleteEndpoint: (id) => use(RelayService.deleteEndpoint(id))
   }
 })
 
-/** The local backend: the store chosen by WA_SESSION_DATABASE_URL (the server's default), random ids. */
+/** The local backend: the store chosen by WA_SESSION_DATABASE_URL (the server's default), random ids and secrets. */
 export const layer = Layer.effect(Backend, make).pipe(
-  Layer.provide(Layer.mergeAll(StoreConfig.layerConfig(), settingsLayer, RandomIds.layer))
+  Layer.provide(Layer.mergeAll(StoreConfig.layerConfig(), settingsLayer, RandomIds.layer, RandomTokens.layer))
 )

@@ -265,9 +265,15 @@ export const inboundText = (out: Output, view: InboundView, now: DateTime.Utc): 
 const stripArgs = (args: ReadonlyArray<unknown>) =>
   args.map((arg) => typeof arg === "string" ? arg.replace(ANSI, "").replace(/[ \t]+$/gm, "") : arg)
 
+// A Standard Webhooks signing secret; @effect/cli echoes a stray argument in its errors, which could be one.
+const SECRET = /whsec_[A-Za-z0-9+/]+=*/g
+const maskArgs = (args: ReadonlyArray<unknown>) =>
+  args.map((arg) => typeof arg === "string" ? arg.replace(SECRET, "whsec_<hidden>") : arg)
+
 /**
  * The console with ANSI escapes removed from what goes to a stream that is not a terminal (or with NO_COLOR):
- * @effect/cli colours its help and errors unconditionally.
+ * @effect/cli colours its help and errors unconditionally. Signing secrets never reach stderr: only `endpoints add`
+ * prints one, on stdout.
  */
 export const plainConsole = (
   console: Console.Console,
@@ -276,6 +282,6 @@ export const plainConsole = (
   ...console,
   log: (...args) => console.log(...(keep.stdout ? args : stripArgs(args))),
   info: (...args) => console.info(...(keep.stdout ? args : stripArgs(args))),
-  error: (...args) => console.error(...(keep.stderr ? args : stripArgs(args))),
-  warn: (...args) => console.warn(...(keep.stderr ? args : stripArgs(args)))
+  error: (...args) => console.error(...maskArgs(keep.stderr ? args : stripArgs(args))),
+  warn: (...args) => console.warn(...maskArgs(keep.stderr ? args : stripArgs(args)))
 })

@@ -156,7 +156,56 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             adjustment: response.adjustment,
             window: toWindowView(response.window)
           }))
-        )
+        ),
+      history: (request) =>
+        call(client.sessions.listMessages({
+          path: pathOf(request.pair),
+          urlParams: { limit: request.limit, ...optionalField("cursor", request.cursor) }
+        })),
+      events: (request) =>
+        call(client.events.listEvents({
+          urlParams: {
+            limit: request.limit,
+            ...optionalField("after", request.after),
+            ...optionalField("type", Option.map(request.types, (types) => types.join(",")))
+          }
+        })),
+      deliveries: (request) =>
+        call(client.events.listDeliveries({
+          urlParams: {
+            limit: request.limit,
+            ...optionalField("state", request.state),
+            ...optionalField("endpoint", request.endpoint),
+            ...optionalField("cursor", request.cursor)
+          }
+        })),
+      replay: (request) =>
+        call(client.events.replay({
+          payload: {
+            ...optionalField("endpoint", request.endpoint),
+            ...optionalField("since", request.since),
+            ...optionalField("eventIds", request.eventIds)
+          }
+        })).pipe(Effect.map((response) => response.replayed)),
+      quarantine: (request) =>
+        call(client.quarantine.listQuarantine({
+          urlParams: {
+            limit: request.limit,
+            ...optionalField("state", request.state),
+            ...optionalField("cursor", request.cursor)
+          }
+        })),
+      retryQuarantined: (id) => call(client.quarantine.retryQuarantined({ path: { id } })),
+      endpoints: call(client.events.listEndpoints()).pipe(Effect.map((list) => list.items)),
+      addEndpoint: (request) =>
+        call(client.events.addEndpoint({
+          payload: {
+            url: request.url,
+            ...optionalField("events", request.events),
+            ...optionalField("secret", Option.map(request.secret, Redacted.value))
+          }
+        })).pipe(Effect.map((added) => ({ ...added, secret: Option.map(Option.fromNullable(added.secret), Redacted.make) }))),
+      deleteEndpoint: (id) => call(client.events.deleteEndpoint({ path: { id } }))
     }
   })
 

@@ -1,7 +1,22 @@
 import { describe, expect, it } from "vitest"
 import { ANSI, run } from "./support.js"
 
-const COMMANDS = ["serve", "send", "status", "expiring", "explain", "check", "inbound", "simulate"] as const
+const COMMANDS = [
+  "serve",
+  "send",
+  "status",
+  "expiring",
+  "explain",
+  "check",
+  "inbound",
+  "history",
+  "events",
+  "deliveries",
+  "quarantine",
+  "endpoints",
+  "simulate"
+] as const
+const SUBCOMMANDS = ["deliveries replay", "quarantine retry", "endpoints add", "endpoints delete"] as const
 
 describe.concurrent("--help", () => {
   it("lists every command", async () => {
@@ -19,6 +34,24 @@ describe.concurrent("--help", () => {
       expect(result.stderr).toBe("")
     })
   }
+
+  for (const command of SUBCOMMANDS) {
+    it(`${command} --help has a description and an example`, async () => {
+      const result = await run([...command.split(" "), "--help"])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/Examples?:/)
+      expect(result.stdout).toContain(`$ wa-session ${command}`)
+      expect(result.stderr).toBe("")
+    })
+  }
+
+  it("lists the subcommands under their command", async () => {
+    const result = await run(["--help"])
+    for (const command of SUBCOMMANDS) {
+      const [parent, child] = command.split(" ")
+      expect(result.stdout).toMatch(new RegExp(`- ${parent} .*\\] ${child}\\b`))
+    }
+  })
 
   it("has no colour when stdout is not a terminal", async () => {
     const result = await run(["status", "--help"])

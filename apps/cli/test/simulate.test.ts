@@ -140,7 +140,7 @@ describe.concurrent("simulate: timelines", () => {
     const result = await run(["simulate", file])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/business: "hello" is not a phone number/)
-    expect(result.stderr).toMatch(/safetyMargin: expected a duration/)
+    expect(result.stderr).toMatch(/safetyMargin: expected seconds \(300\) or a duration like 2h, 90m, 1h30m/)
   })
 
   it("a file that is not JSON exits 2", async () => {

@@ -4,6 +4,7 @@ import { ConfigProvider, DateTime, Duration, Effect, Either, Layer } from "effec
 import { parseDuration, parseInstant } from "../src/Input.js"
 import * as Output from "../src/Output.js"
 import * as Simulate from "../src/Simulate.js"
+import * as Views from "../src/Views.js"
 
 const terminal = (isTTY: boolean) =>
   Layer.succeed(Terminal.Terminal, { isTTY: Effect.succeed(isTTY) } as unknown as Terminal.Terminal)
@@ -97,5 +98,36 @@ describe("Simulate.decode", () => {
     const result = Simulate.decode({ business: "+919876500001" }, "t.json")
     assert.isTrue(Either.isLeft(result))
     if (Either.isLeft(result)) assert.deepStrictEqual(result.left.issues, ["events: is missing"])
+  })
+})
+
+describe("Views", () => {
+  it("clip: one line, controls and bidirectional overrides removed, at most N code points", () => {
+    assert.strictEqual(Views.clip("a\u001b[31mb\r\n\tc\u202ed", 80), "a [31mb c d")
+    assert.strictEqual(Views.clip("😀".repeat(10), 5), "😀😀😀😀…")
+    assert.strictEqual(Views.clip("exactly five", 12), "exactly five")
+    assert.strictEqual(Views.clip("  ", 5), "")
+  })
+
+  it("preview: what a message says, by type", () => {
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [{ type: "text", text: { body: "Hi there" } }, "Hi there"],
+      [{ type: "image", image: { link: "https://x/a.png", caption: "the box" } }, "the box"],
+      [{ type: "document", document: { id: "m1", filename: "invoice.pdf" } }, "invoice.pdf"],
+      [{ type: "audio", audio: { id: "m2" } }, ""],
+      [{ type: "location", location: { latitude: 19.07, longitude: 72.87 } }, "19.07, 72.87"],
+      [{ type: "location", location: { latitude: 1, longitude: 2, name: "Store", address: "MG Road" } }, "Store, MG Road"],
+      [{ type: "contacts", contacts: [{ name: { formatted_name: "Ravi K" } }] }, "Ravi K"],
+      [{ type: "interactive", interactive: { type: "button", body: { text: "Pick one" } } }, "Pick one"],
+      [{ type: "interactive", interactive: { type: "button_reply", button_reply: { id: "y", title: "Yes" } } }, "Yes"],
+      [{ type: "interactive", interactive: { type: "list_reply", list_reply: { id: "2", title: "Tuesday" } } }, "Tuesday"],
+      [{ type: "button", button: { text: "Track order", payload: "track" } }, "Track order"],
+      [{ type: "reaction", reaction: { message_id: "m", emoji: "👍" } }, "👍"],
+      [{ type: "template", template: { name: "order_update", language: { code: "en" } } }, "order_update (en)"],
+      [{ type: "unknown" }, ""],
+      [null, ""]
+    ]
+    for (const [content, expected] of cases) assert.strictEqual(Views.preview(content), expected, JSON.stringify(content))
+    assert.strictEqual([...Views.preview({ type: "text", text: { body: "x".repeat(100) } })].length, 60)
   })
 })

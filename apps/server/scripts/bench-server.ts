@@ -12,10 +12,10 @@ import * as Http from "node:http"
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import * as Path from "node:path"
-import { SessionStore, SessionWindow } from "@wa-session/session-core"
+import { type Ingest, SessionWindow } from "@wa-session/session-core"
 import { Storage } from "@wa-session/storage"
 import * as App from "../src/App.js"
-import { MAX_BODY_BYTES, type ServerSettings } from "../src/Config.js"
+import { MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings } from "../src/Config.js"
 import { HttpAppLive } from "../src/Server.js"
 
 const [variant = "fast", dir = "/tmp", synchronous = "full"] = process.argv.slice(2)
@@ -41,37 +41,43 @@ process.on("SIGUSR2", () => {
 
 // Records nothing, answers at once: what is left is the HTTP stack, the decoding and the ingest.
 const unused = () => Effect.dieMessage("not used by the benchmark")
-const noStore: Storage.StorageShape = {
+type Answered = "backend" | "ingest" | "ping" | "configureEndpoint" | "claimDeliveries" | "claimSends" |
+  "emitDueWindowEvents" | "prune"
+const ingestOnly: Pick<Storage.StorageShape, Answered> = {
   backend: "memory",
-  recordInboundBatch: (messages) =>
-    Effect.succeed(messages.map((message) => ({
-      duplicate: false,
-      window: new SessionWindow.SessionWindow({
-        business: message.business,
-        customer: message.customer,
-        lastInboundAt: message.sentAt,
-        basisMessageId: message.messageId,
-        basisReceivedAt: message.receivedAt,
-        firstSeenAt: message.receivedAt,
-        closedByProviderAt: Option.none()
-      }, true)
-    }))),
-  recordInbound: unused,
-  getWindow: unused,
-  closeByProvider: unused,
-  listExpiring: unused,
-  countOpen: unused,
-  insertOutbound: unused,
-  findOutbound: unused,
-  findOutboundByIdempotencyKey: unused,
-  setProviderMessageId: unused,
-  recordStatus: unused,
-  claimFallback: unused,
+  // the background workers find nothing to do
+  configureEndpoint: () => Effect.void,
+  claimDeliveries: () => Effect.succeed([]),
+  claimSends: () => Effect.succeed([]),
+  emitDueWindowEvents: () => Effect.succeed(0),
+  prune: () => Effect.succeed({ inbound: 0, outbound: 0, deliveries: 0, events: 0, quarantine: 0 }),
+  ingest: (batch) =>
+    Effect.succeed({
+      items: batch.items.map((item): Ingest.ItemResult =>
+        item._tag === "Inbound"
+          ? {
+            _tag: "Inbound",
+            duplicate: false,
+            window: new SessionWindow.SessionWindow({
+              business: item.message.business,
+              customer: item.message.customer,
+              lastInboundAt: item.message.sentAt,
+              basisMessageId: item.message.messageId,
+              basisReceivedAt: item.message.receivedAt,
+              firstSeenAt: item.message.receivedAt,
+              closedByProviderAt: Option.none()
+            }, true)
+          }
+          : { _tag: "Window" }
+      )
+    }),
   ping: Effect.void
 }
-const NoStore = Layer.succeedContext(
-  Context.make(Storage.Storage, noStore).pipe(Context.add(SessionStore.SessionStore, noStore))
-)
+// every other operation dies: the benchmark only posts webhooks
+const noStore = new Proxy(ingestOnly, {
+  get: (target, key) => key in target ? target[key as keyof typeof target] : unused
+}) as unknown as Storage.StorageShape
+const NoStore = Layer.succeed(Storage.Storage, noStore)
 
 if (variant === "bare-nodb") {
   const server = Http.createServer((req, res) => {
@@ -127,7 +133,10 @@ if (variant === "bare-nodb") {
     webhookSecretSource: { _tag: "Env", name: "WA_SESSION_WEBHOOK_SECRET" },
     publicUrl: Option.none(),
     safetyMargin: Duration.zero,
-    maxBodyBytes: MAX_BODY_BYTES
+    maxBodyBytes: MAX_BODY_BYTES,
+    ...RELAY_DEFAULTS,
+    eventsSecret: Redacted.make(`whsec_${Buffer.alloc(32, 1).toString("base64")}`),
+    eventsSecretSource: { _tag: "Env", name: "WA_SESSION_EVENTS_SECRET" }
   }
   const options: App.AppOptions = { settings, dryRun: true, store: variant.endsWith("-nostore") ? NoStore : undefined }
   const server = variant.startsWith("fast")

@@ -1,14 +1,24 @@
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { RandomIds } from "@wa-session/clock"
+import { RandomIds, RandomTokens } from "@wa-session/clock"
 import { ExotelSender } from "@wa-session/exotel"
-import { type Ids, MessageSender, SessionService, type SessionStore } from "@wa-session/session-core"
-import { type Storage, StoreConfig } from "@wa-session/storage"
+import { StandardWebhooks } from "@wa-session/relay"
+import {
+  Delivery,
+  type EventTransport,
+  type Ids,
+  MessageSender,
+  RelayService,
+  SessionService,
+  type SessionStore
+} from "@wa-session/session-core"
+import { GroupCommit, type Storage, StoreConfig } from "@wa-session/storage"
 import { type ConfigError, Effect, Layer, Option } from "effect"
 import { ServerConfig, type ServerSettings, webhookUrl } from "./Config.js"
 import * as Ingest from "./Ingest.js"
 import * as Metrics from "./Metrics.js"
 import { HttpAppLive, layerNodeServer, layerNodeServerTest } from "./Server.js"
+import * as Workers from "./Workers.js"
 
 /** In dry-run nothing is sent: the use cases never call the sender (dry-run messages skip it). */
 export const DryRunSender: Layer.Layer<MessageSender.MessageSender> = Layer.succeed(MessageSender.MessageSender, {
@@ -56,16 +66,27 @@ export interface AppOptions {
   readonly dryRun: boolean
   /** Defaults to Exotel from configuration, or the dry-run sender. */
   readonly sender?: Layer.Layer<MessageSender.MessageSender, ConfigError.ConfigError> | undefined
-  /** Defaults to the store chosen by the database URL. */
+  /** Defaults to the store chosen by the database URL (its ingests grouped into shared commits either way). */
   readonly store?:
-    | Layer.Layer<
-      SessionStore.SessionStore | Storage.Storage,
-      SessionStore.StorageError | StoreConfig.InvalidDatabaseUrl
-    >
+    | Layer.Layer<Storage.Storage, SessionStore.StorageError | StoreConfig.InvalidDatabaseUrl>
     | undefined
   /** Defaults to random ids. */
   readonly ids?: Layer.Layer<Ids.Ids> | undefined
+  /** Defaults to Standard Webhooks over HTTP. */
+  readonly transport?: Layer.Layer<EventTransport.EventTransport> | undefined
+  /** How often the background loops look for work (defaults: `Workers.DEFAULT_INTERVALS`). */
+  readonly intervals?: Workers.WorkerIntervals | undefined
 }
+
+/** The relay settings of the server's configuration. */
+export const relaySettings = (settings: ServerSettings): Partial<RelayService.RelaySettings> => ({
+  leaseFor: settings.deliveryLease,
+  retry: {
+    ...Delivery.defaultRetryPolicy,
+    retryFor: settings.deliveryRetryFor,
+    maxDelay: settings.deliveryMaxBackoff
+  }
+})
 
 /** Everything but HTTP: store, sender, ids, settings, metrics and the webhook ingest. */
 export const layerServices = (options: AppOptions) => {
@@ -74,13 +95,26 @@ export const layerServices = (options: AppOptions) => {
     (options.dryRun
       ? DryRunSender
       : ExotelSenderFromConfig(settings).pipe(Layer.provide(NodeHttpClient.layerUndici)))
-  return Ingest.layer.pipe(
+  const store = GroupCommit.layer().pipe(Layer.provide(options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl)))
+  const transport = options.transport ??
+    StandardWebhooks.layer({ timeout: Delivery.defaultRetryPolicy.timeout }).pipe(
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+  return Workers.layer(options.intervals).pipe(
+    Layer.provideMerge(Ingest.layer),
     Layer.provideMerge(metered(sender)),
     Layer.provideMerge(
       Layer.mergeAll(
-        options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl),
+        store,
+        transport,
         options.ids ?? RandomIds.layer,
-        SessionService.layerConfig({ safetyMargin: settings.safetyMargin, dryRun: options.dryRun }),
+        RandomTokens.layer,
+        SessionService.layerConfig({
+          safetyMargin: settings.safetyMargin,
+          dryRun: options.dryRun,
+          expiringLead: settings.expiringLead
+        }),
+        RelayService.layerConfig(relaySettings(settings)),
         Metrics.layer,
         Layer.succeed(ServerConfig, settings)
       )

@@ -1,3 +1,5 @@
+import { RandomTokens } from "@wa-session/clock"
+import { Delivery, Instant } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
 import { Config, ConfigError, Context, Data, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Crypto from "node:crypto"
@@ -8,6 +10,11 @@ import * as Path from "node:path"
 export type SecretSource =
   | { readonly _tag: "Env"; readonly name: string }
   | { readonly _tag: "File"; readonly path: string; readonly created: boolean }
+
+export type EventsUrl =
+  | { readonly _tag: "Unset" }
+  | { readonly _tag: "Off" }
+  | { readonly _tag: "Url"; readonly url: string }
 
 export interface ServerSettings {
   readonly host: string
@@ -24,6 +31,24 @@ export interface ServerSettings {
   readonly safetyMargin: Duration.Duration
   /** Largest request body accepted. */
   readonly maxBodyBytes: number
+  /**
+   * Where every event goes (`WA_SESSION_EVENTS_URL`), besides the endpoints added through the API: not set (the
+   * configured endpoint stays as stored), `off` (`none`: removed), or a URL.
+   */
+  readonly eventsUrl: EventsUrl
+  /** The `whsec_…` secret that signs deliveries to `eventsUrl`. */
+  readonly eventsSecret: Redacted.Redacted<string>
+  readonly eventsSecretSource: SecretSource
+  /** How long before a window stops being open `window.expiring` goes out (zero: never). */
+  readonly expiringLead: Duration.Duration
+  /** How long message content, dedup ids, delivered events and quarantine entries are kept. */
+  readonly retention: Duration.Duration
+  /** How long a delivery is retried before it becomes a dead letter. */
+  readonly deliveryRetryFor: Duration.Duration
+  /** The longest wait between two attempts of a delivery. */
+  readonly deliveryMaxBackoff: Duration.Duration
+  /** How long a claimed delivery is reserved for the server that claimed it (another takes it over after that). */
+  readonly deliveryLease: Duration.Duration
 }
 
 export class ServerConfig extends Context.Tag("@wa-session/server/ServerConfig")<ServerConfig, ServerSettings>() {}
@@ -32,6 +57,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
 export const DEFAULT_DATA_DIR = "./data"
 export const API_TOKEN_FILE = "api-token"
 export const WEBHOOK_SECRET_FILE = "webhook-secret"
+export const EVENTS_SECRET_FILE = "events-secret"
 
 export class SecretFileError extends Data.TaggedError("SecretFileError")<{
   readonly setting: string
@@ -46,44 +72,97 @@ export class SecretFileError extends Data.TaggedError("SecretFileError")<{
 
 const invalid = (message: string) => Either.left(ConfigError.InvalidData([], message))
 
-/** A duration: plain (fractional) seconds like `300`, or an Effect duration like `5 minutes`. */
-export const parseDuration = (input: string): Option.Option<Duration.Duration> => {
-  const value = input.trim()
-  if (/^\d+(\.\d+)?$/.test(value)) return Option.some(Duration.millis(Math.round(Number(value) * 1000)))
-  return Option.filter(
-    Duration.decodeUnknown(value.replace(/\s+/g, " ")),
-    (duration) => Duration.isFinite(duration) && Duration.toMillis(duration) >= 0
+/** A duration setting: seconds or an Effect duration, within `[min, max)`, `fallback` when unset. */
+const duration = (
+  name: string,
+  fallback: Duration.Duration,
+  bounds: { readonly min?: Duration.Duration; readonly below?: Duration.Duration; readonly what: string }
+) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((value) =>
+      Option.match(Either.getRight(Instant.parseDuration(value)), {
+        onNone: () =>
+          invalid(`${name} must be seconds (e.g. 300) or a duration (e.g. 5m, 1h30m, "5 minutes"), got "${value}"`),
+        onSome: (parsed) =>
+          bounds.below !== undefined && !Duration.lessThan(parsed, bounds.below)
+            ? invalid(`${name} must be ${bounds.what}, got "${value}"`)
+            : bounds.min !== undefined && Duration.lessThan(parsed, bounds.min)
+            ? invalid(`${name} must be ${bounds.what}, got "${value}"`)
+            : Either.right(parsed)
+      })
+    ),
+    Config.withDefault(fallback)
+  )
+
+/** `WA_SESSION_SAFETY_MARGIN` (also read by the CLI's local commands, the same way). */
+export const safetyMargin = duration("WA_SESSION_SAFETY_MARGIN", Duration.zero, {
+  below: Duration.hours(24),
+  what: "shorter than 24 hours"
+})
+/** `WA_SESSION_EXPIRING_LEAD` (also read by the CLI's local commands, the same way). */
+export const expiringLead = duration("WA_SESSION_EXPIRING_LEAD", Duration.hours(1), {
+  below: Duration.hours(24),
+  what: "shorter than 24 hours (0 turns window.expiring off)"
+})
+const retention = duration("WA_SESSION_RETENTION", Duration.days(90), {
+  min: Duration.hours(1),
+  what: "at least 1 hour"
+})
+const deliveryRetryFor = duration("WA_SESSION_DELIVERY_RETRY_FOR", Duration.hours(24), {
+  min: Duration.seconds(1),
+  below: Duration.days(30),
+  what: "between 1 second and 30 days"
+})
+const deliveryMaxBackoff = duration("WA_SESSION_DELIVERY_MAX_BACKOFF", Duration.minutes(10), {
+  min: Duration.seconds(1),
+  below: Duration.days(1),
+  what: "between 1 second and 1 day"
+})
+
+const deliveryLease = duration("WA_SESSION_DELIVERY_LEASE", Duration.minutes(1), {
+  min: Duration.seconds(15),
+  below: Duration.hours(1),
+  what: "between 15 seconds (longer than an attempt) and 1 hour"
+})
+
+const parseHttpUrl = (name: string, value: string, query: "allowed" | "refused") => {
+  try {
+    const url = new URL(value.trim())
+    if (
+      (url.protocol === "http:" || url.protocol === "https:") && url.hash === "" &&
+      (query === "allowed" || url.search === "")
+    ) {
+      return Either.right(url.toString().replace(/\/+$/, ""))
+    }
+  } catch {
+    // reported below
+  }
+  return invalid(
+    `${name} must be an http(s) URL${query === "refused" ? " without query" : ""}, got "${Delivery.redactUrl(value)}"`
   )
 }
 
-const safetyMargin = Config.string("WA_SESSION_SAFETY_MARGIN").pipe(
-  Config.mapOrFail((value) =>
-    Option.match(parseDuration(value), {
-      onNone: () =>
-        invalid(`WA_SESSION_SAFETY_MARGIN must be seconds (e.g. 300) or a duration (e.g. "5 minutes"), got "${value}"`),
-      onSome: (duration) =>
-        Duration.lessThan(duration, Duration.hours(24))
-          ? Either.right(duration)
-          : invalid(`WA_SESSION_SAFETY_MARGIN must be shorter than 24 hours, got "${value}"`)
-    })
+const httpUrl = (name: string, query: "allowed" | "refused") =>
+  Config.string(name).pipe(Config.mapOrFail((value) => parseHttpUrl(name, value, query)), Config.option)
+
+const eventsUrl = Config.string("WA_SESSION_EVENTS_URL").pipe(
+  Config.mapOrFail((value): Either.Either<EventsUrl, ConfigError.ConfigError> =>
+    value.trim().toLowerCase() === "none"
+      ? Either.right({ _tag: "Off" })
+      : Either.map(parseHttpUrl("WA_SESSION_EVENTS_URL", value, "allowed"), (url) => ({ _tag: "Url", url }))
   ),
-  Config.withDefault(Duration.zero)
+  Config.withDefault<EventsUrl>({ _tag: "Unset" })
 )
 
-const publicUrl = Config.string("WA_SESSION_PUBLIC_URL").pipe(
-  Config.mapOrFail((value) => {
-    try {
-      const url = new URL(value.trim())
-      if ((url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "") {
-        return Either.right(url.toString().replace(/\/+$/, ""))
-      }
-    } catch {
-      // reported below
-    }
-    return invalid(`WA_SESSION_PUBLIC_URL must be an http(s) base URL without query, got "${value}"`)
+const eventsSecret = Config.redacted("WA_SESSION_EVENTS_SECRET").pipe(
+  Config.validate({
+    message: "WA_SESSION_EVENTS_SECRET must be whsec_ and the base64 of 24 to 64 random bytes",
+    validation: (value) => Delivery.isValidSecret(Redacted.value(value).trim())
   }),
   Config.option
 )
+
+const publicUrl = httpUrl("WA_SESSION_PUBLIC_URL", "refused")
 
 const secret = (name: string) =>
   Config.redacted(name).pipe(
@@ -120,7 +199,8 @@ export const dataDirOf = (url: Redacted.Redacted<string>): string =>
 export const readOrCreateSecret = (
   setting: string,
   dir: string,
-  file: string
+  file: string,
+  generate: () => string = () => Crypto.randomBytes(32).toString("base64url")
 ): Effect.Effect<{ readonly value: Redacted.Redacted<string>; readonly source: SecretSource }, SecretFileError> => {
   const path = Path.resolve(dir, file)
   const read = Effect.tryPromise({
@@ -137,7 +217,7 @@ export const readOrCreateSecret = (
   const create = Effect.tryPromise({
     try: async () => {
       await Fs.mkdir(Path.dirname(path), { recursive: true })
-      const value = Crypto.randomBytes(32).toString("base64url")
+      const value = generate()
       await Fs.writeFile(path, `${value}\n`, { mode: 0o600, flag: "wx" })
       return { value: Redacted.make(value), source: { _tag: "File", path, created: true } as const }
     },
@@ -152,9 +232,15 @@ export const readOrCreateSecret = (
   )
 }
 
-const resolveSecret = (setting: string, fromEnv: Option.Option<Redacted.Redacted<string>>, dir: string, file: string) =>
+const resolveSecret = (
+  setting: string,
+  fromEnv: Option.Option<Redacted.Redacted<string>>,
+  dir: string,
+  file: string,
+  generate?: () => string
+) =>
   Option.match(fromEnv, {
-    onNone: () => readOrCreateSecret(setting, dir, file),
+    onNone: () => readOrCreateSecret(setting, dir, file, generate),
     onSome: (value) =>
       Effect.succeed({
         value: Redacted.make(Redacted.value(value).trim()),
@@ -171,7 +257,14 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     apiToken: secret("WA_SESSION_API_TOKEN"),
     webhookSecret: secret("WA_SESSION_WEBHOOK_SECRET"),
     publicUrl,
-    safetyMargin
+    safetyMargin,
+    eventsUrl,
+    eventsSecret,
+    expiringLead,
+    retention,
+    deliveryRetryFor,
+    deliveryMaxBackoff,
+    deliveryLease
   })
   const dataDir = dataDirOf(read.databaseUrl)
   const apiToken = yield* resolveSecret("WA_SESSION_API_TOKEN", read.apiToken, dataDir, API_TOKEN_FILE)
@@ -181,6 +274,20 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     dataDir,
     WEBHOOK_SECRET_FILE
   )
+  const eventsSecretValue = yield* resolveSecret(
+    "WA_SESSION_EVENTS_SECRET",
+    read.eventsSecret,
+    dataDir,
+    EVENTS_SECRET_FILE,
+    RandomTokens.newSigningSecret
+  )
+  if (!Delivery.isValidSecret(Redacted.value(eventsSecretValue.value))) {
+    return yield* new SecretFileError({
+      setting: "WA_SESSION_EVENTS_SECRET",
+      path: Path.resolve(dataDir, EVENTS_SECRET_FILE),
+      cause: new Error("it does not hold a whsec_ secret; delete it to generate a new one")
+    })
+  }
   return {
     host: read.host.trim(),
     port: read.port,
@@ -192,9 +299,28 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     webhookSecretSource: webhookSecret.source,
     publicUrl: read.publicUrl,
     safetyMargin: read.safetyMargin,
-    maxBodyBytes: MAX_BODY_BYTES
+    maxBodyBytes: MAX_BODY_BYTES,
+    eventsUrl: read.eventsUrl,
+    eventsSecret: eventsSecretValue.value,
+    eventsSecretSource: eventsSecretValue.source,
+    expiringLead: read.expiringLead,
+    retention: read.retention,
+    deliveryRetryFor: read.deliveryRetryFor,
+    deliveryMaxBackoff: read.deliveryMaxBackoff,
+    deliveryLease: read.deliveryLease
   }
 })
+
+/** The defaults of the relay settings (as `load` reads them when unset), for settings built in code. */
+export const RELAY_DEFAULTS = {
+  eventsUrl: { _tag: "Unset" } as EventsUrl,
+  expiringLead: Duration.hours(1),
+  retention: Duration.days(90),
+  deliveryRetryFor: Duration.hours(24),
+  deliveryMaxBackoff: Duration.minutes(10),
+  deliveryLease: Duration.minutes(1)
+} as const
+
 
 /** The Exotel variables whose presence switches dry-run off. */
 export const EXOTEL_CREDENTIALS = ["EXOTEL_API_KEY", "EXOTEL_API_TOKEN", "EXOTEL_ACCOUNT_SID"] as const

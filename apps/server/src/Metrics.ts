@@ -18,7 +18,11 @@ export interface MetricsShape {
   readonly webhookRequest: (status: number) => void
   readonly webhookItems: (kind: WebhookItemKind, outcome: WebhookItemOutcome, count?: number) => void
   readonly send: (decision: SendDecision, result: SendResult) => void
-  readonly fallback: (result: "sent" | "failed") => void
+  readonly fallback: (result: "queued" | "sent" | "failed") => void
+  /** Delivery attempts to the business's endpoints, by verdict. */
+  readonly deliveries: (outcome: "delivered" | "retry" | "failed" | "gone", count: number) => void
+  /** Window events the scheduler recorded. */
+  readonly scheduledEvents: (count: number) => void
   readonly exotelRequest: (seconds: number, outcome: ExotelOutcome) => void
   /** The Prometheus text exposition; `openWindows` is measured at scrape time. */
   readonly render: (openWindows: number | undefined) => string
@@ -44,7 +48,9 @@ class Counter {
   render(lines: Array<string>) {
     lines.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`)
     for (const [key, value] of this.values) {
-      const labels = key.split("\u0000").map((v, i) => [this.labelNames[i]!, v] as const)
+      const labels = this.labelNames.length === 0
+        ? []
+        : key.split("\u0000").map((v, i) => [this.labelNames[i]!, v] as const)
       lines.push(`${this.name}${labelText(labels)} ${value}`)
     }
   }
@@ -102,8 +108,18 @@ export const make = (): MetricsShape => {
   )
   const fallbacks = new Counter(
     "wa_session_fallbacks_total",
-    "Fallback templates sent after a re-engagement failure (Exotel 30018), by result.",
+    "Fallback templates after a re-engagement failure (Exotel 30018), by result (queued, sent, failed).",
     ["result"]
+  )
+  const deliveries = new Counter(
+    "wa_session_event_deliveries_total",
+    "Delivery attempts of events to the business's endpoints, by outcome (delivered, retry, failed, gone).",
+    ["outcome"]
+  )
+  const scheduled = new Counter(
+    "wa_session_scheduled_events_total",
+    "window.expiring and window.closed events the expiry scheduler recorded.",
+    []
   )
   const exotel = new Histogram(
     "wa_session_exotel_request_duration_seconds",
@@ -118,6 +134,12 @@ export const make = (): MetricsShape => {
     },
     send: (decision, result) => sends.inc([decision, result]),
     fallback: (result) => fallbacks.inc([result]),
+    deliveries: (outcome, count) => {
+      if (count > 0) deliveries.inc([outcome], count)
+    },
+    scheduledEvents: (count) => {
+      if (count > 0) scheduled.inc([], count)
+    },
     exotelRequest: (seconds, outcome) => exotel.observe(outcome, seconds),
     render: (openWindows) => {
       const lines: Array<string> = []
@@ -125,6 +147,8 @@ export const make = (): MetricsShape => {
       webhookItems.render(lines)
       sends.render(lines)
       fallbacks.render(lines)
+      deliveries.render(lines)
+      scheduled.render(lines)
       exotel.render(lines)
       lines.push(
         "# HELP wa_session_open_windows Customer-service windows open now (after the safety margin).",

@@ -1,4 +1,5 @@
 import { HttpServer } from "@effect/platform"
+import { Delivery } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
 import {
   Cause,
@@ -22,6 +23,7 @@ const secretLine = (source: Settings.SecretSource, hint: string) =>
     ? `from ${source.name}`
     : `${source.path}${source.created ? " (generated now, mode 0600)" : ""}; ${hint}`
 
+/** A URL as the banner shows it: without credentials or query (they may hold tokens). */
 const banner = (settings: Settings.ServerSettings, dryRun: boolean, address: HttpServer.Address) => {
   const base = address._tag === "TcpAddress"
     ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
@@ -32,7 +34,11 @@ const banner = (settings: Settings.ServerSettings, dryRun: boolean, address: Htt
     `  store        ${StoreConfig.display(settings.databaseUrl)}`,
     `  API token    ${secretLine(settings.apiTokenSource, "send it as Authorization: Bearer <token> to /v1/*")}`,
     `  webhook URL  ${Settings.webhookUrl(settings, base)}`,
-    `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`
+    `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`,
+    settings.eventsUrl._tag === "Url"
+      ? `  events       delivered to ${Delivery.redactUrl(settings.eventsUrl.url)}`
+      : "  events       kept (GET /v1/events); set WA_SESSION_EVENTS_URL or POST /v1/endpoints to have them delivered",
+    `  events key   ${secretLine(settings.eventsSecretSource, "it signs the deliveries (Standard Webhooks)")}`
   ]
   if (Option.isNone(settings.publicUrl)) {
     lines.push(

@@ -19,13 +19,15 @@ import {
   PayloadTooLargeError,
   WaSessionApi
 } from "@wa-session/http-api"
-import type { Ids, MessageSender, SessionService, SessionStore } from "@wa-session/session-core"
+import type { EventLog, Ids, MessageSender, SessionService, SessionStore, Tokens } from "@wa-session/session-core"
 import { Cause, Effect, Layer, Option } from "effect"
 import * as Http from "node:http"
 import { AuthorizationLive } from "./Auth.js"
 import { ServerConfig } from "./Config.js"
+import { EventsLive } from "./Http/Events.js"
 import { HealthLive } from "./Http/Health.js"
 import { MessagesLive } from "./Http/Messages.js"
+import { QuarantineLive } from "./Http/Quarantine.js"
 import { SessionsLive } from "./Http/Sessions.js"
 import { WebhooksLive } from "./Http/Webhooks.js"
 import type { Ingest } from "./Ingest.js"
@@ -41,9 +43,11 @@ export type AppServices =
   | Metrics
   | Ingest
   | ServerConfig
+  | EventLog.EventLog
+  | Tokens.Tokens
 
 export const ApiLive: Layer.Layer<HttpApi.Api, never, AppServices> = HttpApiBuilder.api(WaSessionApi).pipe(
-  Layer.provide([MessagesLive, SessionsLive, WebhooksLive, HealthLive]),
+  Layer.provide([MessagesLive, SessionsLive, EventsLive, QuarantineLive, WebhooksLive, HealthLive]),
   Layer.provide(AuthorizationLive)
 )
 

@@ -4,21 +4,20 @@ import {
   InvalidWebhookError,
   NotFoundError,
   PayloadTooLargeError,
-  StorageUnavailableError,
-  type WebhookAck
+  StorageUnavailableError
 } from "@wa-session/http-api"
 import type { SessionStore } from "@wa-session/session-core"
 import { Cause, Effect, Exit, Runtime, Schema } from "effect"
 import type * as Http from "node:http"
 import { makeVerifier } from "./Auth.js"
 import { ServerConfig } from "./Config.js"
-import { Ingest, type InvalidWebhook } from "./Ingest.js"
+import { Ingest, type IngestAnswer } from "./Ingest.js"
 import { Metrics } from "./Metrics.js"
 
 /**
  * The webhook hot path, served straight from node:http: no Effect HTTP request object, no router, no tracing
- * span and no schema-driven body decoding. The body is read directly (with the size limit), parsed once, and
- * handed to `Ingest`, whose group commit acknowledges only after the transaction holding the items committed.
+ * span and no schema-driven body decoding (see docs/adr/0004). The body is read directly (with the size limit) and
+ * handed as text to `Ingest`, which answers only after the transaction holding its items committed.
  * The contract (`webhooks.exotelWebhook`) describes the same route and is served by `WebhooksLive` should a
  * request ever reach the HttpApi app.
  */
@@ -50,6 +49,15 @@ const invalidWebhook = (reason: string): Reply => ({
   body: encodeJson(InvalidWebhookError, new InvalidWebhookError({ message: `Not an Exotel webhook batch: ${reason}` }))
 })
 
+/** A body that could not be read (the connection was cut, or the platform refused it): nothing is recorded. */
+export const unreadableBody: Reply = {
+  status: 400,
+  body: encodeJson(
+    InvalidWebhookError,
+    new InvalidWebhookError({ message: "The request body could not be read; nothing was recorded, retry" })
+  )
+}
+
 const storageUnavailable: Reply = {
   status: 503,
   body: encodeJson(
@@ -63,22 +71,25 @@ const internalError: Reply = {
   body: encodeJson(InternalError, new InternalError({ message: "Internal error; see the server log" }))
 }
 
-/** The reply to an ingest outcome; failures other than a bad body or a store failure are logged as defects. */
-export const replyTo = (
-  exit: Exit.Exit<WebhookAck, InvalidWebhook | SessionStore.StorageError>
-): Effect.Effect<Reply> => {
-  if (Exit.isSuccess(exit)) return Effect.succeed({ status: 200, body: JSON.stringify(exit.value) })
+/** The reply to an ingest outcome; failures other than a store failure are logged as defects. */
+export const replyTo = (exit: Exit.Exit<IngestAnswer, SessionStore.StorageError>): Effect.Effect<Reply> => {
+  if (Exit.isSuccess(exit)) {
+    const answer = exit.value
+    return Effect.succeed(
+      answer._tag === "Ack"
+        ? { status: 200, body: JSON.stringify(answer.ack) }
+        : invalidWebhook(`${answer.reason}; it is kept in the quarantine as ${answer.quarantineId}`)
+    )
+  }
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "Some") {
     const error = failure.value
-    return error._tag === "InvalidWebhook"
-      ? Effect.succeed(invalidWebhook(error.reason))
-      : Effect.as(
-        Effect.logError("webhook not recorded: storage failed").pipe(
-          Effect.annotateLogs({ operation: error.operation, detail: error.detail })
-        ),
-        storageUnavailable
-      )
+    return Effect.as(
+      Effect.logError("webhook not recorded: storage failed").pipe(
+        Effect.annotateLogs({ operation: error.operation, detail: error.detail })
+      ),
+      storageUnavailable
+    )
   }
   return Effect.as(Effect.logError("webhook failed", exit.cause), internalError)
 }
@@ -114,7 +125,7 @@ export const makeSecretMatcher = (verify: (secret: string) => boolean) => (url: 
 }
 
 export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfig | Metrics> = Effect.gen(function*() {
-  const { ingestNow } = yield* Ingest
+  const { ingest } = yield* Ingest
   const settings = yield* ServerConfig
   const metrics = yield* Metrics
   const runFork = Runtime.runFork(yield* Effect.runtime<never>())
@@ -153,24 +164,10 @@ export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfi
     req.on("end", () => {
       if (done) return
       done = true
-      let body: unknown
-      try {
-        body = JSON.parse(Buffer.concat(chunks, size).toString("utf8"))
-      } catch {
-        reply(res, invalidWebhook("the body is not JSON"))
-        return
-      }
-      try {
-        ingestNow(body, (exit) => {
-          if (Exit.isSuccess(exit)) return reply(res, { status: 200, body: JSON.stringify(exit.value) })
-          runFork(replyTo(exit)).addObserver((replied) =>
-            reply(res, Exit.isSuccess(replied) ? replied.value : internalError)
-          )
-        })
-      } catch (error) {
-        runFork(Effect.logError("webhook failed", Cause.die(error)))
-        reply(res, internalError)
-      }
+      const text = Buffer.concat(chunks, size).toString("utf8")
+      runFork(Effect.flatMap(Effect.exit(ingest(text)), replyTo)).addObserver((replied) =>
+        reply(res, Exit.isSuccess(replied) ? replied.value : internalError)
+      )
     })
     return true
   }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Config as EffectConfig, ConfigProvider, Duration, Effect, Option, Redacted } from "effect"
+import { Config as EffectConfig, ConfigProvider, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -80,15 +80,36 @@ describe("configuration", () => {
       assert.notInclude(files, "api-token")
     }))
 
-  it.effect("a safety margin is plain seconds or an Effect duration", () =>
-    Effect.sync(() => {
-      const millis = (input: string) => Option.map(Config.parseDuration(input), Duration.toMillis)
-      assert.deepStrictEqual(millis("300"), Option.some(300_000))
-      assert.deepStrictEqual(millis("1.5"), Option.some(1_500))
-      assert.deepStrictEqual(millis("5 minutes"), Option.some(300_000))
-      assert.deepStrictEqual(millis(" 2  hours "), Option.some(7_200_000))
-      assert.deepStrictEqual(millis("soon"), Option.none())
-      assert.deepStrictEqual(millis("-5"), Option.none())
+  it.effect("a duration setting is seconds, compact (5m, 1h30m) or an Effect duration, within its bounds", () =>
+    Effect.gen(function*() {
+      const margin = (value: string) => Config.safetyMargin.pipe(withEnv({ WA_SESSION_SAFETY_MARGIN: value }))
+      assert.strictEqual(Duration.toMillis(yield* margin("300")), 300_000)
+      assert.strictEqual(Duration.toMillis(yield* margin("1.5")), 1_500)
+      assert.strictEqual(Duration.toMillis(yield* margin("5m")), 300_000)
+      assert.strictEqual(Duration.toMillis(yield* margin("1h30m")), 5_400_000)
+      assert.strictEqual(Duration.toMillis(yield* margin("5 minutes")), 300_000)
+      assert.strictEqual(Duration.toMillis(yield* margin(" 2  hours ")), 7_200_000)
+      assert.strictEqual(Duration.toMillis(yield* Config.safetyMargin.pipe(withEnv({}))), 0)
+      assert.strictEqual(Duration.toMillis(yield* Config.expiringLead.pipe(withEnv({}))), 3_600_000)
+      assert.strictEqual(Duration.toMillis(yield* Config.expiringLead.pipe(withEnv({ WA_SESSION_EXPIRING_LEAD: "0" }))), 0)
+      for (const value of ["soon", "-5", "24h"]) assert.isTrue(Either.isLeft(yield* Effect.either(margin(value))), value)
+    }))
+
+  it.scoped("WA_SESSION_EVENTS_URL: unset leaves the configured endpoint alone, none removes it; a bad one is not echoed", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const load = (env: Record<string, string>) =>
+        Config.load.pipe(withEnv({ WA_SESSION_DATABASE_URL: `sqlite:${dir}/db.sqlite`, ...env }))
+      assert.deepStrictEqual((yield* load({})).eventsUrl, { _tag: "Unset" })
+      assert.deepStrictEqual((yield* load({ WA_SESSION_EVENTS_URL: " None " })).eventsUrl, { _tag: "Off" })
+      assert.deepStrictEqual((yield* load({ WA_SESSION_EVENTS_URL: "https://biz.example/hook/?k=v" })).eventsUrl, {
+        _tag: "Url",
+        url: "https://biz.example/hook/?k=v"
+      })
+      const bad = yield* failure({ WA_SESSION_EVENTS_URL: "htps//user:pass@biz.example/hook?key=k" })
+      assert.include(bad, "WA_SESSION_EVENTS_URL")
+      assert.notInclude(bad, "pass")
+      assert.notInclude(bad, "key=k")
     }))
 
   it.scoped("an invalid setting fails with one line naming it", () =>

@@ -342,7 +342,7 @@ describe("POST /v1/sessions/{business}/{customer}/inbound", () => {
       const response = yield* rawPost(`${sessionPath}/inbound`, JSON.stringify({ messageId: "wamid.x" }), auth)
       assert.strictEqual(response.status, 503)
       assert.strictEqual(json(response.text).code, "STORAGE_UNAVAILABLE")
-    }).pipe(Effect.provide(TestServer({ failing: ["recordInbound"] }))))
+    }).pipe(Effect.provide(TestServer({ failing: ["ingest"] }))))
 })
 
 describe("the at query parameter", () => {

@@ -13,7 +13,9 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as App from "../src/App.js"
-import { MAX_BODY_BYTES, type ServerSettings, webhookUrl } from "../src/Config.js"
+import { StandardWebhooks } from "@wa-session/relay"
+import { MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings, webhookUrl } from "../src/Config.js"
+import type * as Workers from "../src/Workers.js"
 import { HttpAppLive } from "../src/Server.js"
 
 export const BUSINESS = "+919876500001"
@@ -64,9 +66,30 @@ export interface TestServerOptions {
   /** Exotel retries after the first attempt (the test default is 1, with 10 ms backoff). */
   readonly maxRetries?: number | undefined
   /** Store operations that fail with a `StorageError`. */
-  readonly failing?: ReadonlyArray<"ping" | "recordInbound" | "recordInboundBatch" | "getWindow"> | undefined
+  readonly failing?: ReadonlyArray<"ping" | "ingest" | "getWindow"> | undefined
   /** Serve the webhook through the HttpApi route instead of the node:http fast path. */
   readonly fastPath?: boolean | undefined
+  /** `WA_SESSION_EVENTS_URL` and its secret; deliveries wait at most `maxBackoff` between attempts. */
+  readonly events?: {
+    readonly url: string
+    readonly secret: string
+    readonly maxBackoff?: Duration.DurationInput
+    /** per attempt (default 10 s) */
+    readonly timeout?: Duration.DurationInput
+  } | undefined
+  /** How often the background loops look for work (default: fast, for tests). */
+  readonly intervals?: Workers.WorkerIntervals | undefined
+  readonly expiringLead?: Duration.DurationInput | undefined
+  /** The system clock instead of the virtual one (retries and leases need time to pass). */
+  readonly realClock?: boolean | undefined
+}
+
+/** The loops of the background workers, fast enough for tests. */
+export const FAST_INTERVALS: Workers.WorkerIntervals = {
+  deliveries: Duration.millis(50),
+  sends: Duration.millis(50),
+  scheduler: Duration.millis(200),
+  retention: Duration.hours(1)
 }
 
 /** The SQLite store with some operations failing, for the error paths. */
@@ -78,11 +101,10 @@ const faultyStore = (url: Redacted.Redacted<string>, failing: ReadonlyArray<stri
     const faulty: Storage.StorageShape = {
       ...storage,
       ...(failing.includes("ping") ? { ping: fail("ping") } : {}),
-      ...(failing.includes("recordInbound") ? { recordInbound: () => fail("recordInbound") } : {}),
-      ...(failing.includes("recordInboundBatch") ? { recordInboundBatch: () => fail("recordInboundBatch") } : {}),
+      ...(failing.includes("ingest") ? { ingest: () => fail("ingest") } : {}),
       ...(failing.includes("getWindow") ? { getWindow: () => fail("getWindow") } : {})
     }
-    return Context.make(Storage.Storage, faulty).pipe(Context.add(SessionStore.SessionStore, faulty))
+    return Context.make(Storage.Storage, faulty)
   })).pipe(Layer.provide(StoreConfig.layerFromUrl(url)))
 
 /**
@@ -108,7 +130,13 @@ export const TestServer = (
       webhookSecretSource: { _tag: "Env", name: "WA_SESSION_WEBHOOK_SECRET" },
       publicUrl: Option.some(baseUrl),
       safetyMargin: Duration.decode(options.safetyMargin ?? 0),
-      maxBodyBytes: MAX_BODY_BYTES
+      maxBodyBytes: MAX_BODY_BYTES,
+      ...RELAY_DEFAULTS,
+      eventsUrl: options.events?.url === undefined ? { _tag: "Off" } : { _tag: "Url", url: options.events.url },
+      eventsSecret: Redacted.make(options.events?.secret ?? `whsec_${Buffer.alloc(32, 1).toString("base64")}`),
+      eventsSecretSource: { _tag: "Env", name: "WA_SESSION_EVENTS_SECRET" },
+      deliveryMaxBackoff: Duration.decode(options.events?.maxBackoff ?? RELAY_DEFAULTS.deliveryMaxBackoff),
+      expiringLead: Duration.decode(options.expiringLead ?? RELAY_DEFAULTS.expiringLead)
     }
     const hook = webhookUrl(settings, baseUrl)
     const sender = ExotelSender.layerWith({
@@ -124,7 +152,11 @@ export const TestServer = (
       settings,
       dryRun: options.dryRun ?? false,
       sender,
-      store: options.failing === undefined ? undefined : faultyStore(settings.databaseUrl, options.failing)
+      store: options.failing === undefined ? undefined : faultyStore(settings.databaseUrl, options.failing),
+      intervals: options.intervals ?? FAST_INTERVALS,
+      transport: StandardWebhooks.layer({ timeout: options.events?.timeout ?? "10 seconds" }).pipe(
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
     }
     const server = options.fastPath === false
       ? HttpAppLive.pipe(
@@ -138,7 +170,11 @@ export const TestServer = (
       )
       : App.layerTest(app)
     return server.pipe(
-      Layer.provideMerge(VirtualClock.layer(DateTime.unsafeMake(options.start ?? "2026-01-20T04:30:00Z"))),
+      Layer.provideMerge(
+        options.realClock === true
+          ? Layer.effect(VirtualClock.VirtualClock, VirtualClock.make(DateTime.unsafeMake(Date.now())))
+          : VirtualClock.layer(DateTime.unsafeMake(options.start ?? "2026-01-20T04:30:00Z"))
+      ),
       Layer.provideMerge(Logger.minimumLogLevel(process.env.TEST_LOGS ? LogLevel.Debug : LogLevel.Error)),
       Layer.provideMerge(Layer.succeed(TestEnv, { baseUrl, webhookUrl: hook, settings, fake }))
     )
@@ -180,13 +216,13 @@ export const postBatch = (items: ReadonlyArray<unknown>, url?: string) =>
   Effect.flatMap(TestEnv, (env) => Effect.promise(() => env.fake.sendBatch(url ?? env.webhookUrl, items)))
 
 /** A raw POST (any body, any path), for what the typed client cannot send. */
-export const rawPost = (path: string, body: string, headers: Record<string, string> = {}) =>
+export const rawPost = (path: string, body: string, headers: Record<string, string> = {}, method = "POST") =>
   Effect.flatMap(TestEnv, (env) =>
     Effect.promise(async () => {
       const response = await fetch(`${env.baseUrl}${path}`, {
-        method: "POST",
+        method,
         headers: { "content-type": "application/json", ...headers },
-        body
+        ...(method === "DELETE" && body === "" ? {} : { body })
       })
       return { status: response.status, text: await response.text() }
     }))
@@ -203,3 +239,23 @@ export const rawGet = (path: string, headers: Record<string, string> = {}) =>
     }))
 
 export const json = (text: string): any => JSON.parse(text)
+
+/** Waits (real time, 10 s at most) until `ready()` holds: for what the server's background workers do. */
+export const eventually = (ready: () => boolean, what: string, timeoutMs = 10_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + timeoutMs
+    while (!ready()) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+    }
+  })
+
+/** Like `eventually`, for a condition read through an effect (the API). */
+export const eventuallyEffect = <E, R>(ready: Effect.Effect<boolean, E, R>, what: string, timeoutMs = 10_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + timeoutMs
+    while (!(yield* ready)) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+    }
+  })

@@ -7,6 +7,7 @@ import {
   client,
   CUSTOMER,
   customerWrites,
+  eventually,
   followUp,
   json,
   postBatch,
@@ -201,11 +202,16 @@ describe("POST /webhooks/exotel/{secret}", () => {
       assert.strictEqual(page.items.length, 60)
     }).pipe(Effect.provide(TestServer())))
 
-  it.live("a report for a message we never sent is acknowledged and stores nothing", () =>
+  it.live("a report for a message we never sent is acknowledged and kept in the quarantine", () =>
     Effect.gen(function*() {
+      const api = yield* client
       const delivery = yield* report({ sid: "someone-elses", code: 30002, to: CUSTOMER })
       assert.strictEqual(delivery.status, 200)
       assert.deepStrictEqual(ack(delivery.body), { accepted: 1, duplicates: 0, rejected: 0 })
+      const kept = yield* api.quarantine.listQuarantine({ urlParams: {} })
+      assert.strictEqual(kept.items.length, 1)
+      assert.strictEqual(kept.items[0]!.kind, "unknown_message")
+      assert.include(kept.items[0]!.raw, "someone-elses")
     }).pipe(Effect.provide(TestServer())))
 
   it.live("30018 closes the window (provider truth) and sends the fallback template once", () =>
@@ -230,6 +236,8 @@ describe("POST /webhooks/exotel/{secret}", () => {
       assert.isTrue(session.closedByProvider)
       assert.strictEqual(session.remainingSeconds, 0)
 
+      // the fallback was queued in the webhook's transaction; the send worker sends it
+      yield* eventually(() => env.fake.messages.length === 2, "the fallback sent by the worker")
       assert.strictEqual(env.fake.messages.length, 2)
       assert.deepStrictEqual(env.fake.messages[1]!.content, followUp)
       const original = yield* api.messages.getMessage({ path: { id: sent.id } })
@@ -295,6 +303,11 @@ describe("the webhook through the HttpApi route (no fast path)", () => {
       const bad = yield* rawPost(hookPath, "{}")
       assert.strictEqual(bad.status, 400)
       assert.strictEqual(json(bad.text).code, "INVALID_WEBHOOK")
+      const notJson = yield* rawPost(hookPath, "not json at all")
+      assert.strictEqual(notJson.status, 400)
+      assert.match(json(notJson.text).message, /kept in the quarantine as q_/)
+      const kept = yield* api.quarantine.listQuarantine({ urlParams: {} })
+      assert.deepStrictEqual(kept.items.map((e) => e.kind).sort(), ["body", "body", "item"])
       assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "open")
     }).pipe(Effect.provide(TestServer({ fastPath: false }))))
 })
@@ -312,5 +325,5 @@ describe("storage failures", () => {
       assert.strictEqual(ready.status, 503)
       assert.strictEqual(json(ready.text).code, "NOT_READY")
       assert.strictEqual((yield* rawGet("/healthz")).status, 200)
-    }).pipe(Effect.provide(TestServer({ failing: ["recordInboundBatch", "getWindow", "ping"] }))))
+    }).pipe(Effect.provide(TestServer({ failing: ["ingest", "getWindow", "ping"] }))))
 })

@@ -10,3 +10,7 @@ export * as SystemClock from "./SystemClock.js"
  * @since 0.1.0
  */
 export * as VirtualClock from "./VirtualClock.js"
+/**
+ * @since 0.2.0
+ */
+export * as RandomTokens from "./RandomTokens.js"

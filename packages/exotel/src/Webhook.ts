@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { PhoneNumber, type SessionStore } from "@wa-session/session-core"
+import { type Ingest, PhoneNumber, type SessionStore } from "@wa-session/session-core"
 import * as Data from "effect/Data"
 import type * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
@@ -108,6 +108,8 @@ export class Inbound extends Data.TaggedClass("Inbound")<{
   readonly providerTimestamp: Option.Option<DateTime.Utc>
   readonly contentType: string
   readonly content: Readonly<Record<string, unknown>>
+  /** the item as received (since 0.2.0) */
+  readonly raw: unknown
 }> {}
 
 /**
@@ -130,6 +132,8 @@ export class DeliveryReport extends Data.TaggedClass("DeliveryReport")<{
   readonly description: Option.Option<string>
   readonly at: Option.Option<DateTime.Utc>
   readonly outcome: ExoStatus.Outcome
+  /** the item as received (since 0.2.0) */
+  readonly raw: unknown
 }> {}
 
 /**
@@ -178,7 +182,6 @@ const decodeWith = <A, I>(schema: Schema.Schema<A, I>) => {
   return (input: unknown): Either.Either<A, string> => Either.mapLeft(decode(input), formatIssues)
 }
 
-const decodeEnvelope = decodeWith(WireEnvelope)
 const decodeInbound = decodeWith(WireInbound)
 const decodeReport = decodeWith(WireDeliveryReport)
 
@@ -235,7 +238,8 @@ const toInbound = (item: unknown, index: number): Either.Either<Inbound, string>
       profileName: nonEmpty(wire.profile_name),
       providerTimestamp: yield* optionalTimestamp(wire.timestamp),
       contentType: wire.content.type,
-      content: wire.content
+      content: wire.content,
+      raw: item
     })
   })
 
@@ -267,7 +271,8 @@ const toDeliveryReport = (item: unknown, index: number): Either.Either<DeliveryR
       detailedStatus,
       description: nonEmpty(wire.description),
       at: yield* optionalTimestamp(wire.timestamp),
-      outcome: ExoStatus.classify(code, detailedStatus)
+      outcome: ExoStatus.classify(code, detailedStatus),
+      raw: item
     })
   })
 
@@ -306,8 +311,49 @@ export const decodeItem = (item: unknown, index: number): WebhookItem => {
 }
 
 /**
+ * Items nested deeper than this are malformed, unread: Exotel's are a few levels deep, and formatting a decode
+ * error of a very deep value overflows the stack.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const MAX_ITEM_DEPTH = 64
+
+/**
+ * Whether a body is a batch at all: `{ "whatsapp": { "messages": [...] } }`.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isBatch = (body: unknown): body is { readonly whatsapp: { readonly messages: ReadonlyArray<unknown> } } =>
+  isRecord(body) && isRecord(body.whatsapp) && Array.isArray(body.whatsapp.messages)
+
+const deeperThan = (value: unknown, max: number): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== "object" || current === null) continue
+    if (depth > max) return true
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
+/** One item, never throwing: too deep, or a decoder that throws, is malformed like any bad item. */
+const decodeGuarded = (item: unknown, index: number): WebhookItem => {
+  if (deeperThan(item, MAX_ITEM_DEPTH)) {
+    return new Malformed({ index, reason: `nested more than ${MAX_ITEM_DEPTH} levels deep`, item })
+  }
+  try {
+    return decodeItem(item, index)
+  } catch {
+    return new Malformed({ index, reason: "could not be decoded", item })
+  }
+}
+
+/**
  * Decodes a webhook body (the parsed JSON): an envelope error when it is not a batch, else one result per item,
- * in order.
+ * in order. Never throws, whatever the body.
  *
  * @example
  * ```ts
@@ -321,11 +367,118 @@ export const decodeItem = (item: unknown, index: number): WebhookItem => {
  * @since 0.1.0
  * @category decoding
  */
-export const decodeBatch = (body: unknown): Either.Either<ReadonlyArray<WebhookItem>, WebhookEnvelopeError> =>
-  decodeEnvelope(body).pipe(
-    Either.mapLeft((reason) => new WebhookEnvelopeError({ reason })),
-    Either.map((envelope) => envelope.whatsapp.messages.map(decodeItem))
-  )
+export const decodeBatch = (body: unknown): Either.Either<ReadonlyArray<WebhookItem>, WebhookEnvelopeError> => {
+  if (!isBatch(body)) {
+    return Either.left(new WebhookEnvelopeError({ reason: "expected { \"whatsapp\": { \"messages\": [...] } }" }))
+  }
+  return Either.right(body.whatsapp.messages.map(decodeGuarded))
+}
+
+const representable = (value: unknown): boolean => {
+  try {
+    JSON.stringify(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * What a webhook brought, in the core's terms (`Ingest.Item`), for `SessionService.ingest`: customers' messages
+ * with their content as Exotel sent it, delivery reports mapped to our statuses, and what could not be decoded,
+ * kept whole. A body that is not a batch is one undecodable `body`; an item too deep to be written back as JSON is
+ * kept as the whole `bodyText` (the request body as received), so that nothing is lost.
+ *
+ * @example
+ * ```ts
+ * import { Webhook } from "@wa-session/exotel"
+ * const items = Webhook.toIngestItems(JSON.parse(text), text) // then SessionService.ingest(items)
+ * ```
+ * @since 0.2.0
+ * @category decoding
+ */
+export const toIngestItems = (body: unknown, bodyText?: string): ReadonlyArray<Ingest.Item> =>
+  Either.match(decodeBatch(body), {
+    onLeft: (error): ReadonlyArray<Ingest.Item> => [
+      { _tag: "Undecodable", kind: "body", reason: error.message, raw: bodyText ?? body }
+    ],
+    onRight: (items) =>
+      items.map((item): Ingest.Item => {
+        switch (item._tag) {
+          case "Inbound":
+            return {
+              _tag: "Inbound",
+              business: item.business,
+              customer: item.customer,
+              messageId: item.messageId,
+              providerTimestamp: item.providerTimestamp,
+              contentType: item.contentType,
+              content: item.content,
+              profileName: item.profileName,
+              raw: item.raw
+            }
+          case "DeliveryReport":
+            return {
+              _tag: "Status",
+              ref: outboundRef(item),
+              status: item.outcome.status,
+              reengagement: item.outcome.reengagement,
+              code: Option.map(item.code, String),
+              detail: Option.orElse(item.description, () => item.detailedStatus),
+              at: item.at,
+              raw: item.raw
+            }
+          case "Malformed":
+            return bodyText !== undefined && !representable(item.item)
+              ? { _tag: "Undecodable", kind: "body", reason: `item ${item.index}: ${item.reason}`, raw: bodyText }
+              : { _tag: "Undecodable", kind: "item", reason: item.reason, raw: item.item }
+        }
+      })
+  })
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+/**
+ * A webhook body as received (text): its items (`toIngestItems`, or the whole text as one undecodable body when it
+ * is not JSON) and, when it is not a batch at all, why.
+ *
+ * @since 0.2.0
+ * @category decoding
+ */
+export const fromBodyText = (
+  text: string
+): { readonly items: ReadonlyArray<Ingest.Item>; readonly notABatch: Option.Option<string> } =>
+  Option.match(parseJson(text), {
+    onNone: () => ({
+      items: [{ _tag: "Undecodable", kind: "body", reason: "the body is not JSON", raw: text }],
+      notABatch: Option.some("the body is not JSON")
+    }),
+    onSome: (body) => ({
+      items: toIngestItems(body, text),
+      notABatch: isBatch(body) ? Option.none() : Option.some("expected { \"whatsapp\": { \"messages\": [...] } }")
+    })
+  })
+
+/**
+ * A quarantine entry decoded again with this decoder (a retry after an upgrade): a `body` is decoded as a whole
+ * webhook body, an `item` or `unknown_message` as one item of a batch.
+ *
+ * @since 0.2.0
+ * @category decoding
+ */
+export const fromQuarantine = (entry: { readonly kind: Ingest.QuarantineKind; readonly raw: string }): ReadonlyArray<Ingest.Item> => {
+  if (entry.kind === "body") return fromBodyText(entry.raw).items
+  return Option.match(parseJson(entry.raw), {
+    onNone: () => [{ _tag: "Undecodable", kind: "item", reason: "the item is not JSON", raw: entry.raw }],
+    onSome: (item) => toIngestItems({ whatsapp: { messages: [item] } })
+  })
+}
 
 /**
  * Which outbound message a report is about, in the form the core's store takes: our id when the report carries

@@ -11,9 +11,14 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
+import { Event } from "@wa-session/session-core"
+import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import {
+  EndpointConfiguredError,
+  EndpointNotFoundError,
   InternalError,
+  InvalidEndpointError,
   InvalidMessageError,
   InvalidPhoneNumberError,
   InvalidRequestError,
@@ -25,20 +30,35 @@ import {
   NotReadyError,
   PayloadTooLargeError,
   ProviderFailedError,
+  QuarantineNotFoundError,
   SessionExpiredError,
   StorageUnavailableError,
   UnauthorizedError
 } from "./Errors.js"
 import {
+  AddedEndpoint,
+  AddEndpointRequest,
   AtParams,
+  DeliveriesParams,
+  DeliveryPage,
+  EndpointList,
+  EventsPage,
+  EventsParams,
+  HistoryPage,
+  HistoryParams,
   ExotelWebhookBody,
   ExplanationView,
   Health,
   ListExpiringParams,
   MessageView,
+  QuarantinePage,
+  QuarantineParams,
+  QuarantineRetryResponse,
   Readiness,
   RecordInboundRequest,
   RecordInboundResponse,
+  ReplayRequest,
+  ReplayResponse,
   SendMessageHeaders,
   SendMessageRequest,
   SendMessageResponse,
@@ -46,6 +66,34 @@ import {
   SessionView,
   WebhookAck
 } from "./Models.js"
+
+const EVENT_SCHEMAS: ReadonlyArray<readonly [Event.EventType, Schema.Schema.Any, string]> = [
+  ["message.received", Event.MessageReceived, "A customer's message, with its content"],
+  ["message.status", Event.MessageStatus, "An outbound message was sent, delivered, read, or failed"],
+  ["window.opened", Event.WindowOpened, "A pair's 24-hour window opened"],
+  ["window.expiring", Event.WindowExpiring, "A window stops being open within the lead time"],
+  ["window.closed", Event.WindowClosed, "A window stopped being open (it ran out, or the provider closed it)"],
+  ["webhook.quarantined", Event.WebhookQuarantined, "Something Exotel posted could not be used and was kept"]
+]
+
+/** The event deliveries, as OpenAPI 3.1 `webhooks`: what a business endpoint receives. */
+const withEventWebhooks = (spec: Record<string, any>): Record<string, any> => {
+  const webhooks: Record<string, unknown> = {}
+  for (const [type, schema, summary] of EVENT_SCHEMAS) {
+    webhooks[type] = {
+      post: {
+        summary,
+        description: "Signed per Standard Webhooks: headers webhook-id (the event id; the same on every " +
+          "redelivery), webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">). " +
+          "Answer 2xx within 10 s; anything else is retried with backoff (for 24 hours by default: " +
+          "WA_SESSION_DELIVERY_RETRY_FOR); 410 Gone disables the endpoint.",
+        requestBody: { required: true, content: { "application/json": { schema: JSONSchema.make(schema as Schema.Schema<unknown, unknown>) } } },
+        responses: { "200": { description: "Received" }, "410": { description: "Gone: stop delivering" } }
+      }
+    }
+  }
+  return { ...spec, webhooks }
+}
 
 /**
  * The bearer-token check of every `/v1` endpoint. The server provides its implementation.
@@ -141,6 +189,14 @@ export class SessionsGroup extends HttpApiGroup.make("sessions")
       )
   )
   .add(
+    HttpApiEndpoint.get("listMessages", "/v1/sessions/:business/:customer/messages")
+      .setPath(PairPath)
+      .setUrlParams(HistoryParams)
+      .addSuccess(HistoryPage)
+      .addError(InvalidPhoneNumberError)
+      .annotate(OpenApi.Summary, "The pair's messages, inbound and outbound, newest first, with content and statuses")
+  )
+  .add(
     HttpApiEndpoint.get("listExpiring", "/v1/sessions")
       .setUrlParams(ListExpiringParams)
       .addSuccess(SessionPage)
@@ -150,6 +206,88 @@ export class SessionsGroup extends HttpApiGroup.make("sessions")
   .addError(StorageUnavailableError)
   .middleware(Authorization)
   .annotate(OpenApi.Title, "Sessions")
+{}
+
+/**
+ * The event log (`GET /v1/events`) and where events go: `POST /v1/endpoints`, `GET /v1/endpoints`,
+ * `DELETE /v1/endpoints/{id}`, `GET /v1/deliveries`, `POST /v1/deliveries/replay`.
+ *
+ * @since 0.2.0
+ * @category groups
+ */
+export class EventsGroup extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.get("listEvents", "/v1/events")
+      .setUrlParams(EventsParams)
+      .addSuccess(EventsPage)
+      .annotate(OpenApi.Summary, "The event log, oldest first, for consumers that poll or catch up")
+      .annotate(
+        OpenApi.Description,
+        "Pass the `last` of a page as `after` to get the next one. Events appear here once their transaction " +
+          "committed; the same events are delivered to the endpoints (see the `webhooks` of this document)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("addEndpoint", "/v1/endpoints")
+      .setPayload(AddEndpointRequest)
+      .addSuccess(AddedEndpoint, { status: 201 })
+      .addError(InvalidEndpointError)
+      .annotate(OpenApi.Summary, "Deliver events to a URL, signed per Standard Webhooks; the secret is shown once")
+  )
+  .add(
+    HttpApiEndpoint.get("listEndpoints", "/v1/endpoints")
+      .addSuccess(EndpointList)
+      .annotate(OpenApi.Summary, "The endpoints events go to (without their secrets)")
+  )
+  .add(
+    HttpApiEndpoint.del("deleteEndpoint", "/v1/endpoints/:id")
+      .setPath(Schema.Struct({ id: Schema.String }))
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(EndpointNotFoundError)
+      .addError(EndpointConfiguredError)
+      .annotate(OpenApi.Summary, "Stop delivering to an endpoint; its pending deliveries fail")
+  )
+  .add(
+    HttpApiEndpoint.get("listDeliveries", "/v1/deliveries")
+      .setUrlParams(DeliveriesParams)
+      .addSuccess(DeliveryPage)
+      .annotate(OpenApi.Summary, "Deliveries by state (pending, delivered, failed: the dead letters) and endpoint")
+  )
+  .add(
+    HttpApiEndpoint.post("replay", "/v1/deliveries/replay")
+      .setPayload(ReplayRequest)
+      .addSuccess(ReplayResponse)
+      .addError(EndpointNotFoundError)
+      .annotate(OpenApi.Summary, "Deliver events again (same webhook-id), since an instant or by id")
+  )
+  .addError(StorageUnavailableError)
+  .middleware(Authorization)
+  .annotate(OpenApi.Title, "Events")
+{}
+
+/**
+ * `GET /v1/quarantine` and `POST /v1/quarantine/{id}/retry`: what Exotel posted that could not be used, kept.
+ *
+ * @since 0.2.0
+ * @category groups
+ */
+export class QuarantineGroup extends HttpApiGroup.make("quarantine")
+  .add(
+    HttpApiEndpoint.get("listQuarantine", "/v1/quarantine")
+      .setUrlParams(QuarantineParams)
+      .addSuccess(QuarantinePage)
+      .annotate(OpenApi.Summary, "Items and bodies that could not be decoded, and reports about unknown messages")
+  )
+  .add(
+    HttpApiEndpoint.post("retryQuarantined", "/v1/quarantine/:id/retry")
+      .setPath(Schema.Struct({ id: Schema.String }))
+      .addSuccess(QuarantineRetryResponse)
+      .addError(QuarantineNotFoundError)
+      .annotate(OpenApi.Summary, "Decode an entry again with this server's decoder; recorded and resolved if it now decodes")
+  )
+  .addError(StorageUnavailableError)
+  .middleware(Authorization)
+  .annotate(OpenApi.Title, "Quarantine")
 {}
 
 /**
@@ -210,6 +348,8 @@ export class HealthGroup extends HttpApiGroup.make("health")
 export class WaSessionApi extends HttpApi.make("wa-session")
   .add(MessagesGroup)
   .add(SessionsGroup)
+  .add(EventsGroup)
+  .add(QuarantineGroup)
   .add(WebhooksGroup)
   .add(HealthGroup)
   .addError(InvalidRequestError)
@@ -218,6 +358,7 @@ export class WaSessionApi extends HttpApi.make("wa-session")
   .addError(InternalError)
   .annotate(OpenApi.Title, "wa-session")
   .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.Transform, withEventWebhooks)
   .annotate(
     OpenApi.Description,
     "Keeps WhatsApp Business messaging on Exotel inside the 24-hour customer-service window. Every error is JSON " +

@@ -287,7 +287,11 @@ export const ErrorCode = Schema.Literal(
   "PROVIDER_ERROR",
   "STORAGE_UNAVAILABLE",
   "NOT_READY",
-  "INTERNAL_ERROR"
+  "INTERNAL_ERROR",
+  "INVALID_ENDPOINT",
+  "ENDPOINT_NOT_FOUND",
+  "ENDPOINT_CONFIGURED",
+  "QUARANTINE_NOT_FOUND"
 )
 
 /**
@@ -295,3 +299,59 @@ export const ErrorCode = Schema.Literal(
  * @category models
  */
 export type ErrorCode = typeof ErrorCode.Type
+
+/**
+ * 400: an endpoint that cannot be added: `path` names the field (`url`, `events`, `secret`).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidEndpointError extends Schema.TaggedError<InvalidEndpointError>(
+  "@wa-session/http-api/InvalidEndpointError"
+)("InvalidEndpointError", {
+  code: code("INVALID_ENDPOINT"),
+  message: Schema.String,
+  path: Schema.String
+}, response(400, "InvalidEndpointError", "The endpoint cannot be added")) {}
+
+/**
+ * 404: no endpoint with this id.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class EndpointNotFoundError extends Schema.TaggedError<EndpointNotFoundError>(
+  "@wa-session/http-api/EndpointNotFoundError"
+)("EndpointNotFoundError", {
+  code: code("ENDPOINT_NOT_FOUND"),
+  message: Schema.String,
+  id: Schema.String
+}, response(404, "EndpointNotFoundError", "No endpoint with this id")) {}
+
+/**
+ * 409: the endpoint comes from `WA_SESSION_EVENTS_URL`; change or unset the setting instead.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class EndpointConfiguredError extends Schema.TaggedError<EndpointConfiguredError>(
+  "@wa-session/http-api/EndpointConfiguredError"
+)("EndpointConfiguredError", {
+  code: code("ENDPOINT_CONFIGURED"),
+  message: Schema.String,
+  id: Schema.String
+}, response(409, "EndpointConfiguredError", "The endpoint comes from the server's settings")) {}
+
+/**
+ * 404: no quarantine entry with this id.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class QuarantineNotFoundError extends Schema.TaggedError<QuarantineNotFoundError>(
+  "@wa-session/http-api/QuarantineNotFoundError"
+)("QuarantineNotFoundError", {
+  code: code("QUARANTINE_NOT_FOUND"),
+  message: Schema.String,
+  id: Schema.String
+}, response(404, "QuarantineNotFoundError", "No quarantine entry with this id")) {}

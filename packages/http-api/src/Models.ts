@@ -3,7 +3,15 @@
  *
  * @since 0.1.0
  */
-import { Instant as CoreInstant, MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
+import {
+  Delivery,
+  Event,
+  Ingest,
+  Instant as CoreInstant,
+  MessageContent,
+  Outbound,
+  SessionWindow
+} from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 
@@ -346,3 +354,278 @@ export const Health = Schema.Struct({ status: Schema.Literal("ok") }).annotation
  * @category models
  */
 export const Readiness = Schema.Struct({ status: Schema.Literal("ready") }).annotations({ identifier: "Readiness" })
+
+const Limit = (max: number, fallback: number) =>
+  Schema.optional(
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, max)).annotations({
+      description: `Page size, 1 to ${max} (default ${fallback})`
+    })
+  )
+
+/**
+ * The query of `GET /v1/sessions/{business}/{customer}/messages`: `limit` (1 to 200, default 50) and `cursor`, the
+ * `nextCursor` of the previous page.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const HistoryParams = Schema.Struct({
+  limit: Limit(200, 50),
+  cursor: Schema.optional(Schema.String)
+})
+
+/**
+ * A customer's message in a pair's history: its content as the provider sent it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const InboundEntry = Schema.Struct({
+  direction: Schema.Literal("inbound"),
+  id: Schema.String,
+  business: Schema.String,
+  customer: Schema.String,
+  contentType: Schema.String,
+  content: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  profileName: Schema.NullOr(Schema.String),
+  sentAt: Schema.DateTimeUtc,
+  receivedAt: Schema.DateTimeUtc
+}).annotations({ identifier: "InboundEntry" })
+
+/**
+ * One of our messages in a pair's history: as `GET /v1/messages/{id}` shows it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const OutboundEntry = Schema.extend(
+  Schema.Struct({ direction: Schema.Literal("outbound") }),
+  MessageView
+).annotations({ identifier: "OutboundEntry" })
+
+/**
+ * `GET /v1/sessions/{business}/{customer}/messages`: the pair's messages, inbound and outbound, newest first.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const HistoryPage = Schema.Struct({
+  items: Schema.Array(Schema.Union(InboundEntry, OutboundEntry)),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "HistoryPage" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type HistoryPage = typeof HistoryPage.Type
+
+/**
+ * The query of `GET /v1/events`: events after the event `after` (from the oldest kept when absent), of the
+ * comma-separated `type`s (all when absent), `limit` per page (1 to 1000, default 100).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const EventsParams = Schema.Struct({
+  after: Schema.optional(Schema.String.annotations({ description: "The id of the last event already seen" })),
+  type: Schema.optional(Schema.String.annotations({
+    description: "Comma-separated event types, e.g. message.received,window.expiring"
+  })),
+  limit: Limit(1000, 100)
+})
+
+/**
+ * A page of the event log, in log order. `last` is the id to pass as `after` for the next page (null when the page
+ * is empty: poll again later with the same `after`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const EventsPage = Schema.Struct({
+  items: Schema.Array(Event.Event),
+  last: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "EventsPage" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type EventsPage = typeof EventsPage.Type
+
+/**
+ * `POST /v1/endpoints`: where to deliver events (`url`, http or https), which types (`events`, all when absent), and
+ * the Standard Webhooks signing secret (`secret`, `whsec_…`; generated when absent).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const AddEndpointRequest = Schema.Struct({
+  url: Schema.String.annotations({ examples: ["https://example.com/wa-events"] }),
+  events: Schema.optional(Schema.Array(Schema.String).annotations({
+    description: `Event types to deliver: ${Event.EVENT_TYPES.join(", ")} (default all)`
+  })),
+  secret: Schema.optional(Schema.String.annotations({ description: "whsec_ and the base64 of 24 to 64 random bytes" }))
+}).annotations({ identifier: "AddEndpointRequest" })
+
+/**
+ * An endpoint. `events` is null for every type; `state` is `disabled` after it answered 410 Gone.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const EndpointView = Schema.Struct({
+  id: Schema.String,
+  url: Schema.String,
+  events: Schema.NullOr(Schema.Array(Event.EventType)),
+  state: Delivery.EndpointState,
+  disabledReason: Schema.NullOr(Schema.String),
+  configured: Schema.Boolean.annotations({ description: "true for the endpoint of WA_SESSION_EVENTS_URL" }),
+  createdAt: Schema.DateTimeUtc
+}).annotations({ identifier: "EndpointView" })
+
+/**
+ * The answer to `POST /v1/endpoints` (201): the endpoint with the signing `secret` generated for it, shown this once
+ * (`null` when the request gave one: a secret is never echoed back).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const AddedEndpoint = Schema.extend(
+  EndpointView,
+  Schema.Struct({
+    secret: Schema.NullOr(Schema.String).annotations({
+      description: "the generated whsec_ secret, shown this once; null when the request gave one"
+    })
+  })
+).annotations({ identifier: "AddedEndpoint" })
+
+/**
+ * `GET /v1/endpoints`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const EndpointList = Schema.Struct({ items: Schema.Array(EndpointView) }).annotations({
+  identifier: "EndpointList"
+})
+
+/**
+ * The query of `GET /v1/deliveries`: by `state`, by `endpoint` id, `limit` (1 to 1000, default 100), `cursor`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const DeliveriesParams = Schema.Struct({
+  state: Schema.optional(Delivery.DeliveryState),
+  endpoint: Schema.optional(Schema.String),
+  limit: Limit(1000, 100),
+  cursor: Schema.optional(Schema.String)
+})
+
+/**
+ * A delivery of an event to an endpoint.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const DeliveryView = Schema.Struct({
+  endpointId: Schema.String,
+  eventId: Schema.String,
+  eventType: Event.EventType,
+  business: Schema.NullOr(Schema.String),
+  customer: Schema.NullOr(Schema.String),
+  state: Delivery.DeliveryState,
+  attempts: Schema.Number,
+  createdAt: Schema.DateTimeUtc,
+  nextAttemptAt: Schema.NullOr(Schema.DateTimeUtc),
+  lastAttemptAt: Schema.NullOr(Schema.DateTimeUtc),
+  lastStatus: Schema.NullOr(Schema.Number),
+  lastError: Schema.NullOr(Schema.String),
+  deliveredAt: Schema.NullOr(Schema.DateTimeUtc)
+}).annotations({ identifier: "DeliveryView" })
+
+/**
+ * A page of deliveries, newest event first.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const DeliveryPage = Schema.Struct({
+  items: Schema.Array(DeliveryView),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "DeliveryPage" })
+
+/**
+ * `POST /v1/deliveries/replay`: deliver again the events recorded `since` an instant and/or the events `eventIds`
+ * (at least one of the two), to one `endpoint` or all.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const ReplayRequest = Schema.Struct({
+  endpoint: Schema.optional(Schema.String),
+  since: Schema.optional(Instant),
+  eventIds: Schema.optional(Schema.Array(Schema.String).pipe(Schema.minItems(1), Schema.maxItems(1000)))
+}).annotations({ identifier: "ReplayRequest" })
+
+/**
+ * How many deliveries the replay made pending.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const ReplayResponse = Schema.Struct({ replayed: Schema.Number }).annotations({ identifier: "ReplayResponse" })
+
+/**
+ * The query of `GET /v1/quarantine`: by `state`, `limit` (1 to 1000, default 100), `cursor`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const QuarantineParams = Schema.Struct({
+  state: Schema.optional(Schema.Literal("quarantined", "resolved")),
+  limit: Limit(1000, 100),
+  cursor: Schema.optional(Schema.String)
+})
+
+/**
+ * A quarantine entry: what was received (`raw`, the item or body as text), why it is there, and whether a retry
+ * settled it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const QuarantineView = Schema.Struct({
+  id: Schema.String,
+  kind: Ingest.QuarantineKind,
+  reason: Schema.String,
+  receivedAt: Schema.DateTimeUtc,
+  raw: Schema.String,
+  state: Schema.Literal("quarantined", "resolved"),
+  resolvedAt: Schema.NullOr(Schema.DateTimeUtc),
+  retries: Schema.Number
+}).annotations({ identifier: "QuarantineView" })
+
+/**
+ * A page of quarantine entries, newest first.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const QuarantinePage = Schema.Struct({
+  items: Schema.Array(QuarantineView),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "QuarantinePage" })
+
+/**
+ * The answer to `POST /v1/quarantine/{id}/retry`: the entry afterwards (`resolved`, or still `quarantined` with
+ * today's reason) and what its items did, in the webhook's counts.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const QuarantineRetryResponse = Schema.Struct({
+  entry: QuarantineView,
+  result: WebhookAck
+}).annotations({ identifier: "QuarantineRetryResponse" })

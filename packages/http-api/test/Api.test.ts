@@ -11,7 +11,8 @@ import {
   SessionExpiredError,
   WaSessionApi
 } from "@wa-session/http-api"
-import { DateTime, Either, Schema } from "effect"
+import { DateTime, Either, Schema, SchemaAST } from "effect"
+import * as Errors from "../src/Errors.js"
 
 describe("WaSessionApi", () => {
   it("describes every endpoint in OpenAPI, /v1 behind the bearer token", () => {
@@ -20,14 +21,36 @@ describe("WaSessionApi", () => {
       "/healthz",
       "/metrics",
       "/readyz",
+      "/v1/deliveries",
+      "/v1/deliveries/replay",
+      "/v1/endpoints",
+      "/v1/endpoints/{id}",
+      "/v1/events",
       "/v1/messages",
       "/v1/messages/{id}",
+      "/v1/quarantine",
+      "/v1/quarantine/{id}/retry",
       "/v1/sessions",
       "/v1/sessions/{business}/{customer}",
       "/v1/sessions/{business}/{customer}/explanation",
       "/v1/sessions/{business}/{customer}/inbound",
+      "/v1/sessions/{business}/{customer}/messages",
       "/webhooks/exotel/{secret}"
     ])
+    for (const path of ["/v1/events", "/v1/endpoints", "/v1/deliveries", "/v1/quarantine"]) {
+      assert.deepStrictEqual(spec.paths[path]!.get!.security, [{ bearer: [] }], path)
+    }
+    // what an endpoint receives, per event type (OpenAPI 3.1 webhooks)
+    const webhooks = (spec as unknown as { webhooks: Record<string, { post: { requestBody: unknown } }> }).webhooks
+    assert.deepStrictEqual(Object.keys(webhooks).sort(), [
+      "message.received",
+      "message.status",
+      "webhook.quarantined",
+      "window.closed",
+      "window.expiring",
+      "window.opened"
+    ])
+    assert.include(JSON.stringify(webhooks["message.received"]!.post.requestBody), "profileName")
     assert.deepStrictEqual(spec.paths["/v1/messages"]!.post!.security, [{ bearer: [] }])
     assert.deepStrictEqual(spec.paths["/v1/sessions"]!.get!.security, [{ bearer: [] }])
     assert.deepStrictEqual(spec.paths["/v1/sessions/{business}/{customer}/explanation"]!.get!.security, [{
@@ -87,6 +110,16 @@ describe("WaSessionApi", () => {
     assert.strictEqual(provider.code, "PROVIDER_ERROR")
     assert.strictEqual(provider.providerCode, "30012")
     assert.include(ErrorCode.literals, "PROVIDER_ERROR")
+  })
+
+  it("ErrorCode lists exactly the codes of the error classes", () => {
+    const codes = Object.values(Errors).flatMap((value) => {
+      const code = (value as { fields?: { code?: { ast: unknown } } }).fields?.code?.ast
+      const type = (code as { type?: SchemaAST.AST } | undefined)?.type
+      return type !== undefined && SchemaAST.isLiteral(type) ? [String(type.literal)] : []
+    })
+    assert.isAbove(codes.length, 15)
+    assert.sameMembers(codes, [...ErrorCode.literals])
   })
 
   it("a send response round-trips through JSON", () => {

@@ -33,7 +33,16 @@ export const MAIN_FUNCTIONS = [
   "SessionService.recordInbound",
   "SessionService.windowStatus",
   "SessionService.send",
-  "SessionService.applyDeliveryReport"
+  "SessionService.ingest",
+  "Ingest.prepare",
+  "Ingest.plan",
+  "WindowEvents.reconcile",
+  "Event.idOf",
+  "Delivery.nextAttemptAt",
+  "Delivery.judge",
+  "Outbound.fallbackFor",
+  "RelayService.addEndpoint",
+  "RelayService.makeDeliveryWorker"
 ]
 
 const KIND = { Namespace: 4, Function: 64, Class: 128 }

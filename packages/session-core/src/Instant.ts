@@ -1,9 +1,11 @@
 /**
- * Instants as people and APIs write them: ISO-8601 with an explicit offset, read strictly.
+ * Instants and durations as people and APIs write them: ISO-8601 with an explicit offset, read strictly; durations
+ * as seconds, `1h30m` or `90 minutes`.
  *
  * @since 0.2.0
  */
 import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -63,3 +65,37 @@ export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.transformOrFa
     encode: (instant) => ParseResult.succeed(DateTime.formatIso(instant))
   }
 )
+
+const SECONDS = /^\d+(?:\.\d+)?$/
+const COMPACT = /^(?:\d+(?:\.\d+)?(?:ms|d|h|m|s))+$/i
+const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/gi
+const UNIT_MILLIS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * Reads a duration the way every setting and option of wa-session takes one: plain seconds (`300`, `1.5`), compact
+ * (`2h`, `90m`, `1h30m`, `45s`, `1d`, `500ms`), or Effect's long form (`2 hours`, `5 minutes`). Finite and not
+ * negative; the message says what was expected.
+ *
+ * @example
+ * ```ts
+ * import { Instant } from "@wa-session/session-core"
+ * import { Duration, Either } from "effect"
+ * Either.map(Instant.parseDuration("1h30m"), Duration.toMinutes) // right(90)
+ * Either.map(Instant.parseDuration("300"), Duration.toMinutes) // right(5)
+ * ```
+ * @since 0.2.0
+ * @category constructors
+ */
+export const parseDuration = (input: string): Either.Either<Duration.Duration, string> => {
+  const trimmed = input.trim().replace(/\s+/g, " ")
+  if (SECONDS.test(trimmed)) return Either.right(Duration.millis(Math.round(Number(trimmed) * 1000)))
+  if (COMPACT.test(trimmed)) {
+    let millis = 0
+    for (const [, amount, unit] of trimmed.matchAll(COMPACT_PART)) millis += Number(amount) * UNIT_MILLIS[unit!.toLowerCase()]!
+    return Either.right(Duration.millis(Math.round(millis)))
+  }
+  const decoded = Duration.decodeUnknown(trimmed)
+  return decoded._tag === "Some" && Duration.isFinite(decoded.value) && Duration.toMillis(decoded.value) >= 0
+    ? Either.right(decoded.value)
+    : Either.left(`expected seconds (300) or a duration like 2h, 90m, 1h30m or "2 hours", got "${input}"`)
+}

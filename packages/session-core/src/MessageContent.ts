@@ -617,7 +617,10 @@ const integer: Decoder<number> = (input, path, issues) =>
 const literal = <const L extends string>(value: L): Decoder<L> => (input, path, issues) =>
   input === value ? value : report(issues, path, mustBeOneOf([value]), undefined, input)
 
-/** Plain JSON data (flow `action_data`): kept as given, so it must survive a JSON round trip. */
+/**
+ * Plain JSON data (flow `action_data`): kept as given, so it must survive a JSON round trip. A key named `__proto__`
+ * cannot: copying the object into another (as decoders do) sets a prototype instead of keeping the key.
+ */
 const isJson = (root: unknown): boolean => {
   const pending: Array<unknown> = [root]
   const seen = new Set<object>()
@@ -636,7 +639,10 @@ const isJson = (root: unknown): boolean => {
     }
     const proto: unknown = Object.getPrototypeOf(value)
     if (proto !== Object.prototype && proto !== null) return false
-    for (const key of Object.keys(value)) pending.push((value as UnknownRecord)[key])
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") return false
+      pending.push((value as UnknownRecord)[key])
+    }
   }
   return true
 }

@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+import type * as DateTime from "effect/DateTime"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { MessageContent } from "./MessageContent.js"
 import { PhoneNumber } from "./PhoneNumber.js"
@@ -116,3 +118,48 @@ export class OutboundMessage extends Schema.Class<OutboundMessage>("@wa-session/
   dryRun: Schema.Boolean,
   fallbackMessageId: Schema.OptionFromNullOr(Schema.String)
 }) {}
+
+/**
+ * The fallback template to send for `original` after the provider refused it because the window is over: for a
+ * session message with a fallback template that was really sent (not dry-run), a template message of the same pair
+ * with the id `<original id>-fallback` (one per original, wherever it is created), created at `now`. `None` when
+ * there is nothing to send.
+ *
+ * @example
+ * ```ts
+ * import { Outbound } from "@wa-session/session-core"
+ * import { DateTime } from "effect"
+ * declare const refused: Outbound.OutboundMessage // Exotel answered 30018
+ * Outbound.fallbackFor(refused, DateTime.unsafeMake("2026-01-21T11:30:05+05:30"))
+ * ```
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fallbackFor = (original: OutboundMessage, now: DateTime.Utc): Option.Option<OutboundMessage> => {
+  if (original.decision !== "session" || original.dryRun || Option.isNone(original.fallback)) return Option.none()
+  return Option.some(
+    new OutboundMessage({
+      ...original,
+      id: `${original.id}${FALLBACK_SUFFIX}`,
+      idempotencyKey: Option.none(),
+      decision: "template",
+      reason: Option.some("SESSION_EXPIRED"),
+      windowState: "expired",
+      content: original.fallback.value,
+      fallback: Option.none(),
+      providerMessageId: Option.none(),
+      status: "pending",
+      history: [new StatusEvent({ status: "pending", at: now, code: Option.none(), detail: Option.none() })],
+      createdAt: now,
+      fallbackMessageId: Option.none()
+    })
+  )
+}
+
+/**
+ * The suffix of a fallback template message's id.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const FALLBACK_SUFFIX = "-fallback"

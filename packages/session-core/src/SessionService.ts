@@ -12,16 +12,24 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as ClockSkew from "./ClockSkew.js"
 import * as Decision from "./Decision.js"
 import type { DecisionError } from "./Errors.js"
 import { Ids } from "./Ids.js"
-import type { TemplateContent } from "./MessageContent.js"
+import * as Ingest from "./Ingest.js"
 import { MessageSender, ProviderError } from "./MessageSender.js"
-import { type FallbackReason, OutboundMessage, type OutboundStatus, StatusEvent } from "./Outbound.js"
+import * as Outbound from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
-import { type InvalidCursor, type OutboundRef, SessionStore, type StorageError } from "./SessionStore.js"
+import {
+  type HistoryPage,
+  type InvalidCursor,
+  type Pruned,
+  SessionStore,
+  type StorageError
+} from "./SessionStore.js"
 import * as SessionWindow from "./SessionWindow.js"
+import * as WindowEvents from "./WindowEvents.js"
 
 /**
  * Settings of the use cases.
@@ -36,6 +44,8 @@ export interface SessionSettings {
   readonly skewTolerance: Duration.Duration
   /** Decide and store, send nothing. */
   readonly dryRun: boolean
+  /** How long before a window stops being open `window.expiring` is due (zero: never). Since 0.2.0. */
+  readonly expiringLead: Duration.Duration
 }
 
 /**
@@ -48,7 +58,7 @@ export class SessionConfig extends Context.Tag("@wa-session/session-core/Session
 >() {}
 
 /**
- * The defaults: no safety margin, 5 minutes of skew tolerance, real sends.
+ * The defaults: no safety margin, 5 minutes of skew tolerance, real sends, `window.expiring` an hour ahead.
  *
  * @since 0.1.0
  * @category constants
@@ -56,8 +66,20 @@ export class SessionConfig extends Context.Tag("@wa-session/session-core/Session
 export const defaultSettings: SessionSettings = {
   safetyMargin: Duration.zero,
   skewTolerance: ClockSkew.DEFAULT_TOLERANCE,
-  dryRun: false
+  dryRun: false,
+  expiringLead: WindowEvents.DEFAULT_EXPIRING_LEAD
 }
+
+/**
+ * The window-event policy of the settings.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const policyOf = (settings: SessionSettings): WindowEvents.Policy => ({
+  safetyMargin: settings.safetyMargin,
+  expiringLead: settings.expiringLead
+})
 
 /**
  * @example
@@ -87,6 +109,10 @@ export interface InboundInput {
   readonly customer: PhoneNumber
   readonly messageId: string
   readonly providerTimestamp: Option.Option<DateTime.Utc>
+  /** What the customer sent, when known (since 0.2.0; default `{ "type": "unknown" }`). */
+  readonly content?: Readonly<Record<string, unknown>> | undefined
+  /** The customer's WhatsApp profile name, when known (since 0.2.0). */
+  readonly profileName?: Option.Option<string> | undefined
 }
 
 /**
@@ -154,8 +180,56 @@ export const prepareInbound = (
 }
 
 /**
- * Records an inbound message received now: the clock-skew guard fixes its timestamp, the store dedups it and
- * extends the window.
+ * What `ingest` did with a batch: each item's result (in order), the webhook counts, and what the clock-skew guard
+ * did to each customer message's timestamp.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface IngestOutcome {
+  readonly results: ReadonlyArray<Ingest.ItemResult>
+  readonly counts: Ingest.Counts
+  readonly prepared: ReadonlyArray<Ingest.Prepared>
+}
+
+/**
+ * Records what a webhook brought, received now, in one store transaction: customers' messages (with their content;
+ * windows extended), delivery reports (a re-engagement failure closes the window and queues the fallback template,
+ * sent by `sendQueued`, so nothing slow happens inside the webhook), what could not be decoded (kept in the
+ * quarantine), and the events of all of it. `resolves` names quarantine entries this batch is a retry of.
+ *
+ * @example
+ * ```ts
+ * import { Ingest, SessionService } from "@wa-session/session-core"
+ * declare const items: ReadonlyArray<Ingest.Item> // decoded by a provider adapter
+ * const outcome = SessionService.ingest(items) // Effect<IngestOutcome, StorageError, SessionStore | SessionConfig>
+ * ```
+ * @since 0.2.0
+ * @category use cases
+ */
+export const ingest = (
+  items: ReadonlyArray<Ingest.Item>,
+  options: { readonly resolves?: ReadonlyArray<string> } = {}
+): Effect.Effect<IngestOutcome, StorageError, SessionStore | SessionConfig> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    const settings = yield* SessionConfig
+    const now = yield* DateTime.now
+    const prepared = Ingest.prepare(items, now, settings.skewTolerance)
+    const { items: results } = yield* store.ingest({
+      now,
+      policy: policyOf(settings),
+      items: prepared,
+      resolves: options.resolves ?? []
+    })
+    return { results, counts: Ingest.counts(results), prepared }
+  })
+
+const UNKNOWN_CONTENT: Readonly<Record<string, unknown>> = { type: "unknown" }
+
+/**
+ * Records an inbound message received now (an operator's backfill, or a library user's own webhook): the
+ * clock-skew guard fixes its timestamp, the store dedups it, extends the window and records its events.
  *
  * @example
  * ```ts
@@ -175,11 +249,29 @@ export const recordInbound = (
   input: InboundInput
 ): Effect.Effect<InboundResult, StorageError, SessionStore | SessionConfig> =>
   Effect.gen(function*() {
-    const store = yield* SessionStore
-    const settings = yield* SessionConfig
-    const prepared = prepareInbound(input, yield* DateTime.now, settings)
-    const recorded = yield* store.recordInbound(prepared.message)
-    return { ...recorded, adjustment: prepared.adjustment }
+    const content = input.content ?? UNKNOWN_CONTENT
+    const item: Ingest.InboundItem = {
+      _tag: "Inbound",
+      business: input.business,
+      customer: input.customer,
+      messageId: input.messageId,
+      providerTimestamp: input.providerTimestamp,
+      contentType: typeof content.type === "string" && content.type !== "" ? content.type : "unknown",
+      content,
+      profileName: input.profileName ?? Option.none(),
+      raw: {
+        messageId: input.messageId,
+        sentAt: Option.getOrNull(Option.map(input.providerTimestamp, DateTime.formatIso)),
+        content
+      }
+    }
+    const outcome = yield* ingest([item])
+    const result = outcome.results[0]
+    const prepared = outcome.prepared[0]
+    if (result?._tag !== "Inbound" || prepared?._tag !== "Inbound") {
+      return yield* Effect.dieMessage("the store answered an inbound message with another kind of result")
+    }
+    return { duplicate: result.duplicate, window: result.window, adjustment: prepared.timestampAdjustment }
   })
 
 const loadWindow = (pair: Pair) =>
@@ -312,7 +404,7 @@ export interface SendInput {
  * @category models
  */
 export interface SendResult {
-  readonly message: OutboundMessage
+  readonly message: Outbound.OutboundMessage
   /** true when the idempotency key was seen before: the first result, nothing sent again */
   readonly replayed: boolean
 }
@@ -325,7 +417,7 @@ const createOutbound = (fields: {
   readonly now: DateTime.Utc
   readonly dryRun: boolean
 }) =>
-  new OutboundMessage({
+  new Outbound.OutboundMessage({
     id: fields.id,
     business: fields.pair.business,
     customer: fields.pair.customer,
@@ -345,11 +437,11 @@ const createOutbound = (fields: {
   })
 
 const statusEvent = (
-  status: OutboundStatus,
+  status: Outbound.OutboundStatus,
   at: DateTime.Utc,
   code: Option.Option<string> = Option.none(),
   detail: Option.Option<string> = Option.none()
-) => new StatusEvent({ status, at, code, detail })
+) => new Outbound.StatusEvent({ status, at, code, detail })
 
 const reload = (id: string) =>
   Effect.flatMap(SessionStore, (store) => store.findOutbound(id)).pipe(
@@ -370,7 +462,7 @@ const naming = (error: ProviderError, outboundId: string): ProviderError =>
     outboundId: Option.some(outboundId)
   })
 
-const deliver = (message: OutboundMessage) =>
+const deliver = (message: Outbound.OutboundMessage) =>
   Effect.gen(function*() {
     const store = yield* SessionStore
     const sender = yield* MessageSender
@@ -385,12 +477,14 @@ const deliver = (message: OutboundMessage) =>
         Effect.flatMap(DateTime.now, (at) =>
           store.recordStatus(
             { _tag: "ById", id: message.id },
-            statusEvent("failed", at, error.providerCode, Option.some(error.detail))
+            statusEvent("failed", at, error.providerCode, Option.some(error.detail)),
+            at
           ))
       )
     )
     yield* store.setProviderMessageId(message.id, receipt.providerMessageId)
-    yield* store.recordStatus({ _tag: "ById", id: message.id }, statusEvent("accepted", yield* DateTime.now))
+    const acceptedAt = yield* DateTime.now
+    yield* store.recordStatus({ _tag: "ById", id: message.id }, statusEvent("accepted", acceptedAt), acceptedAt)
     return yield* reload(message.id)
   })
 
@@ -459,69 +553,33 @@ export const send = (
  * The provider said the window is over: close it (provider truth) and, for a session message with a fallback
  * template, send that template once. `None` when there is nothing to send (or it was already sent).
  */
-const afterReengagement = (message: OutboundMessage, at: DateTime.Utc) =>
+const afterReengagement = (
+  message: Outbound.OutboundMessage,
+  at: DateTime.Utc
+): Effect.Effect<
+  Option.Option<Either.Either<Outbound.OutboundMessage, ProviderError>>,
+  StorageError,
+  SessionStore | SessionConfig | MessageSender
+> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
-    yield* store.closeByProvider({ business: message.business, customer: message.customer } as Pair, at)
-    if (message.decision !== "session" || Option.isNone(message.fallback) || message.dryRun) return Option.none()
-    return yield* sendFallback(message, message.fallback.value as TemplateContent, "SESSION_EXPIRED")
+    const settings = yield* SessionConfig
+    const pair = { business: message.business, customer: message.customer } as Pair
+    yield* store.closeByProvider(pair, at, yield* DateTime.now, policyOf(settings))
+    return yield* Option.match(Outbound.fallbackFor(message, yield* DateTime.now), {
+      onNone: () => Effect.succeed(Option.none()),
+      onSome: (fallback) => sendFallback(message.id, fallback)
+    })
   })
 
-/**
- * A delivery report from the provider, already mapped to our statuses. `reengagement` marks the provider's
- * "24-hour window is over" failure (Exotel 30018).
- *
- * @since 0.1.0
- * @category models
- */
-export interface DeliveryReportInput {
-  readonly ref: OutboundRef
-  readonly status: OutboundStatus
-  readonly reengagement: boolean
-  readonly code: Option.Option<string>
-  readonly detail: Option.Option<string>
-  readonly at: DateTime.Utc
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface DeliveryReportResult {
-  /** false when the report names no message we sent */
-  readonly known: boolean
-  /** false when the same status was already recorded */
-  readonly applied: boolean
-  /** the fallback template message sent because of this report, if any */
-  readonly fallback: Option.Option<OutboundMessage>
-  /** why the fallback could not be sent, if it failed */
-  readonly fallbackError: Option.Option<ProviderError>
-}
-
-const sendFallback = (original: OutboundMessage, template: TemplateContent, reason: FallbackReason) =>
+const sendFallback = (originalId: string, fallback: Outbound.OutboundMessage) =>
   Effect.gen(function*() {
     const store = yield* SessionStore
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.next)
-    if (!(yield* store.claimFallback(original.id, id))) return Option.none()
-    const now = yield* DateTime.now
-    const outbound = new OutboundMessage({
-      ...original,
-      id,
-      idempotencyKey: Option.none(),
-      decision: "template",
-      reason: Option.some(reason),
-      windowState: "expired",
-      content: template,
-      fallback: Option.none(),
-      providerMessageId: Option.none(),
-      status: "pending",
-      history: [statusEvent("pending", now)],
-      createdAt: now,
-      fallbackMessageId: Option.none()
-    })
-    yield* store.insertOutbound(outbound)
+    if (!(yield* store.claimFallback(originalId, fallback.id))) return Option.none()
+    // a report of the same failure may have queued it meanwhile (same id): then the send worker sends it, once
+    if (!(yield* store.insertOutbound(fallback)).inserted) return Option.none()
     return Option.some(
-      yield* deliver(outbound).pipe(
+      yield* deliver(fallback).pipe(
         Effect.map(Either.right),
         Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
       )
@@ -529,43 +587,163 @@ const sendFallback = (original: OutboundMessage, template: TemplateContent, reas
   })
 
 /**
- * Applies a delivery report: the status moves forward (never back, duplicates ignored). A re-engagement failure
- * closes the pair's window (provider truth) and, when the failed message was a session message with a fallback
- * template, sends that template once.
+ * What a round of queued sends did.
  *
- * @example
- * ```ts
- * import { SessionService } from "@wa-session/session-core"
- * import { DateTime, Option } from "effect"
- * const applied = SessionService.applyDeliveryReport({
- *   ref: { _tag: "ByProviderId", providerMessageId: "2FdiiEQUosckPhpZfuVwfjxiSlc16a4" },
- *   status: "failed",
- *   reengagement: true, // Exotel 30018: closes the window, sends the fallback template once
- *   code: Option.some("30018"),
- *   detail: Option.some("EX_REENGAGEMENT_ERROR"),
- *   at: DateTime.unsafeMake("2026-01-21T11:30:05+05:30")
- * })
- * ```
- * @since 0.1.0
+ * @since 0.2.0
+ * @category models
+ */
+export interface SendRound {
+  readonly sent: number
+  readonly failed: number
+}
+
+/**
+ * Sends up to `limit` queued messages (the fallback templates delivery reports made due), each claimed once: a
+ * provider failure is recorded on the message (`failed`, with its `message.status` event).
+ *
+ * @since 0.2.0
  * @category use cases
  */
-export const applyDeliveryReport = (
-  report: DeliveryReportInput
-): Effect.Effect<DeliveryReportResult, StorageError, SessionStore | MessageSender | Ids> =>
+export const sendQueued = (
+  limit: number
+): Effect.Effect<SendRound, StorageError, SessionStore | SessionConfig | MessageSender> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
-    const recorded = yield* store.recordStatus(report.ref, statusEvent(report.status, report.at, report.code, report.detail))
-    if (Option.isNone(recorded)) {
-      return { known: false, applied: false, fallback: Option.none(), fallbackError: Option.none() }
+    const claimed = yield* store.claimSends({ now: yield* DateTime.now, limit })
+    let sent = 0
+    let failed = 0
+    for (const message of claimed) {
+      const outcome = yield* Effect.either(deliver(message))
+      if (Either.isRight(outcome)) sent++
+      else failed++
     }
-    const { applied, message } = recorded.value
-    if (!report.reengagement) return { known: true, applied, fallback: Option.none(), fallbackError: Option.none() }
-    const sent = yield* afterReengagement(message, report.at)
-    return Option.match(sent, {
-      onNone: () => ({ known: true, applied, fallback: Option.none(), fallbackError: Option.none() }),
-      onSome: (outcome) =>
-        outcome._tag === "Right"
-          ? { known: true, applied, fallback: Option.some(outcome.right), fallbackError: Option.none() }
-          : { known: true, applied, fallback: Option.none(), fallbackError: Option.some(outcome.left) }
-    })
+    return { sent, failed }
   })
+
+/**
+ * Records the window events that are due now (`window.expiring`, and `window.closed` for windows that ran out), at
+ * most `limit` windows' worth; the number of events recorded. A scheduler calls it every few seconds.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const emitDueWindowEvents = (
+  limit: number
+): Effect.Effect<number, StorageError, SessionStore | SessionConfig> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    const settings = yield* SessionConfig
+    return yield* store.emitDueWindowEvents(yield* DateTime.now, policyOf(settings), limit)
+  })
+
+/**
+ * Removes personal data older than `retention`, at most `limit` rows of each kind (call again while `isPartial`
+ * says so): messages' content and dedup ids, delivered events, quarantine entries. Windows are kept.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const prune = (
+  retention: Duration.Duration,
+  limit: number
+): Effect.Effect<Pruned, StorageError, SessionStore> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    return yield* store.prune(DateTime.subtractDuration(yield* DateTime.now, retention), limit)
+  })
+
+/**
+ * True when a run of `prune` with this `limit` may have left rows behind (a count reached the limit).
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const isPartial = (pruned: Pruned, limit: number): boolean =>
+  Math.max(pruned.inbound, pruned.outbound, pruned.deliveries, pruned.events, pruned.quarantine) >= limit
+
+/**
+ * A pair's messages, inbound and outbound, newest first.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const history = (
+  pair: Pair,
+  limit: number,
+  cursor: Option.Option<string>
+): Effect.Effect<HistoryPage, StorageError | InvalidCursor, SessionStore> =>
+  Effect.flatMap(SessionStore, (store) => store.listMessages(pair, limit, cursor))
+
+/**
+ * No quarantine entry has this id.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class QuarantineNotFound
+  extends Schema.TaggedError<QuarantineNotFound>("@wa-session/session-core/QuarantineNotFound")(
+    "QuarantineNotFound",
+    { id: Schema.String }
+  )
+{
+  /** @since 0.2.0 */
+  readonly code = "QUARANTINE_NOT_FOUND" as const
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `no quarantine entry ${this.id}`
+  }
+}
+
+/**
+ * What a retry did: the entry is `resolved` (its items were recorded, `results`) or still `quarantined` with the
+ * `reason` the decoder gives now.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RetryOutcome {
+  readonly entry: Ingest.QuarantineEntry
+  readonly results: ReadonlyArray<Ingest.ItemResult>
+}
+
+/**
+ * Tries a quarantine entry again with today's decoder (`decode`: the provider adapter's, for the entry's raw text):
+ * when it now decodes, its items are recorded as a webhook's would be and the entry is resolved in the same
+ * transaction; when it does not, it stays quarantined with the new reason. A resolved entry is left as it is.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const retryQuarantined = (
+  id: string,
+  decode: (entry: Ingest.QuarantineEntry) => ReadonlyArray<Ingest.Item>
+): Effect.Effect<RetryOutcome, QuarantineNotFound | StorageError, SessionStore | SessionConfig> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    const found = yield* store.findQuarantine(id)
+    if (Option.isNone(found)) return yield* new QuarantineNotFound({ id })
+    const entry = found.value
+    if (entry.state === "resolved") return { entry, results: [] }
+    const items = decode(entry)
+    const [only] = items
+    if (items.length === 1 && only?._tag === "Undecodable" && Ingest.rawText(only.raw) === entry.raw) {
+      yield* store.requarantine(id, only.reason)
+      return { entry: yield* reloadQuarantine(id), results: [] }
+    }
+    const outcome = yield* ingest(items, { resolves: [id] })
+    const after = yield* reloadQuarantine(id)
+    // recorded, but this entry came out quarantined again (a report whose message is still unknown): one more retry
+    if (after.state === "quarantined") {
+      yield* store.requarantine(id, after.reason)
+      return { entry: yield* reloadQuarantine(id), results: outcome.results }
+    }
+    return { entry: after, results: outcome.results }
+  })
+
+const reloadQuarantine = (id: string) =>
+  Effect.flatMap(SessionStore, (store) => store.findQuarantine(id)).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.dieMessage(`quarantine entry ${id} vanished from the store`),
+      onSome: Effect.succeed
+    }))
+  )

@@ -10,9 +10,11 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Ingest from "./Ingest.js"
 import type { OutboundMessage, StatusEvent } from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import type { InboundMessage, SessionWindow } from "./SessionWindow.js"
+import type * as WindowEvents from "./WindowEvents.js"
 
 /**
  * The store could not be read or written. Callers may retry; nothing was half-written.
@@ -111,18 +113,104 @@ export interface RecordedStatus {
 }
 
 /**
+ * One message of a pair's history: a customer's message (`inbound`, with its content as the provider sent it) or
+ * one of ours (`outbound`, with its status history).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type HistoryItem =
+  | {
+    readonly _tag: "Inbound"
+    readonly message: InboundMessage
+    readonly contentType: string
+    readonly content: Readonly<Record<string, unknown>>
+    readonly profileName: Option.Option<string>
+  }
+  | { readonly _tag: "Outbound"; readonly message: OutboundMessage }
+
+/**
+ * A page of a pair's history, newest first; `nextCursor` continues with older messages.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface HistoryPage {
+  readonly items: ReadonlyArray<HistoryItem>
+  readonly nextCursor: Option.Option<string>
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface QuarantineQuery {
+  readonly state: Option.Option<"quarantined" | "resolved">
+  readonly limit: number
+  readonly cursor: Option.Option<string>
+}
+
+/**
+ * A page of quarantine entries, newest first.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface QuarantinePage {
+  readonly items: ReadonlyArray<Ingest.QuarantineEntry>
+  readonly nextCursor: Option.Option<string>
+}
+
+/**
+ * What a retention run removed (rows of each kind; the finished deliveries of the events removed are counted
+ * apart). A count that reached the run's limit means there may be more.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Pruned {
+  readonly inbound: number
+  readonly outbound: number
+  readonly deliveries: number
+  readonly events: number
+  readonly quarantine: number
+}
+
+/**
+ * Send jobs to claim: the queued messages (the fallback templates a delivery report made due), oldest first.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SendClaim {
+  readonly now: DateTime.Utc
+  readonly limit: number
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface SessionStoreShape {
   /**
-   * Records an inbound message in one atomic step: dedup on (business, message id) and keep the maximum
-   * timestamp, so concurrent writers cannot lose an extension.
+   * Records a webhook batch in ONE transaction: every inbound message with its content (deduplicated on
+   * (business, message id); windows only move forward), every delivery report (statuses forward only; a
+   * re-engagement failure closes the window and queues the fallback template of a session message, once), every
+   * quarantined item, and the events all of it causes (`window.*` through `WindowEvents.reconcile` at `now`).
+   * All of it, or none.
    */
-  readonly recordInbound: (message: InboundMessage) => Effect.Effect<RecordedInbound, StorageError>
+  readonly ingest: (batch: Ingest.Batch) => Effect.Effect<Ingest.BatchResult, StorageError>
   readonly getWindow: (pair: Pair) => Effect.Effect<Option.Option<SessionWindow>, StorageError>
-  /** Marks the pair's window closed by the provider at `at` (keeps the latest closure). No window: no effect. */
-  readonly closeByProvider: (pair: Pair, at: DateTime.Utc) => Effect.Effect<void, StorageError>
+  /**
+   * Marks the pair's window closed by the provider at `at` (keeps the latest closure) and records the window events
+   * that causes at `now`. No window: no effect.
+   */
+  readonly closeByProvider: (
+    pair: Pair,
+    at: DateTime.Utc,
+    now: DateTime.Utc,
+    policy: WindowEvents.Policy
+  ) => Effect.Effect<void, StorageError>
   readonly listExpiring: (query: ExpiringQuery) => Effect.Effect<ExpiringPage, StorageError | InvalidCursor>
   /** How many windows are open at `now` (for the open-windows gauge). */
   readonly countOpen: (now: DateTime.Utc, safetyMargin: Duration.Duration) => Effect.Effect<number, StorageError>
@@ -141,14 +229,46 @@ export interface SessionStoreShape {
   readonly setProviderMessageId: (id: string, providerMessageId: string) => Effect.Effect<void, StorageError>
   /**
    * Adds a status to a message's history (a status already there is ignored) and moves its status forward when the
-   * new one ranks higher (see `Outbound.rank`). `None` when no such message exists.
+   * new one ranks higher (see `Outbound.rank`), recording its `message.status` event at `recordedAt`. `None` when
+   * no such message exists.
    */
   readonly recordStatus: (
     ref: OutboundRef,
-    event: StatusEvent
+    event: StatusEvent,
+    recordedAt: DateTime.Utc
   ) => Effect.Effect<Option.Option<RecordedStatus>, StorageError>
   /** Atomically sets the fallback message id if none is set yet; true when this call set it. */
   readonly claimFallback: (id: string, fallbackMessageId: string) => Effect.Effect<boolean, StorageError>
+  /**
+   * Takes queued send jobs for this caller: each is handed out once, ever (a caller that dies after claiming leaves
+   * its message unsent rather than risk sending it twice; its delivery report settles it if it went out).
+   */
+  readonly claimSends: (claim: SendClaim) => Effect.Effect<ReadonlyArray<OutboundMessage>, StorageError>
+  /**
+   * Records the window events that are due at `now` (`window.expiring`, `window.closed` when a window ran out), at
+   * most `limit` windows' worth; the number of events recorded.
+   */
+  readonly emitDueWindowEvents: (
+    now: DateTime.Utc,
+    policy: WindowEvents.Policy,
+    limit: number
+  ) => Effect.Effect<number, StorageError>
+  /** A pair's messages, inbound and outbound, newest first. */
+  readonly listMessages: (
+    pair: Pair,
+    limit: number,
+    cursor: Option.Option<string>
+  ) => Effect.Effect<HistoryPage, StorageError | InvalidCursor>
+  readonly listQuarantine: (query: QuarantineQuery) => Effect.Effect<QuarantinePage, StorageError | InvalidCursor>
+  readonly findQuarantine: (id: string) => Effect.Effect<Option.Option<Ingest.QuarantineEntry>, StorageError>
+  /** A retry that failed again: the entry stays quarantined with the new reason, one more retry counted. */
+  readonly requarantine: (id: string, reason: string) => Effect.Effect<void, StorageError>
+  /**
+   * Removes what is older than `before`, at most `limit` rows of each kind in one transaction: inbound messages
+   * (content and dedup ids), outbound messages (not a queued one), finished deliveries, events no delivery waits
+   * for, and quarantine entries. Windows are kept.
+   */
+  readonly prune: (before: DateTime.Utc, limit: number) => Effect.Effect<Pruned, StorageError>
   /** Succeeds when the store answers (readiness). */
   readonly ping: Effect.Effect<void, StorageError>
 }

@@ -46,3 +46,35 @@ export * as SessionWindow from "./SessionWindow.js"
  * @since 0.1.0
  */
 export * as SessionService from "./SessionService.js"
+/**
+ * @since 0.2.0
+ */
+export * as Delivery from "./Delivery.js"
+/**
+ * @since 0.2.0
+ */
+export * as Event from "./Event.js"
+/**
+ * @since 0.2.0
+ */
+export * as EventLog from "./EventLog.js"
+/**
+ * @since 0.2.0
+ */
+export * as EventTransport from "./EventTransport.js"
+/**
+ * @since 0.2.0
+ */
+export * as Ingest from "./Ingest.js"
+/**
+ * @since 0.2.0
+ */
+export * as Tokens from "./Tokens.js"
+/**
+ * @since 0.2.0
+ */
+export * as WindowEvents from "./WindowEvents.js"
+/**
+ * @since 0.2.0
+ */
+export * as RelayService from "./RelayService.js"

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Either, Schema } from "effect"
+import { DateTime, Duration, Either, Schema } from "effect"
 import * as fc from "fast-check"
 import { Instant } from "../src/index.js"
 
@@ -38,6 +38,39 @@ describe("Instant", () => {
           assert.strictEqual(Schema.encodeSync(Instant.Instant)(decoded), new Date(millis).toISOString())
         }
       )
+    )
+  })
+})
+
+describe("Instant.parseDuration", () => {
+  const millis = (input: string) => Either.map(Instant.parseDuration(input), Duration.toMillis)
+
+  it("reads seconds, the compact form and Effect's long form", () => {
+    assert.deepStrictEqual(millis("300"), Either.right(300_000))
+    assert.deepStrictEqual(millis(" 1.5 "), Either.right(1_500))
+    assert.deepStrictEqual(millis("1h30m"), Either.right(5_400_000))
+    assert.deepStrictEqual(millis("2H"), Either.right(7_200_000))
+    assert.deepStrictEqual(millis("1d"), Either.right(86_400_000))
+    assert.deepStrictEqual(millis("500ms"), Either.right(500))
+    assert.deepStrictEqual(millis("5 minutes"), Either.right(300_000))
+    assert.deepStrictEqual(millis(" 2  hours "), Either.right(7_200_000))
+    assert.deepStrictEqual(millis("0"), Either.right(0))
+  })
+
+  it("refuses the rest, saying what it expected", () => {
+    for (const input of ["soon", "-5", "5 parsecs", "Infinity", "h", ""]) {
+      const result = Instant.parseDuration(input)
+      assert.isTrue(Either.isLeft(result) && result.left.includes("1h30m") && result.left.includes(`"${input}"`), input)
+    }
+  })
+
+  it("reads back what it is given in every form", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seconds) => {
+        assert.deepStrictEqual(millis(String(seconds)), Either.right(seconds * 1000))
+        assert.deepStrictEqual(millis(`${seconds}s`), Either.right(seconds * 1000))
+        assert.deepStrictEqual(millis(`${seconds} seconds`), Either.right(seconds * 1000))
+      })
     )
   })
 })

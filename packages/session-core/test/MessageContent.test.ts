@@ -1003,7 +1003,12 @@ describe("MessageContent", () => {
         { u: undefined },
         { s: Symbol("s") },
         cyclic,
-        { a: shared, b: shared }
+        { a: shared, b: shared },
+        // an own key named __proto__ (as JSON.parse makes it) cannot be kept: refused, not silently dropped.
+        // Found by the round-trip property below (it generated one now and then: seed lost, counterexample
+        // { action_data: { __proto__: [] } }).
+        JSON.parse("{\"__proto__\": []}"),
+        { ok: JSON.parse("{\"__proto__\": {\"x\": 1}}") }
       ]
       for (const data of notJson) {
         says(

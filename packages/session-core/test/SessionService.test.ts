@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, DateTime, Duration, Effect, Either, Layer, Option, TestClock } from "effect"
-import { MessageSender, SessionService, SessionStore } from "../src/index.js"
+import { Cause, DateTime, Duration, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
+import { type Ingest, MessageSender, Outbound, PhoneNumber, SessionService, SessionStore } from "../src/index.js"
 import { at, business, customer, followUpTemplate, pair, text } from "./fixtures.js"
 import { testLayer } from "./support/TestPorts.js"
 
@@ -22,6 +22,28 @@ const inboundAt = (messageId: string, iso: string | null) =>
     customer,
     messageId,
     providerTimestamp: iso === null ? Option.none() : Option.some(at(iso))
+  })
+
+/** A delivery report about `ref`, ingested as a webhook item would be; its result. */
+const report = (
+  ref: SessionStore.OutboundRef,
+  status: Outbound.OutboundStatus,
+  options: { readonly reengagement?: boolean; readonly code?: string } = {}
+) =>
+  Effect.gen(function*() {
+    const outcome = yield* SessionService.ingest([{
+      _tag: "Status",
+      ref,
+      status,
+      reengagement: options.reengagement ?? false,
+      code: Option.fromNullable(options.code),
+      detail: Option.none(),
+      at: Option.some(yield* DateTime.now),
+      raw: { ref, status }
+    }])
+    const result = outcome.results[0]
+    if (result?._tag !== "Status") return yield* Effect.dieMessage("not a status result")
+    return result
   })
 
 const unavailable = new MessageSender.ProviderError({
@@ -235,7 +257,7 @@ describe("SessionService", () => {
       assert.strictEqual(result.second.message.id, result.first.message.id)
     }))
 
-  it.effect("delivery reports advance status; 30018 closes the window and sends the fallback once", () =>
+  it.effect("delivery reports advance status; 30018 closes the window and queues the fallback once", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
       const { result, sent } = yield* run(Effect.gen(function*() {
@@ -247,52 +269,38 @@ describe("SessionService", () => {
           fallback: followUpTemplate,
           idempotencyKey: Option.none()
         })
-        const unknown = yield* SessionService.applyDeliveryReport({
-          ref: { _tag: "ByProviderId", providerMessageId: "nope" },
-          status: "sent",
-          reengagement: false,
-          code: Option.none(),
-          detail: Option.none(),
-          at: yield* DateTime.now
-        })
-        const reengagement = {
-          ref: { _tag: "ByProviderId", providerMessageId: "sid-1" } as const,
-          status: "failed" as const,
+        const unknown = yield* report({ _tag: "ByProviderId", providerMessageId: "nope" }, "sent")
+        const reengagement = report({ _tag: "ByProviderId", providerMessageId: "sid-1" }, "failed", {
           reengagement: true,
-          code: Option.some("30018"),
-          detail: Option.some("EX_REENGAGEMENT_ERROR"),
-          at: yield* DateTime.now
-        }
-        const first = yield* SessionService.applyDeliveryReport(reengagement)
-        const again = yield* SessionService.applyDeliveryReport(reengagement)
+          code: "30018"
+        })
+        const first = yield* reengagement
+        const again = yield* reengagement
         const status = yield* SessionService.windowStatus(pair)
-        return { sentMessage, unknown, first, again, status }
+        const sentBeforeWorker = (yield* SessionService.sendQueued(10))
+        const nothingLeft = yield* SessionService.sendQueued(10)
+        return { sentMessage, unknown, first, again, status, sentBeforeWorker, nothingLeft }
       }))
-      assert.isFalse(result.unknown.known)
-      assert.isTrue(result.first.known && result.first.applied)
+      assert.strictEqual(result.unknown.outcome, "unknown")
+      assert.strictEqual(result.first.outcome, "applied")
       assert.strictEqual(result.status.state, "expired")
       assert.isTrue(result.status.closedByProvider)
       const fallback = Option.getOrThrow(result.first.fallback)
+      assert.strictEqual(fallback.id, `${result.sentMessage.message.id}-fallback`)
       assert.strictEqual(fallback.decision, "template")
       assert.strictEqual(fallback.content.type, "template")
       assert.isTrue(Option.isNone(result.again.fallback))
-      assert.isFalse(result.again.applied)
+      assert.strictEqual(result.again.outcome, "duplicate")
+      assert.deepStrictEqual(result.sentBeforeWorker, { sent: 1, failed: 0 })
+      assert.deepStrictEqual(result.nothingLeft, { sent: 0, failed: 0 })
       assert.deepStrictEqual(sent.map((s) => s.content.type), ["text", "template"])
     }))
 
-  it.effect("no fallback after 30018 for templates, messages without one or dry-run; a failed fallback is reported", () =>
+  it.effect("no fallback after 30018 for templates, messages without one or dry-run; a failed fallback is recorded", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
-      const report = (providerMessageId: string) =>
-        Effect.flatMap(DateTime.now, (now) =>
-          SessionService.applyDeliveryReport({
-            ref: { _tag: "ByProviderId", providerMessageId },
-            status: "failed",
-            reengagement: true,
-            code: Option.some("30018"),
-            detail: Option.none(),
-            at: now
-          }))
+      const refused = (providerMessageId: string) =>
+        report({ _tag: "ByProviderId", providerMessageId }, "failed", { reengagement: true, code: "30018" })
       const { result } = yield* run(
         Effect.gen(function*() {
           yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
@@ -310,17 +318,21 @@ describe("SessionService", () => {
             fallback: followUpTemplate,
             idempotencyKey: Option.none()
           })
-          const template = yield* report("sid-1")
-          const noFallback = yield* report("sid-2")
-          const failedFallback = yield* report("sid-3")
-          return { template, noFallback, failedFallback }
+          const template = yield* refused("sid-1")
+          const noFallback = yield* refused("sid-2")
+          const queued = yield* refused("sid-3")
+          const round = yield* SessionService.sendQueued(10)
+          const fallback = yield* Effect.flatMap(SessionStore.SessionStore, (store) =>
+            store.findOutbound(Option.getOrThrow(queued.fallback).id))
+          return { template, noFallback, queued, round, fallback }
         }),
         { script: ["ok", "ok", "ok", unavailable] }
       )
       assert.isTrue(Option.isNone(result.template.fallback))
       assert.isTrue(Option.isNone(result.noFallback.fallback))
-      assert.isTrue(Option.isNone(result.failedFallback.fallback))
-      assert.deepStrictEqual(Option.map(result.failedFallback.fallbackError, (e) => e.reason), Option.some("Unavailable"))
+      assert.isTrue(Option.isSome(result.queued.fallback))
+      assert.deepStrictEqual(result.round, { sent: 0, failed: 1 })
+      assert.strictEqual(Option.getOrThrow(result.fallback).status, "failed")
       const dry = yield* run(
         Effect.gen(function*() {
           yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
@@ -332,14 +344,7 @@ describe("SessionService", () => {
             idempotencyKey: Option.none(),
             dryRun: true
           })
-          return yield* SessionService.applyDeliveryReport({
-            ref: { _tag: "ById", id: message.id },
-            status: "failed",
-            reengagement: true,
-            code: Option.some("30018"),
-            detail: Option.none(),
-            at: yield* DateTime.now
-          })
+          return yield* report({ _tag: "ById", id: message.id }, "failed", { reengagement: true, code: "30018" })
         })
       )
       assert.isTrue(Option.isNone(dry.result.fallback))
@@ -404,29 +409,62 @@ describe("SessionService", () => {
       assert.isTrue(Option.isSome(failed.fallbackMessageId))
     }))
 
+  it.effect("a refusal whose fallback a report already queued (same id) returns the refusal and sends nothing more", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result, sent } = yield* run(
+        Effect.gen(function*() {
+          yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
+          const store = yield* SessionStore.SessionStore
+          // the send below stores msg_1; its fallback is msg_1-fallback, queued meanwhile by a webhook report
+          const queued = Schema.decodeUnknownSync(Outbound.OutboundMessage)({
+            id: "msg_1-fallback",
+            business,
+            customer,
+            idempotencyKey: null,
+            decision: "template",
+            reason: "SESSION_EXPIRED",
+            windowState: "expired",
+            windowExpiresAt: null,
+            content: followUpTemplate,
+            fallback: null,
+            providerMessageId: null,
+            status: "pending",
+            history: [{ status: "pending", at: "2026-01-20T04:30:00Z", code: null, detail: null }],
+            createdAt: "2026-01-20T04:30:00Z",
+            dryRun: false,
+            fallbackMessageId: null
+          })
+          yield* store.insertOutbound(queued)
+          return yield* Effect.flip(SessionService.send({
+            from: business,
+            to: customer,
+            content: text("hi"),
+            fallback: followUpTemplate,
+            idempotencyKey: Option.none()
+          }))
+        }),
+        { script: [refusedByProvider] }
+      )
+      assert.isTrue(result._tag === "ProviderError" && result.reengagement)
+      assert.deepStrictEqual(sent.map((s) => s.content.type), ["text"])
+    }))
+
   it.effect("an ordinary report moves the status forward and is applied once", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
       const { result } = yield* run(Effect.gen(function*() {
         yield* SessionService.send({ from: business, to: customer, content: followUpTemplate, idempotencyKey: Option.none() })
-        const report = (status: "delivered" | "sent") =>
-          Effect.flatMap(DateTime.now, (now) =>
-            SessionService.applyDeliveryReport({
-              ref: { _tag: "ByProviderId", providerMessageId: "sid-1" },
-              status,
-              reengagement: false,
-              code: Option.none(),
-              detail: Option.none(),
-              at: now
-            }))
-        const delivered = yield* report("delivered")
-        const lateSent = yield* report("sent")
-        const again = yield* report("delivered")
+        const ref = { _tag: "ByProviderId", providerMessageId: "sid-1" } as const
+        const delivered = yield* report(ref, "delivered")
+        const lateSent = yield* report(ref, "sent")
+        const again = yield* report(ref, "delivered")
         const stored = yield* Effect.flatMap(SessionStore.SessionStore, (s) => s.findOutbound("msg_1"))
         return { delivered, lateSent, again, stored }
       }))
-      assert.isTrue(result.delivered.known && result.delivered.applied && result.lateSent.applied)
-      assert.isFalse(result.again.applied)
+      assert.strictEqual(result.delivered.outcome, "applied")
+      assert.strictEqual(result.lateSent.outcome, "applied")
+      assert.strictEqual(result.again.outcome, "duplicate")
       assert.strictEqual(Option.getOrThrow(result.stored).status, "delivered")
     }))
 
@@ -445,5 +483,306 @@ describe("SessionService", () => {
         })
       ))
       assert.isTrue(exit._tag === "Failure" && Cause.isDie(exit.cause))
+    }))
+})
+
+/** Like `run`, with what the test store recorded: its events and quarantine. */
+const runPorts = <A, E>(
+  effect: Effect.Effect<A, E, SessionStore.SessionStore | MessageSender.MessageSender | SessionService.SessionConfig | import("../src/Ids.js").Ids>,
+  options: { script?: Array<MessageSender.ProviderError | "ok">; settings?: Partial<SessionService.SessionSettings> } = {}
+) =>
+  Effect.gen(function*() {
+    const ports = yield* testLayer(options.script)
+    const result = yield* effect.pipe(Effect.provide(Layer.merge(ports.layer, SessionService.layerConfig(options.settings))))
+    return { result, events: ports.events(), quarantine: ports.quarantine, sent: yield* ports.sent }
+  })
+
+/** Replaces some of the store's operations for the duration of `effect`. */
+const withStore = <A, E, R>(
+  patch: (store: SessionStore.SessionStoreShape) => Partial<SessionStore.SessionStoreShape>,
+  effect: Effect.Effect<A, E, R>
+) =>
+  Effect.flatMap(SessionStore.SessionStore, (store) =>
+    effect.pipe(Effect.provideService(SessionStore.SessionStore, { ...store, ...patch(store) })))
+
+const undecodable = (raw: unknown): Ingest.UndecodableItem => ({ _tag: "Undecodable", kind: "item", reason: "missing sid", raw })
+
+const inboundItem = (messageId: string, raw: unknown): Ingest.InboundItem => ({
+  _tag: "Inbound",
+  business,
+  customer,
+  messageId,
+  providerTimestamp: Option.none(),
+  contentType: "text",
+  content: { type: "text", text: { body: "hi" } },
+  profileName: Option.none(),
+  raw
+})
+
+describe("SessionService: ingest, window events and the quarantine", () => {
+  it("policyOf takes the margin and the lead from the settings; the default lead is an hour", () => {
+    const settings = { ...SessionService.defaultSettings, safetyMargin: Duration.minutes(5), expiringLead: Duration.zero }
+    const policy = SessionService.policyOf(settings)
+    assert.isTrue(Duration.equals(policy.safetyMargin, Duration.minutes(5)))
+    assert.isTrue(Duration.isZero(policy.expiringLead))
+    assert.isTrue(Duration.equals(SessionService.policyOf(SessionService.defaultSettings).expiringLead, Duration.hours(1)))
+  })
+
+  it.effect("recordInbound records the content and profile name given, and unknown content otherwise", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { events, result } = yield* runPorts(Effect.gen(function*() {
+        const image = yield* SessionService.recordInbound({
+          business,
+          customer,
+          messageId: "m1",
+          providerTimestamp: Option.some(at("2026-01-20T09:59:00+05:30")),
+          content: { type: "image", image: { id: "media-1" } },
+          profileName: Option.some("Asha")
+        })
+        yield* SessionService.recordInbound({ business, customer, messageId: "m2", providerTimestamp: Option.none() })
+        yield* SessionService.recordInbound({
+          business,
+          customer,
+          messageId: "m3",
+          providerTimestamp: Option.none(),
+          content: { type: "" }
+        })
+        yield* SessionService.recordInbound({
+          business,
+          customer,
+          messageId: "m4",
+          providerTimestamp: Option.none(),
+          content: { type: 7 }
+        })
+        return image
+      }))
+      assert.isFalse(result.duplicate)
+      assert.strictEqual(result.adjustment, "none")
+      const received = events.flatMap((e) => e.type === "message.received" ? [e.data] : [])
+      assert.deepStrictEqual(received.map((d) => d.contentType), ["image", "unknown", "unknown", "unknown"])
+      assert.deepStrictEqual(received[0]?.content, { type: "image", image: { id: "media-1" } })
+      assert.strictEqual(received[0]?.profileName, "Asha")
+      assert.deepStrictEqual(received[1]?.content, { type: "unknown" })
+      assert.strictEqual(received[1]?.profileName, null)
+      assert.strictEqual(received[1]?.timestampAdjustment, "missing")
+      assert.deepStrictEqual(events.map((e) => e.type).slice(0, 3), ["message.received", "window.opened", "message.received"])
+    }))
+
+  it.effect("recordInbound: a store answering with another kind of result is a defect", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const exit = yield* Effect.exit(runPorts(withStore(
+        () => ({ ingest: () => Effect.succeed({ items: [{ _tag: "Window" }] }) }),
+        SessionService.recordInbound({ business, customer, messageId: "m1", providerTimestamp: Option.none() })
+      )))
+      assert.isTrue(exit._tag === "Failure" && Cause.isDie(exit.cause))
+    }))
+
+  it.effect("ingest answers each item in order with the webhook counts", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { events, result } = yield* runPorts(SessionService.ingest([
+        inboundItem("m1", { sid: "m1" }),
+        inboundItem("m1", { sid: "m1" }),
+        undecodable({ callback_type: "?" }),
+        { ...inboundItem("m1", {}), customer: PhoneNumber.unsafeMake("+919876543299") }
+      ]))
+      assert.deepStrictEqual(result.counts, { accepted: 1, duplicates: 2, rejected: 1 })
+      assert.deepStrictEqual(result.results.map((r) => r._tag), ["Inbound", "Inbound", "Quarantined", "Inbound"])
+      assert.deepStrictEqual(result.prepared.map((p) => p._tag), ["Inbound", "Inbound", "Quarantine", "Inbound"])
+      assert.deepStrictEqual(events.map((e) => e.type), ["message.received", "window.opened", "webhook.quarantined"])
+    }))
+
+  it.effect("emitDueWindowEvents records window.expiring, then window.closed, when they are due, at most limit windows", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const other = PhoneNumber.unsafeMake("+919876543211")
+      const { events, result } = yield* runPorts(
+        Effect.gen(function*() {
+          yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
+          yield* SessionService.recordInbound({
+            business,
+            customer: other,
+            messageId: "o1",
+            providerTimestamp: Option.some(at("2026-01-20T10:00:00+05:30"))
+          })
+          yield* TestClock.adjust(Duration.minutes(22 * 60 + 29))
+          const early = yield* SessionService.emitDueWindowEvents(10)
+          yield* TestClock.adjust(Duration.minutes(1))
+          const one = yield* SessionService.emitDueWindowEvents(1)
+          const two = yield* SessionService.emitDueWindowEvents(10)
+          const none = yield* SessionService.emitDueWindowEvents(10)
+          yield* TestClock.adjust(Duration.hours(1))
+          const closed = yield* SessionService.emitDueWindowEvents(10)
+          const after = yield* SessionService.emitDueWindowEvents(10)
+          return { early, one, two, none, closed, after }
+        }),
+        { settings: { safetyMargin: Duration.minutes(30), expiringLead: Duration.hours(1) } }
+      )
+      assert.deepStrictEqual(result, { early: 0, one: 1, two: 1, none: 0, closed: 2, after: 0 })
+      assert.deepStrictEqual(events.map((e) => e.type), [
+        "message.received",
+        "window.opened",
+        "message.received",
+        "window.opened",
+        "window.expiring",
+        "window.expiring",
+        "window.closed",
+        "window.closed"
+      ])
+      const closedEvent = events.at(-1)
+      assert.isTrue(closedEvent?.type === "window.closed" && closedEvent.data.reason === "expired")
+      assert.deepStrictEqual(closedEvent?.type === "window.closed" && closedEvent.data.closedAt, at("2026-01-21T09:30:00+05:30"))
+    }))
+
+  it.effect("prune removes what is older than the retention, counted from now", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-03-01T00:00:00Z")
+      const seen: Array<[DateTime.Utc, number]> = []
+      const pruned = { inbound: 1, outbound: 2, deliveries: 5, events: 3, quarantine: 4 }
+      const { result } = yield* runPorts(withStore(
+        () => ({ prune: (before, limit) => Effect.sync(() => (seen.push([before, limit]), pruned)) }),
+        SessionService.prune(Duration.days(30), 5)
+      ))
+      assert.deepStrictEqual(result, pruned)
+      assert.deepStrictEqual(seen, [[at("2026-01-30T00:00:00Z"), 5]])
+      // a count that reached the limit: there may be more
+      assert.isTrue(SessionService.isPartial(pruned, 5))
+      assert.isFalse(SessionService.isPartial(pruned, 6))
+    }))
+
+  it.effect("history pages through a pair's messages as the store lists them", () =>
+    Effect.gen(function*() {
+      const asked: Array<unknown> = []
+      const page: SessionStore.HistoryPage = { items: [], nextCursor: Option.some("c2") }
+      const thePair = new PhoneNumber.Pair(pair)
+      const { result } = yield* runPorts(withStore(
+        () => ({ listMessages: (p, limit, cursor) => Effect.sync(() => (asked.push([p, limit, cursor]), page)) }),
+        SessionService.history(thePair, 20, Option.some("c1"))
+      ))
+      assert.strictEqual(result, page)
+      assert.deepStrictEqual(asked, [[thePair, 20, Option.some("c1")]])
+    }))
+
+  it.effect("retryQuarantined: unknown id, fails again (requarantined), now decodes (resolved), already resolved", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const raw = { sid: "wamid.9", callback_type: "incoming_message" }
+      const { events, quarantine, result } = yield* runPorts(Effect.gen(function*() {
+        const missing = yield* Effect.flip(SessionService.retryQuarantined("q_nope", () => []))
+        const { results } = yield* SessionService.ingest([undecodable(raw)])
+        const id = results[0]?._tag === "Quarantined" ? results[0].id : "?"
+        yield* TestClock.adjust(Duration.minutes(1))
+        const again = yield* SessionService.retryQuarantined(id, (entry) => [{
+          _tag: "Undecodable",
+          kind: "item",
+          reason: "still missing sid",
+          raw: JSON.parse(entry.raw)
+        }])
+        yield* TestClock.adjust(Duration.minutes(1))
+        const fixed = yield* SessionService.retryQuarantined(id, (entry) => [inboundItem("wamid.9", JSON.parse(entry.raw))])
+        let decoded = 0
+        const settled = yield* SessionService.retryQuarantined(id, () => (decoded++, []))
+        return { missing, again, fixed, settled, decoded, id }
+      }))
+      const missing = result.missing
+      assert.isTrue(missing instanceof SessionService.QuarantineNotFound)
+      if (!(missing instanceof SessionService.QuarantineNotFound)) return
+      assert.strictEqual(missing.id, "q_nope")
+      assert.strictEqual(missing.code, "QUARANTINE_NOT_FOUND")
+      assert.strictEqual(missing.message, "no quarantine entry q_nope")
+      assert.strictEqual(result.again.entry.state, "quarantined")
+      assert.strictEqual(result.again.entry.reason, "still missing sid")
+      assert.strictEqual(result.again.entry.retries, 1)
+      assert.deepStrictEqual(result.again.results, [])
+      assert.strictEqual(result.fixed.entry.state, "resolved")
+      assert.deepStrictEqual(result.fixed.entry.resolvedAt, Option.some(at("2026-01-20T10:02:00+05:30")))
+      assert.deepStrictEqual(result.fixed.results.map((r) => r._tag === "Inbound" && r.duplicate), [false])
+      assert.strictEqual(result.settled.entry.state, "resolved")
+      assert.deepStrictEqual(result.settled.results, [])
+      assert.strictEqual(result.decoded, 0)
+      assert.strictEqual(quarantine.get(result.id)?.state, "resolved")
+      assert.deepStrictEqual(events.map((e) => e.type), ["webhook.quarantined", "message.received", "window.opened"])
+    }))
+
+  it.effect("retryQuarantined: a retry that quarantines the same item again among others leaves the entry quarantined", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const raw = { batch: [1, 2] }
+      const { result } = yield* runPorts(Effect.gen(function*() {
+        const { results } = yield* SessionService.ingest([undecodable(raw)])
+        const id = results[0]?._tag === "Quarantined" ? results[0].id : "?"
+        return yield* SessionService.retryQuarantined(id, () => [inboundItem("wamid.1", 1), undecodable(raw)])
+      }))
+      assert.strictEqual(result.entry.state, "quarantined")
+      assert.deepStrictEqual(result.results.map((r) => r._tag), ["Inbound", "Quarantined"])
+      assert.deepStrictEqual(result.results[1], { _tag: "Quarantined", id: result.entry.id, duplicate: true })
+    }))
+
+  // A report about a message still unknown decodes, goes through ingest and comes out quarantined again under the
+  // same id: the retry failed, and counts as one.
+  it.effect("retrying a report whose message is still unknown counts a retry", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const ref = { _tag: "ByProviderId", providerMessageId: "sid-404" } as const
+      const reportItem = (raw: unknown): Ingest.StatusItem => ({
+        _tag: "Status",
+        ref,
+        status: "delivered",
+        reengagement: false,
+        code: Option.none(),
+        detail: Option.none(),
+        at: Option.none(),
+        raw
+      })
+      const { result } = yield* runPorts(Effect.gen(function*() {
+        const { prepared } = yield* SessionService.ingest([reportItem({ sid: "sid-404", status: "delivered" })])
+        const id = prepared[0]?._tag === "Status" ? prepared[0].quarantineId : "?"
+        return yield* SessionService.retryQuarantined(id, (entry) => [reportItem(JSON.parse(entry.raw))])
+      }))
+      assert.strictEqual(result.entry.kind, "unknown_message")
+      assert.strictEqual(result.entry.state, "quarantined")
+      assert.deepStrictEqual(result.results.map((r) => r._tag === "Status" && r.outcome), ["unknown"])
+      assert.strictEqual(result.entry.retries, 1)
+    }))
+
+  it.effect("retryQuarantined: an entry that vanishes during the retry is a defect", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const exit = yield* Effect.exit(runPorts(Effect.gen(function*() {
+        const { results } = yield* SessionService.ingest([undecodable({ x: 1 })])
+        const id = results[0]?._tag === "Quarantined" ? results[0].id : "?"
+        let reads = 0
+        return yield* withStore(
+          (store) => ({ findQuarantine: (q) => reads++ === 0 ? store.findQuarantine(q) : Effect.succeedNone }),
+          SessionService.retryQuarantined(id, (entry) => [undecodable(JSON.parse(entry.raw))])
+        )
+      })))
+      assert.isTrue(exit._tag === "Failure" && Cause.isDie(exit.cause))
+    }))
+
+  it.effect("a synchronous refusal whose fallback another process already claimed fails with the refusal", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result, sent } = yield* runPorts(
+        Effect.gen(function*() {
+          yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
+          return yield* Effect.flip(withStore(
+            () => ({ claimFallback: () => Effect.succeed(false) }),
+            SessionService.send({
+              from: business,
+              to: customer,
+              content: text("hi"),
+              fallback: followUpTemplate,
+              idempotencyKey: Option.none()
+            })
+          ))
+        }),
+        { script: [refusedByProvider] }
+      )
+      assert.isTrue(result._tag === "ProviderError" && result.reengagement)
+      assert.isTrue(result._tag === "ProviderError" && Option.isSome(result.outboundId))
+      assert.strictEqual(sent.length, 1)
     }))
 })

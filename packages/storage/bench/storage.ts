@@ -18,6 +18,7 @@ import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { GroupCommit, MemoryStore, PgStore, SqliteStore, Storage } from "../src/index.js"
+import { recordInbound, recordInboundBatch } from "../test/support/ingest.js"
 
 const args = process.argv.slice(2)
 const QUICK = args.includes("--quick")
@@ -126,11 +127,11 @@ const storeRunner = (
   runtime.runPromise(Effect.gen(function*() {
     const store = yield* Storage.Storage
     if (mode === "group") {
-      yield* Effect.forEach(all, store.recordInbound, { concurrency: CALLERS, discard: true })
+      yield* Effect.forEach(all, (message) => recordInbound(store, message), { concurrency: CALLERS, discard: true })
     } else if (mode === "single") {
-      for (const message of all) yield* store.recordInbound(message)
+      for (const message of all) yield* recordInbound(store, message)
     } else {
-      for (let i = 0; i < all.length; i += BATCH_SIZE) yield* store.recordInboundBatch(all.slice(i, i + BATCH_SIZE))
+      for (let i = 0; i < all.length; i += BATCH_SIZE) yield* recordInboundBatch(store, all.slice(i, i + BATCH_SIZE))
     }
   }))
 

@@ -6,7 +6,7 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { SessionStore } from "@wa-session/session-core"
+import { type EventLog, SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -77,7 +77,7 @@ export const layerClient = (
  */
 export const layer = (
   options: PgStoreOptions
-): Layer.Layer<SessionStore.SessionStore | Storage, SessionStore.StorageError> =>
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError> =>
   SqlStore.layer.pipe(
     Layer.provide(layerClient(options)),
     Layer.mapError(scrub(options.url))
@@ -91,5 +91,5 @@ export const layer = (
  */
 export const layerConfig = (
   config: Config.Config.Wrap<PgStoreOptions>
-): Layer.Layer<SessionStore.SessionStore | Storage, SessionStore.StorageError | ConfigError.ConfigError> =>
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -7,7 +7,7 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import type { SessionStore } from "@wa-session/session-core"
+import type { EventLog, SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -70,7 +70,7 @@ export const layerClient = (
  */
 export const layer = (
   options: SqliteStoreOptions
-): Layer.Layer<SessionStore.SessionStore | Storage, SessionStore.StorageError> =>
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError> =>
   SqlStore.layer.pipe(Layer.provide(layerClient(options)))
 
 /**
@@ -81,5 +81,5 @@ export const layer = (
  */
 export const layerConfig = (
   config: Config.Config.Wrap<SqliteStoreOptions>
-): Layer.Layer<SessionStore.SessionStore | Storage, SessionStore.StorageError | ConfigError.ConfigError> =>
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { SessionStore } from "@wa-session/session-core"
+import type { EventLog, SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
@@ -167,7 +167,7 @@ export const parse = (input: Redacted.Redacted<string> | string): Either.Either<
  */
 export const layer = (
   parsed: DatabaseUrl
-): Layer.Layer<SessionStore.SessionStore | Storage, SessionStore.StorageError> =>
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError> =>
   DatabaseUrl.$match(parsed, {
     Memory: () => MemoryStore.layer,
     Sqlite: ({ filename, synchronous }) => SqliteStore.layer({ filename, synchronous }),
@@ -182,7 +182,7 @@ export const layer = (
  */
 export const layerFromUrl = (
   value: Redacted.Redacted<string> | string
-): Layer.Layer<SessionStore.SessionStore | Storage, SessionStore.StorageError | InvalidDatabaseUrl> =>
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError | InvalidDatabaseUrl> =>
   Layer.unwrapEffect(
     Either.match(parse(value), {
       onLeft: (error) => Effect.fail(error),
@@ -209,6 +209,6 @@ export const url: Config.Config<Redacted.Redacted<string>> = Config.redacted(SET
 export const layerConfig = (
   config: Config.Config<Redacted.Redacted<string>> = url
 ): Layer.Layer<
-  SessionStore.SessionStore | Storage,
+  SessionStore.SessionStore | EventLog.EventLog | Storage,
   SessionStore.StorageError | InvalidDatabaseUrl | ConfigError.ConfigError
 > => Layer.unwrapEffect(Effect.map(config, layerFromUrl))

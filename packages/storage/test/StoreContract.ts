@@ -31,6 +31,9 @@ export const inbound = (
   receivedAt: number = sentAt
 ) => new SessionWindow.InboundMessage({ business, customer, messageId, sentAt: at(sentAt), receivedAt: at(receivedAt) })
 
+export { closeByProvider, preparedInbound, recordInbound, recordInboundBatch } from "./support/ingest.js"
+import { closeByProvider, recordInbound, recordInboundBatch } from "./support/ingest.js"
+
 const encodeWindow = Schema.encodeSync(SessionWindow.SessionWindow)
 const encodeOutbound = Schema.encodeSync(Outbound.OutboundMessage)
 const encodeWindows = (windows: ReadonlyArray<SessionWindow.SessionWindow>) => windows.map((w) => encodeWindow(w))
@@ -75,8 +78,8 @@ export const oracle = (events: ReadonlyArray<Event>): Map<string, SessionWindow.
 
 const apply = (store: Storage.StorageShape, event: Event) =>
   event._tag === "Inbound"
-    ? Effect.asVoid(store.recordInbound(event.message))
-    : store.closeByProvider({ business: event.business, customer: event.customer } as never, at(event.at))
+    ? Effect.asVoid(recordInbound(store, event.message))
+    : closeByProvider(store, { business: event.business, customer: event.customer } as never, at(event.at))
 
 const pair = (business: PhoneNumber.PhoneNumber, customer: PhoneNumber.PhoneNumber) =>
   ({ business, customer }) as unknown as PhoneNumber.Pair
@@ -120,7 +123,7 @@ const expectedExpiring = (
     })
 
 let outboundIds = 0
-const statusEvent = (status: Outbound.OutboundStatus, millis: number, code?: string) =>
+export const statusEvent = (status: Outbound.OutboundStatus, millis: number, code?: string) =>
   new Outbound.StatusEvent({ status, at: at(millis), code: Option.fromNullable(code), detail: Option.none() })
 
 const decodeOutbound = Schema.decodeUnknownSync(Outbound.OutboundMessage)
@@ -184,7 +187,7 @@ export const suite = (
         const t = freshEra()
         assert.isTrue(Option.isNone(yield* store.getWindow(pair(b, c))))
         const message = inbound(b, c, "wamid.1", t, t + 500)
-        const result = yield* store.recordInbound(message)
+        const result = yield* recordInbound(store, message)
         const expected = SessionWindow.record(SessionWindow.empty({ business: b, customer: c }), message)
         assert.isFalse(result.duplicate)
         assert.deepStrictEqual(encodeWindow(result.window), encodeWindow(expected))
@@ -198,19 +201,19 @@ export const suite = (
         const c = freshNumber()
         const other = freshNumber()
         const t = freshEra()
-        const first = yield* store.recordInbound(inbound(b, c, "wamid.dup", t, t + 10))
-        const again = yield* store.recordInbound(inbound(b, c, "wamid.dup", t + 3_600_000, t + 3_600_010))
+        const first = yield* recordInbound(store, inbound(b, c, "wamid.dup", t, t + 10))
+        const again = yield* recordInbound(store, inbound(b, c, "wamid.dup", t + 3_600_000, t + 3_600_010))
         assert.isTrue(again.duplicate)
         assert.deepStrictEqual(encodeWindow(again.window), encodeWindow(first.window))
         sameWindow(yield* store.getWindow(pair(b, c)), first.window)
         // the same id for another customer of the same business is the same message: the first pair's window
-        const elsewhere = yield* store.recordInbound(inbound(b, other, "wamid.dup", t + 7_200_000))
+        const elsewhere = yield* recordInbound(store, inbound(b, other, "wamid.dup", t + 7_200_000))
         assert.isTrue(elsewhere.duplicate)
         assert.deepStrictEqual(encodeWindow(elsewhere.window), encodeWindow(first.window))
         assert.isTrue(Option.isNone(yield* store.getWindow(pair(b, other))))
         // dedup is per business: another business may use the same id
         const b2 = freshNumber()
-        assert.isFalse((yield* store.recordInbound(inbound(b2, c, "wamid.dup", t))).duplicate)
+        assert.isFalse((yield* recordInbound(store, inbound(b2, c, "wamid.dup", t))).duplicate)
       }))
 
     it.effect("keeps the maximum provider timestamp and the earliest first-seen time, whatever the order", () =>
@@ -224,7 +227,7 @@ export const suite = (
           inbound(b, c, "m3", t + 3000, t + 8000),
           inbound(b, c, "m1", t + 1000, t + 7000)
         ]
-        for (const message of messages) yield* store.recordInbound(message)
+        for (const message of messages) yield* recordInbound(store, message)
         const window = Option.getOrThrow(yield* store.getWindow(pair(b, c)))
         assert.strictEqual(DateTime.toEpochMillis(window.lastInboundAt), t + 3000)
         assert.strictEqual(window.basisMessageId, "m3")
@@ -240,10 +243,10 @@ export const suite = (
         const [b1, b2] = [freshNumber(), freshNumber()]
         const c = freshNumber()
         const t = freshEra()
-        yield* store.recordInbound(inbound(b1, c, "wamid.B", t, t + 1))
-        yield* store.recordInbound(inbound(b1, c, "wamid.A", t, t + 2))
-        yield* store.recordInbound(inbound(b2, c, "wamid.A", t, t + 2))
-        yield* store.recordInbound(inbound(b2, c, "wamid.B", t, t + 1))
+        yield* recordInbound(store, inbound(b1, c, "wamid.B", t, t + 1))
+        yield* recordInbound(store, inbound(b1, c, "wamid.A", t, t + 2))
+        yield* recordInbound(store, inbound(b2, c, "wamid.A", t, t + 2))
+        yield* recordInbound(store, inbound(b2, c, "wamid.B", t, t + 1))
         for (const b of [b1, b2]) {
           const window = Option.getOrThrow(yield* store.getWindow(pair(b, c)))
           assert.strictEqual(window.basisMessageId, "wamid.B")
@@ -258,8 +261,8 @@ export const suite = (
         const b = freshNumber()
         const c = freshNumber()
         const t = freshEra()
-        yield* store.recordInbound(inbound(b, c, "wamid.r", t, t + 50))
-        yield* store.recordInbound(inbound(b, c, "wamid.r", t, t + 10))
+        yield* recordInbound(store, inbound(b, c, "wamid.r", t, t + 50))
+        yield* recordInbound(store, inbound(b, c, "wamid.r", t, t + 10))
         const window = Option.getOrThrow(yield* store.getWindow(pair(b, c)))
         assert.strictEqual(DateTime.toEpochMillis(window.firstSeenAt), t + 50)
       }))
@@ -348,7 +351,7 @@ export const suite = (
         const t = freshEra()
         const b = freshNumber()
         const c = freshNumber()
-        yield* store.recordInbound(inbound(b, c, "edge", t))
+        yield* recordInbound(store, inbound(b, c, "edge", t))
         const expires = t + DAY
         const list = (now: number, horizon: number, margin: number) =>
           Effect.map(
@@ -397,10 +400,10 @@ export const suite = (
         const t = Date.UTC(2199, 0, 1)
         const b = freshNumber()
         const customers = [freshNumber(), freshNumber(), freshNumber()]
-        yield* store.recordInbound(inbound(b, customers[0]!, "o1", t))
-        yield* store.recordInbound(inbound(b, customers[1]!, "o2", t + 3_600_000))
-        yield* store.recordInbound(inbound(b, customers[2]!, "o3", t + 7_200_000))
-        yield* store.closeByProvider(pair(b, customers[2]!), at(t + 7_200_000))
+        yield* recordInbound(store, inbound(b, customers[0]!, "o1", t))
+        yield* recordInbound(store, inbound(b, customers[1]!, "o2", t + 3_600_000))
+        yield* recordInbound(store, inbound(b, customers[2]!, "o3", t + 7_200_000))
+        yield* closeByProvider(store, pair(b, customers[2]!), at(t + 7_200_000))
         assert.strictEqual(yield* store.countOpen(at(t + 1), Duration.zero), 2)
         assert.strictEqual(yield* store.countOpen(at(t + DAY - 1), Duration.zero), 2)
         assert.strictEqual(yield* store.countOpen(at(t + DAY), Duration.zero), 1)
@@ -415,7 +418,7 @@ export const suite = (
         const b = freshNumber()
         const [c1, c2, c3] = [freshNumber(), freshNumber(), freshNumber()]
         const t = freshEra()
-        yield* store.recordInbound(inbound(b, c3, "before", t + 500))
+        yield* recordInbound(store, inbound(b, c3, "before", t + 500))
         const batch = [
           inbound(b, c1, "a", t + 2000, t + 20),
           inbound(b, c2, "b", t + 1000),
@@ -425,8 +428,8 @@ export const suite = (
           inbound(b, c2, "before", t + 9000), // recorded before the batch, for another customer
           inbound(b, c3, "e", t + 400)
         ]
-        assert.deepStrictEqual(yield* store.recordInboundBatch([]), [])
-        const results = yield* store.recordInboundBatch(batch)
+        assert.deepStrictEqual(yield* recordInboundBatch(store, []), [])
+        const results = yield* recordInboundBatch(store, batch)
         assert.deepStrictEqual(results.map((r) => r.duplicate), [false, false, false, true, false, true, false])
         const windows = oracle(
           [inbound(b, c3, "before", t + 500), ...batch].map((message) => ({ _tag: "Inbound", message }))
@@ -437,7 +440,7 @@ export const suite = (
           assert.deepStrictEqual(encodeWindow(result.window), encodeWindow(expected), `message ${i}`)
         })
         for (const c of [c1, c2, c3]) sameWindow(yield* store.getWindow(pair(b, c)), windows.get(pairKey(b, c))!)
-        const again = yield* store.recordInboundBatch(batch.slice(0, 2))
+        const again = yield* recordInboundBatch(store, batch.slice(0, 2))
         assert.deepStrictEqual(again.map((r) => r.duplicate), [true, true])
       }))
 
@@ -474,8 +477,8 @@ export const suite = (
               return Effect.runPromise(Effect.gen(function*() {
                 const messages = stream.map(toMessage)
                 const results = batched
-                  ? yield* store.recordInboundBatch(messages)
-                  : yield* Effect.forEach(messages, store.recordInbound)
+                  ? yield* recordInboundBatch(store, messages)
+                  : yield* Effect.forEach(messages, (m) => recordInbound(store, m))
                 assert.strictEqual(results.filter((r) => !r.duplicate).length, unique.length)
                 for (const customer of customers) {
                   sameWindow(
@@ -638,21 +641,22 @@ export const suite = (
         const message = outbound(freshNumber(), freshNumber())
         yield* store.insertOutbound(message)
         yield* store.setProviderMessageId(message.id, "sid-" + message.id)
-        const accepted = yield* store.recordStatus({ _tag: "ById", id: message.id }, statusEvent("accepted", 1))
+        const accepted = yield* store.recordStatus({ _tag: "ById", id: message.id }, statusEvent("accepted", 1), at(1))
         assert.isTrue(Option.isSome(accepted) && accepted.value.applied)
         const sent = yield* store.recordStatus(
           { _tag: "ByProviderId", providerMessageId: "sid-" + message.id },
-          statusEvent("sent", 2, "ok")
+          statusEvent("sent", 2, "ok"),
+          at(2)
         )
         const stored = Option.getOrThrow(sent).message
         assert.deepStrictEqual(stored.providerMessageId, Option.some("sid-" + message.id))
         assert.strictEqual(stored.status, "sent")
         assert.deepStrictEqual(stored.history.map((e) => e.status), ["pending", "accepted", "sent"])
         assert.deepStrictEqual(stored.history[2]!.code, Option.some("ok"))
-        assert.isTrue(Option.isNone(yield* store.recordStatus({ _tag: "ById", id: "nope" }, statusEvent("sent", 1))))
+        assert.isTrue(Option.isNone(yield* store.recordStatus({ _tag: "ById", id: "nope" }, statusEvent("sent", 1), at(1))))
         assert.isTrue(
           Option.isNone(
-            yield* store.recordStatus({ _tag: "ByProviderId", providerMessageId: "nope" }, statusEvent("sent", 1))
+            yield* store.recordStatus({ _tag: "ByProviderId", providerMessageId: "nope" }, statusEvent("sent", 1), at(1))
           )
         )
         yield* store.setProviderMessageId("nope", "x") // no such message: no effect, no error
@@ -675,7 +679,7 @@ export const suite = (
                 let status: Outbound.OutboundStatus = "pending"
                 const seen = new Set<Outbound.OutboundStatus>(["pending"])
                 for (const [i, next] of statuses.entries()) {
-                  const result = Option.getOrThrow(yield* store.recordStatus(ref, statusEvent(next, 1000 + i)))
+                  const result = Option.getOrThrow(yield* store.recordStatus(ref, statusEvent(next, 1000 + i), at(1000 + i)))
                   assert.strictEqual(result.applied, !seen.has(next))
                   if (!seen.has(next)) seen.add(next)
                   if (Outbound.advances(status, next)) status = next

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { SessionStore } from "@wa-session/session-core"
+import { Effect, Exit, Layer, Option } from "effect"
 import * as NodePath from "node:path"
 import { GroupCommit, MemoryStore, SqliteStore, Storage } from "../src/index.js"
 import { tempDir } from "./processes.js"
-import { freshNumber, inbound, oracle, suite } from "./StoreContract.js"
+import { freshNumber, inbound, oracle, recordInbound, suite } from "./StoreContract.js"
 
 suite("GroupCommit over MemoryStore", GroupCommit.layer().pipe(Layer.provide(MemoryStore.layer)))
 
@@ -16,9 +17,9 @@ describe("GroupCommit", () => {
         Storage.Storage,
         Effect.map(Storage.Storage, (store): Storage.StorageShape => ({
           ...store,
-          recordInboundBatch: (messages) => {
-            batches.push(messages.length)
-            return store.recordInboundBatch(messages)
+          ingest: (batch) => {
+            batches.push(batch.items.length)
+            return store.ingest(batch)
           }
         }))
       ).pipe(Layer.provide(SqliteStore.layer({ filename: NodePath.join(dir, "group.db") })))
@@ -29,7 +30,7 @@ describe("GroupCommit", () => {
         inbound(b, customers[i % 3]!, `g${i}`, t + ((i * 7919) % 97) * 1000, t + i))
       const calls = [...unique, ...unique.filter((_, i) => i % 4 === 0)].sort(() => Math.random() - 0.5)
       const results = yield* Effect.flatMap(Storage.Storage, (store) =>
-        Effect.forEach(calls, store.recordInbound, { concurrency: "unbounded" })).pipe(
+        Effect.forEach(calls, (message) => recordInbound(store, message), { concurrency: "unbounded" })).pipe(
           Effect.provide(GroupCommit.layer({ maxBatch: 64 }).pipe(Layer.provide(counting)))
         )
       assert.strictEqual(results.filter((r) => !r.duplicate).length, unique.length)
@@ -47,5 +48,47 @@ describe("GroupCommit", () => {
           )
         }
       }).pipe(Effect.provide(SqliteStore.layer({ filename: NodePath.join(dir, "group.db") })))
+    }))
+
+  /** A memory store whose ingest fails for batches `fails` says so; every ingest it was asked for counted. */
+  const failing = (fails: (messageIds: ReadonlyArray<string>) => boolean) => {
+    const calls: Array<number> = []
+    const layer = Layer.effect(
+      Storage.Storage,
+      Effect.map(Storage.Storage, (store): Storage.StorageShape => ({
+        ...store,
+        ingest: (batch) => {
+          const ids = batch.items.flatMap((item) => item._tag === "Inbound" ? [item.message.messageId] : [])
+          calls.push(ids.length)
+          return fails(ids) ? Effect.fail(new SessionStore.StorageError({ operation: "ingest", detail: "no" })) : store.ingest(batch)
+        }
+      }))
+    ).pipe(Layer.provide(MemoryStore.layer))
+    return { calls, layer: GroupCommit.layer().pipe(Layer.provide(layer)) }
+  }
+  const concurrently = (messageIds: ReadonlyArray<string>) =>
+    Effect.flatMap(Storage.Storage, (store) => {
+      const [b, c] = [freshNumber(), freshNumber()]
+      const t = Date.UTC(2034, 0, 1)
+      return Effect.forEach(messageIds, (id) => Effect.exit(recordInbound(store, inbound(b, c, id, t, t))), {
+        concurrency: "unbounded"
+      })
+    })
+
+  it.effect("one bad batch in a group fails alone: the others are written caller by caller", () =>
+    Effect.gen(function*() {
+      const { calls, layer } = failing((ids) => ids.includes("poison"))
+      const ids = ["a", "b", "poison", "c", "d"]
+      const exits = yield* concurrently(ids).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(exits.map(Exit.isSuccess), [true, true, false, true, true])
+      assert.deepStrictEqual(calls, [5, 1, 1, 1, 1, 1])
+    }))
+
+  it.effect("a failing store fails a group after two callers in a row failed too, not after each caller's own try", () =>
+    Effect.gen(function*() {
+      const { calls, layer } = failing(() => true)
+      const exits = yield* concurrently(Array.from({ length: 20 }, (_, i) => `m${i}`)).pipe(Effect.provide(layer))
+      assert.isTrue(exits.every(Exit.isFailure))
+      assert.deepStrictEqual(calls, [20, 1, 1])
     }))
 })

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Redacted } from "effect"
 import { PgStore } from "../src/index.js"
 import { freshSchema, pgAvailable, schemaLayer, urlWithSchema } from "./pg.js"
+import { relaySuite } from "./RelayContract.js"
 import { suite } from "./StoreContract.js"
 
 const schema = freshSchema("contract")
@@ -11,6 +12,11 @@ describe.skipIf(!pgAvailable)("PostgreSQL", () => {
     "PgStore",
     PgStore.layer({ url: Redacted.make(urlWithSchema(schema)) }).pipe(Layer.provide(schemaLayer(schema))),
     { numRuns: 25 }
+  )
+  const relaySchema = freshSchema("relay")
+  relaySuite(
+    "PgStore",
+    PgStore.layer({ url: Redacted.make(urlWithSchema(relaySchema)) }).pipe(Layer.provide(schemaLayer(relaySchema)))
   )
 
   it.effect("an unreachable server fails the layer with StorageError, without the password", () =>

@@ -6,12 +6,14 @@ import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { SqliteStore, Storage } from "../src/index.js"
-import { freshNumber, inbound, suite } from "./StoreContract.js"
+import { relaySuite } from "./RelayContract.js"
+import { freshNumber, inbound, recordInbound, suite } from "./StoreContract.js"
 
 const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "wa-storage-contract-"))
 afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
 
 suite("SqliteStore", SqliteStore.layer({ filename: NodePath.join(dir, "nested", "contract.db") }))
+relaySuite("SqliteStore", SqliteStore.layer({ filename: NodePath.join(dir, "relay.db") }))
 
 describe("SqliteStore on a file", () => {
   it.effect("what was written survives closing and reopening; migrations run once", () =>
@@ -19,7 +21,7 @@ describe("SqliteStore on a file", () => {
       const filename = NodePath.join(dir, "reopen.db")
       const b = freshNumber()
       const c = freshNumber()
-      const first = yield* Effect.flatMap(Storage.Storage, (store) => store.recordInbound(inbound(b, c, "m1", 1_000)))
+      const first = yield* Effect.flatMap(Storage.Storage, (store) => recordInbound(store, inbound(b, c, "m1", 1_000)))
         .pipe(Effect.provide(SqliteStore.layer({ filename })))
       const again = yield* Effect.flatMap(
         Storage.Storage,
@@ -27,7 +29,10 @@ describe("SqliteStore on a file", () => {
       ).pipe(Effect.provide(SqliteStore.layer({ filename })))
       assert.deepStrictEqual(Option.map(again, (w) => w.basisMessageId), Option.some(first.window.basisMessageId))
       const db = new Sqlite(filename, { readonly: true })
-      assert.deepStrictEqual(db.prepare("SELECT migration_id FROM wa_session_migrations").all(), [{ migration_id: 1 }])
+      assert.deepStrictEqual(db.prepare("SELECT migration_id FROM wa_session_migrations").all(), [
+        { migration_id: 1 },
+        { migration_id: 2 }
+      ])
       db.close()
     }))
 

@@ -1,6 +1,6 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { VirtualClock } from "@wa-session/clock"
-import { type Authorization, InvalidRequestError, WaSessionApi } from "@wa-session/http-api"
+import { type Authorization, WaSessionApi } from "@wa-session/http-api"
 import { Ids, PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
 import { type DateTime, Duration, Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
@@ -8,6 +8,7 @@ import * as Translate from "./Translate.js"
 // Longer than any window (24 h plus the clock-skew tolerance): absent, the list holds every open window.
 export const DEFAULT_EXPIRING_WITHIN_SECONDS = 25 * 60 * 60
 export const DEFAULT_PAGE_SIZE = 100
+export const DEFAULT_HISTORY_SIZE = 50
 
 // Marks the ids of messages recorded by hand, as the CLI's local `inbound` does.
 export const MANUAL_MESSAGE_ID_PREFIX = "manual_"
@@ -70,6 +71,18 @@ export const SessionsLive: Layer.Layer<
       }).pipe(
         Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })
       ))
+    .handle("listMessages", ({ path, urlParams }) =>
+      Effect.gen(function*() {
+        const pair = yield* pairOf(path)
+        const page = yield* SessionService.history(pair, urlParams.limit ?? DEFAULT_HISTORY_SIZE, Option.fromNullable(urlParams.cursor))
+        return { items: page.items.map(Translate.historyEntry), nextCursor: Option.getOrNull(page.nextCursor) }
+      }).pipe(
+        Effect.catchTags({
+          InvalidPhoneNumber: Translate.invalidPhoneNumber,
+          InvalidCursor: Translate.invalidCursor("cursor"),
+          StorageError: Translate.storageError
+        })
+      ))
     .handle("listExpiring", ({ urlParams }) =>
       Effect.gen(function*() {
         const business = urlParams.business === undefined
@@ -85,8 +98,7 @@ export const SessionsLive: Layer.Layer<
       }).pipe(
         Effect.catchTags({
           InvalidPhoneNumber: Translate.invalidPhoneNumber,
-          InvalidCursor: () =>
-            Effect.fail(new InvalidRequestError({ message: "cursor is not a nextCursor of this API", path: "cursor" })),
+          InvalidCursor: Translate.invalidCursor("cursor"),
           StorageError: Translate.storageError
         })
       ))

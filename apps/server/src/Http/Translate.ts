@@ -1,6 +1,7 @@
-import type { ExplanationView, RecordInboundResponse, SessionView } from "@wa-session/http-api"
+import { type ExplanationView, type RecordInboundResponse, type SessionView, Views } from "@wa-session/http-api"
 import {
   InvalidMessageError,
+  InvalidRequestError,
   InvalidPhoneNumberError,
   MessageTypeNotSupportedError,
   NoActiveSessionError,
@@ -17,7 +18,7 @@ import type {
   SessionStore,
   SessionWindow
 } from "@wa-session/session-core"
-import { type Outbound, PhoneNumber } from "@wa-session/session-core"
+import { PhoneNumber } from "@wa-session/session-core"
 import { Duration, Effect, Either, Option } from "effect"
 
 /** Domain errors → contract errors. Each handler lists the ones its use case can fail with. */
@@ -108,35 +109,8 @@ export const inboundResponse = (
   window: sessionView(window)
 })
 
-/** The fields an outbound message shows in both the send answer and the message view. */
-const outboundSummary = (message: Outbound.OutboundMessage) => ({
-  id: message.id,
-  decision: message.decision,
-  reason: Option.getOrNull(message.reason),
-  window: { state: message.windowState, expiresAt: Option.getOrNull(message.windowExpiresAt) },
-  providerMessageId: Option.getOrNull(message.providerMessageId),
-  status: message.status,
-  dryRun: message.dryRun
-})
+export const { deliveryView, endpointView, historyEntry, messageView, quarantineView, sendResponse } = Views
 
-export const sendResponse = (result: SessionService.SendResult) => ({
-  ...outboundSummary(result.message),
-  replayed: result.replayed
-})
-
-export const messageView = (message: Outbound.OutboundMessage) => ({
-  ...outboundSummary(message),
-  business: message.business,
-  customer: message.customer,
-  idempotencyKey: Option.getOrNull(message.idempotencyKey),
-  content: message.content,
-  fallback: Option.getOrNull(message.fallback),
-  createdAt: message.createdAt,
-  fallbackMessageId: Option.getOrNull(message.fallbackMessageId),
-  history: message.history.map((event) => ({
-    status: event.status,
-    at: event.at,
-    code: Option.getOrNull(event.code),
-    detail: Option.getOrNull(event.detail)
-  }))
-})
+/** A bad `cursor` or `after`: bad input, not a storage failure. */
+export const invalidCursor = (path: "cursor" | "after") => (_: SessionStore.InvalidCursor) =>
+  Effect.fail(new InvalidRequestError({ message: Views.invalidCursorMessage(path), path }))

@@ -3,7 +3,7 @@ import { WaSessionApi } from "@wa-session/http-api"
 import { Effect, type Layer } from "effect"
 import { makeVerifier } from "../Auth.js"
 import { ServerConfig } from "../Config.js"
-import { Ingest, InvalidWebhook } from "../Ingest.js"
+import { Ingest } from "../Ingest.js"
 import { Metrics } from "../Metrics.js"
 import * as Webhook from "../Webhook.js"
 
@@ -26,11 +26,12 @@ export const WebhooksLive: Layer.Layer<
       Effect.gen(function*() {
         const reply = !verify(path.secret)
           ? Webhook.notFound
-          : yield* request.json.pipe(
-            Effect.mapError(() => new InvalidWebhook({ reason: "the body is not JSON" })),
-            Effect.flatMap(ingest),
-            Effect.exit,
-            Effect.flatMap(Webhook.replyTo)
+          : yield* request.text.pipe(
+            Effect.matchEffect({
+              // nothing to keep: what was not received cannot be quarantined (Exotel posts it again)
+              onFailure: () => Effect.succeed(Webhook.unreadableBody),
+              onSuccess: (text) => Effect.flatMap(Effect.exit(ingest(text)), Webhook.replyTo)
+            })
           )
         metrics.webhookRequest(reply.status)
         return Webhook.toResponse(reply)

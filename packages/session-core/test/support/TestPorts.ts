@@ -1,37 +1,93 @@
 import { Duration, Effect, Layer, Option, Ref } from "effect"
-import { Ids, MessageSender, Outbound, SessionStore, SessionWindow } from "../../src/index.js"
+import {
+  type Event,
+  Ids,
+  Ingest,
+  MessageSender,
+  Outbound,
+  SessionStore,
+  SessionWindow,
+  WindowEvents
+} from "../../src/index.js"
 import type { PhoneNumber } from "../../src/PhoneNumber.js"
 
-/** A deliberately small store for the use-case tests, built on the pure rules (the real ones live in @wa-session/storage). */
+const unused = (name: string) => () => Effect.dieMessage(`TestPorts: ${name} is not used by the core tests`)
+
+/**
+ * A deliberately small store for the use-case tests: the pure rules do the work (`Ingest.plan` decides every write
+ * of a transaction, as in the real stores of @wa-session/storage, which the contract suite checks), this applies
+ * the plans to maps and keeps the recorded events for inspection.
+ */
 export const makeStore = Effect.gen(function*() {
-  const windows = yield* Ref.make(new Map<string, SessionWindow.SessionWindow>())
-  const seen = new Set<string>()
+  const pairs = new Map<string, Ingest.PairState>()
+  const inbound = new Map<string, string>()
   const outbound = new Map<string, Outbound.OutboundMessage>()
-  const key = (p: { business: PhoneNumber; customer: PhoneNumber }) => `${p.business}|${p.customer}`
-  const update = (id: string, f: (m: Outbound.OutboundMessage) => Outbound.OutboundMessage) => {
-    const m = outbound.get(id)
-    if (m) outbound.set(id, f(m))
-  }
+  const quarantine = new Map<string, Ingest.QuarantineEntry>()
+  const queued = new Set<string>()
+  const events: Array<Event.Event> = []
+  const lock = yield* Effect.makeSemaphore(1)
+  const key = (p: { business: PhoneNumber; customer: PhoneNumber }) => Ingest.pairKey(p)
+  const findByRef = (ref: SessionStore.OutboundRef) =>
+    ref._tag === "ById"
+      ? outbound.get(ref.id)
+      : [...outbound.values()].find((x) => Option.contains(x.providerMessageId, ref.providerMessageId))
+
+  const apply = (batch: Ingest.Batch) =>
+    Effect.sync(() => {
+      const state = {
+        pairs: new Map(pairs),
+        inbound: new Map(inbound),
+        outbound: new Map<string, Outbound.OutboundMessage>(),
+        quarantine: new Set(quarantine.keys())
+      }
+      for (const item of batch.items) {
+        if (item._tag !== "Status") continue
+        const found = findByRef(item.ref)
+        if (found) state.outbound.set(Ingest.refKey(item.ref), found)
+      }
+      const plan = Ingest.plan(state, batch)
+      for (const item of plan.inbound) inbound.set(`${item.message.business}|${item.message.messageId}`, key(item.message))
+      for (const { announced, window } of plan.windows) pairs.set(key(window), { window: Option.some(window), announced })
+      for (const { message } of plan.statuses) outbound.set(message.id, message)
+      for (const { fallback } of plan.fallbacks) {
+        outbound.set(fallback.id, fallback)
+        queued.add(fallback.id)
+      }
+      for (const item of plan.quarantine) {
+        quarantine.set(
+          item.id,
+          new Ingest.QuarantineEntry({
+            id: item.id,
+            kind: item.kind,
+            reason: item.reason,
+            receivedAt: batch.now,
+            raw: item.raw,
+            state: "quarantined",
+            resolvedAt: Option.none(),
+            retries: 0
+          })
+        )
+      }
+      for (const id of plan.resolved) {
+        const entry = quarantine.get(id)
+        if (entry) {
+          quarantine.set(id, new Ingest.QuarantineEntry({ ...entry, state: "resolved", resolvedAt: Option.some(batch.now) }))
+        }
+      }
+      for (const draft of plan.events) {
+        if (!events.some((event) => event.id === draft.event.id)) events.push(draft.event)
+      }
+      return plan
+    }).pipe(lock.withPermits(1))
+
   const store: SessionStore.SessionStoreShape = {
-    recordInbound: (message) =>
-      Ref.modify(windows, (map) => {
-        const duplicate = seen.has(`${message.business}|${message.messageId}`)
-        seen.add(`${message.business}|${message.messageId}`)
-        const current = SessionWindow.fromOption(message, Option.fromNullable(map.get(key(message))))
-        const next = duplicate && SessionWindow.hasWindow(current) ? current : SessionWindow.record(current, message)
-        map.set(key(message), next)
-        return [{ duplicate, window: next }, map]
-      }),
-    getWindow: (pair) => Effect.map(Ref.get(windows), (map) => Option.fromNullable(map.get(key(pair)))),
-    closeByProvider: (pair, at) =>
-      Ref.update(windows, (map) => {
-        const current = map.get(key(pair))
-        if (current) map.set(key(pair), SessionWindow.closeByProvider(current, at) as SessionWindow.SessionWindow)
-        return map
-      }),
+    ingest: (batch) => Effect.map(apply(batch), (plan) => ({ items: plan.results })),
+    getWindow: (pair) => Effect.sync(() => Option.flatMap(Option.fromNullable(pairs.get(key(pair))), (p) => p.window)),
+    closeByProvider: (pair, at, now, policy) =>
+      Effect.asVoid(apply({ now, policy, items: [{ _tag: "Close", pair, at }], resolves: [] })),
     listExpiring: (query) =>
-      Effect.map(Ref.get(windows), (map) => ({
-        items: [...map.values()].filter((w) =>
+      Effect.sync(() => ({
+        items: [...pairs.values()].flatMap((p) => Option.toArray(p.window)).filter((w) =>
           SessionWindow.isOpenAt(w, query.now, query) &&
           SessionWindow.expiresAt(w).epochMillis < query.now.epochMillis + Duration.toMillis(query.horizon)
         ),
@@ -45,6 +101,8 @@ export const makeStore = Effect.gen(function*() {
           Option.getEquivalence((a: string, b: string) => a === b)(m.idempotencyKey, message.idempotencyKey)
         )
         if (clash) return { inserted: false, message: clash }
+        const same = outbound.get(message.id)
+        if (same) return { inserted: false, message: same }
         outbound.set(message.id, message)
         return { inserted: true, message }
       }),
@@ -56,21 +114,23 @@ export const makeStore = Effect.gen(function*() {
         )
       ),
     setProviderMessageId: (id, sid) =>
-      Effect.sync(() => update(id, (m) => new Outbound.OutboundMessage({ ...m, providerMessageId: Option.some(sid) }))),
-    recordStatus: (ref, event) =>
       Effect.sync(() => {
-        const m = ref._tag === "ById"
-          ? outbound.get(ref.id)
-          : [...outbound.values()].find((x) => Option.contains(x.providerMessageId, ref.providerMessageId))
-        if (!m) return Option.none()
-        const applied = !m.history.some((h) => h.status === event.status)
-        const next = new Outbound.OutboundMessage({
-          ...m,
-          history: applied ? [...m.history, event] : m.history,
-          status: Outbound.advances(m.status, event.status) ? event.status : m.status
+        const m = outbound.get(id)
+        if (m) outbound.set(id, new Outbound.OutboundMessage({ ...m, providerMessageId: Option.some(sid) }))
+      }),
+    recordStatus: (ref, event, recordedAt) =>
+      Effect.gen(function*() {
+        if (!findByRef(ref)) return Option.none()
+        const plan = yield* apply({
+          now: recordedAt,
+          policy: WindowEvents.defaultPolicy,
+          items: [{ _tag: "Status", ref, event, reengagement: false, raw: "", item: null, quarantineId: "" }],
+          resolves: []
         })
-        outbound.set(m.id, next)
-        return Option.some({ applied, message: next })
+        const result = plan.results[0]
+        return result?._tag === "Status" && Option.isSome(result.message)
+          ? Option.some({ applied: result.outcome === "applied", message: result.message.value })
+          : Option.none()
       }),
     claimFallback: (id, fallbackId) =>
       Effect.sync(() => {
@@ -79,9 +139,37 @@ export const makeStore = Effect.gen(function*() {
         outbound.set(id, new Outbound.OutboundMessage({ ...m, fallbackMessageId: Option.some(fallbackId) }))
         return true
       }),
+    claimSends: ({ limit }) =>
+      Effect.sync(() => {
+        const claimed = [...queued].slice(0, limit)
+        for (const id of claimed) queued.delete(id)
+        return claimed.flatMap((id) => Option.toArray(Option.fromNullable(outbound.get(id))))
+      }),
+    emitDueWindowEvents: (now, policy, limit) =>
+      Effect.gen(function*() {
+        const due = [...pairs.values()].flatMap((p) =>
+          Option.isSome(p.window) && Option.exists(
+              WindowEvents.nextDueAt(p.window.value, p.announced, policy),
+              (at) => at.epochMillis <= now.epochMillis
+            )
+            ? [p.window.value]
+            : []
+        ).slice(0, limit)
+        const plan = yield* apply({ now, policy, items: due.map((window) => ({ _tag: "Tick", pair: window })), resolves: [] })
+        return plan.events.length
+      }),
+    listMessages: unused("listMessages"),
+    listQuarantine: unused("listQuarantine"),
+    findQuarantine: (id) => Effect.sync(() => Option.fromNullable(quarantine.get(id))),
+    requarantine: (id, reason) =>
+      Effect.sync(() => {
+        const entry = quarantine.get(id)
+        if (entry) quarantine.set(id, new Ingest.QuarantineEntry({ ...entry, reason, retries: entry.retries + 1 }))
+      }),
+    prune: unused("prune"),
     ping: Effect.void
   }
-  return store
+  return { store, events: () => [...events] as ReadonlyArray<Event.Event>, quarantine }
 })
 
 /** A sender that records every request and answers from a script (default: accept with sid-N). */
@@ -106,7 +194,7 @@ export const sequentialIds = Effect.map(Ref.make(0), (counter) => ({
 
 export const testLayer = (script: Array<MessageSender.ProviderError | "ok"> = []) =>
   Effect.gen(function*() {
-    const store = yield* makeStore
+    const { events, quarantine, store } = yield* makeStore
     const { sender, sent } = yield* makeSender(script)
     const ids = yield* sequentialIds
     const layer = Layer.mergeAll(
@@ -114,5 +202,5 @@ export const testLayer = (script: Array<MessageSender.ProviderError | "ok"> = []
       Layer.succeed(MessageSender.MessageSender, sender),
       Layer.succeed(Ids.Ids, ids)
     )
-    return { layer, sent, store }
+    return { layer, sent, store, events, quarantine }
   })

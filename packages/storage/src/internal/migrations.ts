@@ -92,8 +92,111 @@ END`)
 )${withoutRowid}`)
 })
 
+/**
+ * The lossless relay: what customers sent (content, profile name, the raw item), the announcement state of window
+ * events, queued sends, the quarantine, the event log, endpoints and deliveries. The window trigger goes: windows
+ * are now written by the store from `Ingest.plan`, under the pairs' locks.
+ */
+const lossless = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const key = sql.onDialectOrElse({ pg: () => `TEXT COLLATE "C"`, orElse: () => "TEXT" })
+  const isPg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+  if (!isPg) yield* sql.unsafe(`DROP TRIGGER IF EXISTS wa_inbound_extends_window`)
+  for (
+    const column of [
+      "content_type TEXT",
+      "content TEXT",
+      "profile_name TEXT",
+      "provider_timestamp BIGINT",
+      "timestamp_adjustment TEXT",
+      "raw TEXT"
+    ]
+  ) {
+    yield* sql.unsafe(`ALTER TABLE wa_inbound ADD COLUMN ${column}`)
+  }
+  yield* sql.unsafe(`CREATE INDEX wa_inbound_pair_received ON wa_inbound (business, customer, received_at)`)
+  yield* sql.unsafe(`CREATE INDEX wa_inbound_received_at ON wa_inbound (received_at)`)
+
+  yield* sql.unsafe(`ALTER TABLE wa_windows ADD COLUMN announced_open INTEGER NOT NULL DEFAULT 0`)
+  yield* sql.unsafe(`ALTER TABLE wa_windows ADD COLUMN announced_expiring_for BIGINT`)
+  // Windows open now were open before the relay existed: announced, so that their expiry is reported.
+  yield* sql.unsafe(`UPDATE wa_windows SET announced_open = 1
+WHERE expires_at > ${Date.now()} AND (closed_by_provider_at IS NULL OR closed_by_provider_at < last_inbound_at)`)
+  yield* sql.unsafe(`CREATE INDEX wa_windows_announced ON wa_windows (expires_at) WHERE announced_open = 1`)
+
+  yield* sql.unsafe(`ALTER TABLE wa_outbound ADD COLUMN send_state TEXT`)
+  yield* sql.unsafe(`CREATE INDEX wa_outbound_queued ON wa_outbound (created_at) WHERE send_state = 'queued'`)
+  yield* sql.unsafe(`CREATE INDEX wa_outbound_pair_created ON wa_outbound (business, customer, created_at)`)
+  yield* sql.unsafe(`CREATE INDEX wa_outbound_created_at ON wa_outbound (created_at)`)
+
+  yield* sql.unsafe(`CREATE TABLE wa_quarantine (
+  id ${key} PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  raw TEXT NOT NULL,
+  state TEXT NOT NULL,
+  resolved_at BIGINT,
+  retries INTEGER NOT NULL DEFAULT 0
+)`)
+  yield* sql.unsafe(`CREATE INDEX wa_quarantine_received_at ON wa_quarantine (received_at, id)`)
+
+  // The log order: seq on SQLite (one writer at a time, so commit order); (txid, seq) on PostgreSQL, where
+  // sequence numbers are taken before commit, read only below the oldest running transaction (see EventLog).
+  yield* sql.unsafe(`CREATE TABLE wa_events (
+  seq ${isPg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"},
+  id ${key} NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  business ${key},
+  customer ${key},
+  created_at BIGINT NOT NULL,
+  data TEXT NOT NULL${isPg ? ", txid xid8 NOT NULL DEFAULT pg_current_xact_id()" : ""}
+)`)
+  if (isPg) yield* sql.unsafe(`CREATE INDEX wa_events_txid_seq ON wa_events (txid, seq)`)
+  yield* sql.unsafe(`CREATE INDEX wa_events_created_at ON wa_events (created_at)`)
+
+  yield* sql.unsafe(`CREATE TABLE wa_endpoints (
+  id ${key} PRIMARY KEY NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT,
+  secret TEXT NOT NULL,
+  state TEXT NOT NULL,
+  disabled_reason TEXT,
+  created_at BIGINT NOT NULL
+)`)
+
+  yield* sql.unsafe(`CREATE TABLE wa_deliveries (
+  endpoint_id ${key} NOT NULL,
+  event_seq BIGINT NOT NULL,
+  event_id ${key} NOT NULL,
+  event_type TEXT NOT NULL,
+  business ${key},
+  customer ${key},
+  pair_key ${key},
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  next_attempt_at BIGINT,
+  lease_until BIGINT,
+  last_attempt_at BIGINT,
+  last_status INTEGER,
+  last_error TEXT,
+  delivered_at BIGINT,
+  PRIMARY KEY (endpoint_id, event_seq)
+)`)
+  yield* sql.unsafe(
+    `CREATE INDEX wa_deliveries_due ON wa_deliveries (next_attempt_at) WHERE state = 'pending'`
+  )
+  yield* sql.unsafe(
+    `CREATE INDEX wa_deliveries_line ON wa_deliveries (endpoint_id, pair_key, event_seq) WHERE state = 'pending'`
+  )
+  yield* sql.unsafe(`CREATE INDEX wa_deliveries_state ON wa_deliveries (state, event_seq)`)
+  yield* sql.unsafe(`CREATE INDEX wa_deliveries_event ON wa_deliveries (event_seq)`)
+})
+
 const loader = Migrator.fromRecord({
-  "0001_create_tables": createTables
+  "0001_create_tables": createTables,
+  "0002_lossless_relay": lossless
 })
 
 const migrate = Migrator.make({})({ loader, table: MIGRATIONS_TABLE })

@@ -1,0 +1,175 @@
+/**
+ * The server's background work, each a loop in a fiber of the server's scope: delivering events to the business's
+ * endpoints (a delivery worker fed every half second), sending queued messages (fallback templates), recording due
+ * window events (the expiry scheduler), and pruning what the retention period has passed. Every loop survives store
+ * failures (logged, tried again next round) and stops with the server; what is in progress is finished first (each
+ * piece is bounded in time).
+ */
+import {
+  Delivery,
+  type EventLog,
+  type EventTransport,
+  type MessageSender,
+  RelayService,
+  SessionService,
+  type SessionStore
+} from "@wa-session/session-core"
+import { Duration, Effect, Fiber, Layer, Option } from "effect"
+import * as NodePerf from "node:perf_hooks"
+import { ServerConfig, type ServerSettings } from "./Config.js"
+import { Ingest } from "./Ingest.js"
+import { Metrics } from "./Metrics.js"
+
+/** How often each loop looks for work (a full round looks again at once). */
+export interface WorkerIntervals {
+  readonly deliveries: Duration.Duration
+  readonly sends: Duration.Duration
+  readonly scheduler: Duration.Duration
+  readonly retention: Duration.Duration
+}
+
+export const DEFAULT_INTERVALS: WorkerIntervals = {
+  deliveries: Duration.millis(500),
+  sends: Duration.seconds(1),
+  scheduler: Duration.seconds(5),
+  retention: Duration.hours(1)
+}
+
+/**
+ * Windows the scheduler handles per transaction; rows of each kind retention removes per transaction. Sends are
+ * claimed one at a time: a claimed message is never handed out again (it may have gone out), so claiming only what
+ * is about to be sent leaves at most one message in doubt when the process dies.
+ */
+export const SCHEDULER_BATCH = 500
+export const PRUNE_BATCH = 1000
+export const SEND_BATCH = 1
+
+/**
+ * Webhooks first: while webhooks come in and the event loop is this busy or more, the delivery worker starts at most
+ * `DELIVERIES_WHEN_SATURATED` attempts per look, so that Exotel's webhooks are answered in bounded time; what waits is
+ * stored, and goes out as soon as the burst eases (below the threshold deliveries run at full speed).
+ */
+export const SATURATED_LOOP = 0.9
+export const DELIVERIES_WHEN_SATURATED = 2
+const LOOK_AGAIN_AFTER_START = Duration.millis(20)
+const LOOK_AGAIN_IN_FLIGHT = Duration.millis(100)
+
+/** The event loop's utilization since the last call (0 to 1): the share of time it was busy running callbacks. */
+const makeLoopMeter = () => {
+  let last = NodePerf.performance.eventLoopUtilization()
+  return Effect.sync(() => {
+    const now = NodePerf.performance.eventLoopUtilization()
+    const utilization = NodePerf.performance.eventLoopUtilization(now, last).utilization
+    last = now
+    return utilization
+  })
+}
+
+/**
+ * Runs a round to its end even when the loop is stopped meanwhile (the server shuts down): the round runs in a fiber
+ * of its own, which the loop waits for when interrupted. The round itself stays interruptible, so that its own
+ * timeouts (10 s per delivery attempt, Exotel's per request) still cut what hangs.
+ */
+const toTheEnd = <A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.forkDaemon(round), (fiber) => Effect.onInterrupt(Fiber.join(fiber), () => Fiber.await(fiber)))
+
+/**
+ * Runs `round` forever: again at once while it reports there may be more to do, else after `every`. A failure is
+ * logged and waits `every` too.
+ */
+const loop = <E, R>(name: string, every: Duration.Duration, round: Effect.Effect<boolean, E, R>) =>
+  toTheEnd(round).pipe(
+    Effect.catchAllCause((cause) => Effect.as(Effect.logWarning(`${name}: round failed; trying again`, cause), false)),
+    Effect.flatMap((again) => again ? Effect.yieldNow() : Effect.sleep(every)),
+    Effect.forever,
+    Effect.annotateLogs({ worker: name })
+  )
+
+/** Applies `WA_SESSION_EVENTS_URL` to the configured endpoint, and says what that did when it is not obvious. */
+const configureEventsEndpoint = (settings: ServerSettings) =>
+  RelayService.configureEndpoint(
+    settings.eventsUrl._tag === "Url"
+      ? {
+        _tag: "Url",
+        url: settings.eventsUrl.url,
+        secret: settings.eventsSecret,
+        secretGiven: settings.eventsSecretSource._tag === "Env"
+      }
+      : settings.eventsUrl
+  ).pipe(
+    Effect.flatMap((outcome) => {
+      if (outcome._tag === "Unchanged" && Option.isSome(outcome.existing)) {
+        return Effect.logWarning(
+          "WA_SESSION_EVENTS_URL is not set, but the configured endpoint stored (by an earlier start, or another server " +
+            "on this database) keeps receiving events; WA_SESSION_EVENTS_URL=none removes it"
+        ).pipe(Effect.annotateLogs({ url: Delivery.redactUrl(outcome.existing.value.url) }))
+      }
+      if (outcome._tag === "Set" && outcome.keptStoredSecret) {
+        return Effect.logWarning(
+          "the configured endpoint keeps the signing secret already stored (set by an earlier start, or another " +
+            "server on this database), not the one generated here; set WA_SESSION_EVENTS_SECRET to change it"
+        )
+      }
+      return Effect.void
+    }),
+    Effect.catchAll((error) => Effect.logError("the configured events endpoint could not be set", error))
+  )
+
+export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
+  Effect.gen(function*() {
+    const settings = yield* ServerConfig
+    const metrics = yield* Metrics
+    const ingest = yield* Ingest
+
+    yield* configureEventsEndpoint(settings)
+
+    const outcomes = { Delivered: "delivered", Retry: "retry", GiveUp: "failed", Gone: "gone" } as const
+    const worker = yield* RelayService.makeDeliveryWorker((outcome) => metrics.deliveries(outcomes[outcome], 1))
+    // stopping the server: the attempts in flight end (each bounded by its timeout) and are recorded first
+    yield* Effect.addFinalizer(() => worker.drain)
+    const loopMeter = makeLoopMeter()
+    const deliveries = Effect.gen(function*() {
+      const utilization = yield* loopMeter
+      const saturated = (yield* ingest.busy) && utilization >= SATURATED_LOOP
+      const started = yield* worker.pump(saturated ? DELIVERIES_WHEN_SATURATED : undefined)
+      // a pair's next event is in line once its previous one went out: after starting some, look again soon (not at
+      // once: they need the event loop too); while only slow attempts are in flight, less often
+      if (started > 0) yield* Effect.sleep(LOOK_AGAIN_AFTER_START)
+      else if ((yield* worker.inFlight) > 0) yield* Effect.sleep(LOOK_AGAIN_IN_FLIGHT)
+      else return false
+      return true
+    })
+    const sends = Effect.map(SessionService.sendQueued(SEND_BATCH), (round) => {
+      for (let i = 0; i < round.sent; i++) metrics.fallback("sent")
+      for (let i = 0; i < round.failed; i++) metrics.fallback("failed")
+      return round.sent + round.failed >= SEND_BATCH
+    })
+    const scheduler = Effect.map(SessionService.emitDueWindowEvents(SCHEDULER_BATCH), (events) => {
+      metrics.scheduledEvents(events)
+      return events >= SCHEDULER_BATCH
+    })
+    const retention = Effect.map(SessionService.prune(settings.retention, PRUNE_BATCH), (pruned) => {
+      const again = SessionService.isPartial(pruned, PRUNE_BATCH)
+      const removed = pruned.inbound + pruned.outbound + pruned.deliveries + pruned.events + pruned.quarantine
+      return Effect.as(removed > 0 ? Effect.logInfo("retention: pruned").pipe(Effect.annotateLogs({ ...pruned })) : Effect.void, again)
+    }).pipe(Effect.flatten)
+
+    yield* Effect.forkScoped(loop("deliveries", intervals.deliveries, deliveries))
+    yield* Effect.forkScoped(loop("sends", intervals.sends, sends))
+    yield* Effect.forkScoped(loop("scheduler", intervals.scheduler, scheduler))
+    yield* Effect.forkScoped(loop("retention", intervals.retention, retention))
+  })
+
+export type WorkerServices =
+  | Ingest
+  | ServerConfig
+  | Metrics
+  | RelayService.RelayConfig
+  | EventLog.EventLog
+  | EventTransport.EventTransport
+  | SessionStore.SessionStore
+  | SessionService.SessionConfig
+  | MessageSender.MessageSender
+
+export const layer = (intervals?: WorkerIntervals): Layer.Layer<never, never, WorkerServices> =>
+  Layer.scopedDiscard(make(intervals))
