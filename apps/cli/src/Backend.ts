@@ -147,6 +147,7 @@ export type BackendError =
   | RelayService.EndpointNotFound
   | RelayService.EndpointConfigured
   | SessionService.QuarantineNotFound
+  | SessionService.IdempotencyKeyReused
   | ConfigError.ConfigError
 
 export interface BackendShape {

@@ -214,7 +214,10 @@ const send = Command.make(
     ),
     idempotencyKey: Options.text("idempotency-key").pipe(
       Options.withPseudoName("KEY"),
-      Options.withDescription("Sending again with the same key returns the first result and sends nothing"),
+      Options.withDescription(
+        "Sending the same message again with the same key returns the first result and sends nothing; " +
+          "another message with a used key fails (IDEMPOTENCY_KEY_REUSED)"
+      ),
       Options.optional
     ),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Decide and record, send nothing")),
@@ -912,6 +915,20 @@ const serve = Command.make("serve", {}, () => new ServeRequested()).pipe(
   ))
 )
 
+const webhookUrl = Command.make("webhook-url", {}, () =>
+  Effect.gen(function*() {
+    const Settings = yield* lazy(() => import("@wa-session/server/config"))
+    const settings = yield* Settings.load
+    yield* Console.log(Settings.webhookUrl(settings, Settings.localBase(settings)))
+  })).pipe(
+    Command.withDescription(help(
+      "Print the webhook URL whole, secret included (the server's banner masks it): the URL to give Exotel as the " +
+        "account's default URL. Read from the same settings as serve (WA_SESSION_PUBLIC_URL, else HOST and PORT; " +
+        "WA_SESSION_WEBHOOK_SECRET, else the secret file in the data directory, created when missing).",
+      "wa-session webhook-url"
+    ))
+  )
+
 // ---------------------------------------------------------------------------------------------------------------
 // the tree
 
@@ -923,6 +940,7 @@ export const command =
     ),
     Command.withSubcommands([
       serve,
+      webhookUrl,
       send,
       status,
       expiring,

@@ -53,6 +53,7 @@ const BAD_INPUT = new Set([
   "INVALID_ENDPOINT",
   "ENDPOINT_NOT_FOUND",
   "QUARANTINE_NOT_FOUND",
+  "IDEMPOTENCY_KEY_REUSED",
   "UNAUTHORIZED",
   "NOT_FOUND",
   "MESSAGE_NOT_FOUND",
@@ -82,6 +83,7 @@ const DETAIL_KEYS = [
   "providerCode",
   "httpStatus",
   "messageId",
+  "idempotencyKey",
   "operation",
   "url",
   "id"

@@ -87,15 +87,24 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
     status,
     send: (request) =>
       Effect.gen(function*() {
-        const dryRun = request.dryRun || (yield* noCredentials)
+        const unconfigured = yield* noCredentials
         const result = yield* SessionService.send({
           from: request.from,
           to: request.to,
           content: request.content,
           fallback: request.fallback,
           idempotencyKey: request.idempotencyKey,
-          dryRun
-        }).pipe(Effect.provide(dryRun ? dryRunSender : exotelSender), use)
+          // what the caller asked for (part of the request an idempotency key stands for); missing credentials are
+          // the setting's dry run, as on the server
+          dryRun: request.dryRun
+        }).pipe(
+          Effect.provide(request.dryRun || unconfigured ? dryRunSender : exotelSender),
+          Effect.updateService(SessionService.SessionConfig, (settings) => ({
+            ...settings,
+            dryRun: settings.dryRun || unconfigured
+          })),
+          use
+        )
         const message = result.message
         return {
           id: message.id,

@@ -201,7 +201,10 @@ export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
               reason: Option.getOrNull(message.reason),
               note: null
             })
-          } else if (outcome.left._tag === "ProviderError" || outcome.left._tag === "StorageError") {
+          } else if (
+            outcome.left._tag === "ProviderError" || outcome.left._tag === "StorageError" ||
+            outcome.left._tag === "IdempotencyKeyReused" // no key is given: impossible
+          ) {
             return yield* Effect.die(outcome.left)
           } else {
             steps.push({

@@ -222,6 +222,28 @@ describe("local store (SQLite): send", () => {
     expect(again.replayed).toBe(true)
   })
 
+  it("the same idempotency key with another message: IDEMPOTENCY_KEY_REUSED, exit 2, nothing stored", async () => {
+    const first = json(await local(send(OPEN, "--text", "Only this", "--idempotency-key", "k-2", "--json")))
+    const other = await local(send(OPEN, "--text", "Something else", "--idempotency-key", "k-2", "--json"))
+    expect(other.code).toBe(2)
+    expect(json(other).error).toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+      idempotencyKey: "k-2",
+      messageId: first.id
+    })
+    const human = await local(send("+919876543297", "--text", "Only this", "--idempotency-key", "k-2"))
+    expect(human.code).toBe(2)
+    expect(human.stdout).toBe("")
+    expect(human.stderr).toBe(
+      `wa-session: IDEMPOTENCY_KEY_REUSED: idempotency key "k-2" was already used for message ${first.id} with ` +
+        "another request (recipient, content, fallback or dryRun); use a new key for a new message\n"
+    )
+    // --dry-run is part of the request; missing Exotel credentials are not
+    expect((await local(send(OPEN, "--text", "Only this", "--idempotency-key", "k-2", "--dry-run"))).code).toBe(2)
+    const again = json(await local(send(OPEN, "--text", "Only this", "--idempotency-key", "k-2", "--json")))
+    expect(again).toEqual({ ...first, replayed: true })
+  })
+
   it("invalid content is bad input naming the path (exit 2)", async () => {
     const result = await local(send(OPEN, "--text", "", "--json"))
     expect(result.code).toBe(2)

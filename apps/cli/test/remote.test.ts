@@ -282,6 +282,31 @@ describe("against a running server (wa-session serve)", () => {
     expect(fake.messages.length).toBe(sentBefore + 1)
   })
 
+  it("the same --idempotency-key with another message: IDEMPOTENCY_KEY_REUSED (exit 2), server and store", async () => {
+    const args = ["send", "--from", BUSINESS, "--to", CUSTOMER, "--idempotency-key", "remote-reused"]
+    const sentBefore = fake.messages.length
+    const first = json(await remote([...args, "--text", "First", "--json"]))
+    expect(first).toMatchObject({ status: "accepted", replayed: false })
+    const other = await remote([...args, "--text", "Second", "--json"])
+    expect(other.code).toBe(2)
+    expect(json(other).error).toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+      idempotencyKey: "remote-reused",
+      messageId: first.id
+    })
+    const human = await remote([...args, "--text", "Second"])
+    expect(human.code).toBe(2)
+    expect(human.stderr).toMatch(
+      new RegExp(
+        `^wa-session: IDEMPOTENCY_KEY_REUSED: idempotency key "remote-reused" was already used for message ${first.id} `
+      )
+    )
+    const onStore = await local([...args, "--text", "Second", "--json"])
+    expect(onStore.code).toBe(2)
+    expect(json(onStore).error).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", messageId: first.id })
+    expect(fake.messages.length).toBe(sentBefore + 1)
+  })
+
   it("a server that does not answer: exit 3", async () => {
     const port = await freePort()
     const result = await run(

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { run, startServer, tempDir } from "./support.js"
@@ -5,7 +6,7 @@ import { run, startServer, tempDir } from "./support.js"
 const SECRET = "serve-test-secret-0123456789"
 
 describe("wa-session serve: the server program, as pnpm start runs it", () => {
-  it("prints the server's banner, webhook URL included, and stops with exit 0 on SIGTERM", async () => {
+  it("prints the server's banner, the webhook URL masked, and stops with exit 0 on SIGTERM", async () => {
     const temp = tempDir("serve")
     try {
       const server = await startServer({
@@ -17,8 +18,35 @@ describe("wa-session serve: the server program, as pnpm start runs it", () => {
       expect(health.status).toBe(200)
       expect(await server.stop()).toBe(0)
       const output = server.output()
-      expect(output).toContain(`webhook URL  ${server.url}/webhooks/exotel/${SECRET}`)
+      expect(output).toContain(`webhook URL  ${server.url}/webhooks/exotel/${SECRET.slice(0, 4)}…`)
+      expect(output).not.toContain(SECRET)
       expect(output).toContain("API token    from WA_SESSION_API_TOKEN")
+    } finally {
+      temp.remove()
+    }
+  })
+
+  it("webhook-url prints the whole URL from the same settings: the public URL, else HOST and PORT", async () => {
+    const temp = tempDir("webhook-url")
+    try {
+      const fromEnv = await run(["webhook-url"], {
+        env: {
+          WA_SESSION_WEBHOOK_SECRET: SECRET,
+          PORT: "9090",
+          WA_SESSION_DATABASE_URL: `sqlite:${join(temp.dir, "env.db")}`
+        }
+      })
+      expect(fromEnv.code).toBe(0)
+      expect(fromEnv.stdout).toBe(`http://127.0.0.1:9090/webhooks/exotel/${SECRET}\n`)
+      const generated = await run(["webhook-url"], {
+        env: {
+          WA_SESSION_DATABASE_URL: `sqlite:${join(temp.dir, "generated", "w.db")}`,
+          WA_SESSION_PUBLIC_URL: "https://wa.example.com"
+        }
+      })
+      expect(generated.code).toBe(0)
+      const secret = readFileSync(join(temp.dir, "generated", "webhook-secret"), "utf8").trim()
+      expect(generated.stdout).toBe(`https://wa.example.com/webhooks/exotel/${encodeURIComponent(secret)}\n`)
     } finally {
       temp.remove()
     }

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as App from "../src/App.js"
-import { MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings } from "../src/Config.js"
+import { EDGE_DEFAULTS, MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings } from "../src/Config.js"
 import { Ingest } from "../src/Ingest.js"
 
 const [total = "4000", callers = "32", endpoint = "live"] = process.argv.slice(2)
@@ -37,6 +37,7 @@ const settings: ServerSettings = {
   safetyMargin: Duration.zero,
   maxBodyBytes: MAX_BODY_BYTES,
   ...RELAY_DEFAULTS,
+  edge: EDGE_DEFAULTS,
   eventsUrl: endpoint === "live"
     ? { _tag: "Url", url: receiverUrl }
     : endpoint === "dead"

@@ -15,7 +15,7 @@ import * as Path from "node:path"
 import { type Ingest, SessionWindow } from "@wa-session/session-core"
 import { Storage } from "@wa-session/storage"
 import * as App from "../src/App.js"
-import { MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings } from "../src/Config.js"
+import { EDGE_DEFAULTS, MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings } from "../src/Config.js"
 import { HttpAppLive } from "../src/Server.js"
 
 const [variant = "fast", dir = "/tmp", synchronous = "full"] = process.argv.slice(2)
@@ -135,6 +135,7 @@ if (variant === "bare-nodb") {
     safetyMargin: Duration.zero,
     maxBodyBytes: MAX_BODY_BYTES,
     ...RELAY_DEFAULTS,
+    edge: EDGE_DEFAULTS,
     eventsSecret: Redacted.make(`whsec_${Buffer.alloc(32, 1).toString("base64")}`),
     eventsSecretSource: { _tag: "Env", name: "WA_SESSION_EVENTS_SECRET" }
   }

@@ -49,6 +49,19 @@ export interface ServerSettings {
   readonly deliveryMaxBackoff: Duration.Duration
   /** How long a claimed delivery is reserved for the server that claimed it (another takes it over after that). */
   readonly deliveryLease: Duration.Duration
+  /** The limits of the HTTP server itself (slow, idle and too many connections). */
+  readonly edge: EdgeSettings
+}
+
+export interface EdgeSettings {
+  /** How long a connection may take to send a request's headers, its first request included. */
+  readonly headersTimeout: Duration.Duration
+  /** How long a whole request (headers and body) may take to arrive. */
+  readonly requestTimeout: Duration.Duration
+  /** How long a kept-alive connection may stay idle between requests. */
+  readonly idleTimeout: Duration.Duration
+  /** Open connections at most; at the cap the oldest one that never sent a request makes room, else the new one is closed. */
+  readonly maxConnections: number
 }
 
 export class ServerConfig extends Context.Tag("@wa-session/server/ServerConfig")<ServerConfig, ServerSettings>() {}
@@ -124,6 +137,29 @@ const deliveryLease = duration("WA_SESSION_DELIVERY_LEASE", Duration.minutes(1),
   below: Duration.hours(1),
   what: "between 15 seconds (longer than an attempt) and 1 hour"
 })
+
+const headersTimeout = duration("WA_SESSION_HEADERS_TIMEOUT", Duration.seconds(10), {
+  min: Duration.seconds(1),
+  below: Duration.minutes(10),
+  what: "between 1 second and 10 minutes"
+})
+const requestTimeout = duration("WA_SESSION_REQUEST_TIMEOUT", Duration.seconds(30), {
+  min: Duration.seconds(1),
+  below: Duration.hours(1),
+  what: "between 1 second and 1 hour"
+})
+const idleTimeout = duration("WA_SESSION_IDLE_TIMEOUT", Duration.seconds(65), {
+  min: Duration.seconds(1),
+  below: Duration.hours(1),
+  what: "between 1 second and 1 hour"
+})
+const maxConnections = Config.integer("WA_SESSION_MAX_CONNECTIONS").pipe(
+  Config.validate({
+    message: "WA_SESSION_MAX_CONNECTIONS must be a whole number from 16 to 1000000",
+    validation: (value) => value >= 16 && value <= 1_000_000
+  }),
+  Config.withDefault(1000)
+)
 
 const parseHttpUrl = (name: string, value: string, query: "allowed" | "refused") => {
   try {
@@ -264,8 +300,17 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     retention,
     deliveryRetryFor,
     deliveryMaxBackoff,
-    deliveryLease
+    deliveryLease,
+    headersTimeout,
+    requestTimeout,
+    idleTimeout,
+    maxConnections
   })
+  if (Duration.greaterThan(read.headersTimeout, read.requestTimeout)) {
+    return yield* Effect.fail(
+      ConfigError.InvalidData(["WA_SESSION_HEADERS_TIMEOUT"], "WA_SESSION_HEADERS_TIMEOUT must not exceed WA_SESSION_REQUEST_TIMEOUT")
+    )
+  }
   const dataDir = dataDirOf(read.databaseUrl)
   const apiToken = yield* resolveSecret("WA_SESSION_API_TOKEN", read.apiToken, dataDir, API_TOKEN_FILE)
   const webhookSecret = yield* resolveSecret(
@@ -307,7 +352,13 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     retention: read.retention,
     deliveryRetryFor: read.deliveryRetryFor,
     deliveryMaxBackoff: read.deliveryMaxBackoff,
-    deliveryLease: read.deliveryLease
+    deliveryLease: read.deliveryLease,
+    edge: {
+      headersTimeout: read.headersTimeout,
+      requestTimeout: read.requestTimeout,
+      idleTimeout: read.idleTimeout,
+      maxConnections: read.maxConnections
+    }
   }
 })
 
@@ -320,6 +371,14 @@ export const RELAY_DEFAULTS = {
   deliveryMaxBackoff: Duration.minutes(10),
   deliveryLease: Duration.minutes(1)
 } as const
+
+/** The defaults of the HTTP server's limits (as `load` reads them when unset). */
+export const EDGE_DEFAULTS: EdgeSettings = {
+  headersTimeout: Duration.seconds(10),
+  requestTimeout: Duration.seconds(30),
+  idleTimeout: Duration.seconds(65),
+  maxConnections: 1000
+}
 
 
 /** The Exotel variables whose presence switches dry-run off. */
@@ -336,6 +395,16 @@ export const webhookUrl = (settings: ServerSettings, localBase: string): string 
   `${Option.getOrElse(settings.publicUrl, () => localBase)}/webhooks/exotel/${
     encodeURIComponent(Redacted.value(settings.webhookSecret))
   }`
+
+/** The same with the secret masked (its first 4 characters, then `…`), for banners and logs. */
+export const maskedWebhookUrl = (settings: ServerSettings, localBase: string): string =>
+  `${Option.getOrElse(settings.publicUrl, () => localBase)}/webhooks/exotel/${
+    encodeURIComponent(Redacted.value(settings.webhookSecret).slice(0, 4))
+  }…`
+
+/** `http://HOST:PORT` of the settings (what the banner shows once listening; the port may differ when it is 0). */
+export const localBase = (settings: ServerSettings): string =>
+  `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${settings.port}`
 
 const leaves = (error: ConfigError.ConfigError): Array<ConfigError.ConfigError> => {
   switch (error._op) {

@@ -10,6 +10,7 @@ export type SendResult =
   | "replayed"
   | "refused"
   | "invalid"
+  | "key_reused"
   | "provider_error"
   | "storage_error"
 export type ExotelOutcome = "ok" | "error"

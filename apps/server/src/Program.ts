@@ -23,8 +23,17 @@ const secretLine = (source: Settings.SecretSource, hint: string) =>
     ? `from ${source.name}`
     : `${source.path}${source.created ? " (generated now, mode 0600)" : ""}; ${hint}`
 
-/** A URL as the banner shows it: without credentials or query (they may hold tokens). */
-const banner = (settings: Settings.ServerSettings, dryRun: boolean, address: HttpServer.Address) => {
+/**
+ * What the server prints once listening. URLs without credentials or query; the webhook secret masked, unless it
+ * was generated just now and a person is watching (stdout is a terminal): then the whole URL, once, to copy.
+ */
+const banner = (
+  settings: Settings.ServerSettings,
+  dryRun: boolean,
+  address: HttpServer.Address,
+  terminal: boolean
+) => {
+  const showSecret = terminal && settings.webhookSecretSource._tag === "File" && settings.webhookSecretSource.created
   const base = address._tag === "TcpAddress"
     ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
     : `unix://${address.path}`
@@ -33,7 +42,9 @@ const banner = (settings: Settings.ServerSettings, dryRun: boolean, address: Htt
     `  API docs     ${base}/docs  (OpenAPI ${base}/openapi.json)`,
     `  store        ${StoreConfig.display(settings.databaseUrl)}`,
     `  API token    ${secretLine(settings.apiTokenSource, "send it as Authorization: Bearer <token> to /v1/*")}`,
-    `  webhook URL  ${Settings.webhookUrl(settings, base)}`,
+    `  webhook URL  ${
+      showSecret ? Settings.webhookUrl(settings, base) : `${Settings.maskedWebhookUrl(settings, base)}  (whole: wa-session webhook-url)`
+    }`,
     `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`,
     settings.eventsUrl._tag === "Url"
       ? `  events       delivered to ${Delivery.redactUrl(settings.eventsUrl.url)}`
@@ -114,7 +125,11 @@ const program = Effect.gen(function*() {
   const dryRun = yield* Settings.isDryRun
   if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
   return yield* App.layer({ settings, dryRun }).pipe(
-    Layer.tap((context) => Console.log(banner(settings, dryRun, Context.get(context, HttpServer.HttpServer).address))),
+    Layer.tap((context) =>
+      Console.log(
+        banner(settings, dryRun, Context.get(context, HttpServer.HttpServer).address, process.stdout.isTTY === true)
+      )
+    ),
     Layer.launch
   )
 })

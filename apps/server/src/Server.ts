@@ -20,10 +20,11 @@ import {
   WaSessionApi
 } from "@wa-session/http-api"
 import type { EventLog, Ids, MessageSender, SessionService, SessionStore, Tokens } from "@wa-session/session-core"
-import { Cause, Effect, Layer, Option } from "effect"
+import { Cause, Effect, Layer, Option, Redacted } from "effect"
 import * as Http from "node:http"
 import { AuthorizationLive } from "./Auth.js"
-import { ServerConfig } from "./Config.js"
+import { type EdgeSettings, ServerConfig } from "./Config.js"
+import * as Edge from "./Edge.js"
 import { EventsLive } from "./Http/Events.js"
 import { HealthLive } from "./Http/Health.js"
 import { MessagesLive } from "./Http/Messages.js"
@@ -112,35 +113,42 @@ export const normalizeErrors = (maxBodyBytes: number) =>
       )
     }))
 
-const redactUrl = (url: string) => {
+/**
+ * A request path fit for the log: no query, and the webhook secret replaced by `<secret>` wherever it appears, as
+ * sent or percent-encoded (a mistyped webhook path still carries it).
+ */
+export const redactPath = (url: string, secret: Redacted.Redacted<string>): string => {
   const path = url.split("?")[0] ?? url
-  return path.startsWith(Webhook.PATH_PREFIX) ? `${Webhook.PATH_PREFIX}<secret>` : path
+  const value = Redacted.value(secret)
+  if (value === "") return path
+  return [value, encodeURIComponent(value)].reduce((text, spelling) => text.split(spelling).join("<secret>"), path)
 }
 
 const QUIET = new Set(["/healthz", "/readyz", "/metrics"])
 
-/** One structured line per request: method, path (secrets redacted, no query), status, duration. */
-export const accessLog = HttpMiddleware.make((app) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const started = performance.now()
-    const exit = yield* Effect.exit(app)
-    const status = exit._tag === "Success"
-      ? exit.value.status
-      : HttpServerError.causeResponseStripped(exit.cause)[0].status
-    const path = redactUrl(request.url)
-    const log = QUIET.has(path) ? Effect.logDebug : Effect.logInfo
-    yield* log("http").pipe(
-      Effect.annotateLogs({
-        method: request.method,
-        path,
-        status,
-        ms: Math.round((performance.now() - started) * 10) / 10
-      })
-    )
-    return yield* exit
-  })
-)
+/** One structured line per request: method, path (secret redacted, no query), status, duration. */
+export const accessLog = (secret: Redacted.Redacted<string>) =>
+  HttpMiddleware.make((app) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const started = performance.now()
+      const exit = yield* Effect.exit(app)
+      const status = exit._tag === "Success"
+        ? exit.value.status
+        : HttpServerError.causeResponseStripped(exit.cause)[0].status
+      const path = redactPath(request.url, secret)
+      const log = QUIET.has(path) ? Effect.logDebug : Effect.logInfo
+      yield* log("http").pipe(
+        Effect.annotateLogs({
+          method: request.method,
+          path,
+          status,
+          ms: Math.round((performance.now() - started) * 10) / 10
+        })
+      )
+      return yield* exit
+    })
+  )
 
 /** The HttpApi app (contract, OpenAPI at /openapi.json, Swagger UI at /docs) served on the `HttpServer`. */
 export const HttpAppLive: Layer.Layer<
@@ -153,7 +161,7 @@ export const HttpAppLive: Layer.Layer<
     Effect.map((app) =>
       HttpServer.serve(
         HttpServerRequest.withMaxBodySize(app, Option.some(settings.maxBodyBytes)),
-        accessLog
+        accessLog(settings.webhookSecret)
       )
     ),
     Layer.unwrapEffect,
@@ -165,10 +173,6 @@ export const HttpAppLive: Layer.Layer<
   )
 }))
 
-/**
- * An http.Server that offers each request to `intercept` first: what it takes (the webhook hot path, oversized
- * bodies) never reaches the Effect HTTP stack.
- */
 /** Takes a request (returns true) or leaves it to the Effect stack; `forward` hands a request over later. */
 export type Dispatch = (
   req: Http.IncomingMessage,
@@ -176,13 +180,20 @@ export type Dispatch = (
   forward: (req: Http.IncomingMessage, res: Http.ServerResponse) => void
 ) => boolean
 
+/**
+ * An http.Server that offers each request to `dispatch` first: what it takes (the webhook hot path, oversized
+ * bodies) never reaches the Effect HTTP stack. Its connections are guarded (`Edge`).
+ */
 export class DispatchingServer extends Http.Server {
-  constructor(readonly dispatch: Dispatch) {
+  readonly guard: Edge.ConnectionGuard
+  constructor(readonly dispatch: Dispatch, edge: EdgeSettings) {
     super()
+    this.guard = Edge.guardConnections(this, edge)
   }
   override emit(event: string | symbol, ...args: Array<any>): boolean {
-    if (event === "request" && this.dispatch(args[0], args[1], (req, res) => super.emit("request", req, res))) {
-      return true
+    if (event === "request") {
+      this.guard.served((args[0] as Http.IncomingMessage).socket)
+      if (this.dispatch(args[0], args[1], (req, res) => super.emit("request", req, res))) return true
     }
     return super.emit(event as string, ...args)
   }
@@ -215,7 +226,8 @@ const withBody = (req: Http.IncomingMessage, body: Buffer): Http.IncomingMessage
   return copy
 }
 
-const makeDispatch = Effect.gen(function*() {
+/** Makes the http.Server: the dispatch in front, the connection guard around. */
+const makeServer = Effect.gen(function*() {
   const settings = yield* ServerConfig
   const metrics = yield* Metrics
   const webhook = yield* Webhook.makeIntercept
@@ -259,22 +271,20 @@ const makeDispatch = Effect.gen(function*() {
     }
     return false
   }
-  return dispatch
+  return () => new DispatchingServer(dispatch, settings.edge)
 })
 
 /** node:http on `host:port` with the fast paths in front of the Effect stack. */
 export const layerNodeServer = (options: { readonly host: string; readonly port: number }) =>
-  Layer.unwrapScoped(
-    Effect.map(makeDispatch, (dispatch) => NodeHttpServer.layer(() => new DispatchingServer(dispatch), options))
-  )
+  Layer.unwrapScoped(Effect.map(makeServer, (make) => NodeHttpServer.layer(make, options)))
 
 /** The same on a loopback port (0: a free one), with an `HttpClient` whose relative URLs go to it (tests). */
 export const layerNodeServerTest = (port = 0) =>
   Layer.unwrapScoped(
-    Effect.map(makeDispatch, (dispatch) =>
+    Effect.map(makeServer, (make) =>
       HttpServer.layerTestClient.pipe(
         Layer.provide(NodeHttpClient.layerWithoutAgent),
         Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: false })),
-        Layer.provideMerge(NodeHttpServer.layer(() => new DispatchingServer(dispatch), { host: "127.0.0.1", port }))
+        Layer.provideMerge(NodeHttpServer.layer(make, { host: "127.0.0.1", port }))
       ))
   )

@@ -124,6 +124,23 @@ export const makeSecretMatcher = (verify: (secret: string) => boolean) => (url: 
   return verify(secret)
 }
 
+/**
+ * Whether a request path is a spelling of the webhook route (any case, repeated or back slashes, percent-encoded):
+ * such requests are answered by the intercept, the exact route or 404, and never reach the router or its access
+ * log, where a secret in the path would be written down.
+ */
+export const isWebhookPath = (url: string): boolean => {
+  const end = url.indexOf("?")
+  const path = end === -1 ? url : url.slice(0, end)
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // a malformed escape: judge the raw text
+  }
+  return decoded.replace(/[\\/]+/g, "/").toLowerCase().startsWith("/webhooks")
+}
+
 export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfig | Metrics> = Effect.gen(function*() {
   const { ingest } = yield* Ingest
   const settings = yield* ServerConfig
@@ -139,8 +156,8 @@ export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfi
 
   return (req, res) => {
     const url = req.url
-    if (req.method !== "POST" || url === undefined || !url.startsWith(PATH_PREFIX)) return false
-    if (!matches(url)) {
+    if (url === undefined || !isWebhookPath(url)) return false
+    if (req.method !== "POST" || !url.startsWith(PATH_PREFIX) || !matches(url)) {
       req.resume()
       reply(res, notFound)
       return true

@@ -291,20 +291,93 @@ describe("POST /v1/messages", () => {
       assert.strictEqual(env.fake.messages.length, 1)
     }).pipe(Effect.provide(TestServer())))
 
-  it.live("a dry run's idempotency key: the same key again replays the dry run and sends nothing", () =>
+  it.live("a dry run's key: the dry run again replays; a real send with that key is another request", () =>
     Effect.gen(function*() {
       const api = yield* client
       const env = yield* TestEnv
       yield* customerWrites()
       const payload = { from: BUSINESS, to: CUSTOMER, content: text("Hi"), idempotencyKey: "dry-1" }
       const dry = yield* api.messages.sendMessage({ payload: { ...payload, dryRun: true }, headers: {} })
-      const again = yield* api.messages.sendMessage({ payload, headers: {} })
+      const again = yield* api.messages.sendMessage({ payload: { ...payload, dryRun: true }, headers: {} })
       assert.strictEqual(again.id, dry.id)
       assert.isTrue(again.dryRun)
       assert.isTrue(again.replayed)
+      const real = yield* api.messages.sendMessage({ payload, headers: {} }).pipe(Effect.flip)
+      assert.strictEqual(real._tag, "IdempotencyKeyReusedError")
       assert.strictEqual(env.fake.requests.length, 0)
       const metrics = (yield* rawGet("/metrics")).text
       assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"dry_run\"} 1")
+      assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"replayed\"} 1")
+      assert.include(metrics, "wa_session_sends_total{decision=\"none\",result=\"key_reused\"} 1")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("the same key with another body: 422 IDEMPOTENCY_KEY_REUSED, nothing sent; same body, any order: replay", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const other = "+919876543299"
+      const first = yield* rawPost(
+        "/v1/messages",
+        JSON.stringify({
+          from: BUSINESS,
+          to: CUSTOMER,
+          content: { type: "text", text: { body: "Your order shipped", preview_url: false } },
+          fallback: followUp,
+          idempotencyKey: "order-7"
+        }),
+        auth
+      )
+      assert.strictEqual(first.status, 202)
+      const sent = json(first.text)
+      assert.strictEqual(env.fake.messages.length, 1)
+
+      // another recipient, by the typed client and on the wire, key in the body or in the header
+      const error = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: other, content: text("Your order shipped"), idempotencyKey: "order-7" },
+        headers: {}
+      }).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "IdempotencyKeyReusedError")
+      if (error._tag !== "IdempotencyKeyReusedError") return
+      assert.strictEqual(error.code, "IDEMPOTENCY_KEY_REUSED")
+      assert.strictEqual(error.idempotencyKey, "order-7")
+      assert.strictEqual(error.messageId, sent.id)
+      assert.include(error.message, sent.id as string)
+      const changes: ReadonlyArray<Record<string, unknown>> = [
+        { to: other },
+        { content: text("Your order shipped") },
+        { fallback: undefined },
+        { dryRun: true }
+      ]
+      for (const change of changes) {
+        const body = {
+          from: BUSINESS,
+          to: CUSTOMER,
+          content: { type: "text", text: { body: "Your order shipped", preview_url: false } },
+          fallback: followUp,
+          ...change
+        }
+        const raw = yield* rawPost("/v1/messages", JSON.stringify(body), { ...auth, "idempotency-key": "order-7" })
+        assert.strictEqual(raw.status, 422, JSON.stringify(change))
+        assert.strictEqual(json(raw.text).code, "IDEMPOTENCY_KEY_REUSED")
+        assert.strictEqual(json(raw.text).messageId, sent.id)
+      }
+      assert.strictEqual(env.fake.messages.length, 1)
+      assert.strictEqual(env.fake.messages[0]!.to, CUSTOMER)
+
+      // the same request, every object's fields in another order (and the key as a header): the first answer
+      const replay = yield* rawPost(
+        "/v1/messages",
+        `{"fallback":{"template":{"language":{"code":"en"},"name":"follow_up"},"type":"template"},` +
+          `"content":{"text":{"preview_url":false,"body":"Your order shipped"},"type":"text"},` +
+          `"to":"${CUSTOMER}","from":"${BUSINESS}"}`,
+        { ...auth, "idempotency-key": "order-7" }
+      )
+      assert.strictEqual(replay.status, 202)
+      assert.deepStrictEqual(json(replay.text), { ...sent, replayed: true })
+      assert.strictEqual(env.fake.messages.length, 1)
+      const metrics = (yield* rawGet("/metrics")).text
+      assert.include(metrics, "wa_session_sends_total{decision=\"none\",result=\"key_reused\"} 5")
       assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"replayed\"} 1")
     }).pipe(Effect.provide(TestServer())))
 

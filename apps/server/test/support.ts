@@ -14,7 +14,14 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as App from "../src/App.js"
 import { StandardWebhooks } from "@wa-session/relay"
-import { MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings, webhookUrl } from "../src/Config.js"
+import {
+  EDGE_DEFAULTS,
+  type EdgeSettings,
+  MAX_BODY_BYTES,
+  RELAY_DEFAULTS,
+  type ServerSettings,
+  webhookUrl
+} from "../src/Config.js"
 import type * as Workers from "../src/Workers.js"
 import { HttpAppLive } from "../src/Server.js"
 
@@ -82,6 +89,8 @@ export interface TestServerOptions {
   readonly expiringLead?: Duration.DurationInput | undefined
   /** The system clock instead of the virtual one (retries and leases need time to pass). */
   readonly realClock?: boolean | undefined
+  /** The HTTP server's limits (default `EDGE_DEFAULTS`). */
+  readonly edge?: Partial<EdgeSettings> | undefined
 }
 
 /** The loops of the background workers, fast enough for tests. */
@@ -132,6 +141,7 @@ export const TestServer = (
       safetyMargin: Duration.decode(options.safetyMargin ?? 0),
       maxBodyBytes: MAX_BODY_BYTES,
       ...RELAY_DEFAULTS,
+      edge: { ...EDGE_DEFAULTS, ...options.edge },
       eventsUrl: options.events?.url === undefined ? { _tag: "Off" } : { _tag: "Url", url: options.events.url },
       eventsSecret: Redacted.make(options.events?.secret ?? `whsec_${Buffer.alloc(32, 1).toString("base64")}`),
       eventsSecretSource: { _tag: "Env", name: "WA_SESSION_EVENTS_SECRET" },

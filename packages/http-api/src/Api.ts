@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import {
   EndpointConfiguredError,
   EndpointNotFoundError,
+  IdempotencyKeyReusedError,
   InternalError,
   InvalidEndpointError,
   InvalidMessageError,
@@ -123,14 +124,17 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
       .addError(InvalidMessageError)
       .addError(MessageTypeNotSupportedError)
       .addError(InvalidPhoneNumberError)
+      .addError(IdempotencyKeyReusedError)
       .addError(ProviderFailedError)
       .annotate(OpenApi.Summary, "Send a message, as a session message or as its fallback template")
       .annotate(
         OpenApi.Description,
         "Decides from the 24-hour window whether the content may go as a session message; when the window is not " +
           "open and a template `fallback` is given, sends that instead, else answers 409. The same idempotency key " +
-          "again returns the first result and sends nothing (`replayed: true`). With `dryRun` the decision is made " +
-          "and stored, and nothing is sent."
+          "with the same request (`from`, `to`, `content`, `fallback`, `dryRun`; field order does not matter) " +
+          "returns the first result and sends nothing (`replayed: true`); with another request it answers 422 " +
+          "`IDEMPOTENCY_KEY_REUSED` and stores and sends nothing. With `dryRun` the decision is made and stored, " +
+          "and nothing is sent."
       )
   )
   .add(

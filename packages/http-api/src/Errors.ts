@@ -212,6 +212,23 @@ export class InvalidPhoneNumberError extends Schema.TaggedError<InvalidPhoneNumb
 }, response(422, "InvalidPhoneNumberError", "Not an E.164 phone number")) {}
 
 /**
+ * 422: the idempotency key was already used by the business for another request (another `to`, `content`,
+ * `fallback` or `dryRun`). Nothing was stored or sent; `messageId` is the message the key belongs to. The same key
+ * with the same request replays; a new message needs a new key.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class IdempotencyKeyReusedError extends Schema.TaggedError<IdempotencyKeyReusedError>(
+  "@wa-session/http-api/IdempotencyKeyReusedError"
+)("IdempotencyKeyReusedError", {
+  code: code("IDEMPOTENCY_KEY_REUSED"),
+  message: Schema.String,
+  idempotencyKey: Schema.String,
+  messageId: Schema.String
+}, response(422, "IdempotencyKeyReusedError", "The idempotency key was used for another request")) {}
+
+/**
  * 502: Exotel refused the message or kept failing after the bounded retries. `providerCode` is Exotel's code when
  * it gave one; `messageId` the stored (failed) outbound message.
  *
@@ -291,7 +308,8 @@ export const ErrorCode = Schema.Literal(
   "INVALID_ENDPOINT",
   "ENDPOINT_NOT_FOUND",
   "ENDPOINT_CONFIGURED",
-  "QUARANTINE_NOT_FOUND"
+  "QUARANTINE_NOT_FOUND",
+  "IDEMPOTENCY_KEY_REUSED"
 )
 
 /**

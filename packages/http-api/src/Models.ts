@@ -38,8 +38,10 @@ export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.compose(PlusR
 /**
  * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a
  * WhatsApp message (`{ "type": "text", "text": { "body": "…" } }`, a template, media…); `fallback` a template
- * sent instead when the window is not open. `idempotencyKey` (or the `Idempotency-Key` header) makes retries safe.
- * `dryRun` (since 0.2.0) decides and records the message but sends nothing.
+ * sent instead when the window is not open. `idempotencyKey` (or the `Idempotency-Key` header) makes retries safe:
+ * the same key with the same request replays the first result; with another request (another `to`, `content`,
+ * `fallback` or `dryRun`; since 0.2.0) it is refused with 422 `IDEMPOTENCY_KEY_REUSED`. `dryRun` (since 0.2.0)
+ * decides and records the message but sends nothing.
  *
  * @since 0.1.0
  * @category models

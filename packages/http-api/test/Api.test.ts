@@ -2,6 +2,7 @@ import { OpenApi } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
   ErrorCode,
+  IdempotencyKeyReusedError,
   Instant,
   InvalidMessageError,
   NoActiveSessionError,
@@ -70,6 +71,25 @@ describe("WaSessionApi", () => {
       Object.keys(spec.paths["/v1/messages"]!.post!.responses).sort(),
       ["202", "400", "401", "404", "409", "413", "422", "500", "502", "503"]
     )
+    // a reused idempotency key is one of the 422 answers of a send
+    assert.include(
+      JSON.stringify(spec.paths["/v1/messages"]!.post!.responses["422"]),
+      "IdempotencyKeyReusedError"
+    )
+  })
+
+  it("IdempotencyKeyReusedError encodes with its code, the key and the message the key belongs to", () => {
+    const encoded = Schema.encodeSync(IdempotencyKeyReusedError)(
+      new IdempotencyKeyReusedError({ message: "m", idempotencyKey: "order-1", messageId: "msg_1" })
+    )
+    assert.deepStrictEqual(encoded, {
+      _tag: "IdempotencyKeyReusedError",
+      code: "IDEMPOTENCY_KEY_REUSED",
+      message: "m",
+      idempotencyKey: "order-1",
+      messageId: "msg_1"
+    })
+    assert.include(ErrorCode.literals, "IDEMPOTENCY_KEY_REUSED")
   })
 
   it("errors encode with a top-level stable code and a human message", () => {

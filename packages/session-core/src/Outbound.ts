@@ -6,6 +6,7 @@
 import type * as DateTime from "effect/DateTime"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { hash128 } from "./internal/hash.js"
 import { MessageContent } from "./MessageContent.js"
 import { PhoneNumber } from "./PhoneNumber.js"
 import { WindowState } from "./SessionWindow.js"
@@ -95,7 +96,10 @@ export class StatusEvent extends Schema.Class<StatusEvent>("@wa-session/session-
  * An outbound message as stored. `windowState` and `windowExpiresAt` are the window at decision time. `content` is
  * what was (or would have been, in dry-run) sent; `fallback` the
  * template to send if the provider later reports the window closed; `fallbackMessageId` the id of that template
- * message once it was sent (at most once).
+ * message once it was sent (at most once). `requestFingerprint` (since 0.2.0) is the `requestFingerprint` of the send
+ * request that created the message: what a later request with the same idempotency key is compared with. It is
+ * `None` for messages stored before 0.2.0 and for messages no send request created (fallback templates); it is
+ * optional in the constructor and in the encoded form.
  *
  * @since 0.1.0
  * @category models
@@ -116,8 +120,73 @@ export class OutboundMessage extends Schema.Class<OutboundMessage>("@wa-session/
   history: Schema.Array(StatusEvent),
   createdAt: Schema.DateTimeUtc,
   dryRun: Schema.Boolean,
-  fallbackMessageId: Schema.OptionFromNullOr(Schema.String)
+  fallbackMessageId: Schema.OptionFromNullOr(Schema.String),
+  requestFingerprint: Schema.optionalWith(Schema.String, { as: "Option", nullable: true }).pipe(
+    Schema.withConstructorDefault(() => Option.none<string>())
+  )
 }) {}
+
+/**
+ * What a send request asked for, as `requestFingerprint` reads it (`SessionService.SendInput` is one): the numbers,
+ * the content and the fallback as the caller gave them (JSON values), and whether the caller asked for a dry run.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface FingerprintInput {
+  readonly from: string
+  readonly to: string
+  readonly content: unknown
+  readonly fallback?: unknown
+  readonly dryRun?: boolean | undefined
+}
+
+/** JSON with every object's keys sorted, recursively; a bigint as its decimal string. */
+const canonical = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (typeof value === "bigint") return value.toString()
+  if (typeof value !== "object" || value === null) return value
+  const record = value as Readonly<Record<string, unknown>>
+  // fromEntries defines own properties, so even a "__proto__" key stays a key
+  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, canonical(record[key])]))
+}
+
+/**
+ * The fingerprint of a send request: a stable 128-bit hash (32 hex digits) of the canonical JSON of `from`, `to`,
+ * `content`, `fallback` (absent is `null`) and the `dryRun` flag (absent is `false`). Canonical means every object's
+ * keys sorted, recursively, so the order of the fields in the client's JSON does not matter; an absent field and
+ * one that is `undefined` are the same. The numbers are compared as given (the use case passes them normalized).
+ * It is stored with the message (`OutboundMessage.requestFingerprint`): a request with the same idempotency key and
+ * another fingerprint is another request, refused with `IDEMPOTENCY_KEY_REUSED`. Changing what it covers would
+ * refuse retries of messages stored before the change: it is part of the stored contract.
+ *
+ * @example
+ * ```ts
+ * import { Outbound } from "@wa-session/session-core"
+ * const a = Outbound.requestFingerprint({
+ *   from: "+919876500001",
+ *   to: "+919876543210",
+ *   content: { type: "text", text: { body: "Hi", preview_url: false } }
+ * })
+ * const b = Outbound.requestFingerprint({
+ *   from: "+919876500001",
+ *   to: "+919876543210",
+ *   content: { text: { preview_url: false, body: "Hi" }, type: "text" },
+ *   dryRun: false
+ * })
+ * a === b // true: same request, fields in another order
+ * ```
+ * @since 0.2.0
+ * @category constructors
+ */
+export const requestFingerprint = (input: FingerprintInput): string =>
+  hash128(JSON.stringify(canonical({
+    from: input.from,
+    to: input.to,
+    content: input.content,
+    fallback: input.fallback ?? null,
+    dryRun: input.dryRun === true
+  })))
 
 /**
  * The fallback template to send for `original` after the provider refused it because the window is over: for a
@@ -151,7 +220,8 @@ export const fallbackFor = (original: OutboundMessage, now: DateTime.Utc): Optio
       status: "pending",
       history: [new StatusEvent({ status: "pending", at: now, code: Option.none(), detail: Option.none() })],
       createdAt: now,
-      fallbackMessageId: Option.none()
+      fallbackMessageId: Option.none(),
+      requestFingerprint: Option.none()
     })
   )
 }

@@ -409,6 +409,42 @@ export interface SendResult {
   readonly replayed: boolean
 }
 
+/**
+ * The idempotency key was already used by the business for another request (another recipient, content, fallback or
+ * dry-run flag: another `Outbound.requestFingerprint`). Nothing was stored or sent; `messageId` is the message the
+ * key belongs to. A new message needs a new key.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class IdempotencyKeyReused
+  extends Schema.TaggedError<IdempotencyKeyReused>("@wa-session/session-core/IdempotencyKeyReused")(
+    "IdempotencyKeyReused",
+    { business: Schema.String, idempotencyKey: Schema.String, messageId: Schema.String }
+  )
+{
+  /** @since 0.2.0 */
+  readonly code = "IDEMPOTENCY_KEY_REUSED" as const
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `idempotency key "${this.idempotencyKey}" was already used for message ${this.messageId} with another ` +
+      "request (recipient, content, fallback or dryRun); use a new key for a new message"
+  }
+}
+
+/**
+ * The stored message of a key seen before, as the answer to `fingerprint`: a replay when it is the same request (or
+ * the message predates fingerprints), `IdempotencyKeyReused` when it is another one.
+ */
+const replay = (
+  stored: Outbound.OutboundMessage,
+  fingerprint: string,
+  idempotencyKey: string
+): Effect.Effect<SendResult, IdempotencyKeyReused> =>
+  Option.isSome(stored.requestFingerprint) && stored.requestFingerprint.value !== fingerprint
+    ? Effect.fail(new IdempotencyKeyReused({ business: stored.business, idempotencyKey, messageId: stored.id }))
+    : Effect.succeed({ message: stored, replayed: true })
+
 const createOutbound = (fields: {
   readonly id: string
   readonly pair: Pair
@@ -416,6 +452,7 @@ const createOutbound = (fields: {
   readonly idempotencyKey: Option.Option<string>
   readonly now: DateTime.Utc
   readonly dryRun: boolean
+  readonly requestFingerprint: string
 }) =>
   new Outbound.OutboundMessage({
     id: fields.id,
@@ -433,7 +470,8 @@ const createOutbound = (fields: {
     history: [statusEvent("pending", fields.now)],
     createdAt: fields.now,
     dryRun: fields.dryRun,
-    fallbackMessageId: Option.none()
+    fallbackMessageId: Option.none(),
+    requestFingerprint: Option.some(fields.requestFingerprint)
   })
 
 const statusEvent = (
@@ -490,8 +528,11 @@ const deliver = (message: Outbound.OutboundMessage) =>
 
 /**
  * Decides how to send (session message, fallback template, or refusal) from the window now, stores the outbound
- * message, then hands it to the provider unless in dry-run. The same idempotency key again returns the first
- * result and sends nothing. A provider failure is recorded on the message (status `failed`) and returned.
+ * message with the request's fingerprint, then hands it to the provider unless in dry-run. The same idempotency key
+ * with the same request (`Outbound.requestFingerprint`: from, to, content, fallback, dryRun; field order does not
+ * matter) returns the first result and sends nothing; with another request it fails with `IdempotencyKeyReused`
+ * and stores and sends nothing (a message stored before fingerprints existed replays). A provider failure is
+ * recorded on the message (status `failed`) and returned.
  *
  * @example
  * ```ts
@@ -512,16 +553,17 @@ export const send = (
   input: SendInput
 ): Effect.Effect<
   SendResult,
-  DecisionError | ProviderError | StorageError,
+  DecisionError | IdempotencyKeyReused | ProviderError | StorageError,
   SessionStore | SessionConfig | MessageSender | Ids
 > =>
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig
     const pair = { business: input.from, customer: input.to } as Pair
+    const fingerprint = Outbound.requestFingerprint(input)
     if (Option.isSome(input.idempotencyKey)) {
       const previous = yield* store.findOutboundByIdempotencyKey(input.from, input.idempotencyKey.value)
-      if (Option.isSome(previous)) return { message: previous.value, replayed: true }
+      if (Option.isSome(previous)) return yield* replay(previous.value, fingerprint, input.idempotencyKey.value)
     }
     const now = yield* DateTime.now
     const window = yield* loadWindow(pair)
@@ -531,9 +573,24 @@ export const send = (
     })
     const dryRun = settings.dryRun || input.dryRun === true
     const id = yield* Effect.flatMap(Ids, (ids) => ids.next)
-    const outbound = createOutbound({ id, pair, decision, idempotencyKey: input.idempotencyKey, now, dryRun })
+    const outbound = createOutbound({
+      id,
+      pair,
+      decision,
+      idempotencyKey: input.idempotencyKey,
+      now,
+      dryRun,
+      requestFingerprint: fingerprint
+    })
     const inserted = yield* store.insertOutbound(outbound)
-    if (!inserted.inserted) return { message: inserted.message, replayed: true }
+    // a request with the same key was stored meanwhile: the same rule as above (without a key only an id clash
+    // answers this, and the stored message is returned, as it always was)
+    if (!inserted.inserted) {
+      return yield* Option.match(input.idempotencyKey, {
+        onNone: () => Effect.succeed({ message: inserted.message, replayed: true }),
+        onSome: (key) => replay(inserted.message, fingerprint, key)
+      })
+    }
     if (dryRun) return { message: inserted.message, replayed: false }
     const delivered = yield* deliver(inserted.message).pipe(
       Effect.catchIf((error) => error._tag === "ProviderError" && error.reengagement, (error) =>

@@ -257,6 +257,155 @@ describe("SessionService", () => {
       assert.strictEqual(result.second.message.id, result.first.message.id)
     }))
 
+  it.effect("the same key with another request fails with IdempotencyKeyReused and stores and sends nothing", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:05:00+05:30")
+      const other = PhoneNumber.unsafeMake("+919876543211")
+      const { result, sent } = yield* run(Effect.gen(function*() {
+        yield* inboundAt("m1", "2026-01-20T10:00:00+05:30")
+        const first = yield* SessionService.send({
+          from: business,
+          to: customer,
+          content: { type: "text", text: { body: "Your order shipped", preview_url: false } },
+          fallback: followUpTemplate,
+          idempotencyKey: Option.some("order-1")
+        })
+        const refusals = yield* Effect.forEach([
+          { to: other },
+          { content: text("Your order shipped") },
+          { fallback: undefined },
+          { dryRun: true }
+        ], (change) =>
+          Effect.flip(SessionService.send({
+            from: business,
+            to: customer,
+            content: { type: "text", text: { body: "Your order shipped", preview_url: false } },
+            fallback: followUpTemplate,
+            idempotencyKey: Option.some("order-1"),
+            ...change
+          })))
+        // the same request, its fields (and the content's) in another order: a replay
+        const again = yield* SessionService.send({
+          idempotencyKey: Option.some("order-1"),
+          dryRun: false,
+          fallback: { template: { language: { code: "en" }, name: "follow_up" }, type: "template" },
+          content: { text: { preview_url: false, body: "Your order shipped" }, type: "text" },
+          to: customer,
+          from: business
+        })
+        // nothing was stored for the refusals: the next message takes the second id
+        const next = yield* SessionService.send({
+          from: business,
+          to: other,
+          content: followUpTemplate,
+          idempotencyKey: Option.none(),
+          dryRun: true
+        })
+        return { first, refusals, again, next }
+      }))
+      assert.strictEqual(sent.length, 1)
+      assert.strictEqual(sent[0]!.to, customer)
+      assert.isTrue(Option.isSome(result.first.message.requestFingerprint))
+      for (const error of result.refusals) {
+        assert.isTrue(error instanceof SessionService.IdempotencyKeyReused)
+        if (!(error instanceof SessionService.IdempotencyKeyReused)) continue
+        assert.strictEqual(error.code, "IDEMPOTENCY_KEY_REUSED")
+        assert.strictEqual(error.idempotencyKey, "order-1")
+        assert.strictEqual(error.messageId, result.first.message.id)
+        assert.strictEqual(error.business, business)
+        assert.include(error.message, `"order-1"`)
+        assert.include(error.message, result.first.message.id)
+      }
+      assert.isTrue(result.again.replayed)
+      assert.strictEqual(result.again.message.id, result.first.message.id)
+      assert.strictEqual(result.next.message.id, "msg_2")
+    }))
+
+  it.effect("a message stored without a fingerprint (before they existed) replays for any request with its key", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:05:00+05:30")
+      const { result, sent } = yield* run(Effect.gen(function*() {
+        const store = yield* SessionStore.SessionStore
+        const first = yield* SessionService.send({
+          from: business,
+          to: customer,
+          content: followUpTemplate,
+          idempotencyKey: Option.some("old"),
+          dryRun: true
+        })
+        const old = yield* store.insertOutbound(
+          new Outbound.OutboundMessage({
+            ...first.message,
+            id: "msg_old",
+            idempotencyKey: Option.some("older"),
+            requestFingerprint: Option.none()
+          })
+        )
+        const replayed = yield* SessionService.send({
+          from: business,
+          to: PhoneNumber.unsafeMake("+919876543211"),
+          content: text("something else"),
+          idempotencyKey: Option.some("older")
+        })
+        return { old, replayed }
+      }))
+      assert.isTrue(result.old.inserted)
+      assert.strictEqual(sent.length, 0)
+      assert.isTrue(result.replayed.replayed)
+      assert.strictEqual(result.replayed.message.id, "msg_old")
+    }))
+
+  it.effect("a concurrent insert with the same key and another request fails with IdempotencyKeyReused", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result, sent } = yield* run(
+        Effect.gen(function*() {
+          const store = yield* SessionStore.SessionStore
+          const racing = { ...store, findOutboundByIdempotencyKey: () => Effect.succeedNone }
+          const send = (to: PhoneNumber.PhoneNumber) =>
+            SessionService.send({ from: business, to, content: followUpTemplate, idempotencyKey: Option.some("race") })
+              .pipe(Effect.provideService(SessionStore.SessionStore, racing))
+          const first = yield* send(customer)
+          const second = yield* Effect.flip(send(PhoneNumber.unsafeMake("+919876543211")))
+          return { first, second }
+        })
+      )
+      assert.strictEqual(sent.length, 1)
+      assert.isTrue(result.second instanceof SessionService.IdempotencyKeyReused)
+      assert.strictEqual(result.second._tag === "IdempotencyKeyReused" && result.second.messageId, result.first.message.id)
+    }))
+
+  it.effect("without a key, a store answering not inserted (an id clash) returns the stored message", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const { result, sent } = yield* run(
+        Effect.gen(function*() {
+          const store = yield* SessionStore.SessionStore
+          const first = yield* SessionService.send({
+            from: business,
+            to: customer,
+            content: followUpTemplate,
+            idempotencyKey: Option.none()
+          })
+          const clashing = {
+            ...store,
+            insertOutbound: () => Effect.succeed({ inserted: false, message: first.message })
+          }
+          const second = yield* SessionService.send({
+            from: business,
+            to: PhoneNumber.unsafeMake("+919876543211"),
+            content: text("other"),
+            fallback: followUpTemplate,
+            idempotencyKey: Option.none()
+          }).pipe(Effect.provideService(SessionStore.SessionStore, clashing))
+          return { first, second }
+        })
+      )
+      assert.strictEqual(sent.length, 1)
+      assert.isTrue(result.second.replayed)
+      assert.strictEqual(result.second.message.id, result.first.message.id)
+    }))
+
   it.effect("delivery reports advance status; 30018 closes the window and queues the fallback once", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
@@ -374,6 +523,8 @@ describe("SessionService", () => {
       )
       assert.strictEqual(result.withFallback.message.decision, "template")
       assert.deepStrictEqual(result.withFallback.message.reason, Option.some("SESSION_EXPIRED"))
+      // the fallback template was created by the refusal, not by a send request: no fingerprint
+      assert.deepStrictEqual(result.withFallback.message.requestFingerprint, Option.none())
       assert.strictEqual(result.status.state, "expired")
       assert.isTrue(result.status.closedByProvider)
       assert.strictEqual(result.withoutFallback._tag, "ProviderError")

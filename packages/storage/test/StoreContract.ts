@@ -635,6 +635,48 @@ export const suite = (
         for (const result of results) assert.strictEqual(result.message.id, winner)
       }))
 
+    it.effect("outbound: the request fingerprint round-trips on every read; a message without one reads as none", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const b = freshNumber()
+        const c = freshNumber()
+        const fingerprint = "0123456789abcdef0123456789abcdef"
+        const message = outbound(b, c, { idempotencyKey: "fp-1", requestFingerprint: fingerprint })
+        assert.deepStrictEqual(message.requestFingerprint, Option.some(fingerprint))
+        const inserted = yield* store.insertOutbound(message)
+        assert.deepStrictEqual(inserted.message.requestFingerprint, Option.some(fingerprint))
+        const reads = [
+          Option.getOrThrow(yield* store.findOutbound(message.id)),
+          Option.getOrThrow(yield* store.findOutboundByIdempotencyKey(b, "fp-1")),
+          // the answer to a concurrent insert with the same key carries the stored fingerprint, not the caller's
+          (yield* store.insertOutbound(outbound(b, c, { idempotencyKey: "fp-1", requestFingerprint: "f".repeat(32) })))
+            .message,
+          Option.getOrThrow(yield* store.recordStatus({ _tag: "ById", id: message.id }, statusEvent("sent", 5), at(5)))
+            .message
+        ]
+        const page = yield* store.listMessages(pair(b, c), 10, Option.none())
+        for (const item of page.items) if (item._tag === "Outbound") reads.push(item.message)
+        assert.strictEqual(reads.length, 5)
+        for (const read of reads) {
+          assert.strictEqual(read.id, message.id)
+          assert.deepStrictEqual(read.requestFingerprint, Option.some(fingerprint))
+        }
+        // written without one (a fallback template, or a message stored before fingerprints existed)
+        const without = outbound(b, c, { idempotencyKey: "fp-2" })
+        assert.deepStrictEqual(without.requestFingerprint, Option.none())
+        yield* store.insertOutbound(without)
+        assert.deepStrictEqual(
+          Option.map(yield* store.findOutbound(without.id), (m) => m.requestFingerprint),
+          Option.some(Option.none())
+        )
+        assert.deepStrictEqual(
+          Option.map(yield* store.findOutboundByIdempotencyKey(b, "fp-2"), (m) => m.requestFingerprint),
+          Option.some(Option.none())
+        )
+        const stored = Option.getOrThrow(yield* store.findOutbound(without.id))
+        assert.deepStrictEqual(encodeOutbound(stored), encodeOutbound(without))
+      }))
+
     it.effect("outbound: provider id, status by either reference, unknown references", () =>
       Effect.gen(function*() {
         const store = yield* Storage.Storage

@@ -1,9 +1,10 @@
+import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Layer, Redacted } from "effect"
-import { PgStore } from "../src/index.js"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { PgStore, Storage } from "../src/index.js"
 import { freshSchema, pgAvailable, schemaLayer, urlWithSchema } from "./pg.js"
 import { relaySuite } from "./RelayContract.js"
-import { suite } from "./StoreContract.js"
+import { freshNumber, outbound, suite } from "./StoreContract.js"
 
 const schema = freshSchema("contract")
 
@@ -18,6 +19,30 @@ describe.skipIf(!pgAvailable)("PostgreSQL", () => {
     "PgStore",
     PgStore.layer({ url: Redacted.make(urlWithSchema(relaySchema)) }).pipe(Layer.provide(schemaLayer(relaySchema)))
   )
+
+  it.scoped("a database from before request fingerprints gains the column; its messages read as none", () =>
+    Effect.gen(function*() {
+      const schema = freshSchema("fingerprint")
+      yield* Layer.build(schemaLayer(schema))
+      const url = Redacted.make(urlWithSchema(schema))
+      const b = freshNumber()
+      const message = outbound(b, freshNumber(), { idempotencyKey: "old-key", requestFingerprint: "a".repeat(32) })
+      yield* Effect.flatMap(Storage.Storage, (store) => store.insertOutbound(message))
+        .pipe(Effect.provide(PgStore.layer({ url })))
+      // back to the schema of migration 0002, with the message written then
+      yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.zipRight(
+          sql`ALTER TABLE wa_outbound DROP COLUMN request_fingerprint`,
+          sql`DELETE FROM wa_session_migrations WHERE migration_id = 3`
+        )).pipe(Effect.provide(PgStore.layerClient({ url })), Effect.orDie)
+      const read = yield* Effect.flatMap(Storage.Storage, (store) =>
+        Effect.all([store.findOutbound(message.id), store.findOutboundByIdempotencyKey(b, "old-key")])
+      ).pipe(Effect.provide(PgStore.layer({ url })))
+      for (const found of read) {
+        assert.strictEqual(Option.getOrThrow(found).id, message.id)
+        assert.deepStrictEqual(Option.getOrThrow(found).requestFingerprint, Option.none())
+      }
+    }), 30_000)
 
   it.effect("an unreachable server fails the layer with StorageError, without the password", () =>
     Effect.gen(function*() {

@@ -7,7 +7,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { SqliteStore, Storage } from "../src/index.js"
 import { relaySuite } from "./RelayContract.js"
-import { freshNumber, inbound, recordInbound, suite } from "./StoreContract.js"
+import { freshNumber, inbound, outbound, recordInbound, suite } from "./StoreContract.js"
 
 const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "wa-storage-contract-"))
 afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
@@ -31,9 +31,35 @@ describe("SqliteStore on a file", () => {
       const db = new Sqlite(filename, { readonly: true })
       assert.deepStrictEqual(db.prepare("SELECT migration_id FROM wa_session_migrations").all(), [
         { migration_id: 1 },
-        { migration_id: 2 }
+        { migration_id: 2 },
+        { migration_id: 3 }
       ])
       db.close()
+    }))
+
+  it.effect("a database from before request fingerprints gains the column; its messages read as none", () =>
+    Effect.gen(function*() {
+      const filename = NodePath.join(dir, "before-fingerprints.db")
+      const b = freshNumber()
+      const message = outbound(b, freshNumber(), { idempotencyKey: "old-key", requestFingerprint: "a".repeat(32) })
+      yield* Effect.flatMap(Storage.Storage, (store) => store.insertOutbound(message))
+        .pipe(Effect.provide(SqliteStore.layer({ filename })))
+      // back to the schema of migration 0002, with the message written then
+      const db = new Sqlite(filename)
+      db.exec(`ALTER TABLE wa_outbound DROP COLUMN request_fingerprint;
+DELETE FROM wa_session_migrations WHERE migration_id = 3`)
+      db.close()
+      const read = yield* Effect.flatMap(Storage.Storage, (store) =>
+        Effect.all([store.findOutbound(message.id), store.findOutboundByIdempotencyKey(b, "old-key")])
+      ).pipe(Effect.provide(SqliteStore.layer({ filename })))
+      for (const found of read) {
+        assert.strictEqual(Option.getOrThrow(found).id, message.id)
+        assert.deepStrictEqual(Option.getOrThrow(found).requestFingerprint, Option.none())
+      }
+      const after = new Sqlite(filename, { readonly: true })
+      const last = after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get()
+      assert.deepStrictEqual(last, { id: 3 })
+      after.close()
     }))
 
   it.effect("the connection uses a busy timeout and synchronous=FULL by default, NORMAL on request", () =>

@@ -78,6 +78,7 @@ export const MessagesLive: Layer.Layer<
           Effect.tapErrorTag("InvalidMessage", () => count("none", "invalid")),
           Effect.tapErrorTag("MessageTypeNotSupported", () => count("none", "invalid")),
           Effect.tapErrorTag("InvalidPhoneNumber", () => count("none", "invalid")),
+          Effect.tapErrorTag("IdempotencyKeyReused", () => count("none", "key_reused")),
           Effect.tapErrorTag("StorageError", () => count("none", "storage_error")),
           Effect.catchTags({
             SessionExpired: Translate.sessionExpired,
@@ -85,6 +86,7 @@ export const MessagesLive: Layer.Layer<
             InvalidMessage: Translate.invalidMessage,
             MessageTypeNotSupported: Translate.messageTypeNotSupported,
             InvalidPhoneNumber: Translate.invalidPhoneNumber,
+            IdempotencyKeyReused: Translate.idempotencyKeyReused,
             StorageError: Translate.storageError
           })
         ))

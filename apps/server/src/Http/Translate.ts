@@ -1,5 +1,6 @@
 import { type ExplanationView, type RecordInboundResponse, type SessionView, Views } from "@wa-session/http-api"
 import {
+  IdempotencyKeyReusedError,
   InvalidMessageError,
   InvalidRequestError,
   InvalidPhoneNumberError,
@@ -60,6 +61,11 @@ export const messageTypeNotSupported = (e: MessageTypeNotSupported) =>
 export const invalidPhoneNumber = (e: InvalidPhoneNumber) =>
   Effect.fail(
     new InvalidPhoneNumberError({ message: e.message, path: e.field, input: e.input, reason: e.reason })
+  )
+
+export const idempotencyKeyReused = (e: SessionService.IdempotencyKeyReused) =>
+  Effect.fail(
+    new IdempotencyKeyReusedError({ message: e.message, idempotencyKey: e.idempotencyKey, messageId: e.messageId })
   )
 
 /** The store failed: logged with its detail, answered without it. */

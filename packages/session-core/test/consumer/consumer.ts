@@ -81,7 +81,7 @@ const sender: MessageSender.MessageSenderShape = {
 }
 const send: Effect.Effect<
   SessionService.SendResult,
-  DecisionError | MessageSender.ProviderError | SessionStore.StorageError,
+  DecisionError | SessionService.IdempotencyKeyReused | MessageSender.ProviderError | SessionStore.StorageError,
   SessionStore.SessionStore | SessionService.SessionConfig | MessageSender.MessageSender | Ids.Ids
 > = SessionService.send({
   from: business,

@@ -15,12 +15,13 @@ const WINDOW_COLUMNS = "business, customer, last_inbound_at, basis_message_id, b
   "closed_by_provider_at, announced_open, announced_expiring_for"
 
 export const JOINED_SELECT = `SELECT o.id, o.business, o.customer, o.idempotency_key, o.decision, o.reason, o.content,
-  o.fallback, o.provider_message_id, o.status, o.created_at, o.dry_run, o.fallback_message_id, o.extra,
-  s.status AS h_status, s.at AS h_at, s.code AS h_code, s.detail AS h_detail
+  o.fallback, o.provider_message_id, o.status, o.created_at, o.dry_run, o.fallback_message_id, o.request_fingerprint,
+  o.extra, s.status AS h_status, s.at AS h_at, s.code AS h_code, s.detail AS h_detail
 FROM wa_outbound o LEFT JOIN wa_outbound_status s ON s.message_id = o.id`
 
 const OUTBOUND_COLUMNS = "id, business, customer, idempotency_key, decision, reason, content, fallback, " +
-  "provider_message_id, status, status_rank, created_at, dry_run, fallback_message_id, extra, send_state"
+  "provider_message_id, status, status_rank, created_at, dry_run, fallback_message_id, request_fingerprint, extra, " +
+  "send_state"
 
 /** Groups joined outbound rows (ordered by id, then status rank) into messages. */
 export const messagesOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -153,7 +154,7 @@ WHERE id = ${message.id}`
       const inserted = yield* sql`INSERT INTO wa_outbound (${sql.literal(OUTBOUND_COLUMNS)}) VALUES (
   ${row.id}, ${row.business}, ${row.customer}, ${row.idempotency_key}, ${row.decision}, ${row.reason}, ${row.content},
   ${row.fallback}, ${row.provider_message_id}, ${row.status}, ${row.status_rank}, ${row.created_at}, ${row.dry_run},
-  ${row.fallback_message_id}, ${row.extra}, ${queued ? "queued" : null}
+  ${row.fallback_message_id}, ${row.request_fingerprint}, ${row.extra}, ${queued ? "queued" : null}
 ) ON CONFLICT DO NOTHING RETURNING id`
       if (inserted.length > 0) {
         for (const event of history) {

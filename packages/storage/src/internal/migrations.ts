@@ -194,9 +194,19 @@ WHERE expires_at > ${Date.now()} AND (closed_by_provider_at IS NULL OR closed_by
   yield* sql.unsafe(`CREATE INDEX wa_deliveries_event ON wa_deliveries (event_seq)`)
 })
 
+/**
+ * The fingerprint of the send request that created an outbound message (`Outbound.requestFingerprint`), compared
+ * when its idempotency key comes again. Null for the messages stored before, which replay as they always did.
+ */
+const requestFingerprint = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(`ALTER TABLE wa_outbound ADD COLUMN request_fingerprint TEXT`)
+})
+
 const loader = Migrator.fromRecord({
   "0001_create_tables": createTables,
-  "0002_lossless_relay": lossless
+  "0002_lossless_relay": lossless,
+  "0003_request_fingerprint": requestFingerprint
 })
 
 const migrate = Migrator.make({})({ loader, table: MIGRATIONS_TABLE })

@@ -33,7 +33,8 @@ const COLUMNS = new Set([
   "history",
   "createdAt",
   "dryRun",
-  "fallbackMessageId"
+  "fallbackMessageId",
+  "requestFingerprint"
 ])
 
 /** An outbound message as a row of `wa_outbound`. */
@@ -52,6 +53,7 @@ export interface OutboundRow {
   readonly created_at: number
   readonly dry_run: number
   readonly fallback_message_id: string | null
+  readonly request_fingerprint: string | null
   /** the encoded fields that have no column of their own, as a JSON object */
   readonly extra: string
 }
@@ -92,6 +94,7 @@ export const toRows = (
         created_at: DateTime.toEpochMillis(message.createdAt),
         dry_run: message.dryRun ? 1 : 0,
         fallback_message_id: Option.getOrNull(message.fallbackMessageId),
+        request_fingerprint: Option.getOrNull(message.requestFingerprint),
         extra: JSON.stringify(extra)
       },
       history: normalizeHistory(message.history).map((event) => ({
@@ -124,6 +127,7 @@ const JoinedRow = Schema.Struct({
   created_at: Millis,
   dry_run: Schema.Union(Schema.Number, Schema.Boolean),
   fallback_message_id: Schema.NullOr(Schema.String),
+  request_fingerprint: Schema.NullOr(Schema.String),
   extra: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   h_status: Schema.NullOr(Schema.String),
   h_at: Schema.NullOr(Millis),
@@ -165,7 +169,8 @@ export const fromJoinedRows = (
       history,
       createdAt: iso(first.created_at),
       dryRun: first.dry_run === true || first.dry_run === 1,
-      fallbackMessageId: first.fallback_message_id
+      fallbackMessageId: first.fallback_message_id,
+      requestFingerprint: first.request_fingerprint
     })
     return Option.some(message)
   }).pipe(Effect.orDie)

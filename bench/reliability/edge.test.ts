@@ -1,0 +1,133 @@
+/**
+ * The HTTP edge, through the real server process: every other spelling of the webhook route is 404 and leaves the
+ * secret out of all output (the banner masks it too); 20,000 idle connections that never send a request do not
+ * lock anyone out: /healthz and the webhook still answer while they pile up.
+ */
+import * as Http from "node:http"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import {
+  batch,
+  businessNumber,
+  customerNumber,
+  inboundItem,
+  listEvents,
+  recordFigures,
+  SECRET,
+  startServer,
+  tmpDir
+} from "./harness.js"
+
+const servers: Array<{ stop: () => Promise<void> }> = []
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()))
+})
+
+/** A request on a connection of its own with its path exactly as given (fetch would normalise it). */
+const rawRequest = (port: number, method: string, path: string, body = "") =>
+  new Promise<{ status: number; text: string }>((resolve) => {
+    const request = Http.request(
+      { host: "127.0.0.1", port, method, path, agent: false, headers: { "content-type": "application/json" } },
+      (response) => {
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }))
+      }
+    )
+    request.setTimeout(10_000, () => request.destroy(new Error("timed out")))
+    request.on("error", (error) => resolve({ status: 0, text: String(error) }))
+    request.end(body)
+  })
+
+const item = (n: number) =>
+  inboundItem({
+    sid: `edge-${n}`,
+    business: businessNumber(1),
+    customer: customerNumber(n),
+    sentAt: Math.floor(Date.now() / 1000) * 1000,
+    text: `edge ${n}`
+  })
+
+describe("the HTTP edge", () => {
+  it("webhook path variants: 404 with a code, nothing recorded, the secret in no output", async () => {
+    const server = await startServer({ databaseUrl: `sqlite:${Path.join(tmpDir("edge-paths"), "db.sqlite")}` })
+    servers.push(server)
+    const body = JSON.stringify(batch([item(1)]))
+    const variants: ReadonlyArray<readonly [string, string]> = [
+      ["POST", `//webhooks/exotel/${SECRET}`],
+      ["POST", `/WEBHOOKS/exotel/${SECRET}`],
+      ["POST", `/Webhooks/Exotel/${SECRET}`],
+      ["POST", `/webhooks//exotel/${SECRET}`],
+      ["POST", `/webhooks/exotel//${SECRET}`],
+      ["POST", `/webhooks/exotel/${SECRET}/`],
+      ["POST", `/webhooks/exotel/${SECRET}/extra`],
+      ["POST", `/%77ebhooks/exotel/${SECRET}`],
+      ["POST", `/webhooks%2Fexotel%2F${SECRET}`],
+      ["POST", `/webhooks/exotel/${encodeURIComponent(SECRET)}%2F`],
+      ["GET", `/webhooks/exotel/${SECRET}`],
+      ["DELETE", `/webhooks/exotel/${SECRET}`],
+      ["POST", `/v1/${SECRET}`],
+      ["GET", `/docs/${SECRET}?secret=${SECRET}`]
+    ]
+    for (const [method, path] of variants) {
+      const answer = await rawRequest(server.port, method, path, body)
+      expect(answer.status, `${method} ${path}`).toBeGreaterThanOrEqual(400)
+      expect(answer.status, `${method} ${path}`).toBeLessThan(500)
+      expect(JSON.parse(answer.text).code, `${method} ${path}`).toBeTypeOf("string")
+    }
+    const exact = await rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, body)
+    expect(exact.status).toBe(200)
+    const received = (await listEvents(server)).filter((event) => event.type === "message.received")
+    expect(received).toHaveLength(1)
+    await server.stop()
+    expect(server.log()).toContain("/webhooks/exotel/")
+    expect(server.log()).not.toContain(SECRET)
+  })
+
+  it("20,000 idle connections: /healthz and the webhook keep answering, idle ones are closed", async () => {
+    const server = await startServer({
+      databaseUrl: `sqlite:${Path.join(tmpDir("edge-idle"), "db.sqlite")}`,
+      env: { WA_SESSION_MAX_CONNECTIONS: "1000", WA_SESSION_HEADERS_TIMEOUT: "5s" }
+    })
+    servers.push(server)
+    const TOTAL = 20_000
+    const open = new Set<Net.Socket>()
+    let refused = 0
+    let closedByServer = 0
+    const connect = () =>
+      new Promise<void>((resolve) => {
+        const socket = Net.connect(server.port, "127.0.0.1")
+        socket.on("connect", () => {
+          open.add(socket)
+          resolve()
+        })
+        socket.on("error", () => {
+          refused++
+          resolve()
+        })
+        socket.on("close", () => {
+          if (open.delete(socket)) closedByServer++
+        })
+      })
+    const health: Array<number> = []
+    const webhook: Array<number> = []
+    let slowest = 0
+    for (let made = 0; made < TOTAL; made += 500) {
+      await Promise.all(Array.from({ length: 500 }, connect))
+      const started = Date.now()
+      health.push((await rawRequest(server.port, "GET", "/healthz")).status)
+      webhook.push(
+        (await rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, JSON.stringify(batch([item(made)]))))
+          .status
+      )
+      slowest = Math.max(slowest, Date.now() - started)
+    }
+    recordFigures("edge", { idleConnections: TOTAL, refused, closedByServer, stillOpen: open.size, slowestMs: slowest })
+    expect(health.every((status) => status === 200)).toBe(true)
+    expect(webhook.every((status) => status === 200)).toBe(true)
+    expect(open.size).toBeLessThanOrEqual(1000)
+    expect(server.alive()).toBe(true)
+    for (const socket of open) socket.destroy()
+  })
+})

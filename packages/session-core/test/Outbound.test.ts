@@ -1,0 +1,144 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Option, Schema } from "effect"
+import * as fc from "fast-check"
+import { isDeepStrictEqual } from "node:util"
+import { Outbound } from "../src/index.js"
+import { business, customer, followUpTemplate, text } from "./fixtures.js"
+
+const fingerprint = Outbound.requestFingerprint
+
+/** The same JSON value with every object's keys in another order (reversed, then rotated by `turn`). */
+const reorder = (value: unknown, turn: number): unknown => {
+  if (Array.isArray(value)) return value.map((item) => reorder(item, turn + 1))
+  if (typeof value !== "object" || value === null) return value
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record).reverse()
+  const shift = keys.length === 0 ? 0 : turn % keys.length
+  const order = [...keys.slice(shift), ...keys.slice(0, shift)]
+  return Object.fromEntries(order.map((key) => [key, reorder(record[key], turn + 1)]))
+}
+
+/** Two JSON values that are not the same value once through JSON (so -0 and 0 are the same). */
+const sameJson = (a: unknown, b: unknown) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(a) ?? "null"), JSON.parse(JSON.stringify(b) ?? "null"))
+
+const request = fc.record({
+  from: fc.string({ minLength: 1 }),
+  to: fc.string({ minLength: 1 }),
+  content: fc.jsonValue(),
+  fallback: fc.option(fc.jsonValue(), { nil: undefined }),
+  dryRun: fc.option(fc.boolean(), { nil: undefined })
+})
+
+describe("Outbound.requestFingerprint", () => {
+  it("is 32 hex digits, the same for the same request, with absent fields as their defaults", () => {
+    const base = { from: business, to: customer, content: text("Hi") }
+    const value = fingerprint(base)
+    assert.match(value, /^[0-9a-f]{32}$/)
+    assert.strictEqual(fingerprint({ ...base }), value)
+    assert.strictEqual(fingerprint({ ...base, fallback: undefined, dryRun: undefined }), value)
+    assert.strictEqual(fingerprint({ ...base, fallback: null, dryRun: false }), value)
+    assert.notStrictEqual(fingerprint({ ...base, dryRun: true }), value)
+    assert.notStrictEqual(fingerprint({ ...base, fallback: followUpTemplate }), value)
+    assert.notStrictEqual(fingerprint({ ...base, to: business }), value)
+    assert.notStrictEqual(fingerprint({ ...base, from: customer }), value)
+    assert.notStrictEqual(fingerprint({ ...base, content: text("Hi!") }), value)
+  })
+
+  it("does not depend on the order of the fields, at any depth", () => {
+    const a = fingerprint({
+      from: business,
+      to: customer,
+      content: { type: "text", text: { body: "Hi", preview_url: false } },
+      fallback: followUpTemplate,
+      dryRun: false
+    })
+    const b = fingerprint({
+      dryRun: false,
+      fallback: { template: { language: { code: "en" }, name: "follow_up" }, type: "template" },
+      content: { text: { preview_url: false, body: "Hi" }, type: "text" },
+      to: customer,
+      from: business
+    })
+    assert.strictEqual(a, b)
+  })
+
+  it("keeps array order, an own __proto__ key, and reads a bigint as its digits", () => {
+    const base = { from: business, to: customer }
+    assert.notStrictEqual(fingerprint({ ...base, content: [1, 2] }), fingerprint({ ...base, content: [2, 1] }))
+    const proto = JSON.parse(`{"__proto__": {"a": 1}, "b": 2}`) as unknown
+    assert.notStrictEqual(fingerprint({ ...base, content: proto }), fingerprint({ ...base, content: { b: 2 } }))
+    assert.strictEqual(fingerprint({ ...base, content: { n: 12n } }), fingerprint({ ...base, content: { n: "12" } }))
+  })
+
+  it("property: insensitive to key order, sensitive to any change of to, content, fallback or dryRun", () => {
+    fc.assert(
+      fc.property(request, fc.nat(), request, (input, turn, other) => {
+        const value = fingerprint(input)
+        const reordered = {
+          dryRun: input.dryRun,
+          fallback: reorder(input.fallback, turn),
+          content: reorder(input.content, turn + 1),
+          to: input.to,
+          from: input.from
+        }
+        assert.strictEqual(fingerprint(reordered), value)
+        if (other.to !== input.to) assert.notStrictEqual(fingerprint({ ...input, to: other.to }), value)
+        if (!sameJson(other.content, input.content)) {
+          assert.notStrictEqual(fingerprint({ ...input, content: other.content }), value)
+        }
+        if (!sameJson(other.fallback ?? null, input.fallback ?? null)) {
+          assert.notStrictEqual(fingerprint({ ...input, fallback: other.fallback }), value)
+        }
+        assert.notStrictEqual(fingerprint({ ...input, dryRun: input.dryRun !== true }), value)
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
+
+describe("Outbound.OutboundMessage.requestFingerprint", () => {
+  const encoded = {
+    id: "msg_1",
+    business,
+    customer,
+    idempotencyKey: "k1",
+    decision: "session",
+    reason: null,
+    windowState: "open",
+    windowExpiresAt: "2026-01-21T04:30:00.000Z",
+    content: text("Hi"),
+    fallback: null,
+    providerMessageId: null,
+    status: "pending",
+    history: [{ status: "pending", at: "2026-01-20T04:30:00.000Z", code: null, detail: null }],
+    createdAt: "2026-01-20T04:30:00.000Z",
+    dryRun: false,
+    fallbackMessageId: null
+  }
+  const decode = Schema.decodeUnknownSync(Outbound.OutboundMessage)
+  const encode = Schema.encodeSync(Outbound.OutboundMessage)
+
+  it("is None when absent or null (messages stored before it existed), and round-trips when set", () => {
+    assert.deepStrictEqual(decode(encoded).requestFingerprint, Option.none())
+    assert.deepStrictEqual(decode({ ...encoded, requestFingerprint: null }).requestFingerprint, Option.none())
+    const set = decode({ ...encoded, requestFingerprint: "0123456789abcdef0123456789abcdef" })
+    assert.deepStrictEqual(set.requestFingerprint, Option.some("0123456789abcdef0123456789abcdef"))
+    assert.strictEqual(encode(set).requestFingerprint, "0123456789abcdef0123456789abcdef")
+    assert.deepStrictEqual(decode(encode(set)), set)
+  })
+
+  it("defaults to None in the constructor, and a fallback template message has none", () => {
+    const { requestFingerprint: _, ...fields } = decode({
+      ...encoded,
+      fallback: followUpTemplate,
+      requestFingerprint: "0123456789abcdef0123456789abcdef"
+    })
+    const constructed = new Outbound.OutboundMessage(fields)
+    assert.deepStrictEqual(constructed.requestFingerprint, Option.none())
+    const original = decode({ ...encoded, fallback: followUpTemplate, requestFingerprint: "f".repeat(32) })
+    const fallback = Option.getOrThrow(Outbound.fallbackFor(original, original.createdAt))
+    assert.deepStrictEqual(fallback.requestFingerprint, Option.none())
+    assert.deepStrictEqual(fallback.idempotencyKey, Option.none())
+  })
+})
