@@ -1,4 +1,5 @@
-import { Duration } from "effect"
+import { InvalidRequestError, RequestTimeoutError } from "@wa-session/http-api"
+import { Duration, Schema } from "effect"
 import type * as Http from "node:http"
 import type * as Net from "node:net"
 import type { EdgeSettings } from "./Config.js"
@@ -28,8 +29,13 @@ export const guardConnections = (server: Http.Server, settings: EdgeSettings): C
 
   server.on("connection", (socket: Net.Socket) => {
     open++
+    // node's own headersTimeout takes over (with a 408) once the first bytes came
+    let silent = true
+    socket.once("data", () => {
+      silent = false
+    })
     const timer = setTimeout(() => {
-      if (waiting.has(socket)) socket.destroy()
+      if (silent && waiting.has(socket)) socket.destroy()
     }, firstRequestWithin)
     timer.unref()
     socket.once("close", () => {
@@ -49,10 +55,51 @@ export const guardConnections = (server: Http.Server, settings: EdgeSettings): C
     waiting.add(socket)
   })
 
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Net.Socket) => {
+    // as node itself: no answer of ours in the middle of one already being written
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+    if (error.code === "ECONNRESET" || !socket.writable || answering) {
+      socket.destroy()
+      return
+    }
+    socket.end(clientErrorAnswer(error.code))
+  })
+
   return {
     served: (socket) => {
       waiting.delete(socket)
     },
     open: () => open
+  }
+}
+
+const rawAnswer = (status: number, reason: string, body: string) =>
+  `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${
+    Buffer.byteLength(body)
+  }\r\nconnection: close\r\n\r\n${body}`
+
+const invalidRequest = (message: string) =>
+  JSON.stringify(Schema.encodeSync(InvalidRequestError)(new InvalidRequestError({ message })))
+
+/**
+ * What node:http answers a request it could not parse or that came too slowly, as contract JSON with a `code`
+ * (node's own answers have no body).
+ */
+export const clientErrorAnswer = (code: string | undefined): string => {
+  switch (code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return rawAnswer(
+        408,
+        "Request Timeout",
+        JSON.stringify(
+          Schema.encodeSync(RequestTimeoutError)(
+            new RequestTimeoutError({ message: "The request did not arrive in time; the connection is closed" })
+          )
+        )
+      )
+    case "HPE_HEADER_OVERFLOW":
+      return rawAnswer(431, "Request Header Fields Too Large", invalidRequest("The request headers are too large"))
+    default:
+      return rawAnswer(400, "Bad Request", invalidRequest("The request is not valid HTTP"))
   }
 }

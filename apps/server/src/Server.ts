@@ -9,18 +9,20 @@ import {
   HttpServer,
   HttpServerError,
   HttpServerRequest,
-  type HttpServerResponse
+  HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import {
   InternalError,
   InvalidRequestError,
+  MAX_LISTED_PROBLEMS,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   WaSessionApi
 } from "@wa-session/http-api"
 import type { EventLog, Ids, MessageSender, SessionService, SessionStore, Tokens } from "@wa-session/session-core"
-import { Cause, Effect, Layer, Option, Redacted } from "effect"
+import { Cause, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Http from "node:http"
 import { AuthorizationLive } from "./Auth.js"
 import { type EdgeSettings, ServerConfig } from "./Config.js"
@@ -33,6 +35,7 @@ import { SessionsLive } from "./Http/Sessions.js"
 import { WebhooksLive } from "./Http/Webhooks.js"
 import type { Ingest } from "./Ingest.js"
 import { Metrics } from "./Metrics.js"
+import * as Routes from "./Routes.js"
 import * as Webhook from "./Webhook.js"
 
 /** What the HTTP layers need from the rest of the application. */
@@ -66,8 +69,9 @@ const isTooLarge = (error: unknown): boolean => {
  * path), unknown routes NOT_FOUND, unreadable bodies INVALID_REQUEST or PAYLOAD_TOO_LARGE, and defects
  * INTERNAL_ERROR (logged with their cause, never sent).
  */
-export const normalizeErrors = (maxBodyBytes: number) =>
-  HttpApiBuilder.middleware(WaSessionApi, (app: HttpApp.Default): HttpApp.Default<CommonError> =>
+export const normalizeErrors = (maxBodyBytes: number, secret: Redacted.Redacted<string>) => {
+  const allowedMethods = Routes.makeAllowedMethods()
+  return HttpApiBuilder.middleware(WaSessionApi, (app: HttpApp.Default): HttpApp.Default<CommonError> =>
     Effect.catchAllCause(app, (cause): Effect.Effect<HttpServerResponse.HttpServerResponse, CommonError> => {
       const failure = Cause.failureOption(cause)
       const error: unknown = Option.isSome(failure) ? failure.value : Option.getOrUndefined(Cause.dieOption(cause))
@@ -84,12 +88,20 @@ export const normalizeErrors = (maxBodyBytes: number) =>
               ? error.message
               : `${first.path.length === 0 ? "request" : issuePath(first.path)}: ${first.message}`,
             ...(first === undefined ? {} : { path: issuePath(first.path) }),
-            issues: issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
+            issues: issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => ({
+              path: issuePath(issue.path),
+              message: issue.message
+            })),
+            ...(issues.length > MAX_LISTED_PROBLEMS ? { issueCount: issues.length } : {})
           })
         )
       }
       if (error instanceof HttpServerError.RouteNotFound) {
-        const path = error.request.url.split("?")[0]
+        const path = redactPath(error.request.url, secret)
+        const allow = allowedMethods(path)
+        if (allow.length > 0) {
+          return Effect.succeed(methodNotAllowedResponse(error.request.method, path, allow))
+        }
         return Effect.fail(new NotFoundError({ message: `No route ${error.request.method} ${path}` }))
       }
       if (error instanceof HttpServerError.RequestError) {
@@ -112,6 +124,16 @@ export const normalizeErrors = (maxBodyBytes: number) =>
         Effect.fail(new InternalError({ message: "Internal error; see the server log" }))
       )
     }))
+}
+
+/** 405 with `Allow`, as contract JSON. */
+const methodNotAllowedResponse = (method: string, path: string, allow: ReadonlyArray<string>) =>
+  HttpServerResponse.unsafeJson(
+    Schema.encodeSync(MethodNotAllowedError)(
+      new MethodNotAllowedError({ message: `${method} is not allowed on ${path}; use ${allow.join(", ")}`, allow })
+    ),
+    { status: 405, headers: { allow: allow.join(", ") } }
+  )
 
 /**
  * A request path fit for the log: no query, and the webhook secret replaced by `<secret>` wherever it appears, as
@@ -167,7 +189,7 @@ export const HttpAppLive: Layer.Layer<
     Layer.unwrapEffect,
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-    Layer.provide(normalizeErrors(settings.maxBodyBytes)),
+    Layer.provide(normalizeErrors(settings.maxBodyBytes, settings.webhookSecret)),
     Layer.provide(ApiLive),
     Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
   )
@@ -187,7 +209,8 @@ export type Dispatch = (
 export class DispatchingServer extends Http.Server {
   readonly guard: Edge.ConnectionGuard
   constructor(readonly dispatch: Dispatch, edge: EdgeSettings) {
-    super()
+    // how often node checks the headers and request timeouts (its default, 30 s, would let them run 30 s over)
+    super({ connectionsCheckingInterval: 1000 })
     this.guard = Edge.guardConnections(this, edge)
   }
   override emit(event: string | symbol, ...args: Array<any>): boolean {

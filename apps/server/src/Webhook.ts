@@ -2,6 +2,7 @@ import { HttpServerResponse } from "@effect/platform"
 import {
   InternalError,
   InvalidWebhookError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   StorageUnavailableError
@@ -35,6 +36,14 @@ export const notFound: Reply = {
   status: 404,
   body: encodeJson(NotFoundError, new NotFoundError({ message: "Not found" }))
 }
+
+const methodNotAllowed = (method: string): Reply => ({
+  status: 405,
+  body: encodeJson(
+    MethodNotAllowedError,
+    new MethodNotAllowedError({ message: `${method} is not allowed on the webhook; Exotel POSTs`, allow: ["POST"] })
+  )
+})
 
 export const payloadTooLarge = (limit: number): Reply => ({
   status: 413,
@@ -97,12 +106,13 @@ export const replyTo = (exit: Exit.Exit<IngestAnswer, SessionStore.StorageError>
 export const toResponse = (reply: Reply) =>
   HttpServerResponse.text(reply.body, { status: reply.status, contentType: "application/json" })
 
-const send = (res: Http.ServerResponse, reply: Reply, close = false) => {
+const send = (res: Http.ServerResponse, reply: Reply, close = false, headers: Http.OutgoingHttpHeaders = {}) => {
   if (res.headersSent || res.destroyed) return
   res.writeHead(reply.status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(reply.body),
-    ...(close ? { connection: "close" } : {})
+    ...(close ? { connection: "close" } : {}),
+    ...headers
   })
   res.end(reply.body)
 }
@@ -149,17 +159,22 @@ export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfi
   const matches = makeSecretMatcher(makeVerifier(settings.webhookSecret))
   const limit = settings.maxBodyBytes
   const tooLarge = payloadTooLarge(limit)
-  const reply = (res: Http.ServerResponse, r: Reply, close = false) => {
+  const reply = (res: Http.ServerResponse, r: Reply, close = false, headers: Http.OutgoingHttpHeaders = {}) => {
     metrics.webhookRequest(r.status)
-    send(res, r, close)
+    send(res, r, close, headers)
   }
 
   return (req, res) => {
     const url = req.url
     if (url === undefined || !isWebhookPath(url)) return false
-    if (req.method !== "POST" || !url.startsWith(PATH_PREFIX) || !matches(url)) {
+    if (!url.startsWith(PATH_PREFIX) || !matches(url)) {
       req.resume()
       reply(res, notFound)
+      return true
+    }
+    if (req.method !== "POST") {
+      req.resume()
+      reply(res, methodNotAllowed(req.method ?? ""), false, { allow: "POST" })
       return true
     }
     const chunks: Array<Buffer> = []

@@ -5,11 +5,11 @@ import * as Net from "node:net"
 import { localBase, maskedWebhookUrl, type ServerSettings, webhookUrl } from "../src/Config.js"
 import { redactPath } from "../src/Server.js"
 import { isWebhookPath } from "../src/Webhook.js"
-import { BUSINESS, client, CUSTOMER, eventually, SECRET, TestEnv, TestServer } from "./support.js"
+import { BUSINESS, client, CUSTOMER, eventually, SECRET, TestEnv, TestServer, TOKEN } from "./support.js"
 
 /** A request on a connection of its own, with its path exactly as given (fetch would normalise it). */
 const rawRequest = (base: string, method: string, path: string, body = "") =>
-  new Promise<{ status: number; text: string }>((resolve, reject) => {
+  new Promise<{ status: number; text: string; allow: string | undefined }>((resolve, reject) => {
     const url = new URL(base)
     const request = Http.request(
       {
@@ -23,7 +23,13 @@ const rawRequest = (base: string, method: string, path: string, body = "") =>
       (response) => {
         const chunks: Array<Buffer> = []
         response.on("data", (chunk: Buffer) => chunks.push(chunk))
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }))
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            allow: response.headers.allow
+          })
+        )
       }
     )
     request.on("error", reject)
@@ -79,7 +85,7 @@ describe("the webhook route's spellings", () => {
     assert.strictEqual(webhookUrl(settings, "http://h:1"), "http://h:1/webhooks/exotel/abcdefghijklmnopqrstuvwxyz")
   })
 
-  it.live("every other spelling and method gets 404 NOT_FOUND and records nothing; the exact route still works", () =>
+  it.live("every other spelling gets 404 NOT_FOUND and records nothing; another method 405; the exact route works", () =>
     Effect.gen(function*() {
       const env = yield* TestEnv
       const api = yield* client
@@ -95,8 +101,7 @@ describe("the webhook route's spellings", () => {
         ["POST", `/%77ebhooks/exotel/${SECRET}`],
         ["POST", `/webhooks%2Fexotel%2F${SECRET}`],
         ["POST", `/webhooks/exotel/${SECRET.toUpperCase()}`],
-        ["GET", `/webhooks/exotel/${SECRET}`],
-        ["PUT", `/webhooks/exotel/${SECRET}`]
+        ["GET", `/webhooks/exotel/not-the-secret`]
       ]
       for (const [method, path] of variants) {
         const answer = yield* Effect.promise(() => rawRequest(env.baseUrl, method, path, body))
@@ -104,10 +109,80 @@ describe("the webhook route's spellings", () => {
         assert.strictEqual(JSON.parse(answer.text).code, "NOT_FOUND", `${method} ${path}`)
         assert.notInclude(answer.text, SECRET)
       }
+      for (const method of ["GET", "PUT"]) {
+        const answer = yield* Effect.promise(() => rawRequest(env.baseUrl, method, `/webhooks/exotel/${SECRET}`, body))
+        assert.strictEqual(answer.status, 405, method)
+        assert.strictEqual(answer.allow, "POST")
+        assert.deepStrictEqual(JSON.parse(answer.text).code, "METHOD_NOT_ALLOWED")
+      }
       const session = yield* api.sessions.getSession({ path: { business: BUSINESS, customer: CUSTOMER }, urlParams: {} })
       assert.strictEqual(session.state, "none")
       const exact = yield* Effect.promise(() => rawRequest(env.baseUrl, "POST", `/webhooks/exotel/${SECRET}`, body))
       assert.strictEqual(exact.status, 200)
+    }).pipe(Effect.provide(TestServer())))
+})
+
+/** Writes `text` on a fresh connection and resolves with everything the server wrote until it closed. */
+const exchangeRaw = (base: string, text: string) =>
+  new Promise<string>((resolve, reject) => {
+    const url = new URL(base)
+    const chunks: Array<Buffer> = []
+    const socket = Net.connect(Number(url.port), url.hostname, () => socket.write(text))
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString()))
+    socket.on("error", reject)
+  })
+
+describe("answers of the server's own", () => {
+  it.live("a path with other methods: 405 with Allow; no such path: 404", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const get = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/v1/messages"))
+      assert.strictEqual(get.status, 405)
+      assert.strictEqual(get.allow, "POST")
+      assert.deepStrictEqual(JSON.parse(get.text).allow, ["POST"])
+      assert.strictEqual(JSON.parse(get.text).code, "METHOD_NOT_ALLOWED")
+      const put = yield* Effect.promise(() => rawRequest(env.baseUrl, "PUT", "/v1/endpoints"))
+      assert.strictEqual(put.status, 405)
+      assert.strictEqual(put.allow, "GET, POST")
+      const none = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/v1/nothing-here"))
+      assert.strictEqual(none.status, 404)
+      assert.strictEqual(JSON.parse(none.text).code, "NOT_FOUND")
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("not HTTP: 400 INVALID_REQUEST as JSON; headers too slow: 408 REQUEST_TIMEOUT", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const garbage = yield* Effect.promise(() => exchangeRaw(env.baseUrl, "NOT HTTP AT ALL\r\n\r\n"))
+      assert.match(garbage, /^HTTP\/1\.1 400 /)
+      assert.strictEqual(JSON.parse(garbage.split("\r\n\r\n")[1]!).code, "INVALID_REQUEST")
+      const slow = yield* Effect.promise(() => exchangeRaw(env.baseUrl, "GET /healthz HTTP/1.1\r\nhost: x\r\n"))
+      assert.match(slow, /^HTTP\/1\.1 408 /)
+      assert.strictEqual(JSON.parse(slow.split("\r\n\r\n")[1]!).code, "REQUEST_TIMEOUT")
+    }).pipe(Effect.provide(TestServer({ edge: { headersTimeout: Duration.seconds(1), requestTimeout: Duration.seconds(2) } }))))
+
+  it.live("1,200 violations: the first 100 listed, violationCount says how many", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const content = {
+        type: "interactive",
+        interactive: {
+          type: "list",
+          body: { text: "x" },
+          action: { button: "b", sections: Array.from({ length: 300 }, () => ({ title: "", rows: [{ id: "", title: "" }] })) }
+        }
+      }
+      const answer = yield* Effect.promise(() =>
+        fetch(`${env.baseUrl}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ from: BUSINESS, to: CUSTOMER, content })
+        }).then(async (response) => ({ status: response.status, body: await response.json() as any }))
+      )
+      assert.strictEqual(answer.status, 422)
+      assert.strictEqual(answer.body.code, "INVALID_MESSAGE")
+      assert.lengthOf(answer.body.violations, 100)
+      assert.isAbove(answer.body.violationCount, 1000)
     }).pipe(Effect.provide(TestServer())))
 })
 

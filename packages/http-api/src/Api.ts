@@ -26,12 +26,14 @@ import {
   InvalidWebhookError,
   MessageNotFoundError,
   MessageTypeNotSupportedError,
+  MethodNotAllowedError,
   NoActiveSessionError,
   NotFoundError,
   NotReadyError,
   PayloadTooLargeError,
   ProviderFailedError,
   QuarantineNotFoundError,
+  RequestTimeoutError,
   SessionExpiredError,
   StorageUnavailableError,
   UnauthorizedError
@@ -358,6 +360,8 @@ export class WaSessionApi extends HttpApi.make("wa-session")
   .add(HealthGroup)
   .addError(InvalidRequestError)
   .addError(NotFoundError)
+  .addError(MethodNotAllowedError)
+  .addError(RequestTimeoutError)
   .addError(PayloadTooLargeError)
   .addError(InternalError)
   .annotate(OpenApi.Title, "wa-session")

@@ -60,7 +60,9 @@ export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>
   code: code("INVALID_REQUEST"),
   message: Schema.String,
   path: Schema.optional(Schema.String),
-  issues: Schema.optional(Schema.Array(RequestIssue))
+  issues: Schema.optional(Schema.Array(RequestIssue)),
+  /** How many issues there were in all, when `issues` holds only the first 100. */
+  issueCount: Schema.optional(Schema.Number)
 }, response(400, "InvalidRequestError", "The request does not match the contract")) {}
 
 /**
@@ -99,6 +101,34 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>("@wa-sessio
   { code: code("NOT_FOUND"), message: Schema.String },
   response(404, "NotFoundError", "No such route (or a wrong webhook secret)")
 ) {}
+
+/**
+ * 405: the path exists, not with this method; the `Allow` header and `allow` list the methods it has.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class MethodNotAllowedError extends Schema.TaggedError<MethodNotAllowedError>(
+  "@wa-session/http-api/MethodNotAllowedError"
+)("MethodNotAllowedError", {
+  code: code("METHOD_NOT_ALLOWED"),
+  message: Schema.String,
+  allow: Schema.Array(Schema.String)
+}, response(405, "MethodNotAllowedError", "The path exists with other methods (see Allow)")) {}
+
+/**
+ * 408: the request (its headers, or all of it) did not arrive in time (`WA_SESSION_HEADERS_TIMEOUT`,
+ * `WA_SESSION_REQUEST_TIMEOUT`); the connection is closed.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>(
+  "@wa-session/http-api/RequestTimeoutError"
+)("RequestTimeoutError", {
+  code: code("REQUEST_TIMEOUT"),
+  message: Schema.String
+}, response(408, "RequestTimeoutError", "The request did not arrive in time")) {}
 
 /**
  * 404: no outbound message with this id.
@@ -162,7 +192,7 @@ export class PayloadTooLargeError extends Schema.TaggedError<PayloadTooLargeErro
 
 /**
  * 422: the content breaks WhatsApp's rules. `path`, `limit` and `actual` describe the first violation,
- * `violations` lists them all.
+ * `violations` lists them (the first 100, with `violationCount` when there were more).
  *
  * @since 0.1.0
  * @category errors
@@ -175,7 +205,9 @@ export class InvalidMessageError extends Schema.TaggedError<InvalidMessageError>
   path: Schema.String,
   limit: Schema.optional(Schema.Number),
   actual: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
-  violations: Schema.Array(Violation)
+  violations: Schema.Array(Violation),
+  /** How many violations there were in all, when `violations` holds only the first 100. */
+  violationCount: Schema.optional(Schema.Number)
 }, response(422, "InvalidMessageError", "The content breaks WhatsApp's rules")) {}
 
 /**
@@ -284,6 +316,14 @@ export class InternalError extends Schema.TaggedError<InternalError>("@wa-sessio
 ) {}
 
 /**
+ * The longest list of `issues` or `violations` an error carries; the count says how many there were.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const MAX_LISTED_PROBLEMS = 100
+
+/**
  * Every stable error `code` of the HTTP API.
  *
  * @since 0.1.0
@@ -309,7 +349,9 @@ export const ErrorCode = Schema.Literal(
   "ENDPOINT_NOT_FOUND",
   "ENDPOINT_CONFIGURED",
   "QUARANTINE_NOT_FOUND",
-  "IDEMPOTENCY_KEY_REUSED"
+  "IDEMPOTENCY_KEY_REUSED",
+  "METHOD_NOT_ALLOWED",
+  "REQUEST_TIMEOUT"
 )
 
 /**

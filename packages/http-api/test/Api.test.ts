@@ -69,7 +69,7 @@ describe("WaSessionApi", () => {
     assert.deepStrictEqual(spec.paths["/webhooks/exotel/{secret}"]!.post!.security, [])
     assert.deepStrictEqual(
       Object.keys(spec.paths["/v1/messages"]!.post!.responses).sort(),
-      ["202", "400", "401", "404", "409", "413", "422", "500", "502", "503"]
+      ["202", "400", "401", "404", "405", "408", "409", "413", "422", "500", "502", "503"]
     )
     // a reused idempotency key is one of the 422 answers of a send
     assert.include(

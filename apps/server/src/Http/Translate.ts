@@ -4,6 +4,7 @@ import {
   InvalidMessageError,
   InvalidRequestError,
   InvalidPhoneNumberError,
+  MAX_LISTED_PROBLEMS,
   MessageTypeNotSupportedError,
   NoActiveSessionError,
   SessionExpiredError,
@@ -44,12 +45,13 @@ export const invalidMessage = (e: InvalidMessage) =>
       path: e.path,
       ...(e.limit === undefined ? {} : { limit: e.limit }),
       ...(e.actual === undefined ? {} : { actual: e.actual }),
-      violations: e.violations.map((v) => ({
+      violations: e.violations.slice(0, MAX_LISTED_PROBLEMS).map((v) => ({
         path: v.path,
         message: v.message,
         ...(v.limit === undefined ? {} : { limit: v.limit }),
         ...(v.actual === undefined ? {} : { actual: v.actual })
-      }))
+      })),
+      ...(e.violations.length > MAX_LISTED_PROBLEMS ? { violationCount: e.violations.length } : {})
     })
   )
 
