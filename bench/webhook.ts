@@ -356,7 +356,8 @@ const main = async () => {
       "fsync per group, each request answered after its group committed), while the baseline fsyncs once per request and",
       "blocks its event loop doing it: that wins when fsyncs are slow (a loaded machine, a slow disk) and not when they are",
       "cheap, where the server's CPU per request decides. With one connection there is nothing to group: each",
-      "request pays its own fsync plus the server's decoding and Effect runtime: 0.35-0.5x in our runs, under the 0.5x target when the machine is loaded. The",
+      "request pays its own fsync and its whole transaction (since issue 12: content, raw item, events and deliveries" +
+      " too) plus the decoding and the Effect runtime, well under the 0.5x target (it was 0.35-0.5x before issue 12). The",
       "PostgreSQL rows use the same SQLite baseline, so their ratios are for scale only (one connection pays a network",
       "round trip and a server-side WAL flush per request). With an endpoint, each event costs the server a claim, a",
       "signed HTTP POST and a completion on top of the ingest, so the delivery worker competes with ingest for the CPU and",

@@ -62,6 +62,8 @@ export interface EdgeSettings {
   readonly idleTimeout: Duration.Duration
   /** Open connections at most; at the cap the oldest one that never sent a request makes room, else the new one is closed. */
   readonly maxConnections: number
+  /** Items of one webhook batch at most; a larger batch is kept whole in the quarantine and answered 400. */
+  readonly maxBatchItems: number
 }
 
 export class ServerConfig extends Context.Tag("@wa-session/server/ServerConfig")<ServerConfig, ServerSettings>() {}
@@ -157,6 +159,13 @@ const maxConnections = Config.integer("WA_SESSION_MAX_CONNECTIONS").pipe(
   Config.validate({
     message: "WA_SESSION_MAX_CONNECTIONS must be a whole number from 16 to 1000000",
     validation: (value) => value >= 16 && value <= 1_000_000
+  }),
+  Config.withDefault(1000)
+)
+const maxBatchItems = Config.integer("WA_SESSION_MAX_BATCH_ITEMS").pipe(
+  Config.validate({
+    message: "WA_SESSION_MAX_BATCH_ITEMS must be a whole number from 1 to 100000",
+    validation: (value) => value >= 1 && value <= 100_000
   }),
   Config.withDefault(1000)
 )
@@ -304,7 +313,8 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     headersTimeout,
     requestTimeout,
     idleTimeout,
-    maxConnections
+    maxConnections,
+    maxBatchItems
   })
   if (Duration.greaterThan(read.headersTimeout, read.requestTimeout)) {
     return yield* Effect.fail(
@@ -357,7 +367,8 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
       headersTimeout: read.headersTimeout,
       requestTimeout: read.requestTimeout,
       idleTimeout: read.idleTimeout,
-      maxConnections: read.maxConnections
+      maxConnections: read.maxConnections,
+      maxBatchItems: read.maxBatchItems
     }
   }
 })
@@ -377,7 +388,8 @@ export const EDGE_DEFAULTS: EdgeSettings = {
   headersTimeout: Duration.seconds(10),
   requestTimeout: Duration.seconds(30),
   idleTimeout: Duration.seconds(65),
-  maxConnections: 1000
+  maxConnections: 1000,
+  maxBatchItems: 1000
 }
 
 

@@ -6,8 +6,9 @@
  */
 import { Webhook } from "@wa-session/exotel"
 import type { WebhookAck } from "@wa-session/http-api"
-import { SessionService, type SessionStore } from "@wa-session/session-core"
+import { type Ingest as ExotelIngest, SessionService, type SessionStore } from "@wa-session/session-core"
 import { Context, Effect, Layer, Option } from "effect"
+import { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
 
 /** What a webhook body got: an acknowledgement, or (not a batch at all) the quarantine entry it was kept as. */
@@ -36,47 +37,70 @@ export const redactReason = (reason: string): string => {
   return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked
 }
 
+/** How many examples (quarantine ids, reasons, fallback ids) the one log line of a batch names. */
+const LOGGED_EXAMPLES = 3
+
+/** Why a batch of more items than allowed is kept whole, as one quarantine entry, instead of item by item. */
+const overLimitReason = (count: number, limit: number) =>
+  `a batch of ${count} items, over the limit of ${limit} (WA_SESSION_MAX_BATCH_ITEMS)`
+
 export const make = Effect.gen(function*() {
   const metrics = yield* Metrics
+  const { maxBatchItems } = (yield* ServerConfig).edge
   const context = yield* Effect.context<SessionStore.SessionStore | SessionService.SessionConfig>()
 
-  const report = (outcome: SessionService.IngestOutcome) =>
-    Effect.gen(function*() {
-      for (const [i, result] of outcome.results.entries()) {
-        const prepared = outcome.prepared[i]!
-        switch (result._tag) {
-          case "Inbound":
-            metrics.webhookItems("inbound", result.duplicate ? "duplicate" : "accepted")
-            if (prepared._tag === "Inbound" && prepared.timestampAdjustment === "future" && !result.duplicate) {
-              yield* Effect.logWarning("inbound timestamp ahead of our clock; using the receive time").pipe(
-                Effect.annotateLogs({ messageId: prepared.message.messageId })
-              )
-            }
-            break
-          case "Status":
-            metrics.webhookItems("report", result.outcome === "applied" ? "accepted" : result.outcome)
-            if (result.outcome === "unknown") {
-              yield* Effect.logWarning("delivery report for a message we did not send; kept in the quarantine")
-            }
-            if (Option.isSome(result.fallback)) {
-              metrics.fallback("queued")
-              yield* Effect.logInfo("fallback template queued after a re-engagement failure").pipe(
-                Effect.annotateLogs({ id: result.fallback.value.id })
-              )
-            }
-            break
-          case "Quarantined":
-            metrics.webhookItems("malformed", "rejected")
-            if (prepared._tag === "Quarantine") {
-              yield* Effect.logWarning("webhook item kept in the quarantine").pipe(
-                Effect.annotateLogs({ id: result.id, reason: redactReason(prepared.reason) })
-              )
-            }
-            break
-          case "Window":
-        }
+  /** Counts every item in the metrics; logs one line per batch, and only when something in it needs a look. */
+  const report = (outcome: SessionService.IngestOutcome) => {
+    const summary = { quarantined: 0, unknownReports: 0, futureTimestamps: 0, fallbacksQueued: 0 }
+    const reasons: Array<string> = []
+    const quarantineIds: Array<string> = []
+    const fallbackIds: Array<string> = []
+    for (const [i, result] of outcome.results.entries()) {
+      const prepared = outcome.prepared[i]!
+      switch (result._tag) {
+        case "Inbound":
+          metrics.webhookItems("inbound", result.duplicate ? "duplicate" : "accepted")
+          if (prepared._tag === "Inbound" && prepared.timestampAdjustment === "future" && !result.duplicate) {
+            summary.futureTimestamps++
+          }
+          break
+        case "Status":
+          metrics.webhookItems("report", result.outcome === "applied" ? "accepted" : result.outcome)
+          if (result.outcome === "unknown") summary.unknownReports++
+          if (Option.isSome(result.fallback)) {
+            metrics.fallback("queued")
+            summary.fallbacksQueued++
+            if (fallbackIds.length < LOGGED_EXAMPLES) fallbackIds.push(result.fallback.value.id)
+          }
+          break
+        case "Quarantined":
+          metrics.webhookItems("malformed", "rejected")
+          summary.quarantined++
+          if (quarantineIds.length < LOGGED_EXAMPLES) quarantineIds.push(result.id)
+          if (prepared._tag === "Quarantine" && reasons.length < LOGGED_EXAMPLES) {
+            const reason = redactReason(prepared.reason)
+            if (!reasons.includes(reason)) reasons.push(reason)
+          }
+          break
+        case "Window":
       }
-    })
+    }
+    const notable = summary.quarantined + summary.unknownReports + summary.futureTimestamps + summary.fallbacksQueued
+    if (notable === 0) return Effect.void
+    const log = summary.quarantined + summary.unknownReports + summary.futureTimestamps > 0
+      ? Effect.logWarning
+      : Effect.logInfo
+    return log("webhook batch recorded with items to look at").pipe(
+      Effect.annotateLogs({
+        items: outcome.results.length,
+        ...outcome.counts,
+        ...summary,
+        ...(quarantineIds.length > 0 ? { quarantineIds: quarantineIds.join(",") } : {}),
+        ...(reasons.length > 0 ? { reasons: reasons.join(" | ") } : {}),
+        ...(fallbackIds.length > 0 ? { fallbackIds: fallbackIds.join(",") } : {})
+      })
+    )
+  }
 
   let inFlight = 0
   let lastDone = Number.NEGATIVE_INFINITY
@@ -95,7 +119,15 @@ export const make = Effect.gen(function*() {
 
   const ingest = (text: string): Effect.Effect<IngestAnswer, SessionStore.StorageError> =>
     Effect.gen(function*() {
-      const { items, notABatch } = Webhook.fromBodyText(text)
+      const decoded = Webhook.fromBodyText(text)
+      const overLimit = decoded.items.length > maxBatchItems
+        ? Option.some(overLimitReason(decoded.items.length, maxBatchItems))
+        : Option.none()
+      const items: ReadonlyArray<ExotelIngest.Item> = Option.match(overLimit, {
+        onNone: () => decoded.items,
+        onSome: (reason) => [{ _tag: "Undecodable", kind: "body", reason, raw: text }]
+      })
+      const notABatch = Option.orElse(overLimit, () => decoded.notABatch)
       const outcome = yield* SessionService.ingest(items)
       yield* report(outcome)
       const first = outcome.results[0]

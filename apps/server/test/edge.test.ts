@@ -186,6 +186,26 @@ describe("answers of the server's own", () => {
     }).pipe(Effect.provide(TestServer())))
 })
 
+describe("webhook batches", () => {
+  it.live("more items than WA_SESSION_MAX_BATCH_ITEMS: 400, the body kept whole as one quarantine entry", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const api = yield* client
+      const items = [1, 2, 3].map((n) => env.fake.inboundItem({ from: CUSTOMER, to: BUSINESS, sid: `cap-${n}` }))
+      const over = yield* Effect.promise(() => env.fake.sendBatch(env.webhookUrl, items))
+      assert.strictEqual(over.status, 400)
+      assert.strictEqual(JSON.parse(over.body).code, "INVALID_WEBHOOK")
+      assert.match(JSON.parse(over.body).message, /a batch of 3 items, over the limit of 2.*q_[0-9a-f]{32}/)
+      const session = yield* api.sessions.getSession({ path: { business: BUSINESS, customer: CUSTOMER }, urlParams: {} })
+      assert.strictEqual(session.state, "none")
+      const quarantine = yield* api.quarantine.listQuarantine({ urlParams: {} })
+      assert.lengthOf(quarantine.items, 1)
+      assert.strictEqual(quarantine.items[0]!.kind, "body")
+      const under = yield* Effect.promise(() => env.fake.sendBatch(env.webhookUrl, items.slice(0, 2)))
+      assert.strictEqual(under.status, 200)
+    }).pipe(Effect.provide(TestServer({ edge: { maxBatchItems: 2 } }))))
+})
+
 describe("connection limits", () => {
   it.live("a connection that sends nothing is closed after the headers timeout", () =>
     Effect.gen(function*() {
