@@ -3,6 +3,7 @@
  * secret out of all output (the banner masks it too); 20,000 idle connections that never send a request do not
  * lock anyone out: /healthz and the webhook still answer while they pile up.
  */
+import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
@@ -118,6 +119,27 @@ describe("the HTTP edge", () => {
     recordFigures("edge-flood", { batches: 6, items: 500_999, newLogLines: newLines, tookMs, slowestHealthMs: slowestHealth })
     // one summary line per batch (and the access log has no line for the webhook): far from one per item
     expect(newLines).toBeLessThan(20)
+  })
+
+  it("the SQLite file deleted while running: webhooks get 503 (Exotel retries), /readyz fails, nothing is acknowledged", async () => {
+    const dir = tmpDir("edge-deleted")
+    const file = Path.join(dir, "db.sqlite")
+    const server = await startServer({ databaseUrl: `sqlite:${file}` })
+    servers.push(server)
+    const post = (n: number) =>
+      rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, JSON.stringify(batch([item(n)])))
+    expect((await post(1)).status).toBe(200)
+    expect((await rawRequest(server.port, "GET", "/readyz")).status).toBe(200)
+    Fs.rmSync(file)
+    for (const suffix of ["-wal", "-shm"]) Fs.rmSync(`${file}${suffix}`, { force: true })
+    const after = await post(2)
+    expect(after.status).toBe(503)
+    expect(JSON.parse(after.text).code).toBe("STORAGE_UNAVAILABLE")
+    const ready = await rawRequest(server.port, "GET", "/readyz")
+    expect(ready.status).toBe(503)
+    expect(JSON.parse(ready.text).code).toBe("NOT_READY")
+    expect((await rawRequest(server.port, "GET", "/healthz")).status).toBe(200)
+    expect(server.alive()).toBe(true)
   })
 
   it("20,000 idle connections: /healthz and the webhook keep answering, idle ones are closed", async () => {

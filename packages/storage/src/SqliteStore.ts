@@ -7,7 +7,8 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import type { EventLog, SessionStore } from "@wa-session/session-core"
+import type { EventLog } from "@wa-session/session-core"
+import { SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -17,7 +18,8 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { toStorageError } from "./internal/errors.js"
 import * as SqlStore from "./SqlStore.js"
-import type { Storage } from "./Storage.js"
+import { context } from "./internal/layer.js"
+import type { Storage, StorageShape } from "./Storage.js"
 
 /**
  * `synchronous`: `"full"` (default) syncs the WAL on every commit, so an acknowledged write survives a power loss;
@@ -71,7 +73,41 @@ export const layerClient = (
 export const layer = (
   options: SqliteStoreOptions
 ): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError> =>
-  SqlStore.layer.pipe(Layer.provide(layerClient(options)))
+  Layer.effectContext(Effect.map(SqlStore.make, (store) => context(guardFile(options.filename, store)))).pipe(
+    Layer.provide(layerClient(options))
+  )
+
+/**
+ * The store with every operation refused (a `StorageError`, so 503 and a failing readiness check) once the file at
+ * `filename` is no longer the one that was opened: deleted or replaced, the open file would take writes that the
+ * next start never sees, so acknowledging them would lose them.
+ */
+const guardFile = (filename: string, store: StorageShape): StorageShape => {
+  if (filename === "" || filename === ":memory:") return store
+  const opened = NodeFs.statSync(filename)
+  const check = Effect.suspend(() => {
+    const now = NodeFs.statSync(filename, { throwIfNoEntry: false })
+    return now !== undefined && now.ino === opened.ino && now.dev === opened.dev
+      ? Effect.void
+      : Effect.fail(
+        new SessionStore.StorageError({
+          operation: "file",
+          detail: `${filename} was deleted or replaced while open; nothing more is written to it: restart on the right file`
+        })
+      )
+  })
+  const guarded = Object.fromEntries(
+    Object.entries(store).map(([key, value]) => [
+      key,
+      Effect.isEffect(value)
+        ? Effect.zipRight(check, value)
+        : typeof value === "function"
+        ? (...args: Array<unknown>) => Effect.zipRight(check, (value as (...args: Array<unknown>) => Effect.Effect<unknown>)(...args))
+        : value
+    ])
+  )
+  return guarded as unknown as StorageShape
+}
 
 /**
  * The store on a SQLite file, its options read through `Config`.

@@ -75,6 +75,31 @@ DELETE FROM wa_session_migrations WHERE migration_id = 3`)
       assert.deepStrictEqual(yield* pragmas("normal"), [1, 10_000])
     }))
 
+  it.effect("the file deleted or replaced while open: every operation fails with StorageError, nothing is written", () =>
+    Effect.gen(function*() {
+      for (const replace of [false, true]) {
+        const filename = NodePath.join(dir, `vanishing-${replace}.db`)
+        const outcome = yield* Effect.gen(function*() {
+          const store = yield* Storage.Storage
+          yield* store.ping
+          NodeFs.rmSync(filename)
+          if (replace) NodeFs.writeFileSync(filename, "")
+          const ping = yield* Effect.either(store.ping)
+          const write = yield* Effect.either(
+            Effect.asVoid(recordInbound(store, inbound(freshNumber(), freshNumber(), "m1", 1_000)))
+          )
+          return { ping, write }
+        }).pipe(Effect.provide(SqliteStore.layer({ filename })))
+        for (const result of [outcome.ping, outcome.write]) {
+          assert.isTrue(Either.isLeft(result), `replace=${replace}`)
+          if (Either.isLeft(result)) {
+            assert.strictEqual(result.left._tag, "StorageError")
+            assert.include(result.left.message, "deleted or replaced")
+          }
+        }
+      }
+    }))
+
   it.effect("a file that cannot be opened fails with StorageError", () =>
     Effect.gen(function*() {
       const notADatabase = NodePath.join(dir, "garbage.db")
