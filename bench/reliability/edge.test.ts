@@ -3,6 +3,7 @@
  * secret out of all output (the banner masks it too); 20,000 idle connections that never send a request do not
  * lock anyone out: /healthz and the webhook still answer while they pile up.
  */
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Net from "node:net"
@@ -12,15 +13,22 @@ import {
   batch,
   businessNumber,
   customerNumber,
+  freePort,
   inboundItem,
   listEvents,
   recordFigures,
   SECRET,
+  sleep,
   startServer,
   tmpDir
 } from "./harness.js"
 
 const servers: Array<{ stop: () => Promise<void> }> = []
+
+/** A PostgreSQL cluster of the test's own (to freeze it) needs Debian's cluster tools and root. */
+const PG_VERSION = Fs.existsSync("/etc/postgresql") ? (Fs.readdirSync("/etc/postgresql")[0] ?? "") : ""
+const canMakeCluster = PG_VERSION !== "" && process.getuid?.() === 0 &&
+  ChildProcess.spawnSync("which", ["pg_createcluster"]).status === 0
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.stop()))
 })
@@ -140,6 +148,63 @@ describe("the HTTP edge", () => {
     expect(JSON.parse(ready.text).code).toBe("NOT_READY")
     expect((await rawRequest(server.port, "GET", "/healthz")).status).toBe(200)
     expect(server.alive()).toBe(true)
+  })
+
+  it.skipIf(!canMakeCluster)("a frozen PostgreSQL (SIGSTOP): 503 within 5 s, /readyz within 3 s, recovery after SIGCONT", async () => {
+    const port = await freePort()
+    const name = `wa_frozen_${port}`
+    ChildProcess.execFileSync("pg_createcluster", [PG_VERSION, name, "-p", String(port), "--", "--auth=trust"], {
+      stdio: "ignore"
+    })
+    const processes = () =>
+      ChildProcess.spawnSync("pgrep", ["-f", `${PG_VERSION}/${name}`]).stdout.toString().trim().split("\n")
+        .filter((line) => line !== "").map(Number)
+    const signal = (name: NodeJS.Signals) => {
+      for (const pid of processes()) {
+        try {
+          process.kill(pid, name)
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    try {
+      ChildProcess.execFileSync("pg_ctlcluster", [PG_VERSION, name, "start"], { stdio: "ignore" })
+      const server = await startServer({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres` })
+      servers.push(server)
+      const post = (n: number) =>
+        rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, JSON.stringify(batch([item(n)])))
+      expect((await post(1)).status).toBe(200)
+      signal("SIGSTOP")
+      const t0 = Date.now()
+      const frozen = await post(2)
+      const webhookMs = Date.now() - t0
+      expect(frozen.status).toBe(503)
+      expect(JSON.parse(frozen.text).code).toBe("STORAGE_UNAVAILABLE")
+      expect(webhookMs).toBeLessThan(5_000)
+      const t1 = Date.now()
+      const ready = await rawRequest(server.port, "GET", "/readyz")
+      const readyMs = Date.now() - t1
+      expect(ready.status).toBe(503)
+      expect(readyMs).toBeLessThan(3_000)
+      expect((await rawRequest(server.port, "GET", "/healthz")).status).toBe(200)
+      signal("SIGCONT")
+      let recovered = 0
+      const deadline = Date.now() + 30_000
+      while (Date.now() < deadline) {
+        if ((await post(3)).status === 200) {
+          recovered = Date.now()
+          break
+        }
+        await sleep(250)
+      }
+      recordFigures("edge-frozen-pg", { webhookMs, readyMs, recoveredAfterMs: recovered === 0 ? -1 : recovered - t1 })
+      expect(recovered).toBeGreaterThan(0)
+      await server.stop()
+    } finally {
+      signal("SIGCONT")
+      ChildProcess.spawnSync("pg_dropcluster", ["--stop", PG_VERSION, name], { stdio: "ignore" })
+    }
   })
 
   it("20,000 idle connections: /healthz and the webhook keep answering, idle ones are closed", async () => {

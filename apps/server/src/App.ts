@@ -12,7 +12,7 @@ import {
   SessionService,
   type SessionStore
 } from "@wa-session/session-core"
-import { GroupCommit, type Storage, StoreConfig } from "@wa-session/storage"
+import { Bounded, GroupCommit, type Storage, StoreConfig } from "@wa-session/storage"
 import { type ConfigError, Effect, Layer, Option } from "effect"
 import { ServerConfig, type ServerSettings, webhookUrl } from "./Config.js"
 import * as Ingest from "./Ingest.js"
@@ -95,7 +95,10 @@ export const layerServices = (options: AppOptions) => {
     (options.dryRun
       ? DryRunSender
       : ExotelSenderFromConfig(settings).pipe(Layer.provide(NodeHttpClient.layerUndici)))
-  const store = GroupCommit.layer().pipe(Layer.provide(options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl)))
+  const store = Bounded.layer({ timeout: settings.storeTimeout }).pipe(
+    Layer.provide(GroupCommit.layer()),
+    Layer.provide(options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl))
+  )
   const transport = options.transport ??
     StandardWebhooks.layer({ timeout: Delivery.defaultRetryPolicy.timeout }).pipe(
       Layer.provide(NodeHttpClient.layerUndici)

@@ -49,6 +49,8 @@ export interface ServerSettings {
   readonly deliveryMaxBackoff: Duration.Duration
   /** How long a claimed delivery is reserved for the server that claimed it (another takes it over after that). */
   readonly deliveryLease: Duration.Duration
+  /** The longest any store operation may take before it counts as failed (503); batch jobs get longer. */
+  readonly storeTimeout: Duration.Duration
   /** The limits of the HTTP server itself (slow, idle and too many connections). */
   readonly edge: EdgeSettings
 }
@@ -140,6 +142,11 @@ const deliveryLease = duration("WA_SESSION_DELIVERY_LEASE", Duration.minutes(1),
   what: "between 15 seconds (longer than an attempt) and 1 hour"
 })
 
+const storeTimeout = duration("WA_SESSION_STORE_TIMEOUT", Duration.seconds(4), {
+  min: Duration.seconds(1),
+  below: Duration.minutes(10),
+  what: "between 1 second and 10 minutes"
+})
 const headersTimeout = duration("WA_SESSION_HEADERS_TIMEOUT", Duration.seconds(10), {
   min: Duration.seconds(1),
   below: Duration.minutes(10),
@@ -310,6 +317,7 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     deliveryRetryFor,
     deliveryMaxBackoff,
     deliveryLease,
+    storeTimeout,
     headersTimeout,
     requestTimeout,
     idleTimeout,
@@ -363,6 +371,7 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     deliveryRetryFor: read.deliveryRetryFor,
     deliveryMaxBackoff: read.deliveryMaxBackoff,
     deliveryLease: read.deliveryLease,
+    storeTimeout: read.storeTimeout,
     edge: {
       headersTimeout: read.headersTimeout,
       requestTimeout: read.requestTimeout,
@@ -380,7 +389,8 @@ export const RELAY_DEFAULTS = {
   retention: Duration.days(90),
   deliveryRetryFor: Duration.hours(24),
   deliveryMaxBackoff: Duration.minutes(10),
-  deliveryLease: Duration.minutes(1)
+  deliveryLease: Duration.minutes(1),
+  storeTimeout: Duration.seconds(4)
 } as const
 
 /** The defaults of the HTTP server's limits (as `load` reads them when unset). */

@@ -18,7 +18,7 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { toStorageError } from "./internal/errors.js"
 import * as SqlStore from "./SqlStore.js"
-import { context } from "./internal/layer.js"
+import { context, mapOperations } from "./internal/layer.js"
 import type { Storage, StorageShape } from "./Storage.js"
 
 /**
@@ -96,17 +96,7 @@ const guardFile = (filename: string, store: StorageShape): StorageShape => {
         })
       )
   })
-  const guarded = Object.fromEntries(
-    Object.entries(store).map(([key, value]) => [
-      key,
-      Effect.isEffect(value)
-        ? Effect.zipRight(check, value)
-        : typeof value === "function"
-        ? (...args: Array<unknown>) => Effect.zipRight(check, (value as (...args: Array<unknown>) => Effect.Effect<unknown>)(...args))
-        : value
-    ])
-  )
-  return guarded as unknown as StorageShape
+  return mapOperations(store, (_, operation) => Effect.zipRight(check, operation))
 }
 
 /**

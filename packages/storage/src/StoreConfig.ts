@@ -9,6 +9,7 @@ import type { EventLog, SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -171,7 +172,8 @@ export const layer = (
   DatabaseUrl.$match(parsed, {
     Memory: () => MemoryStore.layer,
     Sqlite: ({ filename, synchronous }) => SqliteStore.layer({ filename, synchronous }),
-    Postgres: ({ url }) => PgStore.layer({ url })
+    // a server that does not answer the connection fails within seconds, not the driver's default of 30
+    Postgres: ({ url }) => PgStore.layer({ url, connectTimeout: Duration.seconds(5) })
   })
 
 /**

@@ -1,4 +1,8 @@
 /**
+ * @since 0.2.0
+ */
+export * as Bounded from "./Bounded.js"
+/**
  * @since 0.1.0
  */
 export * as GroupCommit from "./GroupCommit.js"

@@ -1,0 +1,61 @@
+/**
+ * Every store operation bounded in time: a database that stops answering (a frozen PostgreSQL, a network partition)
+ * gives a `StorageError` within the bound, so callers answer 503 and Exotel retries, instead of requests piling up
+ * for as long as the TCP connection lives. The operation itself is left to finish or fail in the background (an
+ * ingest that commits late is safe: a retried batch comes back as duplicates).
+ *
+ * @since 0.2.0
+ */
+import { type EventLog, SessionStore } from "@wa-session/session-core"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { context, mapOperations } from "./internal/layer.js"
+import { Storage, type StorageShape } from "./Storage.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface BoundedOptions {
+  /** The bound of every operation (default 5 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** The bound of the batch jobs, which may touch many rows: `prune` and `replay` (default 60 s). */
+  readonly batchTimeout?: Duration.DurationInput | undefined
+}
+
+const BATCH_OPERATIONS: ReadonlySet<string> = new Set(["prune", "replay"])
+
+/**
+ * @since 0.2.0
+ * @category constructors
+ */
+export const bound = (store: StorageShape, options: BoundedOptions = {}): StorageShape => {
+  const timeout = Duration.decode(options.timeout ?? Duration.seconds(5))
+  const batchTimeout = Duration.decode(options.batchTimeout ?? Duration.seconds(60))
+  return mapOperations(store, (name, operation) => {
+    const limit = BATCH_OPERATIONS.has(name) ? batchTimeout : timeout
+    return Effect.disconnect(operation).pipe(
+      Effect.timeoutFail({
+        duration: limit,
+        onTimeout: () =>
+          new SessionStore.StorageError({
+            operation: name,
+            detail: `the database did not answer within ${Duration.format(limit)}`
+          })
+      })
+    )
+  })
+}
+
+/**
+ * Provides `SessionStore`, `EventLog` and `Storage` bounded in time, over the `Storage` in context (e.g.
+ * `GroupCommit.layer()`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (
+  options: BoundedOptions = {}
+): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, never, Storage> =>
+  Layer.effectContext(Effect.map(Storage, (store) => context(bound(store, options))))

@@ -1,0 +1,31 @@
+import { assert, describe, it } from "@effect/vitest"
+import { DateTime, Duration, Effect, Either, Layer } from "effect"
+import { Bounded, MemoryStore, Storage } from "../src/index.js"
+import { suite } from "./StoreContract.js"
+
+suite("Bounded over MemoryStore", Bounded.layer().pipe(Layer.provide(MemoryStore.layer)))
+
+describe("Bounded", () => {
+  it.live("an operation that never answers fails with StorageError naming it, within the bound", () =>
+    Effect.gen(function*() {
+      const store = yield* Storage.Storage
+      const frozen = Bounded.bound(
+        { ...store, ping: Effect.never, prune: () => Effect.never },
+        { timeout: Duration.millis(50), batchTimeout: Duration.millis(150) }
+      )
+      const started = Date.now()
+      const ping = yield* Effect.either(frozen.ping)
+      const pingMs = Date.now() - started
+      assert.isTrue(Either.isLeft(ping))
+      if (Either.isLeft(ping)) {
+        assert.strictEqual(ping.left.operation, "ping")
+        assert.include(ping.left.detail, "did not answer within 50")
+      }
+      assert.isBelow(pingMs, 1_000)
+      const prune = yield* Effect.either(frozen.prune(DateTime.unsafeMake(0), 10))
+      assert.isTrue(Either.isLeft(prune) && prune.left._tag === "StorageError" && prune.left.detail.includes("150"))
+      // what answers in time is untouched
+      yield* frozen.listEndpoints
+      assert.strictEqual(frozen.backend, store.backend)
+    }).pipe(Effect.provide(MemoryStore.layer)))
+})
