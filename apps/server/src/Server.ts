@@ -99,7 +99,8 @@ export const normalizeErrors = (maxBodyBytes: number, secret: Redacted.Redacted<
       if (error instanceof HttpServerError.RouteNotFound) {
         const path = redactPath(error.request.url, secret)
         const allow = allowedMethods(path)
-        if (allow.length > 0) {
+        // the method is among them when the router refused the path itself (a parameter too long, say): not found
+        if (allow.length > 0 && !allow.includes(error.request.method)) {
           return Effect.succeed(methodNotAllowedResponse(error.request.method, path, allow))
         }
         return Effect.fail(new NotFoundError({ message: `No route ${error.request.method} ${path}` }))

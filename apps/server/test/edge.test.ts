@@ -148,6 +148,9 @@ describe("answers of the server's own", () => {
       const none = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/v1/nothing-here"))
       assert.strictEqual(none.status, 404)
       assert.strictEqual(JSON.parse(none.text).code, "NOT_FOUND")
+      // a path the router refuses (a parameter over its length limit) with the route's own method: 404, not 405
+      const long = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", `/v1/messages/${"m".repeat(300)}`))
+      assert.strictEqual(long.status, 404)
     }).pipe(Effect.provide(TestServer())))
 
   it.live("not HTTP: 400 INVALID_REQUEST as JSON; headers too slow: 408 REQUEST_TIMEOUT", () =>
