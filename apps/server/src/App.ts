@@ -95,8 +95,10 @@ export const layerServices = (options: AppOptions) => {
     (options.dryRun
       ? DryRunSender
       : ExotelSenderFromConfig(settings).pipe(Layer.provide(NodeHttpClient.layerUndici)))
+  // bounded twice: callers get their answer in time, and the group writer is not stuck behind a dead connection
   const store = Bounded.layer({ timeout: settings.storeTimeout }).pipe(
     Layer.provide(GroupCommit.layer()),
+    Layer.provide(Bounded.layer({ timeout: settings.storeTimeout })),
     Layer.provide(options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl))
   )
   const transport = options.transport ??

@@ -8,12 +8,15 @@ import type { EdgeSettings } from "./Config.js"
  * The server's own limits on connections, which node:http lacks: a connection that sends nothing is never timed
  * out by `headersTimeout` (only one that started a request is), and `maxConnections` refuses the newest connection,
  * so idle sockets held open by anyone would lock out Exotel and the health checks. Here a connection has
- * `headersTimeout` to send its first request; at the cap the oldest connection still waiting for its first request
- * is closed to make room, and only when every open connection is busy is the new one refused.
+ * `headersTimeout` to send its first request; at the cap the connection idle the longest (never sent a request, or
+ * kept alive between requests) is closed to make room, and only when every open connection is busy with a request
+ * is the new one refused.
  */
 export interface ConnectionGuard {
   /** A request arrived on this socket: it is no longer a candidate for eviction. */
   readonly served: (socket: Net.Socket) => void
+  /** The answer on this socket was sent: idle again, a candidate for eviction (after the older ones). */
+  readonly idle: (socket: Net.Socket) => void
   /** Open connections now (for tests and metrics). */
   readonly open: () => number
 }
@@ -62,12 +65,20 @@ export const guardConnections = (server: Http.Server, settings: EdgeSettings): C
       socket.destroy()
       return
     }
-    socket.end(clientErrorAnswer(error.code))
+    // closed once written, as node does: a client that keeps its side open must not hold the connection
+    socket.end(clientErrorAnswer(error.code), () => socket.destroy())
+    setTimeout(() => socket.destroy(), 1_000).unref()
   })
 
   return {
     served: (socket) => {
       waiting.delete(socket)
+    },
+    idle: (socket) => {
+      // a kept-alive connection between requests can make room again, after the ones idle for longer
+      if (socket.destroyed) return
+      waiting.delete(socket)
+      waiting.add(socket)
     },
     open: () => open
   }

@@ -144,7 +144,16 @@ export const redactPath = (url: string, secret: Redacted.Redacted<string>): stri
   const path = url.split("?")[0] ?? url
   const value = Redacted.value(secret)
   if (value === "") return path
-  return [value, encodeURIComponent(value)].reduce((text, spelling) => text.split(spelling).join("<secret>"), path)
+  const redact = (text: string) =>
+    [value, encodeURIComponent(value)].reduce((result, spelling) => result.split(spelling).join("<secret>"), text)
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // a malformed escape: the raw path is all there is
+  }
+  // escaped some other way (lower-case hex, an escaped letter): it shows once decoded, so log the decoded path
+  return decoded.includes(value) ? redact(decoded) : redact(path)
 }
 
 const QUIET = new Set(["/healthz", "/readyz", "/metrics"])
@@ -216,7 +225,9 @@ export class DispatchingServer extends Http.Server {
   }
   override emit(event: string | symbol, ...args: Array<any>): boolean {
     if (event === "request") {
-      this.guard.served((args[0] as Http.IncomingMessage).socket)
+      const socket = (args[0] as Http.IncomingMessage).socket
+      this.guard.served(socket)
+      ;(args[1] as Http.ServerResponse).once("finish", () => this.guard.idle(socket))
       if (this.dispatch(args[0], args[1], (req, res) => super.emit("request", req, res))) return true
     }
     return super.emit(event as string, ...args)

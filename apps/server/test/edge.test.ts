@@ -71,6 +71,8 @@ describe("the webhook route's spellings", () => {
     assert.strictEqual(redactPath(`/v1/${encodeURIComponent("s3cr et+/x")}/a`, secret), "/v1/<secret>/a")
     assert.strictEqual(redactPath("/v1/messages", secret), "/v1/messages")
     assert.strictEqual(redactPath("/v1/messages", Redacted.make("")), "/v1/messages")
+    // escaped another way than encodeURIComponent does (lower-case hex, an escaped letter)
+    assert.strictEqual(redactPath("/webhook/exotel/%73%33cr%20et%2b%2fx", secret), "/webhook/exotel/<secret>")
   })
 
   it("the banner's URL masks the secret; webhook-url's is whole", () => {
@@ -209,7 +211,61 @@ describe("webhook batches", () => {
     }).pipe(Effect.provide(TestServer({ edge: { maxBatchItems: 2 } }))))
 })
 
+/** Opens a connection, writes `text` on it, and keeps it open (reading and ignoring what comes back). */
+const connectAndSend = (base: string, text: string, options: { readonly allowHalfOpen?: boolean } = {}) =>
+  new Promise<Net.Socket>((resolve, reject) => {
+    const url = new URL(base)
+    const socket = Net.connect({
+      port: Number(url.port),
+      host: url.hostname,
+      allowHalfOpen: options.allowHalfOpen === true
+    }, () => {
+      socket.write(text)
+      resolve(socket)
+    })
+    socket.on("data", () => {})
+    socket.on("error", reject)
+  })
+
 describe("connection limits", () => {
+  it.live("at the cap, kept-alive connections idle between requests make room too", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const sockets: Array<Net.Socket> = []
+      for (let i = 0; i < 16; i++) {
+        sockets.push(
+          yield* Effect.promise(() => connectAndSend(env.baseUrl, "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"))
+        )
+      }
+      yield* Effect.sleep("200 millis")
+      const health = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/healthz"))
+      assert.strictEqual(health.status, 200)
+      assert.isTrue(closed(sockets[0]!))
+      for (const socket of sockets) socket.destroy()
+    }).pipe(Effect.provide(TestServer({ edge: { maxConnections: 16 } }))))
+
+  it.live("a request too slow to arrive gets 408 and its connection is closed, even if the client keeps its side open", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const head = `POST /webhooks/exotel/${SECRET} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+        "content-length: 100\r\n\r\n{\"wh"
+      const sockets: Array<Net.Socket> = []
+      for (let i = 0; i < 16; i++) {
+        // a client that never closes its side: the server must close the connection itself
+        sockets.push(yield* Effect.promise(() => connectAndSend(env.baseUrl, head, { allowHalfOpen: true })))
+      }
+      yield* Effect.sleep("4 seconds")
+      const health = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/healthz"))
+      assert.strictEqual(health.status, 200)
+      for (const socket of sockets) socket.destroy()
+    }).pipe(
+      Effect.provide(
+        TestServer({
+          edge: { maxConnections: 16, headersTimeout: Duration.seconds(1), requestTimeout: Duration.seconds(2) }
+        })
+      )
+    ))
+
   it.live("a connection that sends nothing is closed after the headers timeout", () =>
     Effect.gen(function*() {
       const env = yield* TestEnv

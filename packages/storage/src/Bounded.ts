@@ -1,8 +1,11 @@
 /**
  * Every store operation bounded in time: a database that stops answering (a frozen PostgreSQL, a network partition)
  * gives a `StorageError` within the bound, so callers answer 503 and Exotel retries, instead of requests piling up
- * for as long as the TCP connection lives. The operation itself is left to finish or fail in the background (an
- * ingest that commits late is safe: a retried batch comes back as duplicates).
+ * for as long as the TCP connection lives. The operation is interrupted in the background, and may still have
+ * committed: that is safe for every bounded operation (an ingest that commits late comes back as duplicates when
+ * Exotel retries; statuses, closures, window events and delivery completions are idempotent), so the operations
+ * whose late commit would strand work are left unbounded: claiming queued sends and a fallback, and storing a new
+ * outbound message (a caller told 503 would retry with the same key and replay a message nothing sends).
  *
  * @since 0.2.0
  */
@@ -26,6 +29,9 @@ export interface BoundedOptions {
 
 const BATCH_OPERATIONS: ReadonlySet<string> = new Set(["prune", "replay"])
 
+/** Operations whose commit after the caller gave up would strand work (see the module's description). */
+const UNBOUNDED: ReadonlySet<string> = new Set(["claimSends", "claimFallback", "insertOutbound"])
+
 /**
  * @since 0.2.0
  * @category constructors
@@ -34,6 +40,7 @@ export const bound = (store: StorageShape, options: BoundedOptions = {}): Storag
   const timeout = Duration.decode(options.timeout ?? Duration.seconds(5))
   const batchTimeout = Duration.decode(options.batchTimeout ?? Duration.seconds(60))
   return mapOperations(store, (name, operation) => {
+    if (UNBOUNDED.has(name)) return operation
     const limit = BATCH_OPERATIONS.has(name) ? batchTimeout : timeout
     return Effect.disconnect(operation).pipe(
       Effect.timeoutFail({

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Either, Layer } from "effect"
+import { DateTime, Duration, Effect, Either, Layer, Option } from "effect"
 import { Bounded, MemoryStore, Storage } from "../src/index.js"
 import { suite } from "./StoreContract.js"
 
@@ -24,6 +24,10 @@ describe("Bounded", () => {
       assert.isBelow(pingMs, 1_000)
       const prune = yield* Effect.either(frozen.prune(DateTime.unsafeMake(0), 10))
       assert.isTrue(Either.isLeft(prune) && prune.left._tag === "StorageError" && prune.left.detail.includes("150"))
+      // claiming work and storing a new message are not bounded: a late commit after a 503 would strand them
+      const claims = Bounded.bound({ ...store, claimFallback: () => Effect.never }, { timeout: Duration.millis(50) })
+      const claim = yield* Effect.timeoutOption(claims.claimFallback("m", "f"), Duration.millis(300))
+      assert.isTrue(Option.isNone(claim))
       // what answers in time is untouched
       yield* frozen.listEndpoints
       assert.strictEqual(frozen.backend, store.backend)
