@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Arr from "effect/Array"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -764,6 +765,14 @@ export interface RetryOutcome {
 }
 
 /**
+ * How many items a quarantine retry records per transaction.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const RETRY_BATCH_ITEMS = 1000
+
+/**
  * Tries a quarantine entry again with today's decoder (`decode`: the provider adapter's, for the entry's raw text):
  * when it now decodes, its items are recorded as a webhook's would be and the entry is resolved in the same
  * transaction; when it does not, it stays quarantined with the new reason. A resolved entry is left as it is.
@@ -787,7 +796,15 @@ export const retryQuarantined = (
       yield* store.requarantine(id, only.reason)
       return { entry: yield* reloadQuarantine(id), results: [] }
     }
-    const outcome = yield* ingest(items, { resolves: [id] })
+    // a whole body can hold many items: recorded in batches of a webhook's usual size, the entry settled with the
+    // last one (a batch that fails leaves it quarantined; a later retry finds the earlier ones as duplicates)
+    const batches = Arr.chunksOf(items, RETRY_BATCH_ITEMS)
+    const results: Array<Ingest.ItemResult> = []
+    for (const [index, batch] of (batches.length === 0 ? [[]] : batches).entries()) {
+      const last = index >= batches.length - 1
+      results.push(...(yield* ingest(batch, { resolves: last ? [id] : [] })).results)
+    }
+    const outcome = { results }
     const after = yield* reloadQuarantine(id)
     // recorded, but this entry came out quarantined again (a report whose message is still unknown): one more retry
     if (after.state === "quarantined") {

@@ -857,6 +857,50 @@ describe("SessionService: ingest, window events and the quarantine", () => {
       assert.deepStrictEqual(events.map((e) => e.type), ["webhook.quarantined", "message.received", "window.opened"])
     }))
 
+  it.effect("retryQuarantined: a body of many items is recorded in batches, the entry settled with the last", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00+05:30")
+      const count = SessionService.RETRY_BATCH_ITEMS * 2 + 5
+      const { quarantine, result } = yield* runPorts(Effect.gen(function*() {
+        const { results } = yield* SessionService.ingest([{
+          _tag: "Undecodable",
+          kind: "body",
+          reason: "too many items",
+          raw: "{\"whatsapp\":{\"messages\":[]}}"
+        }])
+        const id = results[0]?._tag === "Quarantined" ? results[0].id : "?"
+        const batches: Array<{ readonly items: number; readonly resolves: ReadonlyArray<string> }> = []
+        const retried = yield* withStore(
+          (store) => ({
+            ingest: (batch) => {
+              batches.push({ items: batch.items.length, resolves: batch.resolves })
+              return store.ingest(batch)
+            }
+          }),
+          SessionService.retryQuarantined(
+            id,
+            () => Array.from({ length: count }, (_, n) => inboundItem(`wamid.bulk.${n}`, { n }))
+          )
+        )
+        // a body that decodes to no item at all (an empty batch) is settled too
+        const empty = yield* SessionService.ingest([{ _tag: "Undecodable", kind: "body", reason: "x", raw: "{}" }])
+        const emptyId = empty.results[0]?._tag === "Quarantined" ? empty.results[0].id : "?"
+        const nothing = yield* SessionService.retryQuarantined(emptyId, () => [])
+        return { id, batches, retried, nothing }
+      }))
+      assert.strictEqual(result.nothing.entry.state, "resolved")
+      assert.deepStrictEqual(result.nothing.results, [])
+      assert.deepStrictEqual(result.batches.map((b) => b.items), [
+        SessionService.RETRY_BATCH_ITEMS,
+        SessionService.RETRY_BATCH_ITEMS,
+        5
+      ])
+      assert.deepStrictEqual(result.batches.map((b) => b.resolves.length), [0, 0, 1])
+      assert.strictEqual(result.retried.results.length, count)
+      assert.strictEqual(result.retried.entry.state, "resolved")
+      assert.strictEqual(quarantine.get(result.id)?.state, "resolved")
+    }))
+
   it.effect("retryQuarantined: a retry that quarantines the same item again among others leaves the entry quarantined", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
