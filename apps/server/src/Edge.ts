@@ -1,8 +1,9 @@
 import { InvalidRequestError, RequestTimeoutError } from "@wa-session/http-api"
-import { Duration, Schema } from "effect"
+import { Duration } from "effect"
 import type * as Http from "node:http"
 import type * as Net from "node:net"
 import type { EdgeSettings } from "./Config.js"
+import { encodeJson } from "./NodeReply.js"
 
 /**
  * The server's own limits on connections, which node:http lacks: a connection that sends nothing is never timed
@@ -89,8 +90,7 @@ const rawAnswer = (status: number, reason: string, body: string) =>
     Buffer.byteLength(body)
   }\r\nconnection: close\r\n\r\n${body}`
 
-const invalidRequest = (message: string) =>
-  JSON.stringify(Schema.encodeSync(InvalidRequestError)(new InvalidRequestError({ message })))
+const invalidRequest = (message: string) => encodeJson(InvalidRequestError, new InvalidRequestError({ message }))
 
 /**
  * What node:http answers a request it could not parse or that came too slowly, as contract JSON with a `code`
@@ -102,10 +102,9 @@ export const clientErrorAnswer = (code: string | undefined): string => {
       return rawAnswer(
         408,
         "Request Timeout",
-        JSON.stringify(
-          Schema.encodeSync(RequestTimeoutError)(
-            new RequestTimeoutError({ message: "The request did not arrive in time; the connection is closed" })
-          )
+        encodeJson(
+          RequestTimeoutError,
+          new RequestTimeoutError({ message: "The request did not arrive in time; the connection is closed" })
         )
       )
     case "HPE_HEADER_OVERFLOW":

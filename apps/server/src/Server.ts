@@ -36,6 +36,7 @@ import { WebhooksLive } from "./Http/Webhooks.js"
 import type { Ingest } from "./Ingest.js"
 import { Metrics } from "./Metrics.js"
 import * as Routes from "./Routes.js"
+import { readBody, writeReply } from "./NodeReply.js"
 import * as Webhook from "./Webhook.js"
 
 /** What the HTTP layers need from the rest of the application. */
@@ -234,16 +235,6 @@ export class DispatchingServer extends Http.Server {
   }
 }
 
-const sendJson = (res: Http.ServerResponse, reply: Webhook.Reply) => {
-  if (res.headersSent || res.destroyed) return
-  res.writeHead(reply.status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(reply.body),
-    connection: "close"
-  })
-  res.end(reply.body)
-}
-
 /** The same request with its body already read: what the Effect stack reads is `body`. */
 const withBody = (req: Http.IncomingMessage, body: Buffer): Http.IncomingMessage => {
   const copy = new Http.IncomingMessage(req.socket)
@@ -270,7 +261,7 @@ const makeServer = Effect.gen(function*() {
   const tooLarge = Webhook.payloadTooLarge(limit)
   const refuse = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
     if (req.url?.startsWith(Webhook.PATH_PREFIX)) metrics.webhookRequest(413)
-    sendJson(res, tooLarge)
+    writeReply(res, tooLarge, { close: true })
     req.resume()
   }
   const dispatch: Dispatch = (req, res, forward) => {
@@ -283,24 +274,9 @@ const makeServer = Effect.gen(function*() {
     // A body of unknown length (chunked): read it here with the limit, so an oversized one gets its 413 (the Effect
     // stack would reset the connection), then hand the request over with the body in hand.
     if (declared === undefined && req.headers["transfer-encoding"] !== undefined) {
-      const chunks: Array<Buffer> = []
-      let size = 0
-      let done = false
-      req.on("data", (chunk: Buffer) => {
-        if (done) return
-        size += chunk.length
-        if (size > limit) {
-          done = true
-          refuse(req, res)
-        } else chunks.push(chunk)
-      })
-      req.on("error", () => {
-        done = true
-      })
-      req.on("end", () => {
-        if (done) return
-        done = true
-        forward(withBody(req, Buffer.concat(chunks, size)), res)
+      readBody(req, limit, {
+        tooLarge: () => refuse(req, res),
+        body: (body) => forward(withBody(req, body), res)
       })
       return true
     }

@@ -8,12 +8,15 @@ import {
   StorageUnavailableError
 } from "@wa-session/http-api"
 import type { SessionStore } from "@wa-session/session-core"
-import { Cause, Effect, Exit, Runtime, Schema } from "effect"
+import { Cause, Effect, Exit, Runtime } from "effect"
 import type * as Http from "node:http"
 import { makeVerifier } from "./Auth.js"
 import { ServerConfig } from "./Config.js"
 import { Ingest, type IngestAnswer } from "./Ingest.js"
 import { Metrics } from "./Metrics.js"
+import { encodeJson, readBody, type Reply, writeReply } from "./NodeReply.js"
+
+export type { Reply } from "./NodeReply.js"
 
 /**
  * The webhook hot path, served straight from node:http: no Effect HTTP request object, no router, no tracing
@@ -23,14 +26,6 @@ import { Metrics } from "./Metrics.js"
  * request ever reach the HttpApi app.
  */
 export const PATH_PREFIX = "/webhooks/exotel/"
-
-export interface Reply {
-  readonly status: number
-  readonly body: string
-}
-
-const encodeJson = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
-  JSON.stringify(Schema.encodeSync(schema)(value))
 
 export const notFound: Reply = {
   status: 404,
@@ -106,17 +101,6 @@ export const replyTo = (exit: Exit.Exit<IngestAnswer, SessionStore.StorageError>
 export const toResponse = (reply: Reply) =>
   HttpServerResponse.text(reply.body, { status: reply.status, contentType: "application/json" })
 
-const send = (res: Http.ServerResponse, reply: Reply, close = false, headers: Http.OutgoingHttpHeaders = {}) => {
-  if (res.headersSent || res.destroyed) return
-  res.writeHead(reply.status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(reply.body),
-    ...(close ? { connection: "close" } : {}),
-    ...headers
-  })
-  res.end(reply.body)
-}
-
 /** A node:http request listener that takes the requests it handles (returns true) and leaves the others. */
 export type Intercept = (req: Http.IncomingMessage, res: Http.ServerResponse) => boolean
 
@@ -159,9 +143,9 @@ export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfi
   const matches = makeSecretMatcher(makeVerifier(settings.webhookSecret))
   const limit = settings.maxBodyBytes
   const tooLarge = payloadTooLarge(limit)
-  const reply = (res: Http.ServerResponse, r: Reply, close = false, headers: Http.OutgoingHttpHeaders = {}) => {
+  const reply = (res: Http.ServerResponse, r: Reply, options?: Parameters<typeof writeReply>[2]) => {
     metrics.webhookRequest(r.status)
-    send(res, r, close, headers)
+    writeReply(res, r, options)
   }
 
   return (req, res) => {
@@ -174,32 +158,15 @@ export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfi
     }
     if (req.method !== "POST") {
       req.resume()
-      reply(res, methodNotAllowed(req.method ?? ""), false, { allow: "POST" })
+      reply(res, methodNotAllowed(req.method ?? ""), { headers: { allow: "POST" } })
       return true
     }
-    const chunks: Array<Buffer> = []
-    let size = 0
-    let done = false
-    req.on("data", (chunk: Buffer) => {
-      if (done) return
-      size += chunk.length
-      if (size > limit) {
-        done = true
-        reply(res, tooLarge, true)
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on("error", () => {
-      done = true
-    })
-    req.on("end", () => {
-      if (done) return
-      done = true
-      const text = Buffer.concat(chunks, size).toString("utf8")
-      runFork(Effect.flatMap(Effect.exit(ingest(text)), replyTo)).addObserver((replied) =>
-        reply(res, Exit.isSuccess(replied) ? replied.value : internalError)
-      )
+    readBody(req, limit, {
+      tooLarge: () => reply(res, tooLarge, { close: true }),
+      body: (body) =>
+        runFork(Effect.flatMap(Effect.exit(ingest(body.toString("utf8"))), replyTo)).addObserver((replied) =>
+          reply(res, Exit.isSuccess(replied) ? replied.value : internalError)
+        )
     })
     return true
   }
