@@ -150,7 +150,8 @@ export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfi
 
   return (req, res) => {
     const url = req.url
-    if (url === undefined || !isWebhookPath(url)) return false
+    // the route itself is taken without normalising the path (the hot path); other spellings need it
+    if (url === undefined || !(url.startsWith(PATH_PREFIX) || isWebhookPath(url))) return false
     if (!url.startsWith(PATH_PREFIX) || !matches(url)) {
       req.resume()
       reply(res, notFound)
