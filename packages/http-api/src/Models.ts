@@ -388,7 +388,7 @@ export const InboundEntry = Schema.Struct({
   business: Schema.String,
   customer: Schema.String,
   contentType: Schema.String,
-  content: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  content: Event.JsonObject,
   profileName: Schema.NullOr(Schema.String),
   sentAt: Schema.DateTimeUtc,
   receivedAt: Schema.DateTimeUtc

@@ -91,6 +91,20 @@ export const WindowSnapshot = Schema.Struct({
 export type WindowSnapshot = typeof WindowSnapshot.Type
 
 /**
+ * A JSON object passed through as it is: decoding and encoding keep the very object, every own key included. (A
+ * `Schema.Record` rebuilds the object key by key, and an own `__proto__` key, which `JSON.parse` makes, would become
+ * the new object's prototype: the key and its value would be lost.)
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const JsonObject: Schema.Schema<Readonly<Record<string, unknown>>> = Schema.declare(
+  (input: unknown): input is Readonly<Record<string, unknown>> =>
+    typeof input === "object" && input !== null && !Array.isArray(input),
+  { identifier: "JsonObject", description: "a JSON object", jsonSchema: { type: "object" } }
+)
+
+/**
  * `message.received`: a customer's message. `messageId` is the provider's id (Exotel's `sid`); `content` is the
  * content object as the provider sent it (`type`, the object named by it, `context` when the customer replied to a
  * message, `referral` for ad clicks); `sentAt` the instant the window counts from (the provider's timestamp after
@@ -102,7 +116,7 @@ export type WindowSnapshot = typeof WindowSnapshot.Type
 export const MessageReceivedData = Schema.Struct({
   messageId: Schema.String,
   contentType: Schema.String,
-  content: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  content: JsonObject,
   profileName: Schema.NullOr(Schema.String),
   sentAt: Schema.DateTimeUtc,
   providerTimestamp: Schema.NullOr(Schema.DateTimeUtc),

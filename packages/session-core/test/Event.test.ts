@@ -233,6 +233,34 @@ describe("Event", () => {
     })
   })
 
+  it("content with an own __proto__ key (as JSON.parse makes it) keeps it through encode and decode", () => {
+    const content = JSON.parse("{\"__proto__\":{\"x\":1},\"type\":\"text\"}") as Record<string, unknown>
+    const message = new SessionWindow.InboundMessage({
+      business,
+      customer,
+      messageId: "m",
+      sentAt: hours(0),
+      receivedAt: hours(0)
+    })
+    const { event } = Event.messageReceived(
+      {
+        message,
+        contentType: "text",
+        content,
+        profileName: Option.none(),
+        providerTimestamp: Option.none(),
+        timestampAdjustment: "none"
+      },
+      SessionWindow.record(window, message),
+      MARGIN
+    )
+    const encoded = JSON.parse(JSON.stringify(Event.encode(event))) as { data: { content: object } }
+    assert.deepStrictEqual(Object.keys(encoded.data.content), ["__proto__", "type"])
+    const again = JSON.parse(JSON.stringify(Event.encode(Event.decode(encoded)))) as { data: { content: object } }
+    assert.deepStrictEqual(Object.keys(again.data.content), ["__proto__", "type"])
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(again.data.content, "__proto__")?.value, { x: 1 })
+  })
+
   it("random events round-trip, whatever content and quarantined item they carry", () => {
     const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown)
     fc.assert(
