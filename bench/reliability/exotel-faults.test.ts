@@ -1,6 +1,8 @@
 /**
- * Exotel faults through the fake: 429 bursts with Retry-After, 5xx, hangs, resets, a batch whose message fails, a
- * 30018 after acceptance. Nothing is sent twice, and every message ends in a final recorded status.
+ * Exotel faults through the fake: 429 bursts with Retry-After, 5xx, hangs, resets, an acceptance answered after the
+ * timeout, a batch whose message fails, a 30018 after acceptance. Nothing is sent twice (what Exotel may have taken is
+ * `unknown`, never retried), and every message ends in a final recorded status (`unknown` only when Exotel never got
+ * it, so no report can come).
  */
 import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
 import * as Path from "node:path"
@@ -15,6 +17,7 @@ import {
   getMessage,
   getSession,
   inboundItem,
+  ourId,
   postJson,
   recordFigures,
   type RunningServer,
@@ -34,6 +37,8 @@ interface Case {
   /** faults injected */
   readonly faults: number
   readonly status: 202 | 502
+  /** the message's status in the answer: accepted, or unknown when Exotel may have taken it (never sent again) */
+  readonly outcome?: "accepted" | "unknown"
   readonly reason?: string
   readonly minGapMs?: number
 }
@@ -41,23 +46,15 @@ interface Case {
 const CASES: ReadonlyArray<Case> = [
   { name: "429 burst with Retry-After: 1", script: [Behaviour.rateLimited(1), Behaviour.rateLimited(1)], faults: 2, status: 202, minGapMs: 900 },
   { name: "503 then 500", script: [Behaviour.serverError(503), Behaviour.serverError(500)], faults: 2, status: 202 },
-  { name: "hang then accept", script: [Behaviour.hang()], faults: 1, status: 202 },
-  { name: "connection reset", script: [Behaviour.reset()], faults: 1, status: 202 },
+  // Exotel may have read these: not retried, the message is unknown (a delivery report would settle it)
+  { name: "hang", script: [Behaviour.hang()], faults: 1, status: 202, outcome: "unknown" },
+  { name: "connection reset", script: [Behaviour.reset()], faults: 1, status: 202, outcome: "unknown" },
+  { name: "accepted, answered after the timeout", script: [Behaviour.acceptAfter(1_500)], faults: 1, status: 202, outcome: "unknown" },
   { name: "HTML 502 of a proxy", script: [Behaviour.respondText(502, "<html>bad gateway</html>", { "content-type": "text/html" })], faults: 1, status: 202 },
   { name: "429 until the retries run out", script: [0, 1, 2, 3].map(() => Behaviour.rateLimited(0)), faults: 4, status: 502, reason: "RateLimited" },
   { name: "5xx until the retries run out", script: [0, 1, 2, 3].map(() => Behaviour.serverError(503)), faults: 4, status: 502, reason: "Unavailable" },
   { name: "the batch's message fails (30012)", script: [Behaviour.failMessage(0, { code: 30012 })], faults: 1, status: 502, reason: "Rejected" }
 ]
-
-/** Our message id, from the custom_data the adapter sends (`{"id":"msg_…"}`; a fallback's ends in `-fallback`). */
-const ourId = (message: { readonly customData?: string | undefined }): string | undefined => {
-  try {
-    const id = JSON.parse(message.customData ?? "null")?.id
-    return typeof id === "string" ? id : undefined
-  } catch {
-    return undefined
-  }
-}
 
 describe("Exotel faults through the fake", () => {
   let server: RunningServer | undefined
@@ -101,8 +98,9 @@ describe("Exotel faults through the fake", () => {
           expect(answer.body.code).toBe("PROVIDER_ERROR")
           expect(answer.body.reason, c.name).toBe(c.reason)
         } else {
-          expect(answer.body.status, c.name).toBe("accepted")
+          expect(answer.body.status, c.name).toBe(c.outcome ?? "accepted")
         }
+        if (c.outcome === "unknown") expect(f.requests.length - before, `${c.name}: sent once, not retried`).toBe(1)
         if (c.minGapMs !== undefined) {
           const times = f.requests.slice(before).map((r) => r.receivedAt.getTime())
           for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${c.name}: Retry-After honoured`).toBeGreaterThanOrEqual(c.minGapMs)
@@ -113,7 +111,7 @@ describe("Exotel faults through the fake", () => {
         events++
         expect(again.status, `${c.name} replay: ${again.text}`).toBe(202)
         expect(again.body.id).toBe(id)
-        expect(again.body.status).toBe(c.status === 202 ? "accepted" : "failed")
+        expect(again.body.status).toBe(c.status === 202 ? c.outcome ?? "accepted" : "failed")
         expect(f.messages.length).toBe(sendsBefore)
       }
 
@@ -164,6 +162,8 @@ describe("Exotel faults through the fake", () => {
       events++
       expect(report.status).toBe(200)
     }
+    // what Exotel never received stays unknown: no report will come
+    const neverReceived = new Set(ids.filter((id) => !f.messages.some((m) => ourId(m) === id)))
     const finals: Record<string, number> = {}
     let lost = 0
     for (const id of ids) {
@@ -171,7 +171,10 @@ describe("Exotel faults through the fake", () => {
       if (message.status !== 200) lost++
       expect(message.status).toBe(200)
       finals[message.body.status] = (finals[message.body.status] ?? 0) + 1
-      expect(["delivered", "failed"], `${id} ends in a final status`).toContain(message.body.status)
+      expect(
+        neverReceived.has(id) && message.body.status === "unknown" ? "unknown" : message.body.status,
+        `${id} ends in a final status`
+      ).toBeOneOf(neverReceived.has(id) ? ["unknown", "failed"] : ["delivered", "failed"])
       expect(message.body.history.length).toBeGreaterThan(0)
     }
     // nothing sent twice: every accepted Exotel message names a distinct one of ours
@@ -188,6 +191,7 @@ describe("Exotel faults through the fake", () => {
       exotelAccepted: f.messages.length,
       delivered: finals["delivered"] ?? 0,
       failed: finals["failed"] ?? 0,
+      unknown: finals["unknown"] ?? 0,
       duplicateSends,
       lost
     })

@@ -259,6 +259,16 @@ export const TEMPLATE = { type: "template", template: { name: "order_update", la
 export const sendMessage = (server: { url: string }, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   postJson(`${server.url}/v1/messages`, body, { ...auth, ...headers })
 
+/** Our message id, from the custom_data the Exotel adapter sends (`{"id":"msg_…"}`; a fallback's ends in `-fallback`). */
+export const ourId = (message: { readonly customData?: string | undefined }): string | undefined => {
+  try {
+    const id = JSON.parse(message.customData ?? "null")?.id
+    return typeof id === "string" ? id : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export const getMessage = (server: { url: string }, id: string) =>
   request("GET", `${server.url}/v1/messages/${encodeURIComponent(id)}`, { headers: auth })
 

@@ -9,14 +9,15 @@ import { type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import {
-  auth,
   type Answer,
+  auth,
   businessNumber,
   customerNumber,
   exotelEnv,
   FAKE_CREDENTIALS,
   freePort,
   getMessage,
+  ourId,
   pool,
   recordFigures,
   request,
@@ -47,16 +48,6 @@ const sendRaw = (server: RunningServer, body: string, headers: Record<string, st
     body,
     headers: { "content-type": "application/json", ...auth, ...headers }
   })
-
-/** Our message id, from the custom_data the adapter sends (`{"id":"msg_…"}`). */
-const ourId = (message: { readonly customData?: string | undefined }): string | undefined => {
-  try {
-    const id = JSON.parse(message.customData ?? "null")?.id
-    return typeof id === "string" ? id : undefined
-  } catch {
-    return undefined
-  }
-}
 
 const figures = { events: 0, reused: 0, replayed: 0, http5xx: 0 }
 const count = (answer: Answer) => {

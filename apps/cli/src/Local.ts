@@ -33,8 +33,9 @@ export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => 
 /** The use-case settings of the server, from the same configuration. */
 export const settingsLayer: Layer.Layer<SessionService.SessionConfig, ConfigError.ConfigError> = Layer.unwrapEffect(
   Effect.map(
-    Effect.all([ServerSettings.safetyMargin, ServerSettings.expiringLead]),
-    ([safetyMargin, expiringLead]) => SessionService.layerConfig({ safetyMargin, expiringLead })
+    Effect.all([ServerSettings.safetyMargin, ServerSettings.expiringLead, ServerSettings.sendRate]),
+    ([safetyMargin, expiringLead, perMinute]) =>
+      SessionService.layerConfig({ safetyMargin, expiringLead, sendPacing: { perMinute } })
   )
 )
 

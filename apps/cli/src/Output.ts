@@ -179,6 +179,12 @@ export const windowText = (out: Output, view: WindowView, now: DateTime.Utc): st
     ["At", localTime(now)]
   ])
 
+/** What a status that is not an answer from Exotel means for the person who sent. */
+const SEND_NOTES: Partial<Record<string, string>> = {
+  queued: "queued: a running server sends it, in order after the customer's earlier messages",
+  unknown: "Exotel's answer was lost: it may have been sent, so it is not sent again; its delivery report settles it"
+}
+
 export const sendText = (out: Output, view: SendView, now: DateTime.Utc, requestedDryRun: boolean): string => {
   const reason = Option.match(view.reason, {
     onNone: () => view.decision === "session" ? "the window is open" : "the content is a template",
@@ -200,12 +206,14 @@ export const sendText = (out: Output, view: SendView, now: DateTime.Utc, request
     )
     : Option.getOrElse(view.providerMessageId, () => "-")
   const replayed = Option.getOrElse(view.replayed, () => false)
+  const note = SEND_NOTES[view.status]
   return fields(out, [
     ["Decision", decision(out, view.decision)],
     ["Reason", reason],
     ["Window", window],
     ["Message", `${view.id} (${view.status})${replayed ? ", replayed: nothing sent again" : ""}`],
-    ["Provider id", provider]
+    ["Provider id", provider],
+    ...(note === undefined ? [] : [["Note", paint(out, "yellow", note)] as const])
   ])
 }
 

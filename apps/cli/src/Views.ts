@@ -105,7 +105,9 @@ export const preview = (content: unknown, max = 60): string => clip(words(conten
 // history
 
 const STATUS_STYLE: Record<string, Style> = {
+  queued: "yellow",
   pending: "yellow",
+  unknown: "yellow",
   accepted: "bold",
   sent: "bold",
   delivered: "green",

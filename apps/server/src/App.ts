@@ -18,6 +18,7 @@ import { ServerConfig, type ServerSettings, webhookUrl } from "./Config.js"
 import * as Ingest from "./Ingest.js"
 import * as Metrics from "./Metrics.js"
 import { HttpAppLive, layerNodeServer, layerNodeServerTest } from "./Server.js"
+import * as Sends from "./Sends.js"
 import * as Workers from "./Workers.js"
 
 /** In dry-run nothing is sent: the use cases never call the sender (dry-run messages skip it). */
@@ -105,7 +106,7 @@ export const layerServices = (options: AppOptions) => {
     StandardWebhooks.layer({ timeout: Delivery.defaultRetryPolicy.timeout }).pipe(
       Layer.provide(NodeHttpClient.layerUndici)
     )
-  return Workers.layer(options.intervals).pipe(
+  return Layer.merge(Workers.layer(options.intervals), Sends.layer).pipe(
     Layer.provideMerge(Ingest.layer),
     Layer.provideMerge(metered(sender)),
     Layer.provideMerge(
@@ -117,7 +118,8 @@ export const layerServices = (options: AppOptions) => {
         SessionService.layerConfig({
           safetyMargin: settings.safetyMargin,
           dryRun: options.dryRun,
-          expiringLead: settings.expiringLead
+          expiringLead: settings.expiringLead,
+          sendPacing: { perMinute: settings.sendRate }
         }),
         RelayService.layerConfig(relaySettings(settings)),
         Metrics.layer,

@@ -51,6 +51,12 @@ export interface ServerSettings {
   readonly deliveryLease: Duration.Duration
   /** The longest any store operation may take before it counts as failed (503); batch jobs get longer. */
   readonly storeTimeout: Duration.Duration
+  /** How long `POST /v1/messages` waits for the provider's answer before answering `queued` (`WA_SESSION_SEND_WAIT`). */
+  readonly sendWait: Duration.Duration
+  /** The provider's account limit, sends a minute, shared by the servers on one database (`WA_SESSION_SEND_RATE`). */
+  readonly sendRate: number
+  /** How long a claimed or started send may stay so before it is taken as abandoned (`WA_SESSION_SEND_LEASE`). */
+  readonly sendLease: Duration.Duration
   /** The limits of the HTTP server itself (slow, idle and too many connections). */
   readonly edge: EdgeSettings
 }
@@ -147,6 +153,23 @@ const storeTimeout = duration("WA_SESSION_STORE_TIMEOUT", Duration.seconds(4), {
   below: Duration.minutes(10),
   what: "between 1 second and 10 minutes"
 })
+const sendWait = duration("WA_SESSION_SEND_WAIT", Duration.seconds(5), {
+  below: Duration.minutes(1),
+  what: "shorter than 1 minute (0 answers queued at once)"
+})
+const sendLease = duration("WA_SESSION_SEND_LEASE", Duration.minutes(2), {
+  min: Duration.seconds(20),
+  below: Duration.hours(1),
+  what: "between 20 seconds (longer than a pacing wait plus EXOTEL_SEND_DEADLINE) and 1 hour"
+})
+/** `WA_SESSION_SEND_RATE` (also read by the CLI's local `send`, the same way). */
+export const sendRate = Config.integer("WA_SESSION_SEND_RATE").pipe(
+  Config.validate({
+    message: "WA_SESSION_SEND_RATE must be a whole number of sends a minute from 1 to 100000",
+    validation: (value) => value >= 1 && value <= 100_000
+  }),
+  Config.withDefault(200)
+)
 const headersTimeout = duration("WA_SESSION_HEADERS_TIMEOUT", Duration.seconds(10), {
   min: Duration.seconds(1),
   below: Duration.minutes(10),
@@ -318,6 +341,9 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     deliveryMaxBackoff,
     deliveryLease,
     storeTimeout,
+    sendWait,
+    sendRate,
+    sendLease,
     headersTimeout,
     requestTimeout,
     idleTimeout,
@@ -372,6 +398,9 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     deliveryMaxBackoff: read.deliveryMaxBackoff,
     deliveryLease: read.deliveryLease,
     storeTimeout: read.storeTimeout,
+    sendWait: read.sendWait,
+    sendRate: read.sendRate,
+    sendLease: read.sendLease,
     edge: {
       headersTimeout: read.headersTimeout,
       requestTimeout: read.requestTimeout,
@@ -390,7 +419,10 @@ export const RELAY_DEFAULTS = {
   deliveryRetryFor: Duration.hours(24),
   deliveryMaxBackoff: Duration.minutes(10),
   deliveryLease: Duration.minutes(1),
-  storeTimeout: Duration.seconds(4)
+  storeTimeout: Duration.seconds(4),
+  sendWait: Duration.seconds(5),
+  sendRate: 200,
+  sendLease: Duration.minutes(2)
 } as const
 
 /** The defaults of the HTTP server's limits (as `load` reads them when unset). */

@@ -6,6 +6,8 @@ export type WebhookItemOutcome = "accepted" | "duplicate" | "unknown" | "rejecte
 export type SendDecision = "session" | "template" | "none"
 export type SendResult =
   | "sent"
+  | "queued"
+  | "unknown"
   | "dry_run"
   | "replayed"
   | "refused"
@@ -14,12 +16,15 @@ export type SendResult =
   | "provider_error"
   | "storage_error"
 export type ExotelOutcome = "ok" | "error"
+export type SendJobOutcome = "accepted" | "failed" | "unknown" | "requeued" | "abandoned"
 
 export interface MetricsShape {
   readonly webhookRequest: (status: number) => void
   readonly webhookItems: (kind: WebhookItemKind, outcome: WebhookItemOutcome, count?: number) => void
   readonly send: (decision: SendDecision, result: SendResult) => void
   readonly fallback: (result: "queued" | "sent" | "failed") => void
+  /** Send jobs the worker and the send requests finished, by outcome; and jobs given back or settled by recovery. */
+  readonly sendJobs: (outcome: SendJobOutcome, count: number) => void
   /** Delivery attempts to the business's endpoints, by verdict. */
   readonly deliveries: (outcome: "delivered" | "retry" | "failed" | "gone", count: number) => void
   /** Window events the scheduler recorded. */
@@ -112,6 +117,12 @@ export const make = (): MetricsShape => {
     "Fallback templates after a re-engagement failure (Exotel 30018), by result (queued, sent, failed).",
     ["result"]
   )
+  const sendJobs = new Counter(
+    "wa_session_send_jobs_total",
+    "Send jobs by outcome: accepted, failed, unknown (the provider's answer was lost), requeued (a claim given back " +
+      "after its server died), abandoned (in flight when its server died: now unknown).",
+    ["outcome"]
+  )
   const deliveries = new Counter(
     "wa_session_event_deliveries_total",
     "Delivery attempts of events to the business's endpoints, by outcome (delivered, retry, failed, gone).",
@@ -135,6 +146,9 @@ export const make = (): MetricsShape => {
     },
     send: (decision, result) => sends.inc([decision, result]),
     fallback: (result) => fallbacks.inc([result]),
+    sendJobs: (outcome, count) => {
+      if (count > 0) sendJobs.inc([outcome], count)
+    },
     deliveries: (outcome, count) => {
       if (count > 0) deliveries.inc([outcome], count)
     },
@@ -148,6 +162,7 @@ export const make = (): MetricsShape => {
       webhookItems.render(lines)
       sends.render(lines)
       fallbacks.render(lines)
+      sendJobs.render(lines)
       deliveries.render(lines)
       scheduled.render(lines)
       exotel.render(lines)

@@ -30,6 +30,7 @@ import * as Edge from "./Edge.js"
 import { EventsLive } from "./Http/Events.js"
 import { HealthLive } from "./Http/Health.js"
 import { MessagesLive } from "./Http/Messages.js"
+import { Sends } from "./Sends.js"
 import { QuarantineLive } from "./Http/Quarantine.js"
 import { SessionsLive } from "./Http/Sessions.js"
 import { WebhooksLive } from "./Http/Webhooks.js"
@@ -50,6 +51,7 @@ export type AppServices =
   | ServerConfig
   | EventLog.EventLog
   | Tokens.Tokens
+  | Sends
 
 export const ApiLive: Layer.Layer<HttpApi.Api, never, AppServices> = HttpApiBuilder.api(WaSessionApi).pipe(
   Layer.provide([MessagesLive, SessionsLive, EventsLive, QuarantineLive, WebhooksLive, HealthLive]),

@@ -1,6 +1,7 @@
 /**
  * The server's background work, each a loop in a fiber of the server's scope: delivering events to the business's
- * endpoints (a delivery worker fed every half second), sending queued messages (fallback templates), recording due
+ * endpoints (a delivery worker fed every half second), sending queued messages (what send requests left to it, fallback
+ * templates), settling the send jobs of a server that died, recording due
  * window events (the expiry scheduler), and pruning what the retention period has passed. Every loop survives store
  * failures (logged, tried again next round) and stops with the server; what is in progress is finished first (each
  * piece is bounded in time).
@@ -36,13 +37,17 @@ export const DEFAULT_INTERVALS: WorkerIntervals = {
 }
 
 /**
- * Windows the scheduler handles per transaction; rows of each kind retention removes per transaction. Sends are
- * claimed one at a time: a claimed message is never handed out again (it may have gone out), so claiming only what
- * is about to be sent leaves at most one message in doubt when the process dies.
+ * Windows the scheduler handles per transaction; rows of each kind retention removes per transaction. The send worker
+ * runs `SEND_WORKERS` loops, each claiming one job at a time just before its pacing slot (a claim that dies with its
+ * server goes back to the queue after `SessionService.SEND_LEASE`); the pacing keeps them all under the account
+ * limit, the loops only keep slow answers from holding the line.
  */
 export const SCHEDULER_BATCH = 500
 export const PRUNE_BATCH = 1000
 export const SEND_BATCH = 1
+export const SEND_WORKERS = 4
+/** Stopping the server: sends in flight get this long to finish, then they are interrupted (see `Sends`). */
+export const SEND_SHUTDOWN_GRACE = Duration.seconds(5)
 
 /**
  * Webhooks first: while webhooks come in and the event loop is this busy or more, the delivery worker starts at most
@@ -74,11 +79,30 @@ const toTheEnd = <A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R
   Effect.flatMap(Effect.forkDaemon(round), (fiber) => Effect.onInterrupt(Fiber.join(fiber), () => Fiber.await(fiber)))
 
 /**
+ * `toTheEnd` for at most `grace` after the interruption: then the round is interrupted too (a send waiting for its
+ * slot gives its claim back; one in flight becomes `unknown`).
+ */
+const toTheEndWithin = (grace: Duration.Duration) => <A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Effect.forkDaemon(round),
+    (fiber) =>
+      Effect.onInterrupt(
+        Fiber.join(fiber),
+        () => Effect.timeout(Fiber.await(fiber), grace).pipe(Effect.ignore, Effect.zipRight(Fiber.interrupt(fiber)))
+      )
+  )
+
+/**
  * Runs `round` forever: again at once while it reports there may be more to do, else after `every`. A failure is
  * logged and waits `every` too.
  */
-const loop = <E, R>(name: string, every: Duration.Duration, round: Effect.Effect<boolean, E, R>) =>
-  toTheEnd(round).pipe(
+const loop = <E, R>(
+  name: string,
+  every: Duration.Duration,
+  round: Effect.Effect<boolean, E, R>,
+  finish: <A, E, R>(round: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = toTheEnd
+) =>
+  finish(round).pipe(
     Effect.catchAllCause((cause) => Effect.as(Effect.logWarning(`${name}: round failed; trying again`, cause), false)),
     Effect.flatMap((again) => again ? Effect.yieldNow() : Effect.sleep(every)),
     Effect.forever,
@@ -140,9 +164,15 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
       return true
     })
     const sends = Effect.map(SessionService.sendQueued(SEND_BATCH), (round) => {
-      for (let i = 0; i < round.sent; i++) metrics.fallback("sent")
-      for (let i = 0; i < round.failed; i++) metrics.fallback("failed")
-      return round.sent + round.failed >= SEND_BATCH
+      metrics.sendJobs("accepted", round.sent)
+      metrics.sendJobs("failed", round.failed)
+      metrics.sendJobs("unknown", round.unknown)
+      return round.sent + round.failed + round.unknown >= SEND_BATCH
+    })
+    const recovery = Effect.map(SessionService.recoverSends(settings.sendLease), (recovered) => {
+      metrics.sendJobs("requeued", recovered.requeued)
+      metrics.sendJobs("abandoned", recovered.unknown)
+      return false
     })
     const scheduler = Effect.map(SessionService.emitDueWindowEvents(SCHEDULER_BATCH), (events) => {
       metrics.scheduledEvents(events)
@@ -155,7 +185,10 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
     }).pipe(Effect.flatten)
 
     yield* Effect.forkScoped(loop("deliveries", intervals.deliveries, deliveries))
-    yield* Effect.forkScoped(loop("sends", intervals.sends, sends))
+    for (let i = 0; i < SEND_WORKERS; i++) {
+      yield* Effect.forkScoped(loop("sends", intervals.sends, sends, toTheEndWithin(SEND_SHUTDOWN_GRACE)))
+    }
+    yield* Effect.forkScoped(loop("send-recovery", intervals.scheduler, recovery))
     yield* Effect.forkScoped(loop("scheduler", intervals.scheduler, scheduler))
     yield* Effect.forkScoped(loop("retention", intervals.retention, retention))
   })

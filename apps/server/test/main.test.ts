@@ -92,7 +92,7 @@ describe("the server process", () => {
       }
     }), 60_000)
 
-  it.live("starts, serves, and on SIGTERM finishes the request in flight before exiting", () =>
+  it.live("starts, serves, and on SIGTERM answers the request in flight (unknown: Exotel hangs) before exiting", () =>
     Effect.promise(async () => {
       const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "wa-session-main-"))
       const fake = await startFakeExotel({ apiKey: "key", apiToken: "token", accountSid: "acme1" })
@@ -143,8 +143,9 @@ describe("the server process", () => {
         await waitFor(() => fake.requests.length === 1, "the send to reach Exotel", 10_000)
         child.process.kill("SIGTERM")
         const response = await inFlight
-        assert.strictEqual(response.status, 502)
-        assert.strictEqual((await response.json() as { code: string }).code, "PROVIDER_ERROR")
+        // Exotel may have taken it: never sent again, and never a 502 that invites a retry with a new key
+        assert.strictEqual(response.status, 202)
+        assert.strictEqual((await response.json() as { status: string }).status, "unknown")
         assert.strictEqual(await child.exited, 0)
         const logs = child.output().stdout + child.output().stderr
         assert.notInclude(logs, "secret order detail")

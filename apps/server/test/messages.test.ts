@@ -433,7 +433,7 @@ describe("GET /v1/messages/{id}", () => {
       assert.strictEqual(stored.status, "read")
       assert.deepStrictEqual(
         stored.history.map((event) => event.status).sort(),
-        ["accepted", "delivered", "pending", "read", "sent"]
+        ["accepted", "delivered", "queued", "read", "sent"]
       )
       assert.deepStrictEqual(stored.content, text("Track me"))
       assert.strictEqual(stored.business, BUSINESS)

@@ -57,7 +57,10 @@ export interface RecordedRequest {
   readonly body: unknown
   readonly rawBody: string
   readonly receivedAt: Date
-  /** What the fake answered; `undefined` while it hangs or when it reset the connection. */
+  /**
+   * What the fake answered; `undefined` while it hangs, when it reset the connection, and while an `acceptAfter`
+   * answer is not yet due (or when it was due after the client had gone).
+   */
   readonly response: { readonly status: number; readonly body: unknown } | undefined
 }
 
@@ -79,14 +82,15 @@ export interface AcceptedMessage {
 
 /**
  * How the fake answers one request to the send endpoint. `Accept` is the normal behaviour (check auth, validate,
- * answer 202); `FailMessage` is the same but the message at `index` fails; `Unauthorized` answers 401; the others
- * answer without looking at credentials or body.
+ * answer 202); `AcceptAfter` is the same, the answer written only `delayMs` later; `FailMessage` is the same but the
+ * message at `index` fails; `Unauthorized` answers 401; the others answer without looking at credentials or body.
  *
  * @since 0.1.0
  * @category models
  */
 export type Behaviour =
   | { readonly _tag: "Accept" }
+  | { readonly _tag: "AcceptAfter"; readonly delayMs: number }
   | { readonly _tag: "FailMessage"; readonly index: number; readonly error: ErrorData }
   | { readonly _tag: "RateLimited"; readonly retryAfter: string | undefined }
   | { readonly _tag: "ServerError"; readonly status: number }
@@ -114,6 +118,13 @@ export type Behaviour =
  */
 export const Behaviour = {
   accept: (): Behaviour => ({ _tag: "Accept" }),
+  /**
+   * Accepts at once, exactly as `accept` does (validated, recorded in `messages` with a sid, auto delivery reports
+   * scheduled), but writes the answer only after `delayMs`: Exotel taking a message and answering late. A client
+   * that gives up meanwhile never sees the answer, and the message stays accepted. `reset()` leaves such pending
+   * answers to come; `close()` drops them. Since 0.2.0.
+   */
+  acceptAfter: (delayMs: number): Behaviour => ({ _tag: "AcceptAfter", delayMs }),
   /** The message at `index` of the batch fails (default error: 30010 EX_INVALID_REQUEST). */
   failMessage: (index: number, error?: Partial<ErrorData>): Behaviour => ({
     _tag: "FailMessage",
@@ -232,9 +243,12 @@ export interface FakeExotel {
   readonly sendInbound: (callbackUrl: string, inbound: InboundInput) => Promise<WebhookDelivery>
   /** POSTs `{ whatsapp: { messages: items } }`: any mix of items, well-formed or not. */
   readonly sendBatch: (callbackUrl: string, items: ReadonlyArray<unknown>) => Promise<WebhookDelivery>
-  /** Forgets requests, messages and queued behaviours; stops pending auto reports. */
+  /**
+   * Forgets requests, messages and queued behaviours; stops pending auto reports. Pending `acceptAfter` answers
+   * still come.
+   */
   readonly reset: () => void
-  /** Stops the server, dropping open (hanging) connections. */
+  /** Stops the server, dropping open connections (hanging ones, and those waiting for an `acceptAfter` answer). */
   readonly close: () => Promise<void>
 }
 
@@ -278,6 +292,13 @@ const failureBody = (status: number, error: ErrorData) => ({
   response: { code: status, status: "failure", error_data: error }
 })
 
+const unauthorizedBody = () =>
+  failureBody(401, {
+    code: 401,
+    message: "Authentication failed",
+    description: "The API key and token do not match an account"
+  })
+
 const postJson = async (url: string, body: unknown): Promise<WebhookDelivery> => {
   const response = await fetch(url, {
     method: "POST",
@@ -307,6 +328,7 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
   const messages: Array<AcceptedMessage> = []
   const queue: Array<Behaviour> = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
+  const lateAnswers = new Set<ReturnType<typeof setTimeout>>()
   const maxMessages = options.maxMessages ?? 100
   const log = options.log ?? (() => {})
   const expectedAuth = "Basic " + Buffer.from(`${options.apiKey}:${options.apiToken}`).toString("base64")
@@ -521,34 +543,59 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
             description: "something went wrong"
           })
         )
+      case "AcceptAfter": {
+        const result = acceptRequest(path, authorized, parsed, undefined)
+        return answerLater(behaviour.delayMs, response, () => answer(result.status, result.body))
+      }
       case "Unauthorized":
-        break
+        return answer(401, unauthorizedBody())
+      case "Accept":
+      case "FailMessage": {
+        const failing = behaviour._tag === "FailMessage" ? behaviour : undefined
+        const result = acceptRequest(path, authorized, parsed, failing)
+        return answer(result.status, result.body)
+      }
     }
-    if (behaviour._tag === "Unauthorized" || !authorized) {
-      return answer(
-        401,
-        failureBody(401, {
-          code: 401,
-          message: "Authentication failed",
-          description: "The API key and token do not match an account"
-        })
-      )
-    }
+  }
+
+  /** The normal answer of the send endpoint: credentials, then the account, then the body. */
+  const acceptRequest = (
+    path: string,
+    authorized: boolean,
+    parsed: ReturnType<typeof parseJson>,
+    failing: { readonly index: number; readonly error: ErrorData } | undefined
+  ): { readonly status: number; readonly body: unknown } => {
+    if (!authorized) return { status: 401, body: unauthorizedBody() }
     if (path.replace(/\/$/, "") !== messagesPath) {
-      return answer(
-        403,
-        failureBody(403, {
+      return {
+        status: 403,
+        body: failureBody(403, {
           code: 403,
           message: "Forbidden",
           description: "The account SID in the URL does not belong to these credentials"
         })
-      )
+      }
     }
     if (!parsed.ok) {
-      return answer(400, failureBody(400, { code: 1000, message: "Invalid JSON", description: "body is not JSON" }))
+      return {
+        status: 400,
+        body: failureBody(400, { code: 1000, message: "Invalid JSON", description: "body is not JSON" })
+      }
     }
-    const result = accept(parsed.value, behaviour._tag === "FailMessage" ? behaviour : undefined)
-    return answer(result.status, result.body)
+    return accept(parsed.value, failing)
+  }
+
+  /** Writes an answer after `delayMs`, unless the client has gone by then (the answer then goes nowhere). */
+  const answerLater = (delayMs: number, response: Http.ServerResponse, write: () => void) => {
+    const timer = setTimeout(() => {
+      lateAnswers.delete(timer)
+      if (response.destroyed || response.writableEnded || response.socket === null || response.socket.destroyed) {
+        log(`answer due after ${delayMs} ms dropped: the client had gone`)
+        return
+      }
+      write()
+    }, delayMs)
+    lateAnswers.add(timer)
   }
 
   const server = Http.createServer((request, response) => {
@@ -601,6 +648,8 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
       new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer)
         timers.clear()
+        for (const timer of lateAnswers) clearTimeout(timer)
+        lateAnswers.clear()
         server.close((error) => (error === undefined ? resolve() : reject(error)))
         server.closeAllConnections()
       })

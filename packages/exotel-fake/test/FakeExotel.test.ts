@@ -220,6 +220,96 @@ describe("scripting", () => {
     assert.strictEqual(await pending, "dropped")
   })
 
+  it("acceptAfter accepts at once and answers after the delay", async () => {
+    fake.script(Behaviour.acceptAfter(300))
+    const started = Date.now()
+    const pending = send({ whatsapp: { messages: [text("+919158455686", { custom_data: "{\"id\":\"m1\"}" })] } })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.strictEqual(fake.messages.length, 1)
+    assert.strictEqual(fake.messages[0]!.customData, "{\"id\":\"m1\"}")
+    assert.isUndefined(fake.requests[0]!.response)
+    const result = await pending
+    assert.isAtLeast(Date.now() - started, 290)
+    assert.strictEqual(result.status, 202)
+    assert.strictEqual(result.body.response.whatsapp.messages[0].data.sid, fake.messages[0]!.sid)
+    assert.strictEqual(fake.requests.at(0)?.response?.status, 202)
+  })
+
+  it("acceptAfter checks credentials and validates like accept, and delays those answers too", async () => {
+    fake.script(Behaviour.acceptAfter(50), Behaviour.acceptAfter(50))
+    const unauthorized = await send({ whatsapp: { messages: [text()] } }, { auth: basic("key_123", "wrong") })
+    assert.strictEqual(unauthorized.status, 401)
+    const invalid = await send({ whatsapp: { messages: [text("not-a-number")] } })
+    assert.strictEqual(invalid.status, 202)
+    assert.strictEqual(invalid.body.response.whatsapp.messages[0].status, "failure")
+    assert.strictEqual(fake.messages.length, 0)
+  })
+
+  it("acceptAfter: a client that gives up first gets no answer, and the message stays accepted", async () => {
+    const lines: Array<string> = []
+    const other = await startFakeExotel({ ...credentials, log: (line) => lines.push(line) })
+    try {
+      other.script(Behaviour.acceptAfter(200))
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 50)
+      const outcome = await fetch(other.messagesUrl, {
+        method: "POST",
+        headers: { authorization: basic(credentials.apiKey, credentials.apiToken) },
+        body: JSON.stringify({ whatsapp: { messages: [text()] } }),
+        signal: controller.signal
+      }).then(() => "answered", () => "gave up")
+      assert.strictEqual(outcome, "gave up")
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.strictEqual(other.messages.length, 1)
+      assert.isUndefined(other.requests[0]!.response)
+      assert.include(lines.join("\n"), "the client had gone")
+      const next = await fetch(other.messagesUrl, {
+        method: "POST",
+        headers: { authorization: basic(credentials.apiKey, credentials.apiToken) },
+        body: JSON.stringify({ whatsapp: { messages: [text()] } })
+      })
+      assert.strictEqual(next.status, 202)
+    } finally {
+      await other.close()
+    }
+  })
+
+  it("acceptAfter schedules the auto delivery reports at acceptance, before the answer", async () => {
+    const auto = await startFakeExotel({ ...credentials, autoDeliveryReports: { codes: [30001], delayMs: 10 } })
+    try {
+      auto.script(Behaviour.acceptAfter(400))
+      const before = hooks.received.length
+      const pending = fetch(auto.messagesUrl, {
+        method: "POST",
+        headers: { authorization: basic(credentials.apiKey, credentials.apiToken) },
+        body: JSON.stringify({
+          whatsapp: { messages: [text("+919158455686", { status_callback: hooks.url + "/late" })] }
+        })
+      })
+      const [report] = (await hooks.waitFor(before + 1)).slice(before)
+      assert.isUndefined(auto.requests[0]!.response)
+      assert.strictEqual((report!.body as any).whatsapp.messages[0].sid, auto.messages[0]!.sid)
+      assert.strictEqual((await pending).status, 202)
+    } finally {
+      await auto.close()
+    }
+  })
+
+  it("close() does not wait for a pending acceptAfter answer", async () => {
+    const other = await startFakeExotel(credentials)
+    other.script(Behaviour.acceptAfter(60_000))
+    const pending = fetch(other.messagesUrl, {
+      method: "POST",
+      headers: { authorization: basic(credentials.apiKey, credentials.apiToken) },
+      body: JSON.stringify({ whatsapp: { messages: [text()] } })
+    }).then(() => "answered", () => "dropped")
+    while (other.messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    const started = Date.now()
+    await other.close()
+    assert.isAtMost(Date.now() - started, 1000)
+    assert.strictEqual(await pending, "dropped")
+  })
+
   it("reset drops the connection without an answer", async () => {
     fake.script(Behaviour.reset())
     const outcome = await send({ whatsapp: { messages: [text()] } }).then(() => "answered", () => "reset")

@@ -1,5 +1,5 @@
 /**
- * Settings of the Exotel adapter: credentials, account, API host, webhook URL, timeout and retry policy.
+ * Settings of the Exotel adapter: credentials, account, API host, webhook URL, timeouts and retry policy.
  *
  * @since 0.1.0
  */
@@ -49,8 +49,10 @@ export const parseRegion = (input: string): Option.Option<Region> => {
 }
 
 /**
- * How sends are retried. Only requests Exotel did not accept are retried: 429 (after `Retry-After`, or an
- * exponential backoff with jitter when absent), 5xx, connection failures and, if `retryTimeouts`, timeouts.
+ * How sends are retried. Only attempts known not to have been accepted by Exotel are retried: 429 (after
+ * `Retry-After`, or an exponential backoff with jitter when absent), 5xx without a message id, and connections that
+ * could not be made. Timeouts and connections lost after the request was sent are never retried (the message may
+ * have been accepted). All retries of a send happen within its `sendDeadline`.
  *
  * @since 0.1.0
  * @category models
@@ -63,15 +65,10 @@ export interface RetryPolicy {
   readonly maxDelay: Duration.Duration
   /** The longest `Retry-After` we wait for; a longer one fails at once as rate-limited. */
   readonly maxRetryAfter: Duration.Duration
-  /**
-   * Whether a request that timed out is sent again. A timed-out request may have been accepted by Exotel, so a
-   * retry can deliver the message twice; turn this off when a duplicate is worse than a failure.
-   */
-  readonly retryTimeouts: boolean
 }
 
 /**
- * 3 retries, backoff from 500 ms up to 8 s, `Retry-After` honoured up to 30 s, timeouts retried.
+ * 3 retries, backoff from 500 ms up to 8 s, `Retry-After` honoured up to 30 s (each within the send deadline).
  *
  * @since 0.1.0
  * @category constants
@@ -80,8 +77,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxRetries: 3,
   baseDelay: Duration.millis(500),
   maxDelay: Duration.seconds(8),
-  maxRetryAfter: Duration.seconds(30),
-  retryTimeouts: true
+  maxRetryAfter: Duration.seconds(30)
 }
 
 /**
@@ -101,8 +97,13 @@ export interface ExotelOptions {
    * routes the customer's replies to it, so without it replies go to the account's default URL only.
    */
   readonly statusCallbackUrl: Option.Option<string>
-  /** Time allowed for one HTTP attempt, answer included. */
+  /** Time allowed for one HTTP attempt, answer included (less when the send deadline is nearer). */
   readonly requestTimeout: Duration.Duration
+  /**
+   * Time allowed for one send, all its attempts and waits included. A retry whose wait would end past it is not
+   * made: the send fails with the last error. Since 0.2.0.
+   */
+  readonly sendDeadline: Duration.Duration
   readonly retry: RetryPolicy
 }
 
@@ -120,6 +121,8 @@ export interface ExotelOptionsInput {
   readonly baseUrl?: string | undefined
   readonly statusCallbackUrl?: string | Option.Option<string> | undefined
   readonly requestTimeout?: Duration.DurationInput | undefined
+  /** Since 0.2.0. */
+  readonly sendDeadline?: Duration.DurationInput | undefined
   readonly retry?: Partial<RetryPolicy> | undefined
 }
 
@@ -138,6 +141,14 @@ export class ExotelConfig extends Context.Tag("@wa-session/exotel/ExotelConfig")
 export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = Duration.seconds(10)
 
 /**
+ * 15 seconds: the overall time of one send (see {@link ExotelOptions.sendDeadline}).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_SEND_DEADLINE: Duration.Duration = Duration.seconds(15)
+
+/**
  * Resolves the settings, filling defaults.
  *
  * @since 0.1.0
@@ -152,6 +163,7 @@ export const make = (input: ExotelOptionsInput): ExotelOptions => ({
     ? input.statusCallbackUrl
     : Option.fromNullable(input.statusCallbackUrl),
   requestTimeout: Duration.decode(input.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT),
+  sendDeadline: Duration.decode(input.sendDeadline ?? DEFAULT_SEND_DEADLINE),
   retry: { ...defaultRetryPolicy, ...input.retry }
 })
 
@@ -189,7 +201,8 @@ const region = Config.string("EXOTEL_REGION").pipe(
 /**
  * The settings from configuration: `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN`, `EXOTEL_ACCOUNT_SID` (required);
  * `EXOTEL_BASE_URL` or `EXOTEL_REGION` (`singapore`|`sg`|`mumbai`|`in`; the base URL wins when both are set,
- * Singapore when neither); `EXOTEL_STATUS_CALLBACK_URL`, `EXOTEL_REQUEST_TIMEOUT` (e.g. `10 seconds`),
+ * Singapore when neither); `EXOTEL_STATUS_CALLBACK_URL`, `EXOTEL_REQUEST_TIMEOUT` (per attempt, e.g.
+ * `10 seconds`), `EXOTEL_SEND_DEADLINE` (per send, retries included, e.g. `15 seconds`; since 0.2.0),
  * `EXOTEL_MAX_RETRIES` (optional). `defaults` fills what configuration leaves out.
  *
  * @since 0.1.0
@@ -206,6 +219,14 @@ export const config = (
     baseUrl: Config.option(httpUrl("EXOTEL_BASE_URL")),
     statusCallbackUrl: Config.option(httpUrl("EXOTEL_STATUS_CALLBACK_URL")),
     requestTimeout: Config.option(Config.duration("EXOTEL_REQUEST_TIMEOUT")),
+    sendDeadline: Config.option(
+      Config.duration("EXOTEL_SEND_DEADLINE").pipe(
+        Config.validate({
+          message: "EXOTEL_SEND_DEADLINE must be longer than 0",
+          validation: (duration) => Duration.greaterThan(duration, Duration.zero)
+        })
+      )
+    ),
     maxRetries: Config.option(
       Config.integer("EXOTEL_MAX_RETRIES").pipe(
         Config.validate({ message: "EXOTEL_MAX_RETRIES must be 0 or more", validation: (n) => n >= 0 })
@@ -227,6 +248,7 @@ export const config = (
             ? defaults.statusCallbackUrl
             : Option.fromNullable(defaults.statusCallbackUrl)),
         requestTimeout: Option.getOrElse(read.requestTimeout, () => defaults.requestTimeout),
+        sendDeadline: Option.getOrElse(read.sendDeadline, () => defaults.sendDeadline),
         retry: Option.match(read.maxRetries, {
           onNone: () => defaults.retry,
           onSome: (maxRetries) => ({ ...defaults.retry, maxRetries })

@@ -1,6 +1,9 @@
 /**
  * The core `MessageSender` port over Exotel: one message per request, Exotel's answer mapped to a receipt or a
- * `ProviderError`, and retries only for requests Exotel did not accept.
+ * `ProviderError`, and retries only for attempts known not to have reached or been accepted by Exotel (a
+ * connection that could not be made, 429, 5xx), all within one deadline per send. An outcome that may be an
+ * acceptance (a timeout, a connection lost after the request was sent, a 2xx without a message id) fails at once
+ * with `Ambiguous`: never sent again, it is settled by the delivery report carrying our id.
  *
  * @since 0.1.0
  */
@@ -126,31 +129,25 @@ const providerError = (
   reengagement = false
 ) => new MessageSender.ProviderError({ reason, detail, httpStatus, providerCode, reengagement })
 
-const interpretAccepted = (result: ExotelApi.SendResult): Verdict => {
-  const status = Option.some(result.status)
-  const first = Option.flatMap(result.body, (body) => Option.fromNullable(ExotelApi.messageResults(body)[0]))
-  if (Option.isNone(first)) {
-    return {
-      _tag: "Failed",
-      error: providerError(
-        "Unavailable",
-        `Exotel answered HTTP ${result.status} without a message result (not retried: it accepted the request): ` +
-          errorText(result).text,
-        status
+/** What an ambiguous outcome's detail says after what happened. */
+const MAY_BE_ACCEPTED = "Exotel may have accepted the message, so it is not sent again: " +
+  "its delivery report, which carries our id in custom_data, will settle it"
+
+const ambiguous = (what: string, httpStatus: Option.Option<number>): Verdict => ({
+  _tag: "Failed",
+  error: providerError("Ambiguous", `${what}; ${MAY_BE_ACCEPTED}`, httpStatus)
+})
+
+/** The sid of the first message result that has one. */
+const messageSid = (result: ExotelApi.SendResult): Option.Option<string> =>
+  Option.flatMap(result.body, (body) =>
+    Option.fromNullable(
+      ExotelApi.messageResults(body).map((message) => message.data?.sid).find((sid) =>
+        typeof sid === "string" && sid !== ""
       )
-    }
-  }
-  const message = first.value
-  const sid = message.data?.sid
-  if (message.status === "success" && typeof sid === "string" && sid !== "") {
-    return { _tag: "Accepted", receipt: { providerMessageId: sid } }
-  }
-  if (message.status === "success") {
-    return {
-      _tag: "Failed",
-      error: providerError("Unavailable", `Exotel accepted the message without a sid (not retried)`, status)
-    }
-  }
+    ))
+
+const rejected = (message: ExotelApi.MessageResult, status: Option.Option<number>): Verdict => {
   const error = Option.fromNullable(message.error_data)
   const code = error.pipe(Option.flatMap((data) => Option.fromNullable(data.code)), Option.map(String))
   const words = errorWords(error)
@@ -166,12 +163,42 @@ const interpretAccepted = (result: ExotelApi.SendResult): Verdict => {
   }
 }
 
-/** An HTTP-date is counted from the answer's `Date` (Exotel's clock), else from ours. */
+/** A 2xx: Exotel took the request. Without a message id we cannot tell what became of the message. */
+const interpretAccepted = (result: ExotelApi.SendResult): Verdict => {
+  const status = Option.some(result.status)
+  const first = Option.flatMap(result.body, (body) => Option.fromNullable(ExotelApi.messageResults(body)[0]))
+  if (Option.isNone(first)) {
+    return ambiguous(
+      `Exotel answered HTTP ${result.status} without a message result (${errorText(result).text})`,
+      status
+    )
+  }
+  const message = first.value
+  const sid = message.data?.sid
+  if (message.status === "success" && typeof sid === "string" && sid !== "") {
+    return { _tag: "Accepted", receipt: { providerMessageId: sid } }
+  }
+  if (message.status === "success") {
+    return ambiguous(`Exotel answered HTTP ${result.status}, message status success, without a sid`, status)
+  }
+  return rejected(message, status)
+}
+
+/**
+ * 429 and 5xx are retried: Exotel did not take the request. Unless the answer names a message id all the same:
+ * then the message may be on its way. An HTTP-date is counted from the answer's `Date` (Exotel's clock), else
+ * from ours.
+ */
 const interpret = (result: ExotelApi.SendResult, nowMillis: number): Verdict => {
   if (ExotelApi.isAccepted(result)) return interpretAccepted(result)
   const { code, text } = errorText(result)
   const status = Option.some(result.status)
   const detail = `HTTP ${result.status}: ${text}`
+  const retryable = result.status === 429 || result.status >= 500
+  const sid = messageSid(result)
+  if (retryable && Option.isSome(sid)) {
+    return ambiguous(`Exotel answered HTTP ${result.status} naming message ${sid.value} (${text})`, status)
+  }
   if (result.status === 429) {
     return {
       _tag: "Retry",
@@ -198,12 +225,11 @@ const serverNow = (result: ExotelApi.SendResult, nowMillis: number): number => {
   return Number.isFinite(parsed) ? parsed : nowMillis
 }
 
-const interpretApiError = (error: ExotelApi.ExotelApiError, policy: ExotelConfig.RetryPolicy): Verdict => {
-  const providerErr = providerError("Unavailable", error.message, Option.none())
-  return error.reason === "Timeout" && !policy.retryTimeouts
-    ? { _tag: "Failed", error: providerErr }
-    : { _tag: "Retry", error: providerErr, retryAfter: Option.none() }
-}
+/** Only a connection that could not be made is known not to have reached Exotel. */
+const interpretApiError = (error: ExotelApi.ExotelApiError): Verdict =>
+  error.reason === "Connect"
+    ? { _tag: "Retry", error: providerError("Unavailable", error.message, Option.none()), retryAfter: Option.none() }
+    : ambiguous(error.message, Option.none())
 
 const backoff = (policy: ExotelConfig.RetryPolicy, retry: number): Effect.Effect<Duration.Duration> =>
   Effect.map(Random.next, (random) => {
@@ -215,10 +241,30 @@ const withDetail = (error: MessageSender.ProviderError, suffix: string) =>
   providerError(error.reason, `${error.detail} ${suffix}`, error.httpStatus, error.providerCode)
 
 /**
- * The sender over the configured Exotel account. HTTP 401/402/403/404 → `Configuration`; 400/422 and other
- * 4xx → `BadRequest` with Exotel's text; 429 → retried after `Retry-After` (or a jittered backoff), then
- * `RateLimited`; 5xx, resets and timeouts → retried with backoff, then `Unavailable`; a 2xx whose message failed →
- * `Rejected` with Exotel's code. A 2xx is never retried.
+ * The least time a retry must have left before the deadline: an attempt cut short by the deadline times out, and
+ * a timeout is ambiguous, so a retry with less time than this (or than the request timeout, if shorter) is not
+ * made and the send fails with the error known not to be an acceptance.
+ */
+const MIN_ATTEMPT_TIME = Duration.seconds(1)
+
+/**
+ * The sender over the configured Exotel account. One message per request; no message is ever sent twice:
+ *
+ * - 2xx with the message's sid → the receipt; 2xx whose message failed → `Rejected` with Exotel's code
+ *   (`reengagement` for 30018);
+ * - 2xx without a message result, or a success without a sid → `Ambiguous` (Exotel took the request);
+ * - 401/402/403/404 → `Configuration`; 400/422 and other 4xx → `BadRequest` with Exotel's text;
+ * - 429 → retried after `Retry-After` (or a jittered backoff), then `RateLimited`; 5xx → retried with backoff,
+ *   then `Unavailable`; a connection that could not be made (`ExotelApiError` `Connect`) → retried, then
+ *   `Unavailable`. A 429 or 5xx that names a message id is `Ambiguous` instead;
+ * - a timeout, or a connection lost after it was made (`Timeout`, `Transport`) → `Ambiguous` at once: the message
+ *   may have been accepted; it is never re-sent automatically, and its delivery report (which carries our id in
+ *   `custom_data`) settles it.
+ *
+ * Every send has one deadline (`sendDeadline`, 15 s by default), counted with `Clock`: each attempt's timeout is
+ * the request timeout or the time left, whichever is shorter, and a retry whose wait would end past the deadline
+ * (or leave the attempt less than a second, or than the request timeout if shorter) is not made: the send fails
+ * with the last error, its detail naming the deadline.
  *
  * @since 0.1.0
  * @category constructors
@@ -231,21 +277,30 @@ export const make: Effect.Effect<
   const api = yield* ExotelApi.ExotelApi
   const options = yield* ExotelConfig.ExotelConfig
   const policy = options.retry
+  const minAttemptMillis = Duration.toMillis(Duration.min(options.requestTimeout, MIN_ATTEMPT_TIME))
   if (Option.isNone(options.statusCallbackUrl)) {
     yield* Effect.logWarning(
       "Exotel: no status callback URL configured; delivery reports and replies go to the account's default URL only"
     )
   }
 
+  const attemptTimeout = (deadline: number) =>
+    Effect.map(
+      Clock.currentTimeMillis,
+      (now) => Duration.min(options.requestTimeout, Duration.millis(Math.max(0, deadline - now)))
+    )
+
   const attempt = (
     body: ExotelApi.SendRequest,
-    retry: number
+    retry: number,
+    deadline: number
   ): Effect.Effect<MessageSender.SendReceipt, MessageSender.ProviderError> =>
     Effect.gen(function*() {
-      const outcome = yield* Effect.either(api.sendMessages(body))
+      const timeout = yield* attemptTimeout(deadline)
+      const outcome = yield* Effect.either(api.sendMessages(body, { timeout }))
       const now = yield* Clock.currentTimeMillis
       const verdict = Either.match(outcome, {
-        onLeft: (error) => interpretApiError(error, policy),
+        onLeft: interpretApiError,
         onRight: (result) => interpret(result, now)
       })
       if (verdict._tag === "Accepted") return verdict.receipt
@@ -266,15 +321,27 @@ export const make: Effect.Effect<
         )
       }
       const delay = Option.isSome(verdict.retryAfter) ? verdict.retryAfter.value : yield* backoff(policy, retry)
+      if (now + Duration.toMillis(delay) + minAttemptMillis > deadline) {
+        return yield* Effect.fail(
+          withDetail(
+            verdict.error,
+            `(gave up after ${retry + 1} attempts: the send deadline of ${Duration.format(options.sendDeadline)} ` +
+              `leaves no time for a retry in ${Duration.format(delay)})`
+          )
+        )
+      }
       yield* Effect.logWarning(
         `Exotel: ${verdict.error.detail}; retry ${retry + 1} of ${policy.maxRetries} in ${Duration.format(delay)}`
       )
       yield* Effect.sleep(delay)
-      return yield* attempt(body, retry + 1)
+      return yield* attempt(body, retry + 1, deadline)
     })
 
   const send = (request: MessageSender.SendRequest) =>
-    attempt(toWire(request, options.statusCallbackUrl), 0).pipe(
+    Clock.currentTimeMillis.pipe(
+      Effect.flatMap((start) =>
+        attempt(toWire(request, options.statusCallbackUrl), 0, start + Duration.toMillis(options.sendDeadline))
+      ),
       Effect.withSpan("ExotelSender.send", { attributes: { outboundId: request.outboundId } })
     )
 

@@ -421,6 +421,8 @@ export const toIngestItems = (body: unknown, bodyText?: string): ReadonlyArray<I
             return {
               _tag: "Status",
               ref: outboundRef(item),
+              // fills in the sid of a message whose send answer was lost (it is `unknown`)
+              providerMessageId: Option.some(item.providerMessageId),
               status: item.outcome.status,
               reengagement: item.outcome.reengagement,
               code: Option.map(item.code, String),

@@ -5,7 +5,7 @@ import { Effect, Layer, Option } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { ExotelApi, ExotelConfig } from "../src/index.js"
-import { credentials, optionsFor } from "./support.js"
+import { closedPort, credentials, optionsFor } from "./support.js"
 
 let fake: FakeExotel
 
@@ -81,21 +81,69 @@ describe("ExotelApi", () => {
       assert.include(error.message, "100 ms")
     }).pipe(Effect.provide(apiLayer({ requestTimeout: "100 millis" }))))
 
-  it.live("fails with Transport when nothing listens", () =>
+  it.live("a timeout given to the call replaces the configured one", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(() =>
-        new Promise<number>((resolve) => {
-          const server = Http.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as AddressInfo
-            server.close(() => resolve(port))
-          })
-        })
+      fake.script(Behaviour.hang())
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Effect.flatMap(ExotelApi.ExotelApi, (api) => api.sendMessages(body, { timeout: "150 millis" }))
       )
+      assert.strictEqual(error.reason, "Timeout")
+      assert.include(error.message, "150 ms")
+      assert.isBelow(Date.now() - started, 1500)
+    }).pipe(Effect.provide(apiLayer({ requestTimeout: "5 seconds" }))))
+
+  it.live("fails with Connect when nothing listens (ECONNREFUSED): the request never left", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const error = yield* Effect.flip(sendMessages()).pipe(
+        Effect.provide(apiLayer({}, { ...fake, url: `http://127.0.0.1:${port}` }))
+      )
+      assert.strictEqual(error.reason, "Connect")
+      assert.include(error.detail, "ECONNREFUSED")
+    }))
+
+  it.live("fails with Connect when the TLS handshake fails (https to a plain HTTP port)", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(sendMessages()).pipe(
+        Effect.provide(apiLayer({}, { ...fake, url: fake.url.replace("http:", "https:") }))
+      )
+      assert.strictEqual(error.reason, "Connect")
+      assert.strictEqual(fake.requests.length, 0)
+    }))
+
+  it.live("fails with Transport when the connection drops after the request was sent", () =>
+    Effect.gen(function*() {
+      fake.script(Behaviour.reset())
+      const error = yield* Effect.flip(sendMessages())
+      assert.strictEqual(error.reason, "Transport")
+      assert.strictEqual(fake.requests.length, 1)
+    }).pipe(Effect.provide(apiLayer())))
+
+  it.live("fails with Transport when the answer is cut short", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          new Promise<Http.Server>((resolve) => {
+            const cutting = Http.createServer((request, response) => {
+              request.resume()
+              request.on("end", () => {
+                response.writeHead(202, { "content-type": "application/json", "content-length": "100" })
+                response.write("{\"response\":")
+                setTimeout(() => request.socket.destroy(), 20)
+              })
+            })
+            cutting.listen(0, "127.0.0.1", () => resolve(cutting))
+          })
+        ),
+        (cutting) => Effect.promise(() => new Promise<void>((resolve) => cutting.close(() => resolve())))
+      )
+      const { port } = server.address() as AddressInfo
       const error = yield* Effect.flip(sendMessages()).pipe(
         Effect.provide(apiLayer({}, { ...fake, url: `http://127.0.0.1:${port}` }))
       )
       assert.strictEqual(error.reason, "Transport")
-    }))
+    }).pipe(Effect.scoped))
 
   it("reads error objects from the shapes Exotel's v2 APIs use", () => {
     const asObject = { response: { code: 400, status: "failure", error_data: { code: 1001, message: "m" } } }
@@ -108,5 +156,59 @@ describe("ExotelApi", () => {
     assert.strictEqual(decode(asArray).code, 1002)
     assert.strictEqual(decode(perMessage).code, 30010)
     assert.isTrue(Option.isNone(ExotelApi.firstError({})))
+  })
+})
+
+describe("ExotelApi.connectFailureCode", () => {
+  const systemError = (code: string, syscall?: string) =>
+    Object.assign(new Error(`${syscall ?? ""} ${code}`), { code, syscall })
+  const connectTimeout = Object.assign(new Error("Connect Timeout Error"), {
+    name: "ConnectTimeoutError",
+    code: "UND_ERR_CONNECT_TIMEOUT"
+  })
+
+  it("finds the code of a connection that could not be made, anywhere in the cause chain", () => {
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [systemError("ECONNREFUSED", "connect"), "ECONNREFUSED"],
+      [new Error("Transport error", { cause: systemError("ENOTFOUND", "getaddrinfo") }), "ENOTFOUND"],
+      [new TypeError("fetch failed", { cause: systemError("EAI_AGAIN", "getaddrinfo") }), "EAI_AGAIN"],
+      [systemError("ENETUNREACH", "connect"), "ENETUNREACH"],
+      [systemError("EHOSTUNREACH"), "EHOSTUNREACH"],
+      [connectTimeout, "UND_ERR_CONNECT_TIMEOUT"],
+      [systemError("ECONNRESET", "connect"), "ECONNRESET"],
+      [systemError("DEPTH_ZERO_SELF_SIGNED_CERT"), "DEPTH_ZERO_SELF_SIGNED_CERT"],
+      [systemError("CERT_HAS_EXPIRED"), "CERT_HAS_EXPIRED"],
+      [systemError("ERR_TLS_CERT_ALTNAME_INVALID"), "ERR_TLS_CERT_ALTNAME_INVALID"],
+      [systemError("ERR_SSL_WRONG_VERSION_NUMBER"), "ERR_SSL_WRONG_VERSION_NUMBER"],
+      [systemError("ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"), "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"],
+      [
+        Object.assign(
+          new AggregateError([systemError("ECONNREFUSED", "connect"), systemError("ETIMEDOUT", "connect")]),
+          { code: "ECONNREFUSED" }
+        ),
+        "ECONNREFUSED"
+      ]
+    ]
+    for (const [cause, code] of cases) {
+      assert.deepStrictEqual(ExotelApi.connectFailureCode(cause), Option.some(code), code)
+    }
+  })
+
+  it("finds none when the connection was made: the request may have been sent", () => {
+    const cyclic: { cause?: unknown } = new Error("cyclic")
+    cyclic.cause = cyclic
+    const cases: ReadonlyArray<unknown> = [
+      Object.assign(new Error("other side closed"), { name: "SocketError", code: "UND_ERR_SOCKET" }),
+      systemError("ECONNRESET", "read"),
+      systemError("EPIPE", "write"),
+      systemError("ETIMEDOUT"),
+      new AggregateError([systemError("ECONNREFUSED", "connect"), systemError("ECONNRESET", "read")]),
+      new AggregateError([]),
+      cyclic,
+      "ECONNREFUSED",
+      undefined,
+      null
+    ]
+    for (const cause of cases) assert.isTrue(Option.isNone(ExotelApi.connectFailureCode(cause)), String(cause))
   })
 })

@@ -19,6 +19,8 @@ describe("ExotelConfig", () => {
       assert.strictEqual(options.baseUrl, "https://api.exotel.com")
       assert.isTrue(Option.isNone(options.statusCallbackUrl))
       assert.isTrue(Duration.equals(options.requestTimeout, Duration.seconds(10)))
+      assert.isTrue(Duration.equals(options.sendDeadline, Duration.seconds(15)))
+      assert.isTrue(Duration.equals(options.sendDeadline, ExotelConfig.DEFAULT_SEND_DEADLINE))
       assert.deepStrictEqual(options.retry, ExotelConfig.defaultRetryPolicy)
       assert.notInclude(JSON.stringify(options), "token-secret")
       assert.notInclude(String(options.apiToken), "token-secret")
@@ -43,16 +45,18 @@ describe("ExotelConfig", () => {
       assert.strictEqual(options.baseUrl, "http://127.0.0.1:4010")
     }))
 
-  it.effect("reads the optional callback URL, timeout and retry count", () =>
+  it.effect("reads the optional callback URL, timeout, send deadline and retry count", () =>
     Effect.gen(function*() {
       const options = yield* read({
         ...required,
         EXOTEL_STATUS_CALLBACK_URL: "https://hooks.example.com/exotel?t=1",
         EXOTEL_REQUEST_TIMEOUT: "3 seconds",
+        EXOTEL_SEND_DEADLINE: "20 seconds",
         EXOTEL_MAX_RETRIES: "5"
       })
       assert.deepStrictEqual(options.statusCallbackUrl, Option.some("https://hooks.example.com/exotel?t=1"))
       assert.isTrue(Duration.equals(options.requestTimeout, Duration.seconds(3)))
+      assert.isTrue(Duration.equals(options.sendDeadline, Duration.seconds(20)))
       assert.strictEqual(options.retry.maxRetries, 5)
     }))
 
@@ -61,9 +65,11 @@ describe("ExotelConfig", () => {
       const defaults = {
         region: "mumbai" as const,
         statusCallbackUrl: "https://default.example.com/cb",
+        sendDeadline: Duration.seconds(8),
         retry: { maxRetries: 1 }
       }
       const fromDefaults = yield* read(required, defaults)
+      assert.isTrue(Duration.equals(fromDefaults.sendDeadline, Duration.seconds(8)))
       assert.strictEqual(fromDefaults.baseUrl, "https://api.in.exotel.com")
       assert.deepStrictEqual(fromDefaults.statusCallbackUrl, Option.some("https://default.example.com/cb"))
       assert.strictEqual(fromDefaults.retry.maxRetries, 1)
@@ -74,6 +80,8 @@ describe("ExotelConfig", () => {
       }, { ...defaults, baseUrl: "http://ignored" })
       assert.strictEqual(fromEnv.baseUrl, "https://api.exotel.com")
       assert.deepStrictEqual(fromEnv.statusCallbackUrl, Option.some("https://env.example.com/cb"))
+      const deadlineFromEnv = yield* read({ ...required, EXOTEL_SEND_DEADLINE: "30 seconds" }, defaults)
+      assert.isTrue(Duration.equals(deadlineFromEnv.sendDeadline, Duration.seconds(30)))
     }))
 
   it.effect("invalid values fail with an error naming the variable", () =>
@@ -85,6 +93,8 @@ describe("ExotelConfig", () => {
         [{ ...required, EXOTEL_STATUS_CALLBACK_URL: "/webhooks" }, "EXOTEL_STATUS_CALLBACK_URL"],
         [{ ...required, EXOTEL_MAX_RETRIES: "-1" }, "EXOTEL_MAX_RETRIES"],
         [{ ...required, EXOTEL_REQUEST_TIMEOUT: "soon" }, "EXOTEL_REQUEST_TIMEOUT"],
+        [{ ...required, EXOTEL_SEND_DEADLINE: "later" }, "EXOTEL_SEND_DEADLINE"],
+        [{ ...required, EXOTEL_SEND_DEADLINE: "0 seconds" }, "EXOTEL_SEND_DEADLINE must be longer than 0"],
         [{ EXOTEL_API_TOKEN: "t", EXOTEL_ACCOUNT_SID: "a" }, "EXOTEL_API_KEY"],
         [{ EXOTEL_API_KEY: "k", EXOTEL_ACCOUNT_SID: "a" }, "EXOTEL_API_TOKEN"],
         [{ EXOTEL_API_KEY: "k", EXOTEL_API_TOKEN: "t" }, "EXOTEL_ACCOUNT_SID"]

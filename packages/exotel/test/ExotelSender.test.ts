@@ -1,9 +1,20 @@
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
+import * as Headers from "@effect/platform/Headers"
 import type { MessageSender } from "@wa-session/session-core"
-import { Duration, Effect, Exit, Logger, Option } from "effect"
-import { ExotelSender } from "../src/index.js"
-import { adapter, CALLBACK, content, credentials, customer, request, send } from "./support.js"
+import { Clock, Duration, Effect, Either, Exit, Fiber, Layer, Logger, Option, Redacted, TestClock } from "effect"
+import { ExotelApi, ExotelConfig, ExotelSender } from "../src/index.js"
+import {
+  adapter,
+  CALLBACK,
+  closedPort,
+  content,
+  credentials,
+  customer,
+  fastRetry,
+  request,
+  send
+} from "./support.js"
 
 let fake: FakeExotel
 
@@ -231,47 +242,81 @@ describe("ExotelSender over HTTP", () => {
       assert.include(error.detail, "<html>upstream down</html>")
     }))
 
-  it.live("a connection reset is retried", () =>
+  it.live("a timeout is Ambiguous: never sent again, though Exotel accepted the message", () =>
     Effect.gen(function*() {
-      fake.script(Behaviour.reset())
-      const receipt = yield* send()
-      assert.strictEqual(fake.requests.length, 2)
-      assert.strictEqual(receipt.providerMessageId, fake.messages[0]!.sid)
-    }).pipe(Effect.provide(adapter(fake))))
+      fake.script(Behaviour.acceptAfter(800))
+      const error = yield* sendError(request(), adapter(fake, { requestTimeout: "200 millis" }))
+      assert.strictEqual(error.reason, "Ambiguous")
+      assert.include(error.detail, "Timeout")
+      assert.include(error.detail, "may have accepted the message")
+      assert.include(error.detail, "delivery report")
+      assert.isTrue(Option.isNone(error.httpStatus))
+      yield* Effect.sleep("900 millis") // the late answer is written to a client that has gone
+      assert.strictEqual(fake.requests.length, 1)
+      assert.strictEqual(fake.messages.length, 1)
+      assert.strictEqual(fake.messages[0]!.customData, JSON.stringify({ id: "msg_0001", idempotencyKey: "order-42" }))
+      assert.strictEqual(fake.pending(), 0)
+    }))
 
-  it.live("a timeout is retried, then succeeds", () =>
+  it.live("an answer that never comes is Ambiguous after one request", () =>
     Effect.gen(function*() {
-      fake.script(Behaviour.hang())
-      const receipt = yield* send()
-      assert.strictEqual(fake.requests.length, 2)
-      assert.isUndefined(fake.requests[0]!.response)
-      assert.strictEqual(receipt.providerMessageId, fake.messages[0]!.sid)
-    }).pipe(Effect.provide(adapter(fake, { requestTimeout: "200 millis" }))))
+      fake.script(Behaviour.hang(), Behaviour.accept())
+      const error = yield* sendError(request(), adapter(fake, { requestTimeout: "100 millis" }))
+      assert.strictEqual(error.reason, "Ambiguous")
+      assert.strictEqual(fake.requests.length, 1)
+      assert.strictEqual(fake.pending(), 1)
+    }))
 
-  it.live("timeouts that persist end Unavailable after the bounded retries", () =>
+  it.live("a connection reset after the request was sent is Ambiguous, not retried", () =>
     Effect.gen(function*() {
-      fake.script(...Array.from({ length: 5 }, () => Behaviour.hang()))
+      fake.script(Behaviour.reset(), Behaviour.accept())
+      const error = yield* sendError()
+      assert.strictEqual(error.reason, "Ambiguous")
+      assert.include(error.detail, "Transport")
+      assert.include(error.detail, "may have accepted the message")
+      assert.strictEqual(fake.requests.length, 1)
+      assert.strictEqual(fake.pending(), 1)
+    }))
+
+  it.live("a connection that cannot be made (nothing listens) is retried, then Unavailable", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const lines: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => lines.push(String(message))))
+      const error = yield* sendError(request(), adapter({ ...fake, url: `http://127.0.0.1:${port}` })).pipe(
+        Effect.provide(capture)
+      )
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.include(error.detail, "Connect")
+      assert.include(error.detail, "ECONNREFUSED")
+      assert.include(error.detail, "gave up after 4 attempts")
+      assert.isTrue(Option.isNone(error.httpStatus))
+      assert.strictEqual(lines.filter((line) => line.includes("retry")).length, 3)
+    }))
+
+  it.live("the send deadline stops the retries: 503s with backoff end within it, saying so", () =>
+    Effect.gen(function*() {
+      fake.script(...Array.from({ length: 20 }, () => Behaviour.serverError(503)))
       const started = Date.now()
       const error = yield* sendError(
         request(),
-        adapter(fake, { requestTimeout: "100 millis", retry: { maxRetries: 2 } })
+        adapter(fake, {
+          requestTimeout: "300 millis",
+          sendDeadline: "1500 millis",
+          retry: { maxRetries: 10, baseDelay: Duration.millis(200), maxDelay: Duration.millis(400) }
+        })
       )
+      const elapsed = Date.now() - started
       assert.strictEqual(error.reason, "Unavailable")
-      assert.include(error.detail, "Timeout")
-      assert.include(error.detail, "gave up after 3 attempts")
-      assert.strictEqual(fake.requests.length, 3)
-      assert.isAtMost(Date.now() - started, 5000)
-    }))
-
-  it.live("with retryTimeouts off a timeout is not retried (Exotel may have accepted it)", () =>
-    Effect.gen(function*() {
-      fake.script(Behaviour.hang())
-      const error = yield* sendError(
-        request(),
-        adapter(fake, { requestTimeout: "100 millis", retry: { retryTimeouts: false } })
-      )
-      assert.strictEqual(error.reason, "Unavailable")
-      assert.strictEqual(fake.requests.length, 1)
+      assert.deepStrictEqual(error.httpStatus, Option.some(503))
+      assert.include(error.detail, "send deadline of 1s 500ms")
+      assert.notInclude(error.detail, "gave up after 11 attempts")
+      assert.isAtLeast(elapsed, 600)
+      assert.isBelow(elapsed, 2000)
+      assert.isAtLeast(fake.requests.length, 3)
+      assert.isBelow(fake.requests.length, 11)
+      const last = fake.requests[fake.requests.length - 1]!.receivedAt.getTime()
+      assert.isBelow(last - fake.requests[0]!.receivedAt.getTime(), 1500)
     }))
 
   it.live("bad credentials: Configuration, HTTP 401, not retried", () =>
@@ -319,15 +364,47 @@ describe("ExotelSender over HTTP", () => {
       assert.strictEqual(fake.requests.length, 2)
     }))
 
-  it.live("a 2xx is never retried, even when its body is unreadable", () =>
+  it.live("a 2xx without a message result is Ambiguous and never retried, even when its body is unreadable", () =>
     Effect.gen(function*() {
       fake.script(Behaviour.respondText(202, "accepted, probably"), Behaviour.respond(200, { response: {} }))
       const first = yield* sendError()
-      assert.strictEqual(first.reason, "Unavailable")
-      assert.include(first.detail, "not retried")
+      assert.strictEqual(first.reason, "Ambiguous")
+      assert.deepStrictEqual(first.httpStatus, Option.some(202))
+      assert.include(first.detail, "without a message result")
       assert.include(first.detail, "accepted, probably")
+      assert.include(first.detail, "delivery report")
       const second = yield* sendError()
-      assert.strictEqual(second.reason, "Unavailable")
+      assert.strictEqual(second.reason, "Ambiguous")
+      assert.strictEqual(fake.requests.length, 2)
+    }))
+
+  it.live("a success without a sid is Ambiguous, not retried", () =>
+    Effect.gen(function*() {
+      fake.script(
+        Behaviour.respond(202, { response: { whatsapp: { messages: [{ code: 202, status: "success" }] } } }),
+        Behaviour.respond(202, {
+          response: { whatsapp: { messages: [{ code: 202, status: "success", data: { sid: "" } }] } }
+        })
+      )
+      const first = yield* sendError()
+      assert.strictEqual(first.reason, "Ambiguous")
+      assert.include(first.detail, "without a sid")
+      const second = yield* sendError()
+      assert.strictEqual(second.reason, "Ambiguous")
+      assert.strictEqual(fake.requests.length, 2)
+    }))
+
+  it.live("a 5xx or 429 that names a message id is Ambiguous, not retried", () =>
+    Effect.gen(function*() {
+      const named = { response: { whatsapp: { messages: [{ status: "success", data: { sid: "sid-in-a-503" } }] } } }
+      fake.script(Behaviour.respond(503, named), Behaviour.respond(429, named))
+      const first = yield* sendError()
+      assert.strictEqual(first.reason, "Ambiguous")
+      assert.deepStrictEqual(first.httpStatus, Option.some(503))
+      assert.include(first.detail, "sid-in-a-503")
+      const second = yield* sendError()
+      assert.strictEqual(second.reason, "Ambiguous")
+      assert.deepStrictEqual(second.httpStatus, Option.some(429))
       assert.strictEqual(fake.requests.length, 2)
     }))
 
@@ -349,7 +426,7 @@ describe("ExotelSender over HTTP", () => {
           lines.push(JSON.stringify({ message, annotations: [...annotations] }))
         )
       )
-      fake.script(Behaviour.serverError(500), Behaviour.rateLimited(), Behaviour.reset(), Behaviour.reset())
+      fake.script(Behaviour.serverError(500), Behaviour.rateLimited(), Behaviour.serverError(502), Behaviour.reset())
       const exit = yield* send().pipe(Effect.provide(adapter(fake)), Effect.provide(capture), Effect.exit)
       assert.strictEqual(fake.pending(), 0)
       const unauthorized = yield* sendError(request(), adapter({ ...fake, apiKey: "another-key" })).pipe(
@@ -382,6 +459,196 @@ describe("ExotelSender over HTTP", () => {
       assert.strictEqual(error.code, "PROVIDER_ERROR")
       assert.include(error.message, "provider error (Rejected)")
       assert.isFalse(error.reengagement)
+    }))
+})
+
+/** What the stub API saw of one attempt: when it started and the timeout it was given. */
+interface Call {
+  readonly at: number
+  readonly timeout: Duration.Duration
+}
+
+const answer = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): Effect.Effect<ExotelApi.SendResult, ExotelApi.ExotelApiError> =>
+  Effect.succeed({
+    status,
+    headers: Headers.fromInput(headers),
+    body: Option.some(body as ExotelApi.SendResponse),
+    text: JSON.stringify(body)
+  })
+
+const accepted = answer(202, { response: { whatsapp: { messages: [{ status: "success", data: { sid: "sid-1" } }] } } })
+const unavailable = answer(503, { response: { error_data: { code: 503, message: "Service Unavailable" } } })
+const apiError = (reason: ExotelApi.ExotelApiError["reason"]) =>
+  Effect.fail(new ExotelApi.ExotelApiError({ reason, detail: `scripted ${reason}` }))
+
+/**
+ * An in-memory `ExotelApi` answering from a script (then with `fallback`), on `Clock` time: an answer may sleep
+ * first, and the attempt's timeout applies as in the real client.
+ */
+const scriptedApi = (
+  script: ReadonlyArray<Effect.Effect<ExotelApi.SendResult, ExotelApi.ExotelApiError>>,
+  fallback: Effect.Effect<ExotelApi.SendResult, ExotelApi.ExotelApiError> = unavailable
+) => {
+  const calls: Array<Call> = []
+  const queue = [...script]
+  const layer = Layer.succeed(ExotelApi.ExotelApi, {
+    messagesUrl: "http://exotel.test/v2/accounts/acme1/messages",
+    sendMessages: (_body, options) =>
+      Effect.gen(function*() {
+        const timeout = Duration.decode(options?.timeout ?? "10 seconds")
+        calls.push({ at: yield* Clock.currentTimeMillis, timeout })
+        return yield* (queue.shift() ?? fallback).pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () =>
+              new ExotelApi.ExotelApiError({
+                reason: "Timeout",
+                detail: `no answer within ${Duration.format(timeout)}`
+              })
+          })
+        )
+      })
+  })
+  return { calls, layer }
+}
+
+const stubOptions: ExotelConfig.ExotelOptionsInput = {
+  apiKey: Redacted.make(credentials.apiKey),
+  apiToken: Redacted.make(credentials.apiToken),
+  accountSid: credentials.accountSid,
+  baseUrl: "http://exotel.test",
+  statusCallbackUrl: CALLBACK
+}
+
+const senderOver = (api: Layer.Layer<ExotelApi.ExotelApi>, overrides: Partial<ExotelConfig.ExotelOptionsInput>) =>
+  ExotelSender.layer.pipe(
+    Layer.provide(api),
+    Layer.provide(ExotelConfig.layer({ ...stubOptions, ...overrides, retry: { ...fastRetry, ...overrides.retry } }))
+  )
+
+/** Runs a send on the test clock, moving it a minute on (far past any deadline); `endedAt` is when it ended. */
+const sendOnTestClock = (layer: Layer.Layer<MessageSender.MessageSender>) =>
+  Effect.gen(function*() {
+    const fiber = yield* send().pipe(
+      Effect.provide(layer),
+      Effect.either,
+      Effect.zip(Clock.currentTimeMillis),
+      Effect.fork
+    )
+    yield* TestClock.adjust("1 minute")
+    const [outcome, endedAt] = yield* Fiber.join(fiber)
+    return { outcome, endedAt }
+  })
+
+describe("ExotelSender retries and the send deadline (TestClock)", () => {
+  it.effect("each attempt gets the request timeout or the time left; retries stop at the deadline, saying so", () =>
+    Effect.gen(function*() {
+      const api = scriptedApi([])
+      const { endedAt, outcome } = yield* sendOnTestClock(senderOver(api.layer, {
+        requestTimeout: "4 seconds",
+        sendDeadline: "10 seconds",
+        retry: { maxRetries: 50, baseDelay: Duration.seconds(1), maxDelay: Duration.seconds(2) }
+      }))
+      assert.isTrue(Either.isLeft(outcome))
+      const error = Either.getLeft(outcome).pipe(Option.getOrThrow)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.deepStrictEqual(error.httpStatus, Option.some(503))
+      assert.include(error.detail, `gave up after ${api.calls.length} attempts`)
+      assert.include(error.detail, "the send deadline of 10s")
+      assert.isAtLeast(api.calls.length, 4)
+      assert.isAtMost(endedAt, 10_000)
+      for (const call of api.calls) {
+        assert.isAtMost(call.at, 9_000, "a retry starts with at least a second left")
+        assert.strictEqual(Duration.toMillis(call.timeout), Math.min(4_000, 10_000 - call.at))
+      }
+    }))
+
+  it.effect("a deadline shorter than the request timeout bounds the first attempt", () =>
+    Effect.gen(function*() {
+      const api = scriptedApi([accepted])
+      const { outcome } = yield* sendOnTestClock(
+        senderOver(api.layer, { requestTimeout: "10 seconds", sendDeadline: "3 seconds" })
+      )
+      assert.deepStrictEqual(outcome, Either.right({ providerMessageId: "sid-1" }))
+      assert.deepStrictEqual(api.calls.map((call) => Duration.toMillis(call.timeout)), [3_000])
+    }))
+
+  it.effect("an attempt cut short by the deadline is a timeout, so Ambiguous, and the deadline is kept", () =>
+    Effect.gen(function*() {
+      const api = scriptedApi([Effect.zipRight(Effect.sleep("1 second"), unavailable), Effect.never])
+      const { endedAt, outcome } = yield* sendOnTestClock(senderOver(api.layer, {
+        requestTimeout: "10 seconds",
+        sendDeadline: "5 seconds",
+        retry: { baseDelay: Duration.millis(100), maxDelay: Duration.millis(100) }
+      }))
+      const error = Either.getLeft(outcome).pipe(Option.getOrThrow)
+      assert.strictEqual(error.reason, "Ambiguous")
+      assert.include(error.detail, "Timeout")
+      assert.strictEqual(api.calls.length, 2)
+      assert.strictEqual(api.calls[1]!.at + Duration.toMillis(api.calls[1]!.timeout), 5_000)
+      assert.strictEqual(endedAt, 5_000)
+    }))
+
+  it.effect("a retry is made only when at least a second (or the request timeout) is left after its wait", () =>
+    Effect.gen(function*() {
+      const options: Partial<ExotelConfig.ExotelOptionsInput> = {
+        requestTimeout: "10 seconds",
+        sendDeadline: "10 seconds",
+        retry: { baseDelay: Duration.millis(100), maxDelay: Duration.millis(100) }
+      }
+      const late = scriptedApi([Effect.zipRight(Effect.sleep("8990 millis"), unavailable), accepted])
+      const tooLate = yield* sendOnTestClock(senderOver(late.layer, options))
+      assert.strictEqual(late.calls.length, 1)
+      assert.include(Either.getLeft(tooLate.outcome).pipe(Option.getOrThrow).detail, "send deadline of 10s")
+      const inTime = scriptedApi([Effect.zipRight(Effect.sleep("8500 millis"), unavailable), accepted])
+      const retried = yield* sendOnTestClock(senderOver(inTime.layer, options))
+      assert.deepStrictEqual(retried.outcome, Either.right({ providerMessageId: "sid-1" }))
+      assert.strictEqual(inTime.calls.length, 2)
+      assert.isBelow(Duration.toMillis(inTime.calls[1]!.timeout), 1_500)
+    }))
+
+  it.effect("a Retry-After ending past the deadline is not waited for", () =>
+    Effect.gen(function*() {
+      const api = scriptedApi([answer(429, {}, { "retry-after": "12" }), accepted])
+      const { endedAt, outcome } = yield* sendOnTestClock(
+        senderOver(api.layer, { sendDeadline: "10 seconds", retry: { maxRetryAfter: Duration.seconds(30) } })
+      )
+      const error = Either.getLeft(outcome).pipe(Option.getOrThrow)
+      assert.strictEqual(error.reason, "RateLimited")
+      assert.include(error.detail, "the send deadline of 10s leaves no time for a retry in 12s")
+      assert.strictEqual(api.calls.length, 1)
+      assert.strictEqual(endedAt, 0)
+    }))
+
+  it.effect("Connect is retried (then the message goes); Timeout and Transport are Ambiguous after one attempt", () =>
+    Effect.gen(function*() {
+      const connect = scriptedApi([apiError("Connect"), apiError("Connect"), accepted])
+      const sent = yield* sendOnTestClock(senderOver(connect.layer, {}))
+      assert.deepStrictEqual(sent.outcome, Either.right({ providerMessageId: "sid-1" }))
+      assert.strictEqual(connect.calls.length, 3)
+      for (const reason of ["Timeout", "Transport"] as const) {
+        const api = scriptedApi([apiError(reason), accepted])
+        const { outcome } = yield* sendOnTestClock(senderOver(api.layer, {}))
+        const error = Either.getLeft(outcome).pipe(Option.getOrThrow)
+        assert.strictEqual(error.reason, "Ambiguous", reason)
+        assert.include(error.detail, `scripted ${reason}`)
+        assert.include(error.detail, "may have accepted the message")
+        assert.strictEqual(api.calls.length, 1, reason)
+      }
+    }))
+
+  it.effect("Connect failures that persist end Unavailable after the bounded retries", () =>
+    Effect.gen(function*() {
+      const api = scriptedApi([], apiError("Connect"))
+      const { outcome } = yield* sendOnTestClock(senderOver(api.layer, { retry: { maxRetries: 2 } }))
+      const error = Either.getLeft(outcome).pipe(Option.getOrThrow)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.include(error.detail, "gave up after 3 attempts")
+      assert.strictEqual(api.calls.length, 3)
     }))
 })
 

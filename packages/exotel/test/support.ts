@@ -3,6 +3,8 @@ import type { FakeExotel } from "@wa-session/exotel-fake"
 import { MessageSender, PhoneNumber } from "@wa-session/session-core"
 import type { MessageContent } from "@wa-session/session-core"
 import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
 import { ExotelConfig, ExotelSender } from "../src/index.js"
 
 export const credentials = { apiKey: "exo_key_5f2a", apiToken: "tok_9d81c0ffee", accountSid: "acme1" }
@@ -17,8 +19,7 @@ export const fastRetry: ExotelConfig.RetryPolicy = {
   maxRetries: 3,
   baseDelay: Duration.millis(5),
   maxDelay: Duration.millis(20),
-  maxRetryAfter: Duration.seconds(5),
-  retryTimeouts: true
+  maxRetryAfter: Duration.seconds(5)
 }
 
 export const optionsFor = (
@@ -51,3 +52,13 @@ export const request = (overrides: Partial<MessageSender.SendRequest> = {}): Mes
 
 export const send = (input: MessageSender.SendRequest = request()) =>
   Effect.flatMap(MessageSender.MessageSender, (sender) => sender.send(input))
+
+/** A loopback port nothing listens on (taken, then freed). */
+export const closedPort: Effect.Effect<number> = Effect.promise(() =>
+  new Promise<number>((resolve) => {
+    const server = Http.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+)

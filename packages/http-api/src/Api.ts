@@ -136,7 +136,10 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
           "with the same request (`from`, `to`, `content`, `fallback`, `dryRun`; field order does not matter) " +
           "returns the first result and sends nothing (`replayed: true`); with another request it answers 422 " +
           "`IDEMPOTENCY_KEY_REUSED` and stores and sends nothing. With `dryRun` the decision is made and stored, " +
-          "and nothing is sent."
+          "and nothing is sent. Otherwise the message is stored as a send job and the request waits for Exotel's " +
+          "answer up to `WA_SESSION_SEND_WAIT`: `status` is `accepted`, `queued` (not answered yet: it is sent once, " +
+          "also across restarts) or `unknown` (Exotel's answer was lost: it may have been sent, is never sent again, " +
+          "and its delivery report settles it). 502 only when Exotel is known not to have taken the message."
       )
   )
   .add(

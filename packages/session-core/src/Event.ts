@@ -126,12 +126,13 @@ export const MessageReceivedData = Schema.Struct({
 }).annotations({ identifier: "MessageReceivedData" })
 
 /**
- * The statuses `message.status` reports: the provider's delivery progress, and failure.
+ * The statuses `message.status` reports: the provider's delivery progress, failure, and `unknown` (a send whose
+ * outcome was lost: the provider's report settles it later).
  *
  * @since 0.2.0
  * @category models
  */
-export const ReportedStatus = Schema.Literal("sent", "delivered", "read", "failed")
+export const ReportedStatus = Schema.Literal("unknown", "sent", "delivered", "read", "failed")
 
 /**
  * @since 0.2.0
@@ -425,7 +426,7 @@ const isReported = (status: string): status is ReportedStatus => ReportedStatus.
 
 /**
  * `message.status` for a status an outbound message reached, or `None` for the statuses that are not reported
- * (`pending`, `accepted`). `message` is the message after the status was recorded; `recordedAt` is now.
+ * (`queued`, `pending`, `accepted`). `message` is the message after the status was recorded; `recordedAt` is now.
  *
  * @since 0.2.0
  * @category constructors

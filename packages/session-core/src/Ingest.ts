@@ -40,7 +40,8 @@ export interface InboundItem {
 
 /**
  * A delivery report, mapped to our statuses. `reengagement` marks the provider's "24-hour window is over" failure
- * (Exotel 30018); `at` is the provider's timestamp.
+ * (Exotel 30018); `at` is the provider's timestamp; `providerMessageId` the provider's id of the message when the
+ * report names it besides our id (it fills in the id of a message whose send answer was lost).
  *
  * @since 0.2.0
  * @category models
@@ -48,6 +49,7 @@ export interface InboundItem {
 export interface StatusItem {
   readonly _tag: "Status"
   readonly ref: OutboundRef
+  readonly providerMessageId?: Option.Option<string> | undefined
   readonly status: OutboundStatus
   readonly reengagement: boolean
   readonly code: Option.Option<string>
@@ -111,6 +113,7 @@ export interface PreparedInbound extends Event.ReceivedMessage {
 export interface PreparedStatus {
   readonly _tag: "Status"
   readonly ref: OutboundRef
+  readonly providerMessageId?: Option.Option<string> | undefined
   readonly event: StatusEvent
   readonly reengagement: boolean
   readonly raw: string
@@ -306,6 +309,7 @@ export const prepare = (
         return {
           _tag: "Status",
           ref: item.ref,
+          providerMessageId: item.providerMessageId,
           event: new StatusEvent({
             status: item.status,
             at: ClockSkew.guard(item.at, receivedAt, skewTolerance).sentAt,
@@ -590,6 +594,7 @@ export const plan = (state: State, batch: Batch): Plan => {
         }
         let updated = new Outbound.OutboundMessage({
           ...found,
+          providerMessageId: Option.orElse(found.providerMessageId, () => item.providerMessageId ?? Option.none()),
           status: Outbound.advances(found.status, item.event.status) ? item.event.status : found.status,
           history: [...found.history, item.event].sort((a, b) => Outbound.rank(a.status) - Outbound.rank(b.status))
         })

@@ -13,12 +13,23 @@ import type { PhoneNumber } from "./PhoneNumber.js"
 /**
  * What went wrong with the provider. `Configuration`: credentials or account refused (401/403).
  * `BadRequest`: the provider rejected the request (400/422). `RateLimited` and `Unavailable`: still failing after
- * the bounded retries. `Rejected`: the request was accepted but this message failed (per-message failure).
+ * the bounded retries, each attempt known not to have been accepted. `Rejected`: the request was accepted but this
+ * message failed (per-message failure). `Ambiguous` (since 0.2.0): the request may have reached the provider and its
+ * answer was lost (a timeout or a dropped connection after the request was sent, an acceptance without a message
+ * id): the message may be on its way, so it must never be sent again automatically; the provider's delivery report
+ * (which carries our message id) settles it.
  *
  * @since 0.1.0
  * @category models
  */
-export const ProviderErrorReason = Schema.Literal("Configuration", "BadRequest", "RateLimited", "Unavailable", "Rejected")
+export const ProviderErrorReason = Schema.Literal(
+  "Configuration",
+  "BadRequest",
+  "RateLimited",
+  "Unavailable",
+  "Rejected",
+  "Ambiguous"
+)
 
 /**
  * @since 0.1.0
@@ -74,7 +85,10 @@ export interface SendReceipt {
  * @category models
  */
 export interface MessageSenderShape {
-  /** Sends one message. Must not send twice: retries only happen where the provider did not accept it. */
+  /**
+   * Sends one message, within the sender's own overall deadline. Must not send twice: retries only happen where the
+   * provider is known not to have accepted it; an outcome that may be an acceptance fails with `Ambiguous`.
+   */
   readonly send: (request: SendRequest) => Effect.Effect<SendReceipt, ProviderError>
 }
 

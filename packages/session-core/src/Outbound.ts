@@ -40,13 +40,25 @@ export const FallbackReason = Schema.Literal("SESSION_EXPIRED", "NO_ACTIVE_SESSI
 export type FallbackReason = typeof FallbackReason.Type
 
 /**
- * The delivery status of an outbound message. `pending` before the provider answered, `accepted` once it took
- * the message, then `sent` < `delivered` < `read`; `failed` is terminal.
+ * The delivery status of an outbound message. `queued`: stored as a send job, not yet answered by the provider (since
+ * 0.2.0); `pending`: a dry-run message (and, before 0.2.0, any message before the provider answered); `unknown`: the
+ * request may have reached the provider and its answer was lost, so it is never sent again and waits for the
+ * delivery report that settles it (since 0.2.0); `accepted` once the provider took the message, then `sent` <
+ * `delivered` < `read`; `failed` is terminal.
  *
  * @since 0.1.0
  * @category models
  */
-export const OutboundStatus = Schema.Literal("pending", "accepted", "sent", "delivered", "read", "failed")
+export const OutboundStatus = Schema.Literal(
+  "queued",
+  "pending",
+  "unknown",
+  "accepted",
+  "sent",
+  "delivered",
+  "read",
+  "failed"
+)
 
 /**
  * @since 0.1.0
@@ -54,11 +66,22 @@ export const OutboundStatus = Schema.Literal("pending", "accepted", "sent", "del
  */
 export type OutboundStatus = typeof OutboundStatus.Type
 
-const RANK: Record<OutboundStatus, number> = { pending: 0, accepted: 1, sent: 2, delivered: 3, read: 4, failed: 5 }
+const RANK: Record<OutboundStatus, number> = {
+  queued: 0,
+  pending: 1,
+  unknown: 2,
+  accepted: 3,
+  sent: 4,
+  delivered: 5,
+  read: 6,
+  failed: 7
+}
 
 /**
  * The order of statuses: a status replaces another only when its rank is higher, so the final status does not
- * depend on the order callbacks arrive in, and `failed` (the highest) is terminal.
+ * depend on the order callbacks arrive in, and `failed` (the highest) is terminal. `unknown` ranks below `accepted`
+ * and the reported statuses, so whatever the provider reports settles it. The ranks are stored with the rows: they
+ * changed in 0.2.0 (a migration rewrote them).
  *
  * @example
  * ```ts
@@ -217,14 +240,32 @@ export const fallbackFor = (original: OutboundMessage, now: DateTime.Utc): Optio
       content: original.fallback.value,
       fallback: Option.none(),
       providerMessageId: Option.none(),
-      status: "pending",
-      history: [new StatusEvent({ status: "pending", at: now, code: Option.none(), detail: Option.none() })],
+      status: "queued",
+      history: [new StatusEvent({ status: "queued", at: now, code: Option.none(), detail: Option.none() })],
       createdAt: now,
       fallbackMessageId: Option.none(),
       requestFingerprint: Option.none()
     })
   )
 }
+
+/**
+ * The status of a send whose holder stopped after starting its request and before recording the provider's answer
+ * (a crash): `unknown` at `at`, never sent again; the provider's delivery report settles it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const abandonedSend = (at: DateTime.Utc): StatusEvent =>
+  new StatusEvent({
+    status: "unknown",
+    at,
+    code: Option.none(),
+    detail: Option.some(
+      "the server sending it stopped before recording the provider's answer: it may have been sent, so it is not " +
+        "sent again; its delivery report settles it"
+    )
+  })
 
 /**
  * The suffix of a fallback template message's id.

@@ -11,6 +11,7 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -22,10 +23,12 @@ import * as Ingest from "./Ingest.js"
 import { MessageSender, ProviderError } from "./MessageSender.js"
 import * as Outbound from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
+import * as Pacing from "./Pacing.js"
 import {
   type HistoryPage,
   type InvalidCursor,
   type Pruned,
+  type RecoveredSends,
   SessionStore,
   type StorageError
 } from "./SessionStore.js"
@@ -47,6 +50,8 @@ export interface SessionSettings {
   readonly dryRun: boolean
   /** How long before a window stops being open `window.expiring` is due (zero: never). Since 0.2.0. */
   readonly expiringLead: Duration.Duration
+  /** The provider's account limit that sends are paced under (default `Pacing.defaultPolicy`). Since 0.2.0. */
+  readonly sendPacing?: Pacing.Policy | undefined
 }
 
 /**
@@ -68,7 +73,8 @@ export const defaultSettings: SessionSettings = {
   safetyMargin: Duration.zero,
   skewTolerance: ClockSkew.DEFAULT_TOLERANCE,
   dryRun: false,
-  expiringLead: WindowEvents.DEFAULT_EXPIRING_LEAD
+  expiringLead: WindowEvents.DEFAULT_EXPIRING_LEAD,
+  sendPacing: Pacing.defaultPolicy
 }
 
 /**
@@ -454,8 +460,9 @@ const createOutbound = (fields: {
   readonly now: DateTime.Utc
   readonly dryRun: boolean
   readonly requestFingerprint: string
-}) =>
-  new Outbound.OutboundMessage({
+}) => {
+  const status: Outbound.OutboundStatus = fields.dryRun ? "pending" : "queued"
+  return new Outbound.OutboundMessage({
     id: fields.id,
     business: fields.pair.business,
     customer: fields.pair.customer,
@@ -467,13 +474,14 @@ const createOutbound = (fields: {
     content: fields.decision.content,
     fallback: fields.decision.fallback,
     providerMessageId: Option.none(),
-    status: "pending",
-    history: [statusEvent("pending", fields.now)],
+    status,
+    history: [statusEvent(status, fields.now)],
     createdAt: fields.now,
     dryRun: fields.dryRun,
     fallbackMessageId: Option.none(),
     requestFingerprint: Option.some(fields.requestFingerprint)
   })
+}
 
 const statusEvent = (
   status: Outbound.OutboundStatus,
@@ -501,62 +509,136 @@ const naming = (error: ProviderError, outboundId: string): ProviderError =>
     outboundId: Option.some(outboundId)
   })
 
-const deliver = (message: Outbound.OutboundMessage) =>
+const record = (id: string, event: Outbound.StatusEvent) =>
+  Effect.flatMap(SessionStore, (store) => store.recordStatus({ _tag: "ById", id }, event, event.at))
+
+const INTERRUPTED = "the send was stopped while its request was in flight (the server shut down): it may have " +
+  "reached the provider, whose delivery report settles it"
+
+const recordOutcome = (id: string, outcome: Either.Either<{ readonly providerMessageId: string }, ProviderError>) =>
   Effect.gen(function*() {
     const store = yield* SessionStore
-    const sender = yield* MessageSender
-    const receipt = yield* sender.send({
-      outboundId: message.id,
-      idempotencyKey: message.idempotencyKey,
-      from: message.business,
-      to: message.customer,
-      content: message.content
-    }).pipe(
-      Effect.tapError((error) =>
-        Effect.flatMap(DateTime.now, (at) =>
-          store.recordStatus(
-            { _tag: "ById", id: message.id },
-            statusEvent("failed", at, error.providerCode, Option.some(error.detail)),
-            at
-          ))
-      )
-    )
-    yield* store.setProviderMessageId(message.id, receipt.providerMessageId)
-    const acceptedAt = yield* DateTime.now
-    yield* store.recordStatus({ _tag: "ById", id: message.id }, statusEvent("accepted", acceptedAt), acceptedAt)
-    return yield* reload(message.id)
+    const at = yield* DateTime.now
+    if (Either.isRight(outcome)) {
+      yield* store.setProviderMessageId(id, outcome.right.providerMessageId)
+      yield* record(id, statusEvent("accepted", at))
+    } else if (outcome.left.reason === "Ambiguous") {
+      yield* record(id, statusEvent("unknown", at, Option.none(), Option.some(outcome.left.detail)))
+    } else {
+      yield* record(id, statusEvent("failed", at, outcome.left.providerCode, Option.some(outcome.left.detail)))
+    }
+    yield* store.finishSend(id)
+    const after = yield* reload(id)
+    const result: Either.Either<Outbound.OutboundMessage, ProviderError> =
+      Either.isLeft(outcome) && outcome.left.reason !== "Ambiguous" ? Either.left(outcome.left) : Either.right(after)
+    return result
   })
 
 /**
- * Decides how to send (session message, fallback template, or refusal) from the window now, stores the outbound
- * message with the request's fingerprint, then hands it to the provider unless in dry-run. The same idempotency key
- * with the same request (`Outbound.requestFingerprint`: from, to, content, fallback, dryRun; field order does not
- * matter) returns the first result and sends nothing; with another request it fails with `IdempotencyKeyReused`
- * and stores and sends nothing (a message stored before fingerprints existed replays). A provider failure is
- * recorded on the message (status `failed`) and returned.
+ * What `dispatch` did with a queued message: `Sent` (the provider accepted it, or its outcome is `unknown`: either
+ * way it is not sent again), `Failed` (the provider refused it; `message` is the message that carries the outcome,
+ * the fallback template's after a re-engagement refusal), or `NotClaimed` (it was not this caller's to send: not
+ * queued any more, or not yet next in its pair's line).
  *
- * @example
- * ```ts
- * import { PhoneNumber, SessionService } from "@wa-session/session-core"
- * import { Option } from "effect"
- * const result = SessionService.send({
- *   from: PhoneNumber.unsafeMake("+919876500001"),
- *   to: PhoneNumber.unsafeMake("+919876543210"),
- *   content: { type: "text", text: { body: "Your order is arriving tomorrow!" } },
- *   fallback: { type: "template", template: { name: "follow_up", language: { code: "en" } } },
- *   idempotencyKey: Option.some("order-12345-update")
- * }) // fails with SessionExpired / NoActiveSession only when there is no fallback
- * ```
- * @since 0.1.0
+ * @since 0.2.0
+ * @category models
+ */
+export type Dispatched =
+  | { readonly _tag: "Sent"; readonly message: Outbound.OutboundMessage }
+  | { readonly _tag: "Failed"; readonly message: Outbound.OutboundMessage; readonly error: ProviderError }
+  | { readonly _tag: "NotClaimed" }
+
+/**
+ * Waits for a pacing slot, then starts and sends a claimed job, recording the outcome (`recordOutcome`). Only the wait
+ * and the provider's request can be interrupted: during the wait the claim goes back to the queue (nothing was sent);
+ * during the request the message becomes `unknown` (it may have reached the provider). Everything between is not
+ * interruptible, so a job never ends started without its request, nor sent without its outcome recorded.
+ */
+const sendClaimed = (message: Outbound.OutboundMessage) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const settings = yield* SessionConfig
+      const sender = yield* MessageSender
+      const now = yield* DateTime.now
+      const slot = yield* store.reserveSendSlot(now, settings.sendPacing ?? Pacing.defaultPolicy)
+      const waited = yield* Effect.exit(restore(Effect.sleep(Duration.millis(Math.max(0, DateTime.distance(now, slot))))))
+      if (Exit.isFailure(waited)) {
+        yield* Effect.ignore(store.releaseSend(message.id))
+        return yield* Effect.interrupt
+      }
+      if (!(yield* store.startSend(message.id, yield* DateTime.now))) return { _tag: "NotClaimed" } as const
+      const sent = yield* Effect.exit(Effect.either(restore(sender.send({
+        outboundId: message.id,
+        idempotencyKey: message.idempotencyKey,
+        from: message.business,
+        to: message.customer,
+        content: message.content
+      }))))
+      // stopped (or died) while the request was out: it may have reached the provider
+      if (Exit.isFailure(sent)) {
+        const at = yield* DateTime.now
+        yield* Effect.ignore(record(message.id, statusEvent("unknown", at, Option.none(), Option.some(INTERRUPTED))))
+        yield* Effect.ignore(store.finishSend(message.id))
+        return yield* Effect.failCause(sent.cause)
+      }
+      const outcome = yield* recordOutcome(message.id, sent.value)
+      return yield* Either.match(outcome, {
+        onRight: (done) => Effect.succeed<Dispatched>({ _tag: "Sent", message: done }),
+        onLeft: (error) => restore(afterFailure(message, error))
+      })
+    })
+  )
+
+/** A definite failure: a re-engagement refusal closes the window and sends the fallback template, once. */
+const afterFailure = (
+  message: Outbound.OutboundMessage,
+  error: ProviderError
+): Effect.Effect<Dispatched, StorageError, SessionStore | SessionConfig | MessageSender> =>
+  Effect.gen(function*() {
+    const failed = yield* reload(message.id)
+    if (!error.reengagement) return { _tag: "Failed", message: failed, error } as const
+    const at = yield* DateTime.now
+    const fallback = yield* afterReengagement(failed, at)
+    return Option.match(fallback, {
+      onNone: (): Dispatched => ({ _tag: "Failed", message: failed, error }),
+      onSome: (dispatched) => dispatched._tag === "NotClaimed" ? { _tag: "Failed", message: failed, error } : dispatched
+    })
+  })
+
+/**
+ * Sends a queued message now, if it is this caller's to send: claims it (only when it is still queued and next in its
+ * pair's line), waits for a slot under the pacing policy (shared by every server on the store), sends it and records
+ * the outcome (see `Dispatched`). A re-engagement refusal closes the window and sends the message's fallback
+ * template in the same way, once.
+ *
+ * @since 0.2.0
  * @category use cases
  */
-export const send = (
+export const dispatch = (
+  id: string
+): Effect.Effect<Dispatched, StorageError, SessionStore | SessionConfig | MessageSender> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    const [claimed] = yield* store.claimSends({ now: yield* DateTime.now, limit: 1, id })
+    if (claimed === undefined) return { _tag: "NotClaimed" } as const
+    return yield* sendClaimed(claimed)
+  })
+
+/**
+ * Decides how to send (session message, fallback template, or refusal) from the window now and stores the outbound
+ * message with the request's fingerprint, as a send job (`queued`) unless in dry-run (`pending`, never sent). The
+ * same idempotency key with the same request (`Outbound.requestFingerprint`: from, to, content, fallback, dryRun;
+ * field order does not matter) returns the first message (`replayed`) and stores nothing; with another request it
+ * fails with `IdempotencyKeyReused` and stores nothing (a message stored before fingerprints existed replays).
+ * `dispatch` (or the send worker, `sendQueued`) sends what it queued.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const submit = (
   input: SendInput
-): Effect.Effect<
-  SendResult,
-  DecisionError | IdempotencyKeyReused | ProviderError | StorageError,
-  SessionStore | SessionConfig | MessageSender | Ids
-> =>
+): Effect.Effect<SendResult, DecisionError | IdempotencyKeyReused | StorageError, SessionStore | SessionConfig | Ids> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig
@@ -583,7 +665,7 @@ export const send = (
       dryRun,
       requestFingerprint: fingerprint
     })
-    const inserted = yield* store.insertOutbound(outbound)
+    const inserted = yield* store.insertOutbound(outbound, { queued: !dryRun })
     // a request with the same key was stored meanwhile: the same rule as above (without a key only an id clash
     // answers this, and the stored message is returned, as it always was)
     if (!inserted.inserted) {
@@ -592,19 +674,49 @@ export const send = (
         onSome: (key) => replay(inserted.message, fingerprint, key)
       })
     }
-    if (dryRun) return { message: inserted.message, replayed: false }
-    const delivered = yield* deliver(inserted.message).pipe(
-      Effect.catchIf((error) => error._tag === "ProviderError" && error.reengagement, (error) =>
-        DateTime.now.pipe(
-          Effect.flatMap((at) => afterReengagement(inserted.message, at)),
-          Effect.flatMap(Option.match({
-            onNone: () => Effect.fail(error),
-            onSome: (outcome) => Either.match(outcome, { onLeft: Effect.fail, onRight: Effect.succeed })
-          }))
-        )),
-      Effect.catchTag("ProviderError", (error) => Effect.fail(naming(error, inserted.message.id)))
-    )
-    return { message: delivered, replayed: false }
+    return { message: inserted.message, replayed: false }
+  })
+
+/**
+ * `submit`, then `dispatch` of what it queued: the message as it left (`accepted`, or `unknown` when the provider's
+ * answer was lost), or still `queued` when it was not next in its pair's line (the send worker sends it). A provider
+ * failure is recorded on the message (status `failed`) and returned, naming the message; a re-engagement refusal
+ * closes the window and answers with the fallback template when there is one.
+ *
+ * @example
+ * ```ts
+ * import { PhoneNumber, SessionService } from "@wa-session/session-core"
+ * import { Option } from "effect"
+ * const result = SessionService.send({
+ *   from: PhoneNumber.unsafeMake("+919876500001"),
+ *   to: PhoneNumber.unsafeMake("+919876543210"),
+ *   content: { type: "text", text: { body: "Your order is arriving tomorrow!" } },
+ *   fallback: { type: "template", template: { name: "follow_up", language: { code: "en" } } },
+ *   idempotencyKey: Option.some("order-12345-update")
+ * }) // fails with SessionExpired / NoActiveSession only when there is no fallback
+ * ```
+ * @since 0.1.0
+ * @category use cases
+ */
+export const send = (
+  input: SendInput
+): Effect.Effect<
+  SendResult,
+  DecisionError | IdempotencyKeyReused | ProviderError | StorageError,
+  SessionStore | SessionConfig | MessageSender | Ids
+> =>
+  Effect.gen(function*() {
+    const submitted = yield* submit(input)
+    if (submitted.replayed || submitted.message.dryRun) return submitted
+    const dispatched = yield* dispatch(submitted.message.id)
+    switch (dispatched._tag) {
+      case "Sent":
+        return { message: dispatched.message, replayed: false }
+      case "NotClaimed":
+        return { message: yield* reload(submitted.message.id), replayed: false }
+      case "Failed":
+        return yield* Effect.fail(naming(dispatched.error, submitted.message.id))
+    }
   })
 
 /**
@@ -614,38 +726,22 @@ export const send = (
 const afterReengagement = (
   message: Outbound.OutboundMessage,
   at: DateTime.Utc
-): Effect.Effect<
-  Option.Option<Either.Either<Outbound.OutboundMessage, ProviderError>>,
-  StorageError,
-  SessionStore | SessionConfig | MessageSender
-> =>
+): Effect.Effect<Option.Option<Dispatched>, StorageError, SessionStore | SessionConfig | MessageSender> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig
     const pair = { business: message.business, customer: message.customer } as Pair
     yield* store.closeByProvider(pair, at, yield* DateTime.now, policyOf(settings))
-    return yield* Option.match(Outbound.fallbackFor(message, yield* DateTime.now), {
-      onNone: () => Effect.succeed(Option.none()),
-      onSome: (fallback) => sendFallback(message.id, fallback)
-    })
-  })
-
-const sendFallback = (originalId: string, fallback: Outbound.OutboundMessage) =>
-  Effect.gen(function*() {
-    const store = yield* SessionStore
-    if (!(yield* store.claimFallback(originalId, fallback.id))) return Option.none()
+    const fallback = Outbound.fallbackFor(message, yield* DateTime.now)
+    if (Option.isNone(fallback)) return Option.none()
+    if (!(yield* store.claimFallback(message.id, fallback.value.id))) return Option.none()
     // a report of the same failure may have queued it meanwhile (same id): then the send worker sends it, once
-    if (!(yield* store.insertOutbound(fallback)).inserted) return Option.none()
-    return Option.some(
-      yield* deliver(fallback).pipe(
-        Effect.map(Either.right),
-        Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
-      )
-    )
+    if (!(yield* store.insertOutbound(fallback.value, { queued: true })).inserted) return Option.none()
+    return Option.some(yield* dispatch(fallback.value.id))
   })
 
 /**
- * What a round of queued sends did.
+ * What a round of queued sends did: accepted by the provider, failed, and sent with an `unknown` outcome.
  *
  * @since 0.2.0
  * @category models
@@ -653,11 +749,12 @@ const sendFallback = (originalId: string, fallback: Outbound.OutboundMessage) =>
 export interface SendRound {
   readonly sent: number
   readonly failed: number
+  readonly unknown: number
 }
 
 /**
- * Sends up to `limit` queued messages (the fallback templates delivery reports made due), each claimed once: a
- * provider failure is recorded on the message (`failed`, with its `message.status` event).
+ * Sends up to `limit` queued messages, one after the other, each claimed when it is next in its pair's line and
+ * paced like `dispatch`; outcomes are recorded on the messages (with their `message.status` events).
  *
  * @since 0.2.0
  * @category use cases
@@ -667,15 +764,41 @@ export const sendQueued = (
 ): Effect.Effect<SendRound, StorageError, SessionStore | SessionConfig | MessageSender> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
-    const claimed = yield* store.claimSends({ now: yield* DateTime.now, limit })
-    let sent = 0
-    let failed = 0
-    for (const message of claimed) {
-      const outcome = yield* Effect.either(deliver(message))
-      if (Either.isRight(outcome)) sent++
-      else failed++
+    const round = { sent: 0, failed: 0, unknown: 0 }
+    for (let i = 0; i < limit; i++) {
+      const [claimed] = yield* store.claimSends({ now: yield* DateTime.now, limit: 1 })
+      if (claimed === undefined) break
+      const outcome = yield* sendClaimed(claimed)
+      if (outcome._tag === "Failed") round.failed++
+      else if (outcome._tag === "Sent" && outcome.message.status === "unknown") round.unknown++
+      else if (outcome._tag === "Sent") round.sent++
     }
-    return { sent, failed }
+    return round
+  })
+
+/**
+ * How long a claimed or started send job may stay so before `recoverSends` takes it as abandoned (its holder died):
+ * well above a pacing wait plus the provider's overall send deadline plus a shutdown.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const SEND_LEASE: Duration.Duration = Duration.minutes(2)
+
+/**
+ * Settles the send jobs whose holder died (`SessionStore.recoverSends`): claims older than `lease` go back to the
+ * queue, sends started before that become `unknown`.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const recoverSends = (
+  lease: Duration.Duration = SEND_LEASE
+): Effect.Effect<RecoveredSends, StorageError, SessionStore> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    const now = yield* DateTime.now
+    return yield* store.recoverSends(DateTime.subtractDuration(now, lease), now)
   })
 
 /**

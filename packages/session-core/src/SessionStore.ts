@@ -12,6 +12,7 @@ import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Ingest from "./Ingest.js"
 import type { OutboundMessage, StatusEvent } from "./Outbound.js"
+import type * as Pacing from "./Pacing.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import type { InboundMessage, SessionWindow } from "./SessionWindow.js"
 import type * as WindowEvents from "./WindowEvents.js"
@@ -177,7 +178,9 @@ export interface Pruned {
 }
 
 /**
- * Send jobs to claim: the queued messages (the fallback templates a delivery report made due), oldest first.
+ * Send jobs to claim: queued messages, oldest first, each only when it is next in its pair's line (no older message
+ * of the pair queued, claimed or in flight), so that a customer receives a business's messages in the order they
+ * were sent. `id` restricts the claim to one message (a send request claiming its own).
  *
  * @since 0.2.0
  * @category models
@@ -185,6 +188,19 @@ export interface Pruned {
 export interface SendClaim {
   readonly now: DateTime.Utc
   readonly limit: number
+  readonly id?: string | undefined
+}
+
+/**
+ * What `recoverSends` did: claims given back to the queue (their holder died before sending), and sends that were
+ * in flight when their holder died, now `unknown`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RecoveredSends {
+  readonly requeued: number
+  readonly unknown: number
 }
 
 /**
@@ -215,11 +231,13 @@ export interface SessionStoreShape {
   /** How many windows are open at `now` (for the open-windows gauge). */
   readonly countOpen: (now: DateTime.Utc, safetyMargin: Duration.Duration) => Effect.Effect<number, StorageError>
   /**
-   * Inserts an outbound message. When another message of the same business already has its idempotency key,
-   * nothing is written and that message is returned with `inserted: false`.
+   * Inserts an outbound message; with `queued` (since 0.2.0) as a send job, in the same transaction. When another
+   * message of the same business already has its idempotency key, nothing is written and that message is returned
+   * with `inserted: false`.
    */
   readonly insertOutbound: (
-    message: OutboundMessage
+    message: OutboundMessage,
+    options?: { readonly queued?: boolean | undefined }
   ) => Effect.Effect<{ readonly inserted: boolean; readonly message: OutboundMessage }, StorageError>
   readonly findOutbound: (id: string) => Effect.Effect<Option.Option<OutboundMessage>, StorageError>
   readonly findOutboundByIdempotencyKey: (
@@ -240,10 +258,30 @@ export interface SessionStoreShape {
   /** Atomically sets the fallback message id if none is set yet; true when this call set it. */
   readonly claimFallback: (id: string, fallbackMessageId: string) => Effect.Effect<boolean, StorageError>
   /**
-   * Takes queued send jobs for this caller: each is handed out once, ever (a caller that dies after claiming leaves
-   * its message unsent rather than risk sending it twice; its delivery report settles it if it went out).
+   * Takes queued send jobs for this caller (see `SendClaim`), marked claimed at `now`: nothing has been sent yet, so
+   * a claim can be given back (`releaseSend`, or `recoverSends` once its holder is gone).
    */
   readonly claimSends: (claim: SendClaim) => Effect.Effect<ReadonlyArray<OutboundMessage>, StorageError>
+  /**
+   * Marks a claimed job in flight at `now`, just before its request goes out: from here on it is never handed out
+   * again (it may have reached the provider). False when the claim was lost meanwhile (then nothing may be sent).
+   */
+  readonly startSend: (id: string, now: DateTime.Utc) => Effect.Effect<boolean, StorageError>
+  /** Gives a claimed job that was not started back to the queue. */
+  readonly releaseSend: (id: string) => Effect.Effect<void, StorageError>
+  /** Ends a started job once its outcome is recorded. */
+  readonly finishSend: (id: string) => Effect.Effect<void, StorageError>
+  /**
+   * Settles jobs whose holder died (claimed or started before `before`): a claim goes back to the queue; a started
+   * job whose outcome was never recorded becomes `unknown` (with its `message.status` event at `now`): it may have
+   * been sent, so it is never sent again.
+   */
+  readonly recoverSends: (before: DateTime.Utc, now: DateTime.Utc) => Effect.Effect<RecoveredSends, StorageError>
+  /**
+   * Reserves the next send slot under the pacing policy, shared by every user of the store: moves the stored state
+   * with `Pacing.next` atomically and answers the slot (`Pacing.slotOf`), not before `now`.
+   */
+  readonly reserveSendSlot: (now: DateTime.Utc, policy: Pacing.Policy) => Effect.Effect<DateTime.Utc, StorageError>
   /**
    * Records the window events that are due at `now` (`window.expiring`, `window.closed` when a window ran out), at
    * most `limit` windows' worth; the number of events recorded.
@@ -265,7 +303,7 @@ export interface SessionStoreShape {
   readonly requarantine: (id: string, reason: string) => Effect.Effect<void, StorageError>
   /**
    * Removes what is older than `before`, at most `limit` rows of each kind in one transaction: inbound messages
-   * (content and dedup ids), outbound messages (not a queued one), finished deliveries, events no delivery waits
+   * (content and dedup ids), outbound messages (not a send job still queued, claimed or in flight), finished deliveries, events no delivery waits
    * for, and quarantine entries. Windows are kept.
    */
   readonly prune: (before: DateTime.Utc, limit: number) => Effect.Effect<Pruned, StorageError>

@@ -30,6 +30,16 @@ export * as MessageSender from "./MessageSender.js"
  * @since 0.1.0
  */
 export * as Outbound from "./Outbound.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Pacing from "./Pacing.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SendJobs from "./SendJobs.js"
 /**
  * @since 0.1.0
  */

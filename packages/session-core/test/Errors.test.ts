@@ -72,13 +72,26 @@ describe("errors", () => {
 })
 
 describe("Outbound status order", () => {
-  it("ranks pending < accepted < sent < delivered < read < failed, so any report order ends the same", () => {
-    const order: Array<Outbound.OutboundStatus> = ["pending", "accepted", "sent", "delivered", "read", "failed"]
+  it("ranks queued < pending < unknown < accepted < sent < delivered < read < failed, so any report order ends the same", () => {
+    const order: Array<Outbound.OutboundStatus> = [
+      "queued",
+      "pending",
+      "unknown",
+      "accepted",
+      "sent",
+      "delivered",
+      "read",
+      "failed"
+    ]
     order.forEach((status, i) => assert.strictEqual(Outbound.rank(status), i))
     const final = (reports: Array<Outbound.OutboundStatus>) =>
       reports.reduce<Outbound.OutboundStatus>((s, next) => (Outbound.advances(s, next) ? next : s), "pending")
     assert.strictEqual(final(["read", "sent", "delivered"]), "read")
     assert.strictEqual(final(["failed", "sent"]), "failed")
     assert.strictEqual(final(["sent", "sent"]), "sent")
+    // a send whose answer was lost is settled by whatever the provider reports, and never undoes a report
+    assert.strictEqual(final(["unknown", "delivered"]), "delivered")
+    assert.strictEqual(final(["sent", "unknown"]), "sent")
+    assert.strictEqual(final(["unknown", "failed"]), "failed")
   })
 })

@@ -68,10 +68,15 @@ const inboundItem = (
 const statusItem = (
   ref: SessionStore.OutboundRef,
   status: Outbound.OutboundStatus,
-  options: { readonly reengagement?: boolean; readonly at?: Option.Option<DateTime.Utc> } = {}
+  options: {
+    readonly reengagement?: boolean
+    readonly at?: Option.Option<DateTime.Utc>
+    readonly providerMessageId?: Option.Option<string> | undefined
+  } = {}
 ): Ingest.StatusItem => ({
   _tag: "Status",
   ref,
+  ...(options.providerMessageId === undefined ? {} : { providerMessageId: options.providerMessageId }),
   status,
   reengagement: options.reengagement ?? false,
   code: options.reengagement === true ? Option.some("30018") : Option.none(),
@@ -271,7 +276,7 @@ describe("Ingest helpers", () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 const INBOUND_IDS = ["w1", "w2", "w3", "n1", "n2", "n3"] as const
-const STATUSES: ReadonlyArray<Outbound.OutboundStatus> = ["pending", "accepted", "sent", "delivered", "read", "failed"]
+const STATUSES: ReadonlyArray<Outbound.OutboundStatus> = Outbound.OutboundStatus.literals
 const RAWS: ReadonlyArray<unknown> = [{ a: 1 }, { a: 2 }, "<not json>", [1, 2, 3]]
 const OUTBOUND_COUNT = 4
 
@@ -315,12 +320,15 @@ const opArb: fc.Arbitrary<GenOp> = fc.oneof(
       ref: refArb,
       status: fc.constantFrom(...STATUSES),
       reengagement: fc.boolean(),
-      at: fc.option(hourArb)
-    }).map(({ at, ref, reengagement, status }) => ({
+      at: fc.option(hourArb),
+      // the provider's id a report may carry besides our id (never one a ref names: those are p0..p4)
+      providerMessageId: fc.constantFrom(undefined, Option.none(), Option.some("sid-a"), Option.some("sid-b"))
+    }).map(({ at, providerMessageId, ref, reengagement, status }) => ({
       _tag: "Item" as const,
       item: statusItem(ref, reengagement ? "failed" : status, {
         reengagement,
-        at: Option.map(Option.fromNullable(at), hours)
+        at: Option.map(Option.fromNullable(at), hours),
+        providerMessageId
       })
     }))
   },
@@ -370,7 +378,7 @@ const scenarioArb = fc.record({
       fallback: fc.constantFrom(true, true, false),
       fallbackSent: fc.boolean(),
       provider: fc.boolean(),
-      statuses: fc.subarray(["accepted", "sent", "delivered", "read", "failed"] as Array<Outbound.OutboundStatus>)
+      statuses: fc.subarray(["unknown", "accepted", "sent", "delivered", "read", "failed"] as Array<Outbound.OutboundStatus>)
     }),
     { minLength: OUTBOUND_COUNT, maxLength: OUTBOUND_COUNT }
   ),
@@ -467,6 +475,7 @@ type Expected =
     readonly history: ReadonlyArray<Outbound.OutboundStatus>
     readonly fallbackMessageId: Option.Option<string>
     readonly fallback: Option.Option<string>
+    readonly providerMessageId: Option.Option<string>
   }
   | { readonly _tag: "Quarantined"; readonly id: string; readonly duplicate: boolean }
   | { readonly _tag: "Window" }
@@ -541,7 +550,8 @@ const model = ({ batch, state, store }: Built) => {
             status: Option.none(),
             history: [],
             fallbackMessageId: Option.none(),
-            fallback: Option.none()
+            fallback: Option.none(),
+            providerMessageId: Option.none()
           })
           break
         }
@@ -567,7 +577,8 @@ const model = ({ batch, state, store }: Built) => {
             status: Option.some(found.status),
             history,
             fallbackMessageId: fallbackDue ? fallback : found.fallbackMessageId,
-            fallback
+            fallback,
+            providerMessageId: found.providerMessageId
           })
           break
         }
@@ -575,8 +586,13 @@ const model = ({ batch, state, store }: Built) => {
         if (item.reengagement) close(found, item.event.at)
         const fallback = fallbackDue ? queueFallback() : Option.none<string>()
         const fallbackMessageId = fallbackDue ? fallback : found.fallbackMessageId
+        // a report fills in the provider's id of a message that has none; it never replaces one
+        const providerMessageId = Option.isSome(found.providerMessageId)
+          ? found.providerMessageId
+          : (item.providerMessageId ?? Option.none())
         const after = new Outbound.OutboundMessage({
           ...found,
+          providerMessageId,
           status,
           history: [...found.history, item.event].sort((a, b) => Outbound.rank(a.status) - Outbound.rank(b.status)),
           fallbackMessageId
@@ -590,7 +606,8 @@ const model = ({ batch, state, store }: Built) => {
           status: Option.some(status),
           history: statusesOf(after),
           fallbackMessageId,
-          fallback
+          fallback,
+          providerMessageId
         })
         break
       }
@@ -654,8 +671,11 @@ describe("Ingest.plan against a model", () => {
                 const message = result.message.value
                 assert.deepStrictEqual(message.history.map((e) => e.status), want.history)
                 assert.deepStrictEqual(message.fallbackMessageId, want.fallbackMessageId)
-                // forward only: the status is the highest-ranked one reached, and never moves back
                 const before = Option.getOrThrow(want.before)
+                if (want.outcome === "applied" || Option.isSome(before.providerMessageId)) {
+                  assert.deepStrictEqual(message.providerMessageId, want.providerMessageId)
+                }
+                // forward only: the status is the highest-ranked one reached, and never moves back
                 assert.isFalse(Outbound.advances(message.status, before.status))
                 for (const e of message.history) assert.isFalse(Outbound.advances(message.status, e.status))
               }
@@ -712,12 +732,12 @@ describe("Ingest.plan against a model", () => {
           assert.isTrue(original.decision === "session" && !original.dryRun)
           assert.strictEqual(fallback.decision, "template")
           assert.deepStrictEqual(Option.some(fallback.content), original.fallback)
-          assert.strictEqual(fallback.status, "pending")
+          assert.strictEqual(fallback.status, "queued")
           assert.deepStrictEqual(fallback.createdAt, NOW)
         }
         assert.deepStrictEqual(
           byType("message.status"),
-          expected.applied.filter((a) => a.status !== "pending" && a.status !== "accepted").map((a) =>
+          expected.applied.filter((a) => !["queued", "pending", "accepted"].includes(a.status)).map((a) =>
             Event.idOf(`message.status|${a.id}|${a.status}`)
           )
         )
@@ -912,5 +932,65 @@ describe("Ingest.plan examples", () => {
     assert.deepStrictEqual(plan.quarantine, [])
     assert.deepStrictEqual(plan.windows, [])
     assert.deepStrictEqual(plan.events, [])
+  })
+})
+
+describe("Ingest.plan: the provider's id a report carries", () => {
+  const pair = pairAt(0)
+  const unknownHistory = [
+    { status: "queued", at: DateTime.formatIso(hours(-4)), code: null, detail: null },
+    { status: "unknown", at: DateTime.formatIso(hours(-3)), code: null, detail: "no answer" }
+  ]
+  const lost = outbound("o1", pair, { status: "unknown", history: unknownHistory })
+  const known = outbound("o2", pair, { status: "accepted", providerMessageId: "p2" })
+  const state: Ingest.State = {
+    ...emptyState,
+    outbound: new Map([["id:o1", lost], ["id:o2", known], ["provider:p2", known]])
+  }
+  const planOf = (items: ReadonlyArray<Ingest.StatusItem>) =>
+    Ingest.plan(state, { now: NOW, policy, items: Ingest.prepare(items, NOW, TOLERANCE), resolves: [] })
+  const providerIdOfEvent = (plan: Ingest.Plan) =>
+    plan.events.flatMap((d) => d.event.type === "message.status" ? [d.event.data.providerMessageId] : [])
+
+  it("prepare keeps it", () => {
+    const [prepared, absent] = Ingest.prepare([
+      statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-9") }),
+      statusItem({ _tag: "ById", id: "o1" }, "delivered")
+    ], NOW, TOLERANCE)
+    assert.deepStrictEqual(prepared?._tag === "Status" && prepared.providerMessageId, Option.some("sid-9"))
+    assert.isTrue(absent?._tag === "Status" && absent.providerMessageId === undefined)
+  })
+
+  it("fills in the id of a message that has none (its send's answer was lost), with the event", () => {
+    const plan = planOf([statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-9") })])
+    assert.strictEqual(plan.statuses.length, 1)
+    assert.deepStrictEqual(plan.statuses[0]!.message.providerMessageId, Option.some("sid-9"))
+    assert.strictEqual(plan.statuses[0]!.message.status, "delivered")
+    const result = plan.results[0]
+    assert.isTrue(result?._tag === "Status")
+    if (result?._tag !== "Status") return
+    assert.deepStrictEqual(Option.map(result.message, (m) => m.providerMessageId), Option.some(Option.some("sid-9")))
+    assert.deepStrictEqual(providerIdOfEvent(plan), ["sid-9"])
+  })
+
+  it("never replaces an id the message has, nor one an earlier report of the batch filled in", () => {
+    const plan = planOf([
+      statusItem({ _tag: "ById", id: "o2" }, "delivered", { providerMessageId: Option.some("sid-other") }),
+      statusItem({ _tag: "ById", id: "o1" }, "sent", { providerMessageId: Option.some("sid-9") }),
+      statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-10") })
+    ])
+    assert.deepStrictEqual(
+      plan.statuses.map((s) => [s.message.id, s.event.status, Option.getOrNull(s.message.providerMessageId)]),
+      [["o2", "delivered", "p2"], ["o1", "sent", "sid-9"], ["o1", "delivered", "sid-9"]]
+    )
+    assert.deepStrictEqual(providerIdOfEvent(plan), ["p2", "sid-9", "sid-9"])
+  })
+
+  it("a report without one (absent or None) leaves the message without one", () => {
+    for (const providerMessageId of [undefined, Option.none<string>()]) {
+      const plan = planOf([statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId })])
+      assert.deepStrictEqual(plan.statuses[0]!.message.providerMessageId, Option.none())
+      assert.deepStrictEqual(providerIdOfEvent(plan), [null])
+    }
   })
 })

@@ -147,7 +147,7 @@ describe("SessionService", () => {
       assert.strictEqual(result.first.message.decision, "session")
       assert.strictEqual(result.first.message.status, "accepted")
       assert.deepStrictEqual(result.first.message.providerMessageId, Option.some("sid-1"))
-      assert.deepStrictEqual(result.first.message.history.map((h) => h.status), ["pending", "accepted"])
+      assert.deepStrictEqual(result.first.message.history.map((h) => h.status), ["queued", "accepted"])
       assert.isFalse(result.first.replayed)
       assert.isTrue(result.second.replayed)
       assert.strictEqual(result.second.message.id, result.first.message.id)
@@ -440,8 +440,8 @@ describe("SessionService", () => {
       assert.strictEqual(fallback.content.type, "template")
       assert.isTrue(Option.isNone(result.again.fallback))
       assert.strictEqual(result.again.outcome, "duplicate")
-      assert.deepStrictEqual(result.sentBeforeWorker, { sent: 1, failed: 0 })
-      assert.deepStrictEqual(result.nothingLeft, { sent: 0, failed: 0 })
+      assert.deepStrictEqual(result.sentBeforeWorker, { sent: 1, failed: 0, unknown: 0 })
+      assert.deepStrictEqual(result.nothingLeft, { sent: 0, failed: 0, unknown: 0 })
       assert.deepStrictEqual(sent.map((s) => s.content.type), ["text", "template"])
     }))
 
@@ -480,7 +480,7 @@ describe("SessionService", () => {
       assert.isTrue(Option.isNone(result.template.fallback))
       assert.isTrue(Option.isNone(result.noFallback.fallback))
       assert.isTrue(Option.isSome(result.queued.fallback))
-      assert.deepStrictEqual(result.round, { sent: 0, failed: 1 })
+      assert.deepStrictEqual(result.round, { sent: 0, failed: 1, unknown: 0 })
       assert.strictEqual(Option.getOrThrow(result.fallback).status, "failed")
       const dry = yield* run(
         Effect.gen(function*() {
@@ -560,7 +560,7 @@ describe("SessionService", () => {
       assert.isTrue(Option.isSome(failed.fallbackMessageId))
     }))
 
-  it.effect("a refusal whose fallback a report already queued (same id) returns the refusal and sends nothing more", () =>
+  it.effect("a refusal whose fallback a report already queued (same id) returns the refusal; the worker sends it once", () =>
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
       const { result, sent } = yield* run(
@@ -580,25 +580,31 @@ describe("SessionService", () => {
             content: followUpTemplate,
             fallback: null,
             providerMessageId: null,
-            status: "pending",
-            history: [{ status: "pending", at: "2026-01-20T04:30:00Z", code: null, detail: null }],
+            status: "queued",
+            history: [{ status: "queued", at: "2026-01-20T04:30:00Z", code: null, detail: null }],
             createdAt: "2026-01-20T04:30:00Z",
             dryRun: false,
             fallbackMessageId: null
           })
-          yield* store.insertOutbound(queued)
-          return yield* Effect.flip(SessionService.send({
+          yield* store.insertOutbound(queued, { queued: true })
+          const error = yield* Effect.flip(SessionService.send({
             from: business,
             to: customer,
             content: text("hi"),
             fallback: followUpTemplate,
             idempotencyKey: Option.none()
           }))
+          const before = yield* store.findOutbound("msg_1-fallback")
+          // the send worker sends the queued fallback, once
+          const round = yield* SessionService.sendQueued(10)
+          return { error, before, round }
         }),
         { script: [refusedByProvider] }
       )
-      assert.isTrue(result._tag === "ProviderError" && result.reengagement)
-      assert.deepStrictEqual(sent.map((s) => s.content.type), ["text"])
+      assert.isTrue(result.error._tag === "ProviderError" && result.error.reengagement)
+      assert.strictEqual(Option.getOrThrow(result.before).status, "queued")
+      assert.deepStrictEqual(result.round, { sent: 1, failed: 0, unknown: 0 })
+      assert.deepStrictEqual(sent.map((s) => s.content.type), ["text", "template"])
     }))
 
   it.effect("an ordinary report moves the status forward and is applied once", () =>

@@ -4,8 +4,10 @@
  * for as long as the TCP connection lives. The operation is interrupted in the background, and may still have
  * committed: that is safe for every bounded operation (an ingest that commits late comes back as duplicates when
  * Exotel retries; statuses, closures, window events and delivery completions are idempotent), so the operations
- * whose late commit would strand work are left unbounded: claiming queued sends and a fallback, and storing a new
- * outbound message (a caller told 503 would retry with the same key and replay a message nothing sends).
+ * whose late commit would strand work are left unbounded: starting a send (a job marked in flight that never went
+ * out would end `unknown`) and claiming a fallback (its template would never be queued). A new outbound message is a
+ * send job that the worker sends even when its caller was told 503 (a retry with the same key replays it); a claim
+ * that commits late goes back to the queue when its lease runs out (`recoverSends`).
  *
  * @since 0.2.0
  */
@@ -30,7 +32,7 @@ export interface BoundedOptions {
 const BATCH_OPERATIONS: ReadonlySet<string> = new Set(["prune", "replay"])
 
 /** Operations whose commit after the caller gave up would strand work (see the module's description). */
-const UNBOUNDED: ReadonlySet<string> = new Set(["claimSends", "claimFallback", "insertOutbound"])
+const UNBOUNDED: ReadonlySet<string> = new Set(["startSend", "claimFallback"])
 
 /**
  * @since 0.2.0

@@ -11,6 +11,8 @@ import {
   type EventLog,
   Ingest,
   Outbound,
+  Pacing,
+  SendJobs,
   type PhoneNumber,
   SessionStore,
   SessionWindow,
@@ -89,7 +91,14 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
   const inbound = new Map<string, StoredInbound>()
   const outbound = new Map<string, Outbound.OutboundMessage>()
   const idempotency = new Map<string, string>()
-  const sendState = new Map<string, "queued" | "claimed">()
+  const jobs = new Map<string, SendJobs.Job & { readonly since: number }>()
+  let pacingTat = 0
+  const moveJob = (id: string, from: SendJobs.JobState, to: SendJobs.JobState, at: number) => {
+    const job = jobs.get(id)
+    if (job?.state !== from) return false
+    jobs.set(id, { ...job, state: to, since: at })
+    return true
+  }
   const quarantine = new Map<string, Ingest.QuarantineEntry>()
   const events: Array<{ readonly seq: number; readonly event: Event.Event }> = []
   const eventIds = new Set<string>()
@@ -151,7 +160,16 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
     if (Option.isSome(existing)) return { inserted: false, message: outbound.get(existing.value)! }
     const stored = new Outbound.OutboundMessage({ ...message, history: normalizeHistory(message.history) })
     outbound.set(stored.id, stored)
-    if (queued) sendState.set(stored.id, "queued")
+    if (queued) {
+      jobs.set(stored.id, {
+        id: stored.id,
+        business: stored.business,
+        customer: stored.customer,
+        createdAt: stored.createdAt.epochMillis,
+        state: "queued",
+        since: stored.createdAt.epochMillis
+      })
+    }
     Option.map(message.idempotencyKey, (key) => idempotency.set(`${message.business}|${key}`, message.id))
     return { inserted: true, message: stored }
   }
@@ -430,7 +448,7 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
         for (const state of pairs.values()) if (Option.isSome(state.window) && isOpenAbove(state.window.value, lower)) count++
         return count
       }),
-    insertOutbound: (message) => atomically(() => insertOutbound(message, false)),
+    insertOutbound: (message, options) => atomically(() => insertOutbound(message, options?.queued === true)),
     findOutbound: (id) => Effect.sync(() => Option.fromNullable(outbound.get(id))),
     findOutboundByIdempotencyKey: (business, key) =>
       Effect.sync(() =>
@@ -464,15 +482,44 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
         outbound.set(id, new Outbound.OutboundMessage({ ...message, fallbackMessageId: Option.some(fallbackMessageId) }))
         return true
       }),
-    claimSends: ({ limit }) =>
+    claimSends: ({ id, limit, now }) =>
       atomically(() => {
-        const queued = [...sendState.entries()]
-          .filter(([, state]) => state === "queued")
-          .map(([id]) => outbound.get(id)!)
-          .sort((a, b) => a.createdAt.epochMillis - b.createdAt.epochMillis || (a.id < b.id ? -1 : 1))
-          .slice(0, Math.max(0, Math.floor(limit)))
-        for (const message of queued) sendState.set(message.id, "claimed")
-        return queued
+        const claimed = SendJobs.claimable(jobs.values(), limit, id)
+        for (const claim of claimed) moveJob(claim, "queued", "claimed", now.epochMillis)
+        return claimed.map((claim) => outbound.get(claim)!)
+      }),
+    startSend: (id, now) => atomically(() => moveJob(id, "claimed", "sending", now.epochMillis)),
+    releaseSend: (id) => atomically(() => void moveJob(id, "claimed", "queued", 0)),
+    finishSend: (id) => atomically(() => void (jobs.get(id)?.state === "sending" && jobs.delete(id))),
+    recoverSends: (before, now) =>
+      Effect.gen(function*() {
+        const { requeued, stale } = yield* atomically(() => {
+          let requeued = 0
+          const stale: Array<string> = []
+          for (const job of [...jobs.values()]) {
+            if (job.since >= before.epochMillis) continue
+            if (moveJob(job.id, "claimed", "queued", now.epochMillis)) requeued++
+            if (job.state !== "sending") continue
+            jobs.delete(job.id)
+            const message = outbound.get(job.id)
+            if (message !== undefined && Outbound.rank(message.status) < Outbound.rank("unknown")) stale.push(job.id)
+          }
+          return { requeued, stale }
+        })
+        if (stale.length > 0) {
+          yield* run({
+            now,
+            policy: WindowEvents.defaultPolicy,
+            items: stale.map((id) => Ingest.ownStatus({ _tag: "ById", id }, Outbound.abandonedSend(now))),
+            resolves: []
+          })
+        }
+        return { requeued, unknown: stale.length }
+      }),
+    reserveSendSlot: (now, policy) =>
+      atomically(() => {
+        pacingTat = Pacing.next(pacingTat, now.epochMillis, policy)
+        return DateTime.unsafeMake(Pacing.slotOf(pacingTat, now.epochMillis, policy))
       }),
     emitDueWindowEvents: (now, policy, limit) =>
       Effect.gen(function*() {
@@ -585,9 +632,8 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
         let outboundCount = 0
         for (const [id, message] of outbound) {
           if (outboundCount >= limit) break
-          if (message.createdAt.epochMillis < cutoff && sendState.get(id) !== "queued") {
+          if (message.createdAt.epochMillis < cutoff && !jobs.has(id)) {
             outbound.delete(id)
-            sendState.delete(id)
             Option.map(message.idempotencyKey, (key) => idempotency.delete(`${message.business}|${key}`))
             outboundCount++
           }

@@ -14,7 +14,8 @@ import type * as Statement from "@effect/sql/Statement"
 import {
   type EventLog,
   Ingest,
-  type Outbound,
+  Outbound,
+  Pacing,
   type PhoneNumber,
   SessionStore,
   WindowEvents
@@ -153,11 +154,11 @@ AND (closed_by_provider_at IS NULL OR closed_by_provider_at < last_inbound_at)`,
             decodeCount
           )
         ),
-      insertOutbound: (message) =>
+      insertOutbound: (message, options) =>
         traced(
           "insertOutbound",
           sql.withTransaction(Effect.gen(function*() {
-            if (yield* ingest.insertOutboundRows(message, false)) {
+            if (yield* ingest.insertOutboundRows(message, options?.queued === true)) {
               return { inserted: true, message: yield* Effect.flatMap(loadById(message.id), mustExist(message.id)) }
             }
             const byKey = Option.isNone(message.idempotencyKey)
@@ -201,21 +202,83 @@ WHERE id = ${id} AND fallback_message_id IS NULL RETURNING id`,
             (rows) => rows.length > 0
           )
         ),
-      claimSends: ({ limit }) =>
+      claimSends: ({ id, limit, now }) =>
         traced(
           "claimSends",
           Effect.gen(function*() {
             const size = Math.max(0, Math.floor(limit))
             if (size === 0) return []
-            const claimed = yield* sql<{ readonly id: string }>`UPDATE wa_outbound SET send_state = 'claimed'
-WHERE id IN (SELECT id FROM wa_outbound WHERE send_state = 'queued' ORDER BY created_at, id LIMIT ${size}${
-              sql.literal(isPg ? " FOR UPDATE SKIP LOCKED" : "")
-            }) AND send_state = 'queued' RETURNING id`
+            // next in its pair's line: no other job of the pair claimed or in flight, and none queued before it
+            const claimed = yield* sql<{ readonly id: string }>`UPDATE wa_outbound SET send_state = 'claimed',
+send_since = ${millis(now)}
+WHERE id IN (SELECT o.id FROM wa_outbound o WHERE o.send_state = 'queued'${
+              id === undefined ? sql.literal("") : sql` AND o.id = ${id}`
+            } AND NOT EXISTS (SELECT 1 FROM wa_outbound p WHERE p.business = o.business AND p.customer = o.customer
+  AND p.send_state IS NOT NULL AND p.id <> o.id
+  AND (p.send_state <> 'queued' OR p.created_at < o.created_at OR (p.created_at = o.created_at AND p.id < o.id)))
+ORDER BY o.created_at, o.id LIMIT ${size}${sql.literal(isPg ? " FOR UPDATE SKIP LOCKED" : "")})
+AND send_state = 'queued' RETURNING id`
             if (claimed.length === 0) return []
             const rows = yield* sql<Record<string, unknown>>`${sql.literal(IngestSql.JOINED_SELECT)} WHERE ${
               sql.in("o.id", claimed.map((row) => row.id))
             } ORDER BY o.created_at, o.id, s.status_rank`
             return yield* IngestSql.messagesOf(rows)
+          })
+        ),
+      startSend: (id, now) =>
+        traced(
+          "startSend",
+          Effect.map(
+            sql`UPDATE wa_outbound SET send_state = 'sending', send_since = ${millis(now)}
+WHERE id = ${id} AND send_state = 'claimed' RETURNING id`,
+            (rows) => rows.length > 0
+          )
+        ),
+      releaseSend: (id) =>
+        traced(
+          "releaseSend",
+          Effect.asVoid(sql`UPDATE wa_outbound SET send_state = 'queued', send_since = NULL
+WHERE id = ${id} AND send_state = 'claimed'`)
+        ),
+      finishSend: (id) =>
+        traced(
+          "finishSend",
+          Effect.asVoid(sql`UPDATE wa_outbound SET send_state = NULL, send_since = NULL
+WHERE id = ${id} AND send_state = 'sending'`)
+        ),
+      recoverSends: (before, now) =>
+        traced(
+          "recoverSends",
+          sql.withTransaction(Effect.gen(function*() {
+            const requeued = yield* sql`UPDATE wa_outbound SET send_state = 'queued', send_since = NULL
+WHERE send_state = 'claimed' AND send_since < ${millis(before)} RETURNING id`
+            const stale = yield* sql<{ readonly id: string; readonly status_rank: unknown }>`SELECT id, status_rank
+FROM wa_outbound WHERE send_state = 'sending' AND send_since < ${millis(before)}`
+            if (stale.length === 0) return { requeued: requeued.length, unknown: 0 }
+            const open = stale.filter((row) => Number(row.status_rank) < Outbound.rank("unknown"))
+            if (open.length > 0) {
+              yield* ingest.run({
+                now,
+                policy: WindowEvents.defaultPolicy,
+                items: open.map((row) => Ingest.ownStatus({ _tag: "ById", id: row.id }, Outbound.abandonedSend(now))),
+                resolves: []
+              })
+            }
+            yield* sql`UPDATE wa_outbound SET send_state = NULL, send_since = NULL
+WHERE ${sql.in("id", stale.map((row) => row.id))} AND send_state = 'sending'`
+            return { requeued: requeued.length, unknown: open.length }
+          }))
+        ),
+      reserveSendSlot: (now, policy) =>
+        traced(
+          "reserveSendSlot",
+          Effect.gen(function*() {
+            const at = millis(now)
+            const rows = yield* sql`UPDATE wa_send_pacing SET tat = ${
+              sql.literal(isPg ? "GREATEST" : "MAX")
+            }(tat, ${at}) + ${Pacing.intervalMillis(policy)} WHERE id = 1 RETURNING tat AS n`
+            const tat = yield* decodeCount(rows)
+            return DateTime.unsafeMake(Pacing.slotOf(tat, at, policy))
           })
         ),
       emitDueWindowEvents: (now, policy, limit) =>

@@ -285,7 +285,7 @@ export const relaySuite = (
         assert.deepStrictEqual(stored.fallbackMessageId, Option.some(`${message.id}-fallback`))
         const fallback = Option.getOrThrow(yield* store.findOutbound(`${message.id}-fallback`))
         assert.strictEqual(fallback.decision, "template")
-        assert.strictEqual(fallback.status, "pending")
+        assert.strictEqual(fallback.status, "queued")
         // handed out once, ever
         const claimed = (yield* store.claimSends({ now: at(t + 5), limit: 100_000 })).filter((m) => m.business === b)
         assert.deepStrictEqual(claimed.map((m) => m.id), [fallback.id])

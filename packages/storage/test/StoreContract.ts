@@ -5,7 +5,7 @@
  * spans all businesses, its own stretch of time ("era").
  */
 import { assert, layer } from "@effect/vitest"
-import { Outbound, PhoneNumber, SessionStore, SessionWindow } from "@wa-session/session-core"
+import { Ingest, Outbound, Pacing, PhoneNumber, SessionStore, SessionWindow, WindowEvents } from "@wa-session/session-core"
 import { DateTime, Duration, Effect, Either, type Layer, Option, Schema } from "effect"
 import * as fc from "fast-check"
 import { Storage } from "../src/index.js"
@@ -157,7 +157,7 @@ export const outbound = (
     ...fields
   })
 
-const STATUSES: ReadonlyArray<Outbound.OutboundStatus> = ["accepted", "sent", "delivered", "read", "failed"]
+const STATUSES: ReadonlyArray<Outbound.OutboundStatus> = ["unknown", "accepted", "sent", "delivered", "read", "failed"]
 
 /**
  * Runs the contract against a store layer. `numRuns` scales the property tests.
@@ -629,7 +629,7 @@ export const suite = (
         const store = yield* Storage.Storage
         const b = freshNumber()
         const candidates = Array.from({ length: 6 }, () => outbound(b, freshNumber(), { idempotencyKey: "k" }))
-        const results = yield* Effect.forEach(candidates, store.insertOutbound, { concurrency: "unbounded" })
+        const results = yield* Effect.forEach(candidates, (m) => store.insertOutbound(m), { concurrency: "unbounded" })
         assert.strictEqual(results.filter((r) => r.inserted).length, 1)
         const winner = results.find((r) => r.inserted)!.message.id
         for (const result of results) assert.strictEqual(result.message.id, winner)
@@ -758,5 +758,157 @@ export const suite = (
         assert.deepStrictEqual(stored.fallbackMessageId, Option.some(winners[0]![0]))
         assert.isFalse(yield* store.claimFallback(message.id, "late"))
         assert.isFalse(yield* store.claimFallback("no-such-id", "x"))
+      }))
+
+    const queuedMessage = (
+      business: PhoneNumber.PhoneNumber,
+      customer: PhoneNumber.PhoneNumber,
+      createdAt: number
+    ) =>
+      outbound(business, customer, {
+        status: "queued",
+        history: [{ status: "queued", at: new Date(createdAt).toISOString(), code: null, detail: null }],
+        createdAt: new Date(createdAt).toISOString()
+      })
+    const claimOf = (store: Storage.StorageShape, business: PhoneNumber.PhoneNumber, now: number, id?: string) =>
+      Effect.map(
+        store.claimSends({ now: at(now), limit: 100, id }),
+        (claimed) => claimed.filter((m) => m.business === business).map((m) => m.id)
+      )
+
+    it.effect("send jobs: oldest first, one per pair's line at a time, each handed out once", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const [c1, c2] = [freshNumber(), freshNumber()]
+        const first = queuedMessage(b, c1, t)
+        const second = queuedMessage(b, c1, t + 1)
+        const other = queuedMessage(b, c2, t + 2)
+        for (const message of [second, other, first]) yield* store.insertOutbound(message, { queued: true })
+        // not queued: never claimed
+        yield* store.insertOutbound(queuedMessage(b, freshNumber(), t))
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 10), [first.id, other.id])
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 11), [], "the second waits for the first, in flight")
+        assert.isTrue(yield* store.startSend(first.id, at(t + 12)))
+        assert.isFalse(yield* store.startSend(first.id, at(t + 12)), "started once")
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 13), [])
+        yield* store.finishSend(first.id)
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 14), [second.id])
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 15), [])
+      }))
+
+    it.effect("send jobs: a claim by id takes that message only, and only when it is next in its pair's line", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const c = freshNumber()
+        const older = queuedMessage(b, c, t)
+        const newer = queuedMessage(b, c, t + 1)
+        const elsewhere = queuedMessage(b, freshNumber(), t + 2)
+        for (const message of [older, newer, elsewhere]) yield* store.insertOutbound(message, { queued: true })
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 5, newer.id), [])
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 5, elsewhere.id), [elsewhere.id])
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 6, older.id), [older.id])
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 6, older.id), [], "claimed already")
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 6, "no-such-id"), [])
+        // given back before it started: claimable again, and a lost claim cannot start
+        yield* store.releaseSend(older.id)
+        assert.isFalse(yield* store.startSend(older.id, at(t + 7)))
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 8, older.id), [older.id])
+      }))
+
+    it.effect("send jobs: concurrent claims hand each job to one caller", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const messages = Array.from({ length: 12 }, (_, i) => queuedMessage(b, freshNumber(), t + i))
+        for (const message of messages) yield* store.insertOutbound(message, { queued: true })
+        const claims = yield* Effect.forEach(
+          Array.from({ length: 8 }, (_, i) => i),
+          (i) => claimOf(store, b, t + 100 + i),
+          { concurrency: "unbounded" }
+        )
+        const all = claims.flat()
+        assert.strictEqual(new Set(all).size, all.length, "a job claimed twice")
+        assert.deepStrictEqual([...all].sort(), messages.map((m) => m.id).sort())
+      }))
+
+    it.effect("send jobs: recovery requeues stale claims, makes stale started sends unknown, and nothing else", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const [claimedStale, startedStale, answered, fresh] = [0, 1, 2, 3].map(() => queuedMessage(b, freshNumber(), t))
+        for (const message of [claimedStale!, startedStale!, answered!, fresh!]) {
+          yield* store.insertOutbound(message, { queued: true })
+        }
+        assert.strictEqual((yield* claimOf(store, b, t + 10)).length, 4)
+        assert.isTrue(yield* store.startSend(startedStale!.id, at(t + 11)))
+        assert.isTrue(yield* store.startSend(answered!.id, at(t + 11)))
+        yield* store.recordStatus(
+          { _tag: "ById", id: answered!.id },
+          new Outbound.StatusEvent({ status: "accepted", at: at(t + 12), code: Option.none(), detail: Option.none() }),
+          at(t + 12)
+        )
+        assert.isTrue(yield* store.startSend(fresh!.id, at(t + 1000)))
+        const recovered = yield* store.recoverSends(at(t + 500), at(t + 2000))
+        assert.isAtLeast(recovered.requeued, 1)
+        assert.isAtLeast(recovered.unknown, 1)
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 2001), [claimedStale!.id])
+        const unknown = Option.getOrThrow(yield* store.findOutbound(startedStale!.id))
+        assert.strictEqual(unknown.status, "unknown")
+        assert.deepStrictEqual(unknown.history.map((h) => h.status), ["queued", "unknown"])
+        assert.strictEqual(Option.getOrThrow(yield* store.findOutbound(answered!.id)).status, "accepted")
+        assert.strictEqual(Option.getOrThrow(yield* store.findOutbound(fresh!.id)).status, "queued")
+        // a report settles the unknown one, filling in the provider's id
+        const settled = yield* store.ingest({
+          now: at(t + 3000),
+          policy: WindowEvents.defaultPolicy,
+          items: [{
+            ...Ingest.ownStatus(
+              { _tag: "ById", id: startedStale!.id },
+              new Outbound.StatusEvent({ status: "delivered", at: at(t + 2500), code: Option.none(), detail: Option.none() })
+            ),
+            providerMessageId: Option.some(`sid-${startedStale!.id}`)
+          }],
+          resolves: []
+        })
+        assert.strictEqual(settled.items[0]?._tag, "Status")
+        const after = Option.getOrThrow(yield* store.findOutbound(startedStale!.id))
+        assert.strictEqual(after.status, "delivered")
+        assert.deepStrictEqual(after.providerMessageId, Option.some(`sid-${startedStale!.id}`))
+        // a finished job is out of the line, and prune keeps what is still queued
+        yield* store.finishSend(fresh!.id)
+        const pruned = yield* store.prune(at(t + 10 * DAY), 100_000)
+        assert.isAtLeast(pruned.outbound, 3)
+        assert.isTrue(Option.isSome(yield* store.findOutbound(claimedStale!.id)), "a queued job was pruned")
+      }))
+
+    it.effect("send slots: a burst, then one slot per interval, shared by concurrent callers", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const policy = { perMinute: 40 } // a burst of 2 more, then 60000/38 ms apart (rounded up)
+        const interval = Pacing.intervalMillis(policy)
+        const now = freshEra()
+        const slots = yield* Effect.forEach(
+          Array.from({ length: 7 }, () => now),
+          (t) => Effect.map(store.reserveSendSlot(at(t), policy), DateTime.toEpochMillis),
+          { concurrency: "unbounded" }
+        )
+        assert.deepStrictEqual([...slots].sort((a, b) => a - b), [
+          now,
+          now,
+          now,
+          now + interval,
+          now + 2 * interval,
+          now + 3 * interval,
+          now + 4 * interval
+        ])
+        // after a quiet spell the state does not hold slots back
+        const later = now + 10 * 60_000
+        assert.strictEqual(DateTime.toEpochMillis(yield* store.reserveSendSlot(at(later), policy)), later)
       }))
   })

@@ -1,10 +1,12 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { Outbound } from "@wa-session/session-core"
+import { DateTime, Effect, Either, Layer, Option, Redacted } from "effect"
 import { PgStore, Storage } from "../src/index.js"
 import { freshSchema, pgAvailable, schemaLayer, urlWithSchema } from "./pg.js"
 import { relaySuite } from "./RelayContract.js"
 import { freshNumber, outbound, suite } from "./StoreContract.js"
+import { legacyRows, ROLLBACK_TO_0002 } from "./support/legacy.js"
 
 const schema = freshSchema("contract")
 
@@ -20,28 +22,47 @@ describe.skipIf(!pgAvailable)("PostgreSQL", () => {
     PgStore.layer({ url: Redacted.make(urlWithSchema(relaySchema)) }).pipe(Layer.provide(schemaLayer(relaySchema)))
   )
 
-  it.scoped("a database from before request fingerprints gains the column; its messages read as none", () =>
+  it.scoped("a database from 0.1 gains fingerprints and send jobs: ranks of 0.2, queued fallbacks, old claims over", () =>
     Effect.gen(function*() {
-      const schema = freshSchema("fingerprint")
+      const schema = freshSchema("legacy")
       yield* Layer.build(schemaLayer(schema))
       const url = Redacted.make(urlWithSchema(schema))
       const b = freshNumber()
       const message = outbound(b, freshNumber(), { idempotencyKey: "old-key", requestFingerprint: "a".repeat(32) })
-      yield* Effect.flatMap(Storage.Storage, (store) => store.insertOutbound(message))
-        .pipe(Effect.provide(PgStore.layer({ url })))
-      // back to the schema of migration 0002, with the message written then
+      const queued = outbound(b, freshNumber())
+      const claimed = outbound(b, freshNumber())
+      yield* Effect.flatMap(Storage.Storage, (store) =>
+        Effect.all([
+          store.insertOutbound(message),
+          store.insertOutbound(queued, { queued: true }),
+          store.insertOutbound(claimed, { queued: true })
+        ])).pipe(Effect.provide(PgStore.layer({ url })))
       yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        Effect.zipRight(
-          sql`ALTER TABLE wa_outbound DROP COLUMN request_fingerprint`,
-          sql`DELETE FROM wa_session_migrations WHERE migration_id = 3`
+        Effect.forEach(
+          [...ROLLBACK_TO_0002, ...legacyRows({ accepted: message.id, queued: queued.id, claimed: claimed.id })],
+          (statement) => sql.unsafe(statement),
+          { discard: true }
         )).pipe(Effect.provide(PgStore.layerClient({ url })), Effect.orDie)
-      const read = yield* Effect.flatMap(Storage.Storage, (store) =>
-        Effect.all([store.findOutbound(message.id), store.findOutboundByIdempotencyKey(b, "old-key")])
-      ).pipe(Effect.provide(PgStore.layer({ url })))
+      const [read, claims] = yield* Effect.flatMap(Storage.Storage, (store) =>
+        Effect.all([
+          Effect.all([store.findOutbound(message.id), store.findOutboundByIdempotencyKey(b, "old-key")]),
+          store.claimSends({ now: DateTime.unsafeMake(Date.UTC(2031, 0, 1)), limit: 100 })
+        ])).pipe(Effect.provide(PgStore.layer({ url })))
       for (const found of read) {
         assert.strictEqual(Option.getOrThrow(found).id, message.id)
         assert.deepStrictEqual(Option.getOrThrow(found).requestFingerprint, Option.none())
+        assert.strictEqual(Option.getOrThrow(found).status, "accepted")
       }
+      assert.deepStrictEqual(claims.filter((m) => m.business === b).map((m) => [m.id, m.status]), [[queued.id, "queued"]])
+      const rows = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql<{ id: string; status_rank: number; send_state: string | null }>`SELECT id, status_rank, send_state
+FROM wa_outbound WHERE ${sql.in("id", [message.id, claimed.id])} ORDER BY id`).pipe(
+        Effect.provide(PgStore.layerClient({ url })),
+        Effect.orDie
+      )
+      const byId = new Map(rows.map((row) => [row.id, row]))
+      assert.strictEqual(Number(byId.get(message.id)?.status_rank), Outbound.rank("accepted"))
+      assert.strictEqual(byId.get(claimed.id)?.send_state, null)
     }), 30_000)
 
   it.effect("an unreachable server fails the layer with StorageError, without the password", () =>

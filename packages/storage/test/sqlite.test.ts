@@ -1,13 +1,15 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import Sqlite from "better-sqlite3"
-import { Effect, Either, Layer, Option } from "effect"
+import { Outbound } from "@wa-session/session-core"
+import { DateTime, Effect, Either, Layer, Option } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { SqliteStore, Storage } from "../src/index.js"
 import { relaySuite } from "./RelayContract.js"
 import { freshNumber, inbound, outbound, recordInbound, suite } from "./StoreContract.js"
+import { legacyRows, ROLLBACK_TO_0002 } from "./support/legacy.js"
 
 const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "wa-storage-contract-"))
 afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
@@ -32,33 +34,55 @@ describe("SqliteStore on a file", () => {
       assert.deepStrictEqual(db.prepare("SELECT migration_id FROM wa_session_migrations").all(), [
         { migration_id: 1 },
         { migration_id: 2 },
-        { migration_id: 3 }
+        { migration_id: 3 },
+        { migration_id: 4 }
       ])
       db.close()
     }))
 
-  it.effect("a database from before request fingerprints gains the column; its messages read as none", () =>
+  it.effect("a database from 0.1 gains fingerprints and send jobs: ranks of 0.2, queued fallbacks, old claims over", () =>
     Effect.gen(function*() {
-      const filename = NodePath.join(dir, "before-fingerprints.db")
+      const filename = NodePath.join(dir, "from-0.1.db")
       const b = freshNumber()
       const message = outbound(b, freshNumber(), { idempotencyKey: "old-key", requestFingerprint: "a".repeat(32) })
-      yield* Effect.flatMap(Storage.Storage, (store) => store.insertOutbound(message))
-        .pipe(Effect.provide(SqliteStore.layer({ filename })))
-      // back to the schema of migration 0002, with the message written then
+      const queued = outbound(b, freshNumber())
+      const claimed = outbound(b, freshNumber())
+      yield* Effect.flatMap(Storage.Storage, (store) =>
+        Effect.all([
+          store.insertOutbound(message),
+          store.insertOutbound(queued, { queued: true }),
+          store.insertOutbound(claimed, { queued: true })
+        ])).pipe(Effect.provide(SqliteStore.layer({ filename })))
       const db = new Sqlite(filename)
-      db.exec(`ALTER TABLE wa_outbound DROP COLUMN request_fingerprint;
-DELETE FROM wa_session_migrations WHERE migration_id = 3`)
+      for (
+        const statement of [
+          ...ROLLBACK_TO_0002,
+          ...legacyRows({ accepted: message.id, queued: queued.id, claimed: claimed.id })
+        ]
+      ) db.exec(statement)
       db.close()
-      const read = yield* Effect.flatMap(Storage.Storage, (store) =>
-        Effect.all([store.findOutbound(message.id), store.findOutboundByIdempotencyKey(b, "old-key")])
-      ).pipe(Effect.provide(SqliteStore.layer({ filename })))
+      const [read, claims] = yield* Effect.flatMap(Storage.Storage, (store) =>
+        Effect.all([
+          Effect.all([store.findOutbound(message.id), store.findOutboundByIdempotencyKey(b, "old-key")]),
+          store.claimSends({ now: DateTime.unsafeMake(Date.UTC(2031, 0, 1)), limit: 100 })
+        ])).pipe(Effect.provide(SqliteStore.layer({ filename })))
       for (const found of read) {
         assert.strictEqual(Option.getOrThrow(found).id, message.id)
         assert.deepStrictEqual(Option.getOrThrow(found).requestFingerprint, Option.none())
+        assert.strictEqual(Option.getOrThrow(found).status, "accepted")
       }
+      const mine = claims.filter((m) => m.business === b)
+      assert.deepStrictEqual(mine.map((m) => [m.id, m.status]), [[queued.id, "queued"]])
       const after = new Sqlite(filename, { readonly: true })
-      const last = after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get()
-      assert.deepStrictEqual(last, { id: 3 })
+      assert.deepStrictEqual(after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get(), { id: 4 })
+      assert.deepStrictEqual(
+        after.prepare("SELECT status_rank FROM wa_outbound WHERE id = ?").get(message.id),
+        { status_rank: Outbound.rank("accepted") }
+      )
+      assert.deepStrictEqual(
+        after.prepare("SELECT send_state FROM wa_outbound WHERE id = ?").get(claimed.id),
+        { send_state: null }
+      )
       after.close()
     }))
 

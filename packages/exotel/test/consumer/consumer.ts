@@ -14,7 +14,8 @@ const options: ExotelConfig.ExotelOptionsInput = {
   region: "mumbai",
   statusCallbackUrl: "https://bot.example.com/webhooks/exotel?token=cb-secret",
   requestTimeout: "10 seconds",
-  retry: { maxRetries: 2, retryTimeouts: false }
+  sendDeadline: "15 seconds",
+  retry: { maxRetries: 2 }
 }
 
 // @ts-expect-error credentials must be Redacted: a plain string is refused
@@ -54,14 +55,27 @@ export const explain = (error: MessageSender.ProviderError): string => {
       return `try again later: ${error.detail}`
     case "Rejected":
       return error.reengagement ? "the window is closed: send a template" : Option.getOrElse(error.providerCode, () => "")
+    case "Ambiguous":
+      return `do not send it again: its delivery report will tell (${error.detail})`
   }
 }
 
-// the raw client under the sender
+// the raw client under the sender, with a timeout of its own
 const raw: Effect.Effect<ExotelApi.SendResult, ExotelApi.ExotelApiError, ExotelApi.ExotelApi> = Effect.flatMap(
   ExotelApi.ExotelApi,
-  (api) => api.sendMessages(ExotelSender.toWire(request, Option.none()))
+  (api) => api.sendMessages(ExotelSender.toWire(request, Option.none()), { timeout: "5 seconds" })
 )
+
+/** Exhaustive over the reasons of a request without an answer: only `Connect` is known not to have reached Exotel. */
+export const mayHaveReachedExotel = (error: ExotelApi.ExotelApiError): boolean => {
+  switch (error.reason) {
+    case "Connect":
+      return false
+    case "Transport":
+    case "Timeout":
+      return true
+  }
+}
 
 /** Exhaustive over the items of a webhook batch. */
 export const handle = (item: Webhook.WebhookItem): string => {

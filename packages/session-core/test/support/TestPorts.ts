@@ -1,10 +1,12 @@
-import { Duration, Effect, Layer, Option, Ref } from "effect"
+import { DateTime, Duration, Effect, Layer, Option, Ref } from "effect"
 import {
   type Event,
   Ids,
   Ingest,
   MessageSender,
   Outbound,
+  Pacing,
+  SendJobs,
   SessionStore,
   SessionWindow,
   WindowEvents
@@ -23,7 +25,23 @@ export const makeStore = Effect.gen(function*() {
   const inbound = new Map<string, string>()
   const outbound = new Map<string, Outbound.OutboundMessage>()
   const quarantine = new Map<string, Ingest.QuarantineEntry>()
-  const queued = new Set<string>()
+  const jobs = new Map<string, SendJobs.Job & { readonly since: number }>()
+  let tat = 0
+  const queue = (message: Outbound.OutboundMessage) =>
+    jobs.set(message.id, {
+      id: message.id,
+      business: message.business,
+      customer: message.customer,
+      createdAt: message.createdAt.epochMillis,
+      state: "queued",
+      since: message.createdAt.epochMillis
+    })
+  const move = (id: string, from: SendJobs.JobState, to: SendJobs.JobState, at: number) => {
+    const job = jobs.get(id)
+    if (job?.state !== from) return false
+    jobs.set(id, { ...job, state: to, since: at })
+    return true
+  }
   const events: Array<Event.Event> = []
   const lock = yield* Effect.makeSemaphore(1)
   const key = (p: { business: PhoneNumber; customer: PhoneNumber }) => Ingest.pairKey(p)
@@ -50,8 +68,9 @@ export const makeStore = Effect.gen(function*() {
       for (const { announced, window } of plan.windows) pairs.set(key(window), { window: Option.some(window), announced })
       for (const { message } of plan.statuses) outbound.set(message.id, message)
       for (const { fallback } of plan.fallbacks) {
+        if (outbound.has(fallback.id)) continue
         outbound.set(fallback.id, fallback)
-        queued.add(fallback.id)
+        queue(fallback)
       }
       for (const item of plan.quarantine) {
         quarantine.set(
@@ -94,7 +113,7 @@ export const makeStore = Effect.gen(function*() {
         nextCursor: Option.none()
       })),
     countOpen: () => Effect.succeed(0),
-    insertOutbound: (message) =>
+    insertOutbound: (message, options) =>
       Effect.sync(() => {
         const clash = [...outbound.values()].find((m) =>
           m.business === message.business && Option.isSome(m.idempotencyKey) &&
@@ -104,6 +123,7 @@ export const makeStore = Effect.gen(function*() {
         const same = outbound.get(message.id)
         if (same) return { inserted: false, message: same }
         outbound.set(message.id, message)
+        if (options?.queued === true) queue(message)
         return { inserted: true, message }
       }),
     findOutbound: (id) => Effect.sync(() => Option.fromNullable(outbound.get(id))),
@@ -139,11 +159,40 @@ export const makeStore = Effect.gen(function*() {
         outbound.set(id, new Outbound.OutboundMessage({ ...m, fallbackMessageId: Option.some(fallbackId) }))
         return true
       }),
-    claimSends: ({ limit }) =>
+    claimSends: ({ id, limit, now }) =>
       Effect.sync(() => {
-        const claimed = [...queued].slice(0, limit)
-        for (const id of claimed) queued.delete(id)
-        return claimed.flatMap((id) => Option.toArray(Option.fromNullable(outbound.get(id))))
+        const claimed = SendJobs.claimable(jobs.values(), limit, id)
+        for (const claim of claimed) move(claim, "queued", "claimed", now.epochMillis)
+        return claimed.flatMap((claim) => Option.toArray(Option.fromNullable(outbound.get(claim))))
+      }),
+    startSend: (id, now) => Effect.sync(() => move(id, "claimed", "sending", now.epochMillis)),
+    // back in the queue (the line orders by createdAt; `since` only ages claims and starts, so no clock is read here)
+    releaseSend: (id) => Effect.sync(() => void move(id, "claimed", "queued", jobs.get(id)?.since ?? 0)),
+    finishSend: (id) => Effect.sync(() => void (jobs.get(id)?.state === "sending" && jobs.delete(id))),
+    recoverSends: (before, now) =>
+      Effect.gen(function*() {
+        let requeued = 0
+        let unknown = 0
+        for (const job of [...jobs.values()]) {
+          if (job.since >= before.epochMillis) continue
+          if (job.state === "claimed" && move(job.id, "claimed", "queued", now.epochMillis)) requeued++
+          if (job.state !== "sending") continue
+          jobs.delete(job.id)
+          const message = outbound.get(job.id)
+          if (message === undefined || Outbound.rank(message.status) >= Outbound.rank("unknown")) continue
+          yield* store.recordStatus(
+            { _tag: "ById", id: job.id },
+            Outbound.abandonedSend(now),
+            now
+          )
+          unknown++
+        }
+        return { requeued, unknown }
+      }),
+    reserveSendSlot: (now, policy) =>
+      Effect.sync(() => {
+        tat = Pacing.next(tat, now.epochMillis, policy)
+        return DateTime.unsafeMake(Pacing.slotOf(tat, now.epochMillis, policy))
       }),
     emitDueWindowEvents: (now, policy, limit) =>
       Effect.gen(function*() {
@@ -169,11 +218,26 @@ export const makeStore = Effect.gen(function*() {
     prune: unused("prune"),
     ping: Effect.void
   }
-  return { store, events: () => [...events] as ReadonlyArray<Event.Event>, quarantine }
+  return {
+    store,
+    events: () => [...events] as ReadonlyArray<Event.Event>,
+    quarantine,
+    /** The send jobs as they are now (finished jobs are gone). */
+    jobs: (): ReadonlyMap<string, SendJobs.Job & { readonly since: number }> => new Map(jobs)
+  }
 })
 
+/**
+ * One answer of the test sender: accept (with `sid-N`), fail with a provider error, or run an effect of its own for
+ * the request (to hold the send in flight, answer later, or never).
+ */
+export type SenderStep =
+  | MessageSender.ProviderError
+  | "ok"
+  | ((request: MessageSender.SendRequest) => Effect.Effect<MessageSender.SendReceipt, MessageSender.ProviderError>)
+
 /** A sender that records every request and answers from a script (default: accept with sid-N). */
-export const makeSender = (script: Array<MessageSender.ProviderError | "ok"> = []) =>
+export const makeSender = (script: ReadonlyArray<SenderStep> = []) =>
   Effect.gen(function*() {
     const sent = yield* Ref.make<Array<MessageSender.SendRequest>>([])
     const sender: MessageSender.MessageSenderShape = {
@@ -181,6 +245,7 @@ export const makeSender = (script: Array<MessageSender.ProviderError | "ok"> = [
         Effect.gen(function*() {
           const n = (yield* Ref.getAndUpdate(sent, (all) => [...all, request])).length
           const step = script[n] ?? "ok"
+          if (typeof step === "function") return yield* step(request)
           if (step !== "ok") return yield* step
           return { providerMessageId: `sid-${n + 1}` }
         })
@@ -192,9 +257,9 @@ export const sequentialIds = Effect.map(Ref.make(0), (counter) => ({
   next: Ref.updateAndGet(counter, (n) => n + 1).pipe(Effect.map((n) => `msg_${n}`))
 }))
 
-export const testLayer = (script: Array<MessageSender.ProviderError | "ok"> = []) =>
+export const testLayer = (script: ReadonlyArray<SenderStep> = []) =>
   Effect.gen(function*() {
-    const { events, quarantine, store } = yield* makeStore
+    const { events, jobs, quarantine, store } = yield* makeStore
     const { sender, sent } = yield* makeSender(script)
     const ids = yield* sequentialIds
     const layer = Layer.mergeAll(
@@ -202,5 +267,5 @@ export const testLayer = (script: Array<MessageSender.ProviderError | "ok"> = []
       Layer.succeed(MessageSender.MessageSender, sender),
       Layer.succeed(Ids.Ids, ids)
     )
-    return { layer, sent, store, events, quarantine }
+    return { layer, sent, store, events, quarantine, jobs }
   })

@@ -143,7 +143,8 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
         sql`INSERT INTO wa_outbound_status (message_id, status, status_rank, at, code, detail) VALUES (${message.id},
   ${event.status}, ${Outbound.rank(event.status)}, ${millis(event.at)}, ${Option.getOrNull(event.code)},
   ${Option.getOrNull(event.detail)}) ON CONFLICT DO NOTHING`,
-        sql`UPDATE wa_outbound SET status = ${message.status}, status_rank = ${Outbound.rank(message.status)}
+        sql`UPDATE wa_outbound SET status = ${message.status}, status_rank = ${Outbound.rank(message.status)},
+provider_message_id = COALESCE(provider_message_id, ${Option.getOrNull(message.providerMessageId)})
 WHERE id = ${message.id}`
       ), { discard: true })
 

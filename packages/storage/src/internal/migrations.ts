@@ -203,10 +203,40 @@ const requestFingerprint = Effect.gen(function*() {
   yield* sql.unsafe(`ALTER TABLE wa_outbound ADD COLUMN request_fingerprint TEXT`)
 })
 
+/**
+ * Durable sends: every real send is a job (`send_state`: queued, claimed, sending; null once settled) with the time
+ * of its last move (`send_since`, for recovering the jobs of a server that died), the pacing state shared by all
+ * servers, and the status ranks of 0.2.0 (`queued` and `unknown` joined the order). Send jobs claimed by a server
+ * before this version are over (they were never handed out again); queued ones (fallback templates) become `queued`.
+ */
+const durableSends = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  // the ranks of 0.2.0, written out: a migration must not move when the code's order changes again
+  const rerank = "CASE status WHEN 'queued' THEN 0 WHEN 'pending' THEN 1 WHEN 'unknown' THEN 2 WHEN 'accepted' THEN 3 " +
+    "WHEN 'sent' THEN 4 WHEN 'delivered' THEN 5 WHEN 'read' THEN 6 WHEN 'failed' THEN 7 ELSE status_rank END"
+  yield* sql.unsafe(`ALTER TABLE wa_outbound ADD COLUMN send_since BIGINT`)
+  yield* sql.unsafe(`UPDATE wa_outbound SET status_rank = ${rerank}`)
+  yield* sql.unsafe(`UPDATE wa_outbound_status SET status_rank = ${rerank}`)
+  yield* sql.unsafe(`UPDATE wa_outbound SET send_state = NULL WHERE send_state = 'claimed'`)
+  yield* sql.unsafe(`UPDATE wa_outbound_status SET status = 'queued', status_rank = 0 WHERE status = 'pending'
+AND message_id IN (SELECT id FROM wa_outbound WHERE send_state = 'queued')`)
+  yield* sql.unsafe(`UPDATE wa_outbound SET status = 'queued', status_rank = 0 WHERE send_state = 'queued'
+AND status = 'pending'`)
+  yield* sql.unsafe(
+    `CREATE INDEX wa_outbound_line ON wa_outbound (business, customer, created_at, id) WHERE send_state IS NOT NULL`
+  )
+  yield* sql.unsafe(
+    `CREATE INDEX wa_outbound_send_since ON wa_outbound (send_since) WHERE send_state IN ('claimed', 'sending')`
+  )
+  yield* sql.unsafe(`CREATE TABLE wa_send_pacing (id INTEGER PRIMARY KEY NOT NULL, tat BIGINT NOT NULL)`)
+  yield* sql.unsafe(`INSERT INTO wa_send_pacing (id, tat) VALUES (1, 0)`)
+})
+
 const loader = Migrator.fromRecord({
   "0001_create_tables": createTables,
   "0002_lossless_relay": lossless,
-  "0003_request_fingerprint": requestFingerprint
+  "0003_request_fingerprint": requestFingerprint,
+  "0004_durable_sends": durableSends
 })
 
 const migrate = Migrator.make({})({ loader, table: MIGRATIONS_TABLE })

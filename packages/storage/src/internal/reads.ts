@@ -157,7 +157,7 @@ FROM wa_quarantine WHERE id = ${id}`,
   SELECT business, message_id FROM wa_inbound WHERE received_at < ${cutoff} LIMIT ${limit}
 ) RETURNING message_id`
       const old = (yield* sql<{ id: string }>`SELECT id FROM wa_outbound WHERE created_at < ${cutoff}
-AND (send_state IS NULL OR send_state <> 'queued') LIMIT ${limit}`).map((row) => row.id)
+AND send_state IS NULL LIMIT ${limit}`).map((row) => row.id)
       if (old.length > 0) {
         yield* sql`DELETE FROM wa_outbound_status WHERE ${sql.in("message_id", old)}`
         yield* sql`DELETE FROM wa_outbound WHERE ${sql.in("id", old)}`

@@ -1,0 +1,220 @@
+/**
+ * Durable sends through the real server and the fake Exotel: an answer that comes after the timeout (one message at
+ * Exotel per key, settled by its delivery report), an Exotel that hangs (the caller answered `queued` in time, SIGTERM
+ * exits in time, nothing sent again after a restart), kill -9 with sends queued (each sent once after the restart),
+ * and the pacing shared by two servers on one PostgreSQL.
+ */
+import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
+import * as Path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import {
+  businessNumber,
+  customerNumber,
+  exotelEnv,
+  FAKE_CREDENTIALS,
+  freePort,
+  getMessage,
+  ourId,
+  recordFigures,
+  type RunningServer,
+  sendMessage,
+  sleep,
+  startServer,
+  TEMPLATE,
+  tmpDir
+} from "./harness.js"
+import { createSchema, dropSchema, freshSchema, pgAvailable, urlWithSchema } from "./pg.js"
+
+const sendsTo = (fake: FakeExotel) => fake.requests.filter((r) => r.path.includes("/messages")).length
+
+const waitUntil = async (check: () => Promise<boolean> | boolean, what: string, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(100)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+describe("durable sends", () => {
+  const servers: Array<RunningServer> = []
+  const fakes: Array<FakeExotel> = []
+  afterAll(async () => {
+    for (const server of servers) await server.kill9()
+    for (const fake of fakes) await fake.close()
+  })
+  const start = async (options: Parameters<typeof startServer>[0]) => {
+    const server = await startServer(options)
+    servers.push(server)
+    return server
+  }
+
+  it("Exotel answers after the timeout: one message at Exotel per key, unknown until its delivery report settles it", async () => {
+    const fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
+    fakes.push(fake)
+    const port = await freePort()
+    const server = await start({
+      databaseUrl: `sqlite:${Path.join(tmpDir("sends-late"), "wa.db")}`,
+      port,
+      env: { ...exotelEnv(fake.url, port), EXOTEL_REQUEST_TIMEOUT: "1 second" }
+    })
+    const business = businessNumber(1)
+    const customer = customerNumber(1)
+    fake.script(Behaviour.acceptAfter(2_500))
+    const body = { from: business, to: customer, content: TEMPLATE, idempotencyKey: "late-1" }
+    const first = await sendMessage(server, body)
+    expect(first.status, first.text).toBe(202)
+    expect(first.body.status).toBe("unknown")
+    // the caller retries as a careful client would, and the worker runs meanwhile: nothing goes out again
+    for (let i = 0; i < 3; i++) {
+      const again = await sendMessage(server, body)
+      expect(again.status).toBe(202)
+      expect(again.body).toMatchObject({ id: first.body.id, replayed: true, status: "unknown" })
+    }
+    await waitUntil(() => fake.messages.length === 1, "Exotel to hold the late message", 5_000)
+    await sleep(2_000)
+    expect(sendsTo(fake), "requests to Exotel").toBe(1)
+    const accepted = fake.messages.filter((m) => ourId(m) === first.body.id)
+    expect(accepted.length).toBe(1)
+    const report = await fake.sendDeliveryReport(accepted[0]!.statusCallback!, { sid: accepted[0]!.sid, code: 30002 })
+    expect(report.status).toBe(200)
+    const settled = await getMessage(server, first.body.id)
+    expect(settled.body).toMatchObject({ status: "delivered", providerMessageId: accepted[0]!.sid })
+    expect(settled.body.history.map((h: { status: string }) => h.status)).toEqual(["queued", "unknown", "delivered"])
+    recordFigures("sends-late-answer", { events: 5, faults: 1, exotelAccepted: fake.messages.length, duplicateSends: 0, lost: 0 })
+  }, 60_000)
+
+  it("Exotel hangs: the caller gets queued within WA_SESSION_SEND_WAIT + 1 s, SIGTERM exits within 15 s, nothing is sent again", async () => {
+    const fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
+    fakes.push(fake)
+    const port = await freePort()
+    const databaseUrl = `sqlite:${Path.join(tmpDir("sends-hang"), "wa.db")}`
+    const env = { ...exotelEnv(fake.url, port), WA_SESSION_SEND_WAIT: "2 seconds" }
+    const server = await start({ databaseUrl, port, env })
+    fake.script(Behaviour.hang())
+    const business = businessNumber(2)
+    const began = Date.now()
+    const answer = await sendMessage(server, { from: business, to: customerNumber(2), content: TEMPLATE })
+    const answeredIn = Date.now() - began
+    expect(answer.status, answer.text).toBe(202)
+    expect(answer.body.status).toBe("queued")
+    expect(answeredIn, "answered within WA_SESSION_SEND_WAIT + 1 s").toBeLessThan(3_000)
+    expect(sendsTo(fake)).toBe(1)
+    const stopping = Date.now()
+    server.child.kill("SIGTERM")
+    await new Promise<void>((resolve) => server.child.once("exit", () => resolve()))
+    const exitIn = Date.now() - stopping
+    expect(exitIn, `SIGTERM took ${exitIn} ms`).toBeLessThan(15_000)
+    expect(server.child.exitCode).toBe(0)
+    // the send was in flight: unknown, never sent again, also not after a restart
+    fake.script()
+    const again = await start({ databaseUrl, port, env })
+    await sleep(3_000)
+    const stored = await getMessage(again, answer.body.id)
+    expect(stored.body.status).toBe("unknown")
+    expect(sendsTo(fake), "requests to Exotel").toBe(1)
+    recordFigures("sends-hang", { events: 1, faults: 1, answeredInMs: answeredIn, sigtermExitMs: exitIn, duplicateSends: 0, lost: 0 })
+  }, 90_000)
+
+  it("kill -9 with sends queued: after the restart each goes out once, in order per customer", async () => {
+    const fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
+    fakes.push(fake)
+    const port = await freePort()
+    const databaseUrl = `sqlite:${Path.join(tmpDir("sends-kill"), "wa.db")}`
+    // 60 a minute: a burst of 4, then about one a second, so most are still queued when the process dies
+    const env = {
+      ...exotelEnv(fake.url, port),
+      WA_SESSION_SEND_WAIT: "0",
+      WA_SESSION_SEND_RATE: "60",
+      WA_SESSION_SEND_LEASE: "20 seconds"
+    }
+    const server = await start({ databaseUrl, port, env })
+    const business = businessNumber(3)
+    const customers = Array.from({ length: 6 }, (_, i) => customerNumber(300 + i))
+    const ids: Array<string> = []
+    for (let round = 0; round < 3; round++) {
+      for (const customer of customers) {
+        const answer = await sendMessage(server, { from: business, to: customer, content: TEMPLATE })
+        expect(answer.status, answer.text).toBe(202)
+        expect(answer.body.status).toBe("queued")
+        ids.push(answer.body.id)
+      }
+    }
+    await waitUntil(() => fake.messages.length >= 4, "the first sends", 10_000)
+    await server.kill9()
+    const sentBeforeKill = fake.messages.length
+    expect(sentBeforeKill, "sends queued when the process died").toBeLessThan(ids.length)
+    const again = await start({ databaseUrl, port, env })
+    const finals = new Map<string, string>()
+    await waitUntil(async () => {
+      for (const id of ids) {
+        if (finals.has(id)) continue
+        const message = await getMessage(again, id)
+        if (message.body?.status !== undefined && message.body.status !== "queued") finals.set(id, message.body.status)
+      }
+      return finals.size === ids.length
+    }, "every send to leave the queue", 90_000)
+    const counts = new Map<string, number>()
+    for (const message of fake.messages) counts.set(ourId(message)!, (counts.get(ourId(message)!) ?? 0) + 1)
+    const duplicateSends = [...counts.values()].filter((n) => n > 1).length
+    expect(duplicateSends).toBe(0)
+    for (const id of ids) {
+      const status = finals.get(id)
+      // a send in flight when the process died is unknown (and at Exotel at most once); every other one went once
+      if (status === "unknown") expect(counts.get(id) ?? 0).toBeLessThanOrEqual(1)
+      else expect([status, counts.get(id)], id).toEqual(["accepted", 1])
+    }
+    const unknown = [...finals.values()].filter((s) => s === "unknown").length
+    expect(unknown, "at most the sends in flight at the kill").toBeLessThanOrEqual(4)
+    // in order per customer: Exotel received each customer's messages in the order they were sent
+    for (const customer of customers) {
+      const order = fake.messages.filter((m) => m.to === customer).map((m) => ids.indexOf(ourId(m)!))
+      expect(order, customer).toEqual([...order].sort((a, b) => a - b))
+    }
+    recordFigures("sends-kill9", {
+      events: ids.length,
+      faults: 1,
+      sentBeforeKill,
+      unknown,
+      exotelAccepted: fake.messages.length,
+      duplicateSends,
+      lost: ids.length - finals.size
+    })
+  }, 150_000)
+
+  it.skipIf(!pgAvailable)("two servers on one PostgreSQL share the pacing: the account limit holds across both", async () => {
+    const fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
+    fakes.push(fake)
+    const schema = freshSchema("pacing")
+    await createSchema(schema)
+    try {
+      // 30 a minute: a burst of 2, then one every 2069 ms; two servers pacing alone would send 4 at once
+      const rate = 30
+      const interval = Math.ceil(60_000 / (rate - Math.floor(rate / 20)))
+      const burst = Math.floor(rate / 20)
+      const [a, b] = await Promise.all([0, 1].map(async () => {
+        const port = await freePort()
+        return start({
+          databaseUrl: urlWithSchema(schema),
+          port,
+          env: { ...exotelEnv(fake.url, port), WA_SESSION_SEND_WAIT: "0", WA_SESSION_SEND_RATE: String(rate) }
+        })
+      }))
+      const business = businessNumber(4)
+      const total = 8
+      await Promise.all(Array.from({ length: total }, (_, i) =>
+        sendMessage(i % 2 === 0 ? a! : b!, { from: business, to: customerNumber(400 + i), content: TEMPLATE }).then(
+          (answer) => expect(answer.status, answer.text).toBe(202)
+        )))
+      await waitUntil(() => fake.messages.length === total, "every send", 60_000)
+      const times = fake.requests.filter((r) => r.path.includes("/messages")).map((r) => r.receivedAt.getTime()).sort((x, y) => x - y)
+      // slot k (after the burst) is at least (k - burst) intervals after the first; 150 ms for the network and timers
+      for (let k = burst + 1; k < times.length; k++) {
+        expect(times[k]! - times[0]!, `send ${k}`).toBeGreaterThanOrEqual((k - burst) * interval - 150)
+      }
+      recordFigures("sends-pacing", { events: total, faults: 0, servers: 2, spanMs: times[times.length - 1]! - times[0]!, duplicateSends: 0, lost: 0 })
+    } finally {
+      await dropSchema(schema)
+    }
+  }, 90_000)
+})

@@ -1,0 +1,61 @@
+/**
+ * The line of send jobs, as a pure rule that in-memory stores apply (the SQL stores say the same in SQL, and the
+ * store contract suite holds them all to it): queued jobs go oldest first, and a job is claimable only when it is
+ * next in its pair's line (no older job of the pair queued, and none claimed or in flight), so that a customer
+ * receives a business's messages in the order they were sent.
+ *
+ * @since 0.2.0
+ */
+
+/**
+ * Where a send job is: waiting, claimed by a sender (nothing sent yet), or started (its request may be out).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type JobState = "queued" | "claimed" | "sending"
+
+/**
+ * A send job: its message's id, pair and creation time (epoch milliseconds), and its state.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Job {
+  readonly id: string
+  readonly business: string
+  readonly customer: string
+  readonly createdAt: number
+  readonly state: JobState
+}
+
+const before = (a: Job, b: Job): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/**
+ * The ids of the jobs to claim now, at most `limit`, oldest first; with `id`, that job only if it is claimable.
+ *
+ * @example
+ * ```ts
+ * import { SendJobs } from "@wa-session/session-core"
+ * SendJobs.claimable([
+ *   { id: "a", business: "+1", customer: "+2", createdAt: 1, state: "sending" },
+ *   { id: "b", business: "+1", customer: "+2", createdAt: 2, state: "queued" },
+ *   { id: "c", business: "+1", customer: "+3", createdAt: 3, state: "queued" }
+ * ], 10) // ["c"]: "b" waits for "a", which is in flight
+ * ```
+ * @since 0.2.0
+ * @category getters
+ */
+export const claimable = (jobs: Iterable<Job>, limit: number, id?: string): ReadonlyArray<string> => {
+  const busy = new Set<string>()
+  const chosen: Array<string> = []
+  const size = Math.max(0, Math.floor(limit))
+  for (const job of [...jobs].sort(before)) {
+    const pair = `${job.business}|${job.customer}`
+    if (busy.has(pair)) continue
+    busy.add(pair)
+    if (job.state !== "queued" || chosen.length >= size) continue
+    if (id === undefined || job.id === id) chosen.push(job.id)
+  }
+  return chosen
+}
