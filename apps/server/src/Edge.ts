@@ -76,8 +76,14 @@ export const guardConnections = (server: Http.Server, settings: EdgeSettings): C
       waiting.delete(socket)
     },
     idle: (socket) => {
-      // a kept-alive connection between requests can make room again, after the ones idle for longer
       if (socket.destroyed) return
+      // shutting down: node closes the connections idle when it starts, not those whose request ends later, which
+      // would hold the exit for the whole keep-alive time
+      if (!server.listening) {
+        setImmediate(() => server.closeIdleConnections())
+        return
+      }
+      // a kept-alive connection between requests can make room again, after the ones idle for longer
       waiting.delete(socket)
       waiting.add(socket)
     },

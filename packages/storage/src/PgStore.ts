@@ -10,7 +10,7 @@ import { type EventLog, SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -30,6 +30,39 @@ export interface PgStoreOptions {
   readonly maxConnections?: number | undefined
   readonly connectTimeout?: Duration.DurationInput | undefined
   readonly applicationName?: string | undefined
+  /**
+   * The server's own bound on one statement (`statement_timeout`, since 0.2.0; default `DEFAULT_STATEMENT_TIMEOUT`):
+   * a statement stuck behind a lock, or slow, is cancelled by PostgreSQL and its connection freed, even after the
+   * client gave up on it. A `statement_timeout` in the URL's `options` wins.
+   */
+  readonly statementTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * One minute: above every bound the server puts on a store operation (its batch jobs get 60 s).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_STATEMENT_TIMEOUT: Duration.Duration = Duration.minutes(1)
+
+/**
+ * The URL with `-c statement_timeout=<ms>` added to its libpq `options`, unless they set one already.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const withStatementTimeout = (url: string, timeout: Duration.DurationInput): string => {
+  try {
+    const parsed = new URL(url)
+    const options = parsed.searchParams.get("options") ?? ""
+    if (options.includes("statement_timeout")) return url
+    const setting = `-c statement_timeout=${Math.max(1, Math.round(Duration.toMillis(Duration.decode(timeout))))}`
+    parsed.searchParams.set("options", options.trim() === "" ? setting : `${options} ${setting}`)
+    return parsed.toString()
+  } catch {
+    return url
+  }
 }
 
 const passwordOf = (url: Redacted.Redacted<string>): string => {
@@ -59,7 +92,9 @@ export const layerClient = (
 ): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SessionStore.StorageError> =>
   Layer.scopedContext(
     PgClient.make({
-      url: options.url,
+      url: Redacted.make(
+        withStatementTimeout(Redacted.value(options.url), options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT)
+      ),
       maxConnections: options.maxConnections,
       connectTimeout: options.connectTimeout,
       applicationName: options.applicationName ?? "wa-session"

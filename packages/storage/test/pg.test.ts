@@ -65,6 +65,36 @@ FROM wa_outbound WHERE ${sql.in("id", [message.id, claimed.id])} ORDER BY id`).p
       assert.strictEqual(byId.get(claimed.id)?.send_state, null)
     }), 30_000)
 
+  it.effect("connections carry a statement_timeout (default 1 minute, configurable, the URL's own wins)", () =>
+    Effect.gen(function*() {
+      const show = (options: Partial<PgStore.PgStoreOptions> & { readonly url: Redacted.Redacted<string> }) =>
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ statement_timeout: string }>`SHOW statement_timeout`).pipe(
+          Effect.map((rows) => rows[0]?.statement_timeout),
+          Effect.provide(PgStore.layerClient(options)),
+          Effect.orDie
+        )
+      const schema = freshSchema("timeouts")
+      const withSchema = Redacted.make(urlWithSchema(schema))
+      assert.strictEqual(yield* show({ url: withSchema }), "1min")
+      assert.strictEqual(yield* show({ url: withSchema, statementTimeout: "1500 millis" }), "1500ms")
+      const own = new URL(urlWithSchema(schema))
+      own.searchParams.set("options", `${own.searchParams.get("options")} -c statement_timeout=7s`)
+      assert.strictEqual(yield* show({ url: Redacted.make(own.toString()) }), "7s")
+      // the search_path of the URL is kept beside it
+      const path = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ search_path: string }>`SHOW search_path`).pipe(
+        Effect.provide(PgStore.layerClient({ url: withSchema })),
+        Effect.orDie
+      )
+      assert.strictEqual(path[0]?.search_path, schema)
+      // a statement longer than the bound is cancelled by the server
+      const slow = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT pg_sleep(3)`).pipe(
+        Effect.provide(PgStore.layerClient({ url: withSchema, statementTimeout: "300 millis" })),
+        Effect.either
+      )
+      assert.isTrue(Either.isLeft(slow))
+      if (Either.isLeft(slow)) assert.include(String(slow.left.cause ?? slow.left), "statement timeout")
+    }), 30_000)
+
   it.effect("an unreachable server fails the layer with StorageError, without the password", () =>
     Effect.gen(function*() {
       const url = Redacted.make("postgres://app:s3cret-pw@127.0.0.1:1/db")
