@@ -1,4 +1,5 @@
 import { HttpServer } from "@effect/platform"
+import { ExotelConfig } from "@wa-session/exotel"
 import { Delivery } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
 import {
@@ -31,7 +32,8 @@ const banner = (
   settings: Settings.ServerSettings,
   dryRun: boolean,
   address: HttpServer.Address,
-  terminal: boolean
+  terminal: boolean,
+  exotelUrl: Option.Option<string>
 ) => {
   const showSecret = terminal && settings.webhookSecretSource._tag === "File" && settings.webhookSecretSource.created
   const base = address._tag === "TcpAddress"
@@ -49,7 +51,13 @@ const banner = (
     settings.eventsUrl._tag === "Url"
       ? `  events       delivered to ${Delivery.redactUrl(settings.eventsUrl.url)}`
       : "  events       kept (GET /v1/events); set WA_SESSION_EVENTS_URL or POST /v1/endpoints to have them delivered",
-    `  events key   ${secretLine(settings.eventsSecretSource, "it signs the deliveries (Standard Webhooks)")}`
+    `  events key   ${secretLine(settings.eventsSecretSource, "it signs the deliveries (Standard Webhooks)")}`,
+    ...Option.match(exotelUrl, {
+      onNone: () => [],
+      onSome: (url) => [
+        `  Exotel       ${url}${regionName(url)}; at most ${settings.sendRate} sends a minute (WA_SESSION_SEND_RATE)`
+      ]
+    })
   ]
   if (Option.isNone(settings.publicUrl)) {
     lines.push(
@@ -119,15 +127,31 @@ const originalDirectory = Effect.gen(function*() {
   }
 })
 
+/** " (Mumbai)" for a known cluster's URL (`EXOTEL_REGION`), else nothing. */
+const regionName = (url: string): string => {
+  const region = Object.entries(ExotelConfig.REGION_BASE_URLS).find(([, base]) => base === url)?.[0]
+  return region === undefined ? "" : ` (${region}, EXOTEL_REGION)`
+}
+
 const program = Effect.gen(function*() {
   yield* originalDirectory
   const settings = yield* Settings.load
   const dryRun = yield* Settings.isDryRun
+  // the cluster in use, as the sender reads it (credentials are present unless in dry-run)
+  const exotelUrl = dryRun
+    ? Option.none<string>()
+    : Option.map(Option.getRight(yield* Effect.either(ExotelConfig.config())), (options) => options.baseUrl)
   if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
   return yield* App.layer({ settings, dryRun }).pipe(
     Layer.tap((context) =>
       Console.log(
-        banner(settings, dryRun, Context.get(context, HttpServer.HttpServer).address, process.stdout.isTTY === true)
+        banner(
+          settings,
+          dryRun,
+          Context.get(context, HttpServer.HttpServer).address,
+          process.stdout.isTTY === true,
+          exotelUrl
+        )
       )
     ),
     Layer.launch

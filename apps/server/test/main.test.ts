@@ -120,6 +120,8 @@ describe("the server process", () => {
         assert.include(stdout, "API token    from WA_SESSION_API_TOKEN")
         assert.notInclude(stdout, TOKEN)
         assert.notInclude(stdout, "DRY-RUN")
+        // the Exotel cluster in use and the pacing
+        assert.include(stdout, `Exotel       ${fake.url}; at most 200 sends a minute`)
         assert.strictEqual((await fetch(`${base}/healthz`)).status, 200)
         assert.strictEqual((await fetch(`${base}/docs`)).status, 200)
 

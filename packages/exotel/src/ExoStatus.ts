@@ -35,6 +35,49 @@ export const REENGAGEMENT_CODE = 30018
  */
 export const REENGAGEMENT_NAME = "EX_REENGAGEMENT_ERROR"
 
+/**
+ * The failures Exotel documents as temporary ("retry later"): its rate-limit failures 30007 `EX_RATE_LIMIT_HIT` and
+ * 30009 `EX_TOO_MANY_REQUEST` (Exotel's error-code page, https://developer.exotel.com/api/error-code). A send whose
+ * message fails with one of them was not taken, so it is sent again after a backoff. Every other failure is final:
+ * 30008 `EX_SPAM_RATE_LIMIT_HIT` (a spam limit: retrying makes it worse), 30018 (the window is over: a template is
+ * needed), 30015 (unsupported type), and `EX_RESTRICTED_BY_META` (Meta's per-user marketing cap, which lasts far longer
+ * than a send's retries).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const RETRY_LATER: ReadonlyArray<{ readonly code: number; readonly name: string }> = [
+  { code: 30007, name: "EX_RATE_LIMIT_HIT" },
+  { code: 30009, name: "EX_TOO_MANY_REQUEST" }
+]
+
+/**
+ * Whether a failure (by code or status name) is one Exotel documents as temporary (see `RETRY_LATER`).
+ *
+ * @example
+ * ```ts
+ * import { ExoStatus } from "@wa-session/exotel"
+ * ExoStatus.isRetryLater("30007", []) // true
+ * ExoStatus.isRetryLater(undefined, ["EX_TOO_MANY_REQUEST"]) // true
+ * ExoStatus.isRetryLater("30018", []) // false
+ * ```
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isRetryLater = (code: string | undefined, names: ReadonlyArray<string>): boolean =>
+  RETRY_LATER.some((entry) =>
+    code === String(entry.code) || names.some((name) => name.trim().toUpperCase() === entry.name)
+  )
+
+/**
+ * Whether a failure (by code or status name) says the 24-hour window is over (30018 `EX_REENGAGEMENT_ERROR`).
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isReengagement = (code: string | undefined, names: ReadonlyArray<string>): boolean =>
+  code === String(REENGAGEMENT_CODE) || names.some((name) => name.trim().toUpperCase() === REENGAGEMENT_NAME)
+
 const row = (code: number | undefined, name: string, status: Outbound.OutboundStatus, meaning: string): Entry => ({
   code: Option.fromNullable(code),
   name,

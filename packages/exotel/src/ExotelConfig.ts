@@ -21,6 +21,14 @@ import type * as Redacted from "effect/Redacted"
 export type Region = "singapore" | "mumbai"
 
 /**
+ * Mumbai (`api.in.exotel.com`): the cluster of Exotel's WhatsApp examples and of most Indian accounts.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_REGION: Region = "mumbai"
+
+/**
  * @since 0.1.0
  * @category constants
  */
@@ -108,7 +116,8 @@ export interface ExotelOptions {
 }
 
 /**
- * What {@link make} needs: the host comes from `baseUrl` when given, else from `region` (default Singapore).
+ * What {@link make} needs: the host comes from `baseUrl` when given, else from `region` (default Mumbai, the
+ * cluster of the seed's examples and of most Indian accounts).
  *
  * @since 0.1.0
  * @category models
@@ -158,7 +167,7 @@ export const make = (input: ExotelOptionsInput): ExotelOptions => ({
   apiKey: input.apiKey,
   apiToken: input.apiToken,
   accountSid: input.accountSid,
-  baseUrl: (input.baseUrl ?? REGION_BASE_URLS[input.region ?? "singapore"]).replace(/\/+$/, ""),
+  baseUrl: (input.baseUrl ?? REGION_BASE_URLS[input.region ?? DEFAULT_REGION]).replace(/\/+$/, ""),
   statusCallbackUrl: Option.isOption(input.statusCallbackUrl)
     ? input.statusCallbackUrl
     : Option.fromNullable(input.statusCallbackUrl),
@@ -201,7 +210,7 @@ const region = Config.string("EXOTEL_REGION").pipe(
 /**
  * The settings from configuration: `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN`, `EXOTEL_ACCOUNT_SID` (required);
  * `EXOTEL_BASE_URL` or `EXOTEL_REGION` (`singapore`|`sg`|`mumbai`|`in`; the base URL wins when both are set,
- * Singapore when neither); `EXOTEL_STATUS_CALLBACK_URL`, `EXOTEL_REQUEST_TIMEOUT` (per attempt, e.g.
+ * Mumbai when neither, since 0.2.0); `EXOTEL_STATUS_CALLBACK_URL`, `EXOTEL_REQUEST_TIMEOUT` (per attempt, e.g.
  * `10 seconds`), `EXOTEL_SEND_DEADLINE` (per send, retries included, e.g. `15 seconds`; since 0.2.0),
  * `EXOTEL_MAX_RETRIES` (optional). `defaults` fills what configuration leaves out.
  *

@@ -147,19 +147,18 @@ const messageSid = (result: ExotelApi.SendResult): Option.Option<string> =>
       )
     ))
 
+/** A message Exotel did not take: retried when Exotel says to retry later (30007, 30009), else final. */
 const rejected = (message: ExotelApi.MessageResult, status: Option.Option<number>): Verdict => {
   const error = Option.fromNullable(message.error_data)
   const code = error.pipe(Option.flatMap((data) => Option.fromNullable(data.code)), Option.map(String))
   const words = errorWords(error)
+  const detail = words.length > 0 ? words.join(": ") : `status ${message.status}`
+  if (ExoStatus.isRetryLater(Option.getOrUndefined(code), words)) {
+    return { _tag: "Retry", error: providerError("RateLimited", detail, status, code), retryAfter: Option.none() }
+  }
   return {
     _tag: "Failed",
-    error: providerError(
-      "Rejected",
-      words.length > 0 ? words.join(": ") : `status ${message.status}`,
-      status,
-      code,
-      Option.contains(code, String(ExoStatus.REENGAGEMENT_CODE)) || words.includes(ExoStatus.REENGAGEMENT_NAME)
-    )
+    error: providerError("Rejected", detail, status, code, ExoStatus.isReengagement(Option.getOrUndefined(code), words))
   }
 }
 
@@ -198,6 +197,14 @@ const interpret = (result: ExotelApi.SendResult, nowMillis: number): Verdict => 
   const sid = messageSid(result)
   if (retryable && Option.isSome(sid)) {
     return ambiguous(`Exotel answered HTTP ${result.status} naming message ${sid.value} (${text})`, status)
+  }
+  // the window is over, whatever the HTTP status says: the same consequences as a 30018 under a 2xx
+  const words = errorWords(Option.flatMap(result.body, ExotelApi.firstError))
+  if (ExoStatus.isReengagement(Option.getOrUndefined(code), words)) {
+    return { _tag: "Failed", error: providerError("Rejected", detail, status, code, true) }
+  }
+  if (!retryable && ExoStatus.isRetryLater(Option.getOrUndefined(code), words)) {
+    return { _tag: "Retry", error: providerError("RateLimited", detail, status, code), retryAfter: Option.none() }
   }
   if (result.status === 429) {
     return {

@@ -10,13 +10,13 @@ const read = (entries: Record<string, string>, defaults: Parameters<typeof Exote
   ExotelConfig.config(defaults).pipe(Effect.withConfigProvider(env(entries)))
 
 describe("ExotelConfig", () => {
-  it.effect("reads the credentials as Redacted, with Singapore and the defaults", () =>
+  it.effect("reads the credentials as Redacted, with Mumbai (the seed's cluster) and the defaults", () =>
     Effect.gen(function*() {
       const options = yield* read(required)
       assert.strictEqual(Redacted.value(options.apiKey), "key")
       assert.strictEqual(Redacted.value(options.apiToken), "token-secret")
       assert.strictEqual(options.accountSid, "acme1")
-      assert.strictEqual(options.baseUrl, "https://api.exotel.com")
+      assert.strictEqual(options.baseUrl, "https://api.in.exotel.com")
       assert.isTrue(Option.isNone(options.statusCallbackUrl))
       assert.isTrue(Duration.equals(options.requestTimeout, Duration.seconds(10)))
       assert.isTrue(Duration.equals(options.sendDeadline, Duration.seconds(15)))
@@ -111,9 +111,9 @@ describe("ExotelConfig", () => {
       assert.strictEqual(options.accountSid, "acme1")
     }).pipe(Effect.provide(ExotelConfig.layerConfig()), Effect.withConfigProvider(env(required))))
 
-  it("make resolves the host from baseUrl, else the region, else Singapore", () => {
+  it("make resolves the host from baseUrl, else the region, else Mumbai", () => {
     const base = { apiKey: Redacted.make("k"), apiToken: Redacted.make("t"), accountSid: "a" }
-    assert.strictEqual(ExotelConfig.make(base).baseUrl, "https://api.exotel.com")
+    assert.strictEqual(ExotelConfig.make(base).baseUrl, "https://api.in.exotel.com")
     assert.strictEqual(ExotelConfig.make({ ...base, region: "mumbai" }).baseUrl, "https://api.in.exotel.com")
     assert.strictEqual(
       ExotelConfig.make({ ...base, region: "mumbai", baseUrl: "http://localhost:1/" }).baseUrl,

@@ -155,6 +155,55 @@ describe("ExotelSender over HTTP", () => {
       assert.strictEqual(fake.requests.length, 1)
     }))
 
+  it.live("30018 in a non-2xx answer is a re-engagement refusal too (by code or by name), not retried", () =>
+    Effect.gen(function*() {
+      const answers = [
+        { whatsapp: { messages: [{ status: "failure", error_data: { code: 30018, message: "EX_REENGAGEMENT_ERROR" } }] } },
+        { error_data: { code: "30018", description: "24 hour window is over" } },
+        { error_data: { message: "EX_REENGAGEMENT_ERROR", description: "window over" } }
+      ].map((response) => ({ http_code: 400, response }))
+      for (const [i, body] of answers.entries()) {
+        fake.reset()
+        fake.script(Behaviour.respond(400, body))
+        const error = yield* sendError()
+        assert.strictEqual(error.reason, "Rejected", `answer ${i}`)
+        assert.isTrue(error.reengagement, `answer ${i}`)
+        assert.deepStrictEqual(error.httpStatus, Option.some(400))
+        assert.strictEqual(fake.requests.length, 1, `answer ${i}: not retried`)
+      }
+    }))
+
+  it.live("Exotel's retry-later failures (30007, 30009) are sent again after a backoff; other failures are final", () =>
+    Effect.gen(function*() {
+      fake.script(Behaviour.failMessage(0, { code: 30007 }), Behaviour.failMessage(0, { code: 30009 }))
+      const receipt = yield* send()
+      assert.strictEqual(fake.requests.length, 3)
+      assert.strictEqual(receipt.providerMessageId, fake.messages[0]!.sid)
+      assert.strictEqual(fake.messages.length, 1)
+
+      fake.reset()
+      fake.script(
+        Behaviour.respond(400, { http_code: 400, response: { error_data: { code: 30009, message: "EX_TOO_MANY_REQUEST" } } })
+      )
+      yield* send()
+      assert.strictEqual(fake.requests.length, 2, "a 4xx saying retry later is retried too")
+
+      fake.reset()
+      fake.script(...[0, 1, 2, 3].map(() => Behaviour.failMessage(0, { code: 30007 })))
+      const persistent = yield* sendError()
+      assert.strictEqual(persistent.reason, "RateLimited")
+      assert.deepStrictEqual(persistent.providerCode, Option.some("30007"))
+      assert.include(persistent.detail, "gave up after 4 attempts")
+
+      for (const code of [30008, 30015, 30012]) {
+        fake.reset()
+        fake.script(Behaviour.failMessage(0, { code }))
+        const final = yield* sendError()
+        assert.strictEqual(final.reason, "Rejected", String(code))
+        assert.strictEqual(fake.requests.length, 1, `${code} is final`)
+      }
+    }).pipe(Effect.provide(adapter(fake))))
+
   it.live("a message the fake finds invalid is Rejected too (Exotel's validation, not ours)", () =>
     Effect.gen(function*() {
       const error = yield* sendError(request({ content: content({ type: "image", image: { caption: "no link" } }) }))
