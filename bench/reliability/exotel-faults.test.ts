@@ -71,7 +71,14 @@ describe("Exotel faults through the fake", () => {
     server = await startServer({
       databaseUrl: `sqlite:${Path.join(tmpDir("faults"), "wa.db")}`,
       port,
-      env: { ...exotelEnv(f.url, port), EXOTEL_REQUEST_TIMEOUT: "1 second", EXOTEL_MAX_RETRIES: "3" }
+      // a send Exotel keeps refusing fails here (WA_SESSION_SEND_RETRY_FOR=0) instead of waiting in the queue, so that
+      // each case sees its own script; sends.test.ts covers the queue taking them back
+      env: {
+        ...exotelEnv(f.url, port),
+        EXOTEL_REQUEST_TIMEOUT: "1 second",
+        EXOTEL_MAX_RETRIES: "3",
+        WA_SESSION_SEND_RETRY_FOR: "0"
+      }
     })
     const s = server
     const business = businessNumber(1)

@@ -182,6 +182,35 @@ describe("durable sends", () => {
     })
   }, 150_000)
 
+  it("Exotel down for a while: the sends are queued again and each goes out once it is back", async () => {
+    const fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
+    fakes.push(fake)
+    const port = await freePort()
+    const server = await start({
+      databaseUrl: `sqlite:${Path.join(tmpDir("sends-down"), "wa.db")}`,
+      port,
+      env: { ...exotelEnv(fake.url, port), EXOTEL_MAX_RETRIES: "1" }
+    })
+    const business = businessNumber(5)
+    // three sends, two attempts each, all refused with 503: Exotel did not take them
+    fake.script(...Array.from({ length: 6 }, () => Behaviour.serverError(503)))
+    const ids: Array<string> = []
+    for (let i = 0; i < 3; i++) {
+      const answer = await sendMessage(server, { from: business, to: customerNumber(500 + i), content: TEMPLATE })
+      expect(answer.status, answer.text).toBe(202)
+      expect(answer.body.status).toBe("queued")
+      ids.push(answer.body.id)
+    }
+    expect(fake.messages.length).toBe(0)
+    await waitUntil(async () => {
+      for (const id of ids) if ((await getMessage(server, id)).body?.status !== "accepted") return false
+      return true
+    }, "every send to go out once Exotel answers again", 30_000)
+    const counts = ids.map((id) => fake.messages.filter((m) => ourId(m) === id).length)
+    expect(counts).toEqual([1, 1, 1])
+    recordFigures("sends-exotel-down", { events: 3, faults: 6, exotelAccepted: fake.messages.length, duplicateSends: 0, lost: 0 })
+  }, 60_000)
+
   it.skipIf(!pgAvailable)("two servers on one PostgreSQL share the pacing: the account limit holds across both", async () => {
     const fake = await startFakeExotel({ ...FAKE_CREDENTIALS })
     fakes.push(fake)

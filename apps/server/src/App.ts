@@ -119,7 +119,8 @@ export const layerServices = (options: AppOptions) => {
           safetyMargin: settings.safetyMargin,
           dryRun: options.dryRun,
           expiringLead: settings.expiringLead,
-          sendPacing: { perMinute: settings.sendRate }
+          sendPacing: { perMinute: settings.sendRate },
+          sendRetryFor: settings.sendRetryFor
         }),
         RelayService.layerConfig(relaySettings(settings)),
         Metrics.layer,

@@ -57,6 +57,8 @@ export interface ServerSettings {
   readonly sendRate: number
   /** How long a claimed or started send may stay so before it is taken as abandoned (`WA_SESSION_SEND_LEASE`). */
   readonly sendLease: Duration.Duration
+  /** How long a send Exotel did not take (unavailable, rate-limited) is tried again (`WA_SESSION_SEND_RETRY_FOR`). */
+  readonly sendRetryFor: Duration.Duration
   /** The limits of the HTTP server itself (slow, idle and too many connections). */
   readonly edge: EdgeSettings
 }
@@ -156,6 +158,10 @@ const storeTimeout = duration("WA_SESSION_STORE_TIMEOUT", Duration.seconds(4), {
 const sendWait = duration("WA_SESSION_SEND_WAIT", Duration.seconds(5), {
   below: Duration.minutes(1),
   what: "shorter than 1 minute (0 answers queued at once)"
+})
+const sendRetryFor = duration("WA_SESSION_SEND_RETRY_FOR", Duration.hours(1), {
+  below: Duration.days(7),
+  what: "shorter than 7 days (0 fails such a send at once)"
 })
 const sendLease = duration("WA_SESSION_SEND_LEASE", Duration.minutes(2), {
   min: Duration.seconds(20),
@@ -344,6 +350,7 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     sendWait,
     sendRate,
     sendLease,
+    sendRetryFor,
     headersTimeout,
     requestTimeout,
     idleTimeout,
@@ -401,6 +408,7 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     sendWait: read.sendWait,
     sendRate: read.sendRate,
     sendLease: read.sendLease,
+    sendRetryFor: read.sendRetryFor,
     edge: {
       headersTimeout: read.headersTimeout,
       requestTimeout: read.requestTimeout,
@@ -422,7 +430,8 @@ export const RELAY_DEFAULTS = {
   storeTimeout: Duration.seconds(4),
   sendWait: Duration.seconds(5),
   sendRate: 200,
-  sendLease: Duration.minutes(2)
+  sendLease: Duration.minutes(2),
+  sendRetryFor: Duration.hours(1)
 } as const
 
 /** The defaults of the HTTP server's limits (as `load` reads them when unset). */

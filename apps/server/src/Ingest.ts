@@ -59,6 +59,7 @@ export const make = Effect.gen(function*() {
       const prepared = outcome.prepared[i]!
       switch (result._tag) {
         case "Inbound":
+        case "InboundWithoutWindow":
           metrics.webhookItems("inbound", result.duplicate ? "duplicate" : "accepted")
           if (prepared._tag === "Inbound" && prepared.timestampAdjustment === "future" && !result.duplicate) {
             summary.futureTimestamps++

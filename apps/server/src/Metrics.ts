@@ -16,7 +16,7 @@ export type SendResult =
   | "provider_error"
   | "storage_error"
 export type ExotelOutcome = "ok" | "error"
-export type SendJobOutcome = "accepted" | "failed" | "unknown" | "requeued" | "abandoned"
+export type SendJobOutcome = "accepted" | "failed" | "unknown" | "deferred" | "requeued" | "abandoned"
 
 export interface MetricsShape {
   readonly webhookRequest: (status: number) => void
@@ -119,7 +119,8 @@ export const make = (): MetricsShape => {
   )
   const sendJobs = new Counter(
     "wa_session_send_jobs_total",
-    "Send jobs by outcome: accepted, failed, unknown (the provider's answer was lost), requeued (a claim given back " +
+    "Send jobs by outcome: accepted, failed, unknown (the provider's answer was lost), deferred (Exotel unavailable " +
+      "or rate-limiting: queued again for later), requeued (a claim given back " +
       "after its server died), abandoned (in flight when its server died: now unknown).",
     ["outcome"]
   )

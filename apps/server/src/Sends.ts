@@ -54,6 +54,7 @@ const countOutcome = (dispatched: SessionService.Dispatched) =>
   Effect.flatMap(Metrics, (metrics) =>
     Effect.sync(() => {
       if (dispatched._tag === "Failed") metrics.sendJobs("failed", 1)
+      if (dispatched._tag === "Deferred") metrics.sendJobs("deferred", 1)
       if (dispatched._tag === "Sent") metrics.sendJobs(dispatched.message.status === "unknown" ? "unknown" : "accepted", 1)
     }))
 

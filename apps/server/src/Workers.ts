@@ -167,7 +167,8 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
       metrics.sendJobs("accepted", round.sent)
       metrics.sendJobs("failed", round.failed)
       metrics.sendJobs("unknown", round.unknown)
-      return round.sent + round.failed + round.unknown >= SEND_BATCH
+      metrics.sendJobs("deferred", round.deferred)
+      return round.sent + round.failed + round.unknown + round.deferred >= SEND_BATCH
     })
     const recovery = Effect.map(SessionService.recoverSends(settings.sendLease), (recovered) => {
       metrics.sendJobs("requeued", recovered.requeued)

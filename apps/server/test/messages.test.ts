@@ -206,7 +206,32 @@ describe("POST /v1/messages", () => {
       assert.strictEqual(stored.history.at(-1)?.code, "30012")
     }).pipe(Effect.provide(TestServer())))
 
-  it.live("Exotel keeps failing after the retries: 502 PROVIDER_ERROR", () =>
+  it.live("Exotel keeps failing after the retries: the send is queued again (202) and goes out once Exotel is back", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      env.fake.script(Behaviour.serverError(503), Behaviour.serverError(503))
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hi") },
+        headers: {}
+      })
+      assert.strictEqual(sent.status, "queued")
+      assert.strictEqual(env.fake.requests.length, 2)
+      assert.strictEqual(env.fake.messages.length, 0)
+      // 5 s later (on the virtual clock) the send worker tries again, and Exotel takes it
+      yield* at("2026-01-20T04:30:06Z")
+      let stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      for (let i = 0; i < 100 && stored.status === "queued"; i++) {
+        yield* Effect.sleep("50 millis")
+        stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      }
+      assert.strictEqual(stored.status, "accepted")
+      assert.strictEqual(env.fake.messages.length, 1)
+      assert.deepStrictEqual(stored.history.map((h) => h.status), ["queued", "accepted"])
+    }).pipe(Effect.provide(TestServer({ maxRetries: 1 }))))
+
+  it.live("with WA_SESSION_SEND_RETRY_FOR=0, Exotel failing after the retries is 502 PROVIDER_ERROR", () =>
     Effect.gen(function*() {
       const api = yield* client
       const env = yield* TestEnv
@@ -219,7 +244,7 @@ describe("POST /v1/messages", () => {
       assert.strictEqual(error._tag, "ProviderFailedError")
       if (error._tag === "ProviderFailedError") assert.strictEqual(error.reason, "Unavailable")
       assert.strictEqual(env.fake.requests.length, 2)
-    }).pipe(Effect.provide(TestServer({ maxRetries: 1 }))))
+    }).pipe(Effect.provide(TestServer({ maxRetries: 1, sendRetryFor: 0 }))))
 
   it.live("the same idempotency key again returns the first result and sends nothing (body or header)", () =>
     Effect.gen(function*() {

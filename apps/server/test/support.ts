@@ -72,6 +72,8 @@ export interface TestServerOptions {
   readonly safetyMargin?: Duration.DurationInput | undefined
   /** Exotel retries after the first attempt (the test default is 1, with 10 ms backoff). */
   readonly maxRetries?: number | undefined
+  /** `WA_SESSION_SEND_RETRY_FOR` (default an hour; zero fails a send Exotel did not take at once). */
+  readonly sendRetryFor?: Duration.DurationInput | undefined
   /** Store operations that fail with a `StorageError`. */
   readonly failing?: ReadonlyArray<"ping" | "ingest" | "getWindow"> | undefined
   /** Serve the webhook through the HttpApi route instead of the node:http fast path. */
@@ -146,7 +148,8 @@ export const TestServer = (
       eventsSecret: Redacted.make(options.events?.secret ?? `whsec_${Buffer.alloc(32, 1).toString("base64")}`),
       eventsSecretSource: { _tag: "Env", name: "WA_SESSION_EVENTS_SECRET" },
       deliveryMaxBackoff: Duration.decode(options.events?.maxBackoff ?? RELAY_DEFAULTS.deliveryMaxBackoff),
-      expiringLead: Duration.decode(options.expiringLead ?? RELAY_DEFAULTS.expiringLead)
+      expiringLead: Duration.decode(options.expiringLead ?? RELAY_DEFAULTS.expiringLead),
+      sendRetryFor: Duration.decode(options.sendRetryFor ?? RELAY_DEFAULTS.sendRetryFor)
     }
     const hook = webhookUrl(settings, baseUrl)
     const sender = ExotelSender.layerWith({

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { STATUS_NAMES } from "./internal/statuses.js"
-import { checkMessage, type ErrorData, isObject } from "./internal/validate.js"
+import { checkContent, checkMessage, type ErrorData, isObject } from "./internal/validate.js"
 
 /**
  * Exotel's error object: `{ code, message, description }`.
@@ -39,7 +39,31 @@ export interface FakeExotelOptions {
   readonly autoDeliveryReports?: boolean | { readonly codes?: ReadonlyArray<number>; readonly delayMs?: number }
   /** Where the fake reports what it does (auto reports that failed, for instance). Defaults to nothing. */
   readonly log?: (line: string) => void
+  /**
+   * The catalogs linked to the account, each with the retailer ids of its products. When given, a `product` or
+   * `product_list` message naming another catalog fails with 30034 EX_CATALOGUE_NOT_FOUND, and one naming a product
+   * its catalog lacks with 30037 EX_PRODUCT_NOT_FOUND, as Exotel answers per message. Defaults to any catalog and
+   * product being there. Since 0.2.0.
+   */
+  readonly catalogs?: Readonly<Record<string, ReadonlyArray<string>>>
 }
+
+/**
+ * How the fake judges one message's `content`: `undefined` when it takes it, else the error it answers for that
+ * message. Reply `context` and interactive `flow`, `product` and `product_list` are checked as WhatsApp does (exactly
+ * what session-core's `MessageContent.validate` accepts); other types more loosely (the type, its object, the fields
+ * Exotel calls mandatory, text up to 4096 characters).
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const judgeContent = (
+  content: unknown,
+  catalogs?: Readonly<Record<string, ReadonlyArray<string>>>
+): ErrorData | undefined =>
+  isObject(content)
+    ? checkContent(content, catalogs)
+    : { code: 30020, message: "EX_MISSING_PARAM", description: "content is mandatory" }
 
 /**
  * A request the fake received. The `authorization` header is kept without its secret.
@@ -417,7 +441,9 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
     }
     const channel = body.whatsapp
     const results = batch.map((message, index) => {
-      const problem = failing !== undefined && failing.index === index ? failing.error : checkMessage(message)
+      const problem = failing !== undefined && failing.index === index
+        ? failing.error
+        : checkMessage(message, options.catalogs)
       if (problem !== undefined) return { code: 400, status: "failure", error_data: problem }
       const wire = message as Record<string, unknown>
       const inherited = (field: "custom_data" | "status_callback"): string | undefined => {

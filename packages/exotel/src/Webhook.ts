@@ -18,7 +18,9 @@ import { parseTimestamp } from "./internal/timestamp.js"
 const OptionalString = Schema.optional(Schema.NullOr(Schema.String))
 
 /**
- * ISO-8601 with an offset (`2022-10-19T21:48:31+05:30`), or Unix seconds as a number or a numeric string.
+ * ISO-8601 with an offset (`2022-10-19T21:48:31+05:30`, or with a space for the `T`), or Unix seconds as a number or
+ * a numeric string. A date and time without an offset names no instant: it is read as no timestamp (the receive time
+ * counts, and the message records that it was missing).
  *
  * @since 0.1.0
  * @category schemas
@@ -38,7 +40,8 @@ export const WireContent = Schema.Struct(
 )
 
 /**
- * A customer's message. `from` is the customer, `to` the business number.
+ * A customer's message. `from` is the customer, `to` the business number; its id is `sid`, or `message_sid` in
+ * some integrations' traffic; `group_id` is set when it was sent in a group.
  *
  * @since 0.1.0
  * @category schemas
@@ -46,6 +49,8 @@ export const WireContent = Schema.Struct(
 export const WireInbound = Schema.Struct({
   callback_type: OptionalString,
   sid: OptionalString,
+  message_sid: OptionalString,
+  group_id: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Number))),
   from: Schema.String,
   to: Schema.String,
   profile_name: OptionalString,
@@ -60,14 +65,17 @@ export const WireInbound = Schema.Struct({
 export type WireInbound = typeof WireInbound.Type
 
 /**
- * A delivery report. `exo_status_code` arrives as a number or a numeric string; there is no plain `status` field.
+ * A delivery report. Its message is `sid`, or `message_sid` in some integrations' traffic (one of them is
+ * required); `exo_status_code` arrives as a number or a numeric string; there is no plain `status` field; `to` is
+ * not always a phone number (then it is read as absent).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const WireDeliveryReport = Schema.Struct({
   callback_type: OptionalString,
-  sid: Schema.NonEmptyString,
+  sid: OptionalString,
+  message_sid: OptionalString,
   to: OptionalString,
   exo_status_code: Schema.optional(Schema.NullOr(Schema.Union(Schema.Number, Schema.String))),
   exo_detailed_status: OptionalString,
@@ -93,8 +101,9 @@ export const WireEnvelope = Schema.Struct({
 })
 
 /**
- * A customer's message, normalized. `messageId` is Exotel's `sid`; `providerTimestamp` is when the customer sent
- * it (`None` when Exotel gave none); `content` is the raw content object and `contentType` its `type`.
+ * A customer's message, normalized. `messageId` is Exotel's `sid` (or `message_sid`); `providerTimestamp` is when
+ * the customer sent it (`None` when Exotel gave none, or a time without an offset); `content` is the raw content
+ * object and `contentType` its `type`; `groupId` the group it was sent in (`group_id`, on the item or its content).
  *
  * @since 0.1.0
  * @category models
@@ -110,6 +119,8 @@ export class Inbound extends Data.TaggedClass("Inbound")<{
   readonly content: Readonly<Record<string, unknown>>
   /** the item as received (since 0.2.0) */
   readonly raw: unknown
+  /** the group it was sent in (since 0.2.0) */
+  readonly groupId?: Option.Option<string> | undefined
 }> {}
 
 /**
@@ -188,10 +199,14 @@ const decodeReport = decodeWith(WireDeliveryReport)
 const phone = (value: string, field: string) =>
   Either.mapLeft(PhoneNumber.parse(value, field), (error) => error.message)
 
+/** A date, or a date and time, without an offset: it names no instant. */
+const WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/i
+
 const optionalTimestamp = (
   value: string | number | null | undefined
 ): Either.Either<Option.Option<DateTime.Utc>, string> =>
-  value === undefined || value === null || value === ""
+  value === undefined || value === null || value === "" ||
+    (typeof value === "string" && WITHOUT_OFFSET.test(value.trim()))
     ? Either.right(Option.none())
     : Either.map(Either.mapLeft(parseTimestamp(value), (reason) => `timestamp: ${reason}`), Option.some)
 
@@ -223,13 +238,27 @@ export const parseCustomData = (
   return { outboundId: field("id"), idempotencyKey: field("idempotencyKey") }
 }
 
+/** `sid`, else `message_sid`. */
+const messageSid = (
+  wire: { readonly sid?: string | null | undefined; readonly message_sid?: string | null | undefined }
+) =>
+  Option.match(Option.orElse(nonEmpty(wire.sid), () => nonEmpty(wire.message_sid)), {
+    onNone: () => Either.left("sid: is missing (and so is message_sid)"),
+    onSome: (sid) => Either.right(sid)
+  })
+
+const groupIdOf = (value: unknown): Option.Option<string> =>
+  typeof value === "number" && Number.isFinite(value)
+    ? Option.some(String(value))
+    : typeof value === "string" && value.trim() !== ""
+    ? Option.some(value.trim())
+    : Option.none()
+
 const toInbound = (item: unknown, index: number): Either.Either<Inbound, string> =>
   Either.gen(function*() {
     const wire = yield* decodeInbound(item)
-    const sid = yield* Option.match(nonEmpty(wire.sid), {
-      onNone: () => Either.left("sid: is missing"),
-      onSome: Either.right
-    })
+    const sid = yield* messageSid(wire)
+    const groupId = Option.orElse(groupIdOf(wire.group_id), () => groupIdOf(wire.content.group_id))
     return new Inbound({
       index,
       messageId: sid,
@@ -239,7 +268,8 @@ const toInbound = (item: unknown, index: number): Either.Either<Inbound, string>
       providerTimestamp: yield* optionalTimestamp(wire.timestamp),
       contentType: wire.content.type,
       content: wire.content,
-      raw: item
+      raw: item,
+      ...(Option.isSome(groupId) ? { groupId } : {})
     })
   })
 
@@ -254,6 +284,7 @@ const statusCode = (value: number | string | null | undefined): Either.Either<Op
 const toDeliveryReport = (item: unknown, index: number): Either.Either<DeliveryReport, string> =>
   Either.gen(function*() {
     const wire = yield* decodeReport(item)
+    const sid = yield* messageSid(wire)
     const code = yield* statusCode(wire.exo_status_code)
     const detailedStatus = nonEmpty(wire.exo_detailed_status)
     if (Option.isNone(code) && Option.isNone(detailedStatus)) {
@@ -263,10 +294,11 @@ const toDeliveryReport = (item: unknown, index: number): Either.Either<DeliveryR
     const customData = nonEmpty(wire.custom_data)
     return new DeliveryReport({
       index,
-      providerMessageId: wire.sid,
+      providerMessageId: sid,
       ...parseCustomData(customData),
       customData,
-      to: Option.isSome(to) ? Option.some(yield* phone(to.value, "to")) : Option.none(),
+      // not always a phone number in the wild (and nothing depends on it): kept in the raw item, read as absent
+      to: Option.flatMap(to, (value) => Either.getRight(PhoneNumber.parse(value, "to"))),
       code,
       detailedStatus,
       description: nonEmpty(wire.description),
@@ -415,7 +447,8 @@ export const toIngestItems = (body: unknown, bodyText?: string): ReadonlyArray<I
               contentType: item.contentType,
               content: item.content,
               profileName: item.profileName,
-              raw: item.raw
+              raw: item.raw,
+              ...(item.groupId === undefined ? {} : { groupId: item.groupId })
             }
           case "DeliveryReport":
             return {

@@ -199,14 +199,12 @@ describe("Webhook.decodeBatch", () => {
       [message({ to: "+0123" }), "to:"],
       [message({ callback_type: "icm", content: {} }), "content.type: is missing"],
       [message({ content: "hello" }), "content"],
-      [message({ timestamp: "2022-10-19T21:48:31" }), "no UTC offset"],
       [message({ timestamp: "yesterday" }), "timestamp"],
       [message({ timestamp: "2026-02-30T10:00:00+05:30" }), "not a valid date"],
       [message({ timestamp: "2026-01-20T24:30:00Z" }), "not a valid date"],
       [{ callback_type: "dlr", sid: "x", exo_status_code: 30002, timestamp: "2026-04-31T10:00:00Z" }, "not a valid date"],
       [{ callback_type: "dlr", sid: "x" }, "both missing"],
-      [{ callback_type: "dlr", sid: "x", exo_status_code: "delivered" }, "exo_status_code"],
-      [{ callback_type: "dlr", sid: "x", exo_status_code: 30002, to: "abc" }, "to:"]
+      [{ callback_type: "dlr", sid: "x", exo_status_code: "delivered" }, "exo_status_code"]
     ]
     const items = decodeOk({ whatsapp: { messages: bad.map(([item]) => item) } })
     items.forEach((item, i) => {

@@ -18,10 +18,13 @@ import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import type { OutboundRef } from "./SessionStore.js"
 import * as SessionWindow from "./SessionWindow.js"
 import * as WindowEvents from "./WindowEvents.js"
+import * as WindowOpeners from "./WindowOpeners.js"
 
 /**
  * A customer's message as the provider adapter decoded it. `content` is the content object as the provider sent it
- * (its `type`, the object named by the type, `context`, `referral`, …); `raw` the whole item as received.
+ * (its `type`, the object named by the type, `context`, `referral`, …); `raw` the whole item as received; `groupId`
+ * the group it was sent in, when it was (such a message is recorded but does not open the one-to-one window: see
+ * `WindowOpeners`).
  *
  * @since 0.2.0
  * @category models
@@ -36,6 +39,7 @@ export interface InboundItem {
   readonly content: Readonly<Record<string, unknown>>
   readonly profileName: Option.Option<string>
   readonly raw: unknown
+  readonly groupId?: Option.Option<string> | undefined
 }
 
 /**
@@ -102,6 +106,8 @@ export interface PreparedInbound extends Event.ReceivedMessage {
   readonly _tag: "Inbound"
   /** the item as received, as JSON text */
   readonly raw: string
+  /** the group it was sent in, when it was */
+  readonly groupId?: Option.Option<string> | undefined
 }
 
 /**
@@ -190,14 +196,26 @@ export type Operation = Prepared | CloseWindow | Tick
 
 /**
  * What the store did with one item: an inbound message recorded (or a `duplicate` of one recorded before, with
- * the window of its pair after the batch); a report `applied`, a `duplicate` (the same status again) or `unknown`
- * (quarantined), with the fallback template it queued; an item quarantined (`duplicate`: it was already there).
+ * the window of its pair after the batch, or `InboundWithoutWindow` when its pair has none: the message opened
+ * none); a report `applied`, a `duplicate` (the same status again) or `unknown` (quarantined), with the fallback
+ * template it queued; an item quarantined (`duplicate`: it was already there). `storedOnly` says why an inbound
+ * message left its window as it was (`WindowOpeners.classify`).
  *
  * @since 0.2.0
  * @category models
  */
 export type ItemResult =
-  | { readonly _tag: "Inbound"; readonly duplicate: boolean; readonly window: SessionWindow.SessionWindow }
+  | {
+    readonly _tag: "Inbound"
+    readonly duplicate: boolean
+    readonly window: SessionWindow.SessionWindow
+    readonly storedOnly?: WindowOpeners.StoredOnlyReason | undefined
+  }
+  | {
+    readonly _tag: "InboundWithoutWindow"
+    readonly duplicate: boolean
+    readonly storedOnly?: WindowOpeners.StoredOnlyReason | undefined
+  }
   | {
     readonly _tag: "Status"
     readonly outcome: "applied" | "duplicate" | "unknown"
@@ -301,7 +319,8 @@ export const prepare = (
           content: item.content,
           profileName: item.profileName,
           providerTimestamp: item.providerTimestamp,
-          raw: rawText(item.raw)
+          raw: rawText(item.raw),
+          ...(item.groupId === undefined ? {} : { groupId: item.groupId })
         }
       }
       case "Status": {
@@ -379,7 +398,7 @@ export const counts = (results: ReadonlyArray<ItemResult>): Counts => {
   for (const result of results) {
     if (result._tag === "Window") continue
     if (result._tag === "Quarantined") rejected++
-    else if (result._tag === "Inbound" ? result.duplicate : result.outcome === "duplicate") duplicates++
+    else if (result._tag === "Status" ? result.outcome === "duplicate" : result.duplicate) duplicates++
     else accepted++
   }
   return { accepted, duplicates, rejected }
@@ -418,8 +437,8 @@ export interface PairState {
 /**
  * What a store reads, under the lock of every pair involved, before planning a batch: the pairs (by `pairKey`;
  * missing pairs have no window), the inbound messages already recorded among the batch's (`business|messageId` →
- * the `pairKey` they were recorded under, whose pair must be in `pairs`), the outbound messages the reports name
- * (by `refKey`), and the quarantine ids already present among the batch's.
+ * the `pairKey` they were recorded under, whose pair is read too: it has no window when the message opened none),
+ * the outbound messages the reports name (by `refKey`), and the quarantine ids already present among the batch's.
  *
  * @since 0.2.0
  * @category models
@@ -472,7 +491,9 @@ const unknownReason = (ref: OutboundRef): string =>
 
 /**
  * Plans a batch: the pure rule of what recording it means, given what the store read (see `State`). Customer
- * messages are deduplicated on (business, message id) and extend windows (`SessionWindow.record`); reports move
+ * messages are deduplicated on (business, message id) and extend windows (`SessionWindow.record`), except those
+ * `WindowOpeners.classify` finds stored-only (system notices, group messages, withdrawn reactions): those are
+ * recorded, with their `message.received`, and leave the window as it was; reports move
  * statuses forward (a status already in a message's history is a duplicate); a re-engagement failure closes the
  * window (`SessionWindow.closeByProvider`) and queues the message's fallback template (`Outbound.fallbackFor`, once);
  * a report about no message we know goes to the quarantine; window events come from `WindowEvents.reconcile` at
@@ -500,8 +521,14 @@ export const plan = (state: State, batch: Batch): Plan => {
   const fallbacks: Array<{ readonly originalId: string; readonly fallback: OutboundMessage }> = []
   const quarantine: Array<PreparedQuarantine> = []
   const events: Array<Event.Draft> = []
-  const results: Array<ItemResult | { readonly _tag: "Inbound"; readonly duplicate: boolean; readonly pair: string }> =
-    []
+  const results: Array<
+    ItemResult | {
+      readonly _tag: "Recorded"
+      readonly duplicate: boolean
+      readonly pair: string
+      readonly storedOnly: WindowOpeners.StoredOnlyReason | undefined
+    }
+  > = []
 
   const pairOf = (key: string) => pairs.get(key) ?? NO_PAIR
   const windowOf = (key: string, pair: { readonly business: PhoneNumber; readonly customer: PhoneNumber }) =>
@@ -545,15 +572,24 @@ export const plan = (state: State, batch: Batch): Plan => {
     switch (item._tag) {
       case "Inbound": {
         const { message } = item
+        const classification = WindowOpeners.classify(item)
+        const storedOnly = classification._tag === "StoredOnly" ? classification.reason : undefined
         const dedup = `${message.business}|${message.messageId}`
         const recordedUnder = seenInbound.get(dedup)
         if (recordedUnder !== undefined) {
-          results.push({ _tag: "Inbound", duplicate: true, pair: recordedUnder })
+          results.push({ _tag: "Recorded", duplicate: true, pair: recordedUnder, storedOnly })
           break
         }
         const key = pairKey(message)
         seenInbound.set(dedup, key)
         const before = windowOf(key, message)
+        if (storedOnly !== undefined) {
+          // recorded and announced like any message, its window as it was
+          events.push(Event.messageReceived(item, before, policy.safetyMargin))
+          inbound.push(item)
+          results.push({ _tag: "Recorded", duplicate: false, pair: key, storedOnly })
+          break
+        }
         const after = SessionWindow.record(before, message)
         const lapsed = WindowEvents.reconcile(before, pairOf(key).announced, now, policy)
         const opened = WindowEvents.reconcile(
@@ -566,7 +602,7 @@ export const plan = (state: State, batch: Batch): Plan => {
         events.push(...lapsed.events, Event.messageReceived(item, after, policy.safetyMargin), ...opened.events)
         set(key, after, opened.announced)
         inbound.push(item)
-        results.push({ _tag: "Inbound", duplicate: false, pair: key })
+        results.push({ _tag: "Recorded", duplicate: false, pair: key, storedOnly })
         break
       }
       case "Status": {
@@ -640,10 +676,12 @@ export const plan = (state: State, batch: Batch): Plan => {
     resolved: batch.resolves.filter((id) => !touchedQuarantine.has(id)),
     events,
     results: results.map((result): ItemResult => {
-      if (result._tag !== "Inbound" || !("pair" in result)) return result
+      if (result._tag !== "Recorded") return result
       const window = pairOf(result.pair).window
-      if (Option.isNone(window)) throw new Error(`inbound message recorded under ${result.pair} without a window`)
-      return { _tag: "Inbound", duplicate: result.duplicate, window: window.value }
+      const reason = result.storedOnly === undefined ? {} : { storedOnly: result.storedOnly }
+      return Option.isSome(window)
+        ? { _tag: "Inbound", duplicate: result.duplicate, window: window.value, ...reason }
+        : { _tag: "InboundWithoutWindow", duplicate: result.duplicate, ...reason }
     })
   }
 }

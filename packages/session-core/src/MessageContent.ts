@@ -73,6 +73,25 @@ export const codePointLength = (s: string): number => {
 
 const RecipientType = Schema.optional(Schema.Literal("individual"))
 
+/**
+ * The message a reply quotes: WhatsApp shows the new message as a reply to the one with this id (a `wamid.…`).
+ * Any content may carry it, as `context`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const MessageContext = Schema.Struct({ message_id: Schema.String }).annotations({
+  identifier: "MessageContext"
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type MessageContext = typeof MessageContext.Type
+
+const ReplyContext = Schema.optional(MessageContext)
+
 const MediaSource = { id: Schema.optional(Schema.String), link: Schema.optional(Schema.String) }
 
 /** Media without a caption: audio, stickers, and media in headers and template parameters. */
@@ -98,6 +117,7 @@ const Location = Schema.Struct({
 export const TextContent = Schema.Struct({
   type: Schema.Literal("text"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   text: Schema.Struct({ body: Schema.String, preview_url: Schema.optional(Schema.Boolean) })
 }).annotations({ identifier: "TextContent" })
 
@@ -116,6 +136,7 @@ export type TextContent = typeof TextContent.Type
 export const ImageContent = Schema.Struct({
   type: Schema.Literal("image"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   image: CaptionedMedia
 }).annotations({ identifier: "ImageContent" })
 
@@ -134,6 +155,7 @@ export type ImageContent = typeof ImageContent.Type
 export const VideoContent = Schema.Struct({
   type: Schema.Literal("video"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   video: CaptionedMedia
 }).annotations({ identifier: "VideoContent" })
 
@@ -152,6 +174,7 @@ export type VideoContent = typeof VideoContent.Type
 export const AudioContent = Schema.Struct({
   type: Schema.Literal("audio"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   audio: Media
 }).annotations({ identifier: "AudioContent" })
 
@@ -170,6 +193,7 @@ export type AudioContent = typeof AudioContent.Type
 export const DocumentContent = Schema.Struct({
   type: Schema.Literal("document"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   document: Schema.Struct({
     ...MediaSource,
     caption: Schema.optional(Schema.String),
@@ -192,6 +216,7 @@ export type DocumentContent = typeof DocumentContent.Type
 export const StickerContent = Schema.Struct({
   type: Schema.Literal("sticker"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   sticker: Media
 }).annotations({ identifier: "StickerContent" })
 
@@ -210,6 +235,7 @@ export type StickerContent = typeof StickerContent.Type
 export const LocationContent = Schema.Struct({
   type: Schema.Literal("location"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   location: Location
 }).annotations({ identifier: "LocationContent" })
 
@@ -273,6 +299,7 @@ export type Contact = typeof Contact.Type
 export const ContactsContent = Schema.Struct({
   type: Schema.Literal("contacts"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   contacts: Schema.Array(Contact)
 }).annotations({ identifier: "ContactsContent" })
 
@@ -372,7 +399,90 @@ export const InteractiveCtaUrl = Schema.Struct({
 export type InteractiveCtaUrl = typeof InteractiveCtaUrl.Type
 
 /**
- * An interactive message: reply buttons, a list, or a call-to-action URL button.
+ * A message with a button that opens a WhatsApp Flow, by `flow_id` or `flow_name`. With `flow_action` `navigate`
+ * (the default) `flow_action_payload` names the first screen and may give it data; with `data_exchange` the Flow
+ * asks the business's endpoint instead, and there is no payload.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const InteractiveFlow = Schema.Struct({
+  type: Schema.Literal("flow"),
+  header: Schema.optional(InteractiveHeader),
+  body: TextObject,
+  footer: Schema.optional(TextObject),
+  action: Schema.Struct({
+    name: Schema.Literal("flow"),
+    parameters: Schema.Struct({
+      flow_message_version: Schema.Literal("3"),
+      flow_token: Schema.optional(Schema.String),
+      flow_id: Schema.optional(Schema.String),
+      flow_name: Schema.optional(Schema.String),
+      flow_cta: Schema.String,
+      mode: Schema.optional(Schema.Literal("draft", "published")),
+      flow_action: Schema.optional(Schema.Literal("navigate", "data_exchange")),
+      flow_action_payload: Schema.optional(Schema.Struct({
+        screen: Schema.String,
+        data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+      }))
+    })
+  })
+}).annotations({ identifier: "InteractiveFlow" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type InteractiveFlow = typeof InteractiveFlow.Type
+
+/**
+ * A single-product message: one item of a catalog, by its retailer id (the SKU). It has no header.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const InteractiveProduct = Schema.Struct({
+  type: Schema.Literal("product"),
+  body: Schema.optional(TextObject),
+  footer: Schema.optional(TextObject),
+  action: Schema.Struct({ catalog_id: Schema.String, product_retailer_id: Schema.String })
+}).annotations({ identifier: "InteractiveProduct" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type InteractiveProduct = typeof InteractiveProduct.Type
+
+/**
+ * A multi-product message: items of one catalog, grouped in sections, under a text header.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const InteractiveProductList = Schema.Struct({
+  type: Schema.Literal("product_list"),
+  header: TextHeader,
+  body: TextObject,
+  footer: Schema.optional(TextObject),
+  action: Schema.Struct({
+    catalog_id: Schema.String,
+    sections: Schema.Array(Schema.Struct({
+      title: Schema.optional(Schema.String),
+      product_items: Schema.Array(Schema.Struct({ product_retailer_id: Schema.String }))
+    }))
+  })
+}).annotations({ identifier: "InteractiveProductList" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type InteractiveProductList = typeof InteractiveProductList.Type
+
+/**
+ * An interactive message: reply buttons, a list, a call-to-action URL button, a Flow (since 0.2.0), or one or
+ * several products of a catalog (since 0.2.0).
  *
  * @since 0.1.0
  * @category models
@@ -380,7 +490,15 @@ export type InteractiveCtaUrl = typeof InteractiveCtaUrl.Type
 export const InteractiveContent = Schema.Struct({
   type: Schema.Literal("interactive"),
   recipient_type: RecipientType,
-  interactive: Schema.Union(InteractiveButton, InteractiveList, InteractiveCtaUrl)
+  context: ReplyContext,
+  interactive: Schema.Union(
+    InteractiveButton,
+    InteractiveList,
+    InteractiveCtaUrl,
+    InteractiveFlow,
+    InteractiveProduct,
+    InteractiveProductList
+  )
 }).annotations({ identifier: "InteractiveContent" })
 
 /**
@@ -398,6 +516,7 @@ export type InteractiveContent = typeof InteractiveContent.Type
 export const ReactionContent = Schema.Struct({
   type: Schema.Literal("reaction"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   reaction: Schema.Struct({ message_id: Schema.String, emoji: Schema.String })
 }).annotations({ identifier: "ReactionContent" })
 
@@ -469,6 +588,7 @@ export type TemplateComponent = typeof TemplateComponent.Type
 export const TemplateContent = Schema.Struct({
   type: Schema.Literal("template"),
   recipient_type: RecipientType,
+  context: ReplyContext,
   template: Schema.Struct({
     name: Schema.String,
     language: Schema.Struct({ code: Schema.String, policy: Schema.optional(Schema.Literal("deterministic")) }),
@@ -769,6 +889,26 @@ const BUTTON_BODY_MAX = 1024
 const LIST_BODY_MAX = 4096
 const TEMPLATE_NAME_MAX = 512
 const TEMPLATE_BODY_PARAMETERS_MAX = 1024
+// Flow messages: `flow_cta` at most 20 characters, no emoji. Meta, "Send a Flow" / interactive Flow messages
+// (https://developers.facebook.com/docs/whatsapp/flows/guides/sendingaflow ; mirror
+// https://developers.secure.facebook.com/docs/whatsapp/cloud-api/messages/interactive-flow-messages): "Text on the CTA
+// button. Character limit - 20 characters (no emoji)". Body 1024, header text 60 and footer 60 as for every
+// interactive message (Meta's interactive object reference, mirrored in WhatsApp's Node.js SDK docs,
+// https://whatsapp.github.io/WhatsApp-Nodejs-SDK/api-reference/types/InteractiveObject).
+const FLOW_CTA_MAX = 20
+// Catalog messages. Meta's interactive object reference (mirrored by Cequens,
+// https://developer.cequens.com/reference/sending-product-message): the header is required for `product_list` (text
+// only) and not allowed for `product`; the body is optional for `product` and required otherwise, at most 1024; the
+// footer at most 60. Meta, "Multi-product messages" (mirror
+// https://support.chatarchitect.com/books/meta-whatsapp/page/multi-product-messages-developer-documentation): "up to
+// 30 products … organized into sections"; Meta's section object: 1 to 10 sections, a title of at most 24 characters,
+// required when there are several sections, at least 1 product per section and at most 30 across all sections.
+const PRODUCT_SECTIONS_MAX = 10
+const PRODUCT_SECTION_TITLE_MAX = 24
+const PRODUCT_ITEMS_MAX = 30
+
+/** An emoji character: a pictograph, a regional indicator (flags) or a keycap mark. */
+const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u
 
 const isHttpUrl = (s: string): boolean => /^https?:\/\//i.test(s) && URL.canParse(s)
 
@@ -781,6 +921,8 @@ const httpUrl = string({
 const nonEmpty = string({ min: 1 })
 const anyString = string()
 const recipientType = optional(literal("individual"))
+// Meta's context object: the id of the message replied to (Cloud API "Messages" reference, `context.message_id`)
+const replyContext = optional(struct({ message_id: nonEmpty }))
 
 const mediaSource = { id: optional(nonEmpty), link: optional(httpUrl) }
 
@@ -817,30 +959,35 @@ const location: Decoder<typeof Location.Type> = struct({
 const textContent: Decoder<TextContent> = struct({
   type: literal("text"),
   recipient_type: recipientType,
+  context: replyContext,
   text: struct({ body: string({ min: 1, max: TEXT_BODY_MAX }), preview_url: optional(boolean) })
 })
 
 const imageContent: Decoder<ImageContent> = struct({
   type: literal("image"),
   recipient_type: recipientType,
+  context: replyContext,
   image: captionedMedia
 })
 
 const videoContent: Decoder<VideoContent> = struct({
   type: literal("video"),
   recipient_type: recipientType,
+  context: replyContext,
   video: captionedMedia
 })
 
 const audioContent: Decoder<AudioContent> = struct({
   type: literal("audio"),
   recipient_type: recipientType,
+  context: replyContext,
   audio: uncaptionedMedia("audio")
 })
 
 const documentContent: Decoder<DocumentContent> = struct({
   type: literal("document"),
   recipient_type: recipientType,
+  context: replyContext,
   document: struct(
     { ...mediaSource, caption: optional(string({ max: CAPTION_MAX })), filename: optional(nonEmpty) },
     oneSource
@@ -850,12 +997,14 @@ const documentContent: Decoder<DocumentContent> = struct({
 const stickerContent: Decoder<StickerContent> = struct({
   type: literal("sticker"),
   recipient_type: recipientType,
+  context: replyContext,
   sticker: uncaptionedMedia("sticker")
 })
 
 const locationContent: Decoder<LocationContent> = struct({
   type: literal("location"),
   recipient_type: recipientType,
+  context: replyContext,
   location
 })
 
@@ -916,6 +1065,7 @@ const contact: Decoder<Contact> = struct({
 const contactsContent: Decoder<ContactsContent> = struct({
   type: literal("contacts"),
   recipient_type: recipientType,
+  context: replyContext,
   contacts: array(contact, { min: 1 })
 })
 
@@ -1028,19 +1178,121 @@ const interactiveCtaUrl: Decoder<InteractiveCtaUrl> = struct({
   })
 })
 
+const oneOf = <const L extends string>(...values: ReadonlyArray<L>): Decoder<L> => (input, path, issues) =>
+  typeof input === "string" && (values as ReadonlyArray<string>).includes(input)
+    ? input as L
+    : report(issues, path, mustBeOneOf(values), undefined, input)
+
+const noEmoji: Check<string> = (s, path, issues) => {
+  if (EMOJI.test(s)) report(issues, path, "must not contain emoji", undefined, s)
+}
+
+/** Flow `data`: plain JSON, and not empty when given. */
+const flowData: Decoder<UnknownRecord> = (input, path, issues) => {
+  const data = jsonObject(input, path, issues)
+  if (data === invalid || Object.keys(data).length > 0) return data
+  return report(issues, path, "must not be empty when given", 1, 0)
+}
+
+const oneFlow: Check<UnknownRecord> = (parameters, path, issues) => {
+  const hasId = own(parameters, "flow_id") !== undefined
+  const hasName = own(parameters, "flow_name") !== undefined
+  if (hasId === hasName) {
+    report(issues, path, hasId ? "must have a flow_id or a flow_name, not both" : "must have a flow_id or a flow_name")
+  }
+}
+
+// "flow_action_payload: Required if flow_action is navigate. Should be omitted otherwise." (Meta, interactive Flow
+// messages); `navigate` is the default.
+const payloadForAction: Check<UnknownRecord> = (parameters, path, issues) => {
+  const at = field(path, "flow_action_payload")
+  const hasPayload = own(parameters, "flow_action_payload") !== undefined
+  const action = own(parameters, "flow_action")
+  if (action === "data_exchange" && hasPayload) report(issues, at, "must be absent when flow_action is data_exchange")
+  if ((action === undefined || action === "navigate") && !hasPayload) {
+    report(issues, at, "is required when flow_action is navigate (the default)")
+  }
+}
+
+const interactiveFlow: Decoder<InteractiveFlow> = struct({
+  type: literal("flow"),
+  header: optional(interactiveHeader),
+  body: textObject(BUTTON_BODY_MAX),
+  footer,
+  action: struct({
+    name: literal("flow"),
+    parameters: struct(
+      {
+        flow_message_version: literal("3"),
+        flow_token: optional(nonEmpty),
+        flow_id: optional(nonEmpty),
+        flow_name: optional(nonEmpty),
+        flow_cta: string({ min: 1, max: FLOW_CTA_MAX, checks: [noEmoji] }),
+        mode: optional(oneOf("draft", "published")),
+        flow_action: optional(oneOf("navigate", "data_exchange")),
+        flow_action_payload: optional(struct({ screen: nonEmpty, data: optional(flowData) }))
+      },
+      oneFlow,
+      payloadForAction
+    )
+  })
+})
+
+const interactiveProduct: Decoder<InteractiveProduct> = struct({
+  type: literal("product"),
+  header: forbidden("must be absent: a single-product message has no header"),
+  body: optional(textObject(BUTTON_BODY_MAX)),
+  footer,
+  action: struct({ catalog_id: nonEmpty, product_retailer_id: nonEmpty })
+})
+
+const productItemsOf = (section: unknown): ReadonlyArray<unknown> => {
+  const items = dig(section, "product_items")
+  return Array.isArray(items) ? items : []
+}
+
+const totalProducts: Check<ReadonlyArray<unknown>> = (sections, path, issues) => {
+  const products = sections.reduce<number>((total, section) => total + productItemsOf(section).length, 0)
+  if (products > PRODUCT_ITEMS_MAX) {
+    const limit = PRODUCT_ITEMS_MAX
+    report(issues, path, `must have at most ${limit} products in total across all sections`, limit, products)
+  }
+}
+
+const interactiveProductList: Decoder<InteractiveProductList> = struct({
+  type: literal("product_list"),
+  header: tagged({ text: textHeader }),
+  body: textObject(BUTTON_BODY_MAX),
+  footer,
+  action: struct({
+    catalog_id: nonEmpty,
+    sections: array(
+      struct({
+        title: optional(string({ min: 1, max: PRODUCT_SECTION_TITLE_MAX })),
+        product_items: array(struct({ product_retailer_id: nonEmpty }), { min: 1 })
+      }),
+      { min: 1, max: PRODUCT_SECTIONS_MAX },
+      sectionTitles,
+      totalProducts
+    )
+  })
+})
+
 const interactiveContent: Decoder<InteractiveContent> = struct({
   type: literal("interactive"),
   recipient_type: recipientType,
+  context: replyContext,
   interactive: tagged<InteractiveContent["interactive"]>({
     button: interactiveButton,
     list: interactiveList,
-    cta_url: interactiveCtaUrl
+    cta_url: interactiveCtaUrl,
+    flow: interactiveFlow,
+    product: interactiveProduct,
+    product_list: interactiveProductList
   })
 })
 
 const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" })
-
-const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u
 
 // The longest emoji sequences (ZWJ sequences with skin tones) have 10 code points. The bound is checked first, also
 // because V8's grapheme segmenter slows down sharply on long strings (seconds at a few thousand emoji).
@@ -1072,6 +1324,7 @@ const emoji: Decoder<string> = (input, path, issues) => {
 const reactionContent: Decoder<ReactionContent> = struct({
   type: literal("reaction"),
   recipient_type: recipientType,
+  context: replyContext,
   reaction: struct({ message_id: nonEmpty, emoji })
 })
 
@@ -1173,6 +1426,7 @@ const noRepeatedParts: Check<ReadonlyArray<unknown>> = (components, path, issues
 const templateContent: Decoder<TemplateContent> = struct({
   type: literal("template"),
   recipient_type: recipientType,
+  context: replyContext,
   template: struct({
     name: string({
       min: 1,
@@ -1221,7 +1475,11 @@ const isMessageType = (type: string): type is MessageType => Object.hasOwn(decod
  * 1024); a reaction emoji is empty (removes the reaction) or one grapheme of at most 16 code points holding an
  * emoji character; a button
  * component of a template needs `sub_type` and `index` (0 to 9); template body text parameters total at most 1024
- * characters and hold no newline, tab or run of more than 4 spaces.
+ * characters and hold no newline, tab or run of more than 4 spaces. Since 0.2.0: any content may carry
+ * `context.message_id` (it goes out as a reply to that message); a Flow needs exactly one of `flow_id` and
+ * `flow_name`, a `flow_cta` of at most 20 characters without emoji, and `flow_action_payload` unless `flow_action` is
+ * `data_exchange` (then none); a single-product message has no header; a multi-product message has a text header, 1
+ * to 10 sections (titled when there are several) and 1 to 30 products in all.
  *
  * @example
  * ```ts

@@ -16,7 +16,8 @@
 export type JobState = "queued" | "claimed" | "sending"
 
 /**
- * A send job: its message's id, pair and creation time (epoch milliseconds), and its state.
+ * A send job: its message's id, pair and creation time (epoch milliseconds), its state, and for a queued job sent
+ * again later (its provider was unavailable), the time before which it is not sent (`notBefore`).
  *
  * @since 0.2.0
  * @category models
@@ -27,12 +28,14 @@ export interface Job {
   readonly customer: string
   readonly createdAt: number
   readonly state: JobState
+  readonly notBefore?: number | undefined
 }
 
 const before = (a: Job, b: Job): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /**
- * The ids of the jobs to claim now, at most `limit`, oldest first; with `id`, that job only if it is claimable.
+ * The ids of the jobs to claim at `now`, at most `limit`, oldest first; with `id`, that job only if it is claimable.
+ * A queued job waiting for its `notBefore` is not claimable and still holds its pair's line.
  *
  * @example
  * ```ts
@@ -46,7 +49,12 @@ const before = (a: Job, b: Job): number => a.createdAt - b.createdAt || (a.id < 
  * @since 0.2.0
  * @category getters
  */
-export const claimable = (jobs: Iterable<Job>, limit: number, id?: string): ReadonlyArray<string> => {
+export const claimable = (
+  jobs: Iterable<Job>,
+  limit: number,
+  id?: string,
+  now: number = Number.POSITIVE_INFINITY
+): ReadonlyArray<string> => {
   const busy = new Set<string>()
   const chosen: Array<string> = []
   const size = Math.max(0, Math.floor(limit))
@@ -54,7 +62,7 @@ export const claimable = (jobs: Iterable<Job>, limit: number, id?: string): Read
     const pair = `${job.business}|${job.customer}`
     if (busy.has(pair)) continue
     busy.add(pair)
-    if (job.state !== "queued" || chosen.length >= size) continue
+    if (job.state !== "queued" || chosen.length >= size || (job.notBefore ?? 0) > now) continue
     if (id === undefined || job.id === id) chosen.push(job.id)
   }
   return chosen

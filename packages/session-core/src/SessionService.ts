@@ -52,6 +52,11 @@ export interface SessionSettings {
   readonly expiringLead: Duration.Duration
   /** The provider's account limit that sends are paced under (default `Pacing.defaultPolicy`). Since 0.2.0. */
   readonly sendPacing?: Pacing.Policy | undefined
+  /**
+   * How long a send the provider did not take (unavailable, rate-limited) is tried again before it fails (default
+   * `SEND_RETRY_FOR`, an hour; zero: it fails at once). Since 0.2.0.
+   */
+  readonly sendRetryFor?: Duration.Duration | undefined
 }
 
 /**
@@ -128,7 +133,8 @@ export interface InboundInput {
  */
 export interface InboundResult {
   readonly duplicate: boolean
-  readonly window: SessionWindow.SessionWindow
+  /** the window after it: empty when the message opened none on a pair that never had one (since 0.2.0) */
+  readonly window: SessionWindow.Window
   readonly adjustment: ClockSkew.Adjustment
 }
 
@@ -275,10 +281,15 @@ export const recordInbound = (
     const outcome = yield* ingest([item])
     const result = outcome.results[0]
     const prepared = outcome.prepared[0]
-    if (result?._tag !== "Inbound" || prepared?._tag !== "Inbound") {
+    if ((result?._tag !== "Inbound" && result?._tag !== "InboundWithoutWindow") || prepared?._tag !== "Inbound") {
       return yield* Effect.dieMessage("the store answered an inbound message with another kind of result")
     }
-    return { duplicate: result.duplicate, window: result.window, adjustment: prepared.timestampAdjustment }
+    // a message that opens no window (a system notice, say) on a pair that never had one: the empty window
+    const window = result._tag === "Inbound" ? result.window : SessionWindow.empty({
+      business: input.business,
+      customer: input.customer
+    })
+    return { duplicate: result.duplicate, window, adjustment: prepared.timestampAdjustment }
   })
 
 const loadWindow = (pair: Pair) =>
@@ -537,8 +548,10 @@ const recordOutcome = (id: string, outcome: Either.Either<{ readonly providerMes
 /**
  * What `dispatch` did with a queued message: `Sent` (the provider accepted it, or its outcome is `unknown`: either
  * way it is not sent again), `Failed` (the provider refused it; `message` is the message that carries the outcome,
- * the fallback template's after a re-engagement refusal), or `NotClaimed` (it was not this caller's to send: not
- * queued any more, or not yet next in its pair's line).
+ * the fallback template's after a re-engagement refusal), `Deferred` (the provider is known not to have taken it
+ * and was unavailable or rate-limiting: the job is queued again for later, see `sendRetryFor`; `message` is still
+ * `queued`), or `NotClaimed` (it was not this caller's to send: not queued any more, not yet due, or not yet next in
+ * its pair's line).
  *
  * @since 0.2.0
  * @category models
@@ -546,7 +559,49 @@ const recordOutcome = (id: string, outcome: Either.Either<{ readonly providerMes
 export type Dispatched =
   | { readonly _tag: "Sent"; readonly message: Outbound.OutboundMessage }
   | { readonly _tag: "Failed"; readonly message: Outbound.OutboundMessage; readonly error: ProviderError }
+  | { readonly _tag: "Deferred"; readonly message: Outbound.OutboundMessage; readonly error: ProviderError }
   | { readonly _tag: "NotClaimed" }
+
+/**
+ * How long a send job whose sends failed before the provider took it (unavailable, rate-limited) is tried again:
+ * an hour, unless `SessionSettings.sendRetryFor` says otherwise.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const SEND_RETRY_FOR: Duration.Duration = Duration.hours(1)
+
+const RETRY_MIN_MILLIS = 5_000
+const RETRY_MAX_MILLIS = 300_000
+
+/**
+ * When a job that failed before the provider took it is tried again, or `None` when its retry period is over (or
+ * the failure is not one to retry): half its age, between 5 seconds and 5 minutes, so the waits grow like an
+ * exponential backoff without a counter.
+ *
+ * @example
+ * ```ts
+ * import { SessionService } from "@wa-session/session-core"
+ * import { DateTime, Duration, Option } from "effect"
+ * const created = DateTime.unsafeMake("2026-01-20T10:00:00Z")
+ * SessionService.retryAt(created, DateTime.unsafeMake("2026-01-20T10:01:00Z"), "Unavailable", Duration.hours(1))
+ * // Option.some(10:01:30): half of its minute of age
+ * ```
+ * @since 0.2.0
+ * @category getters
+ */
+export const retryAt = (
+  createdAt: DateTime.Utc,
+  now: DateTime.Utc,
+  reason: ProviderError["reason"],
+  retryFor: Duration.Duration
+): Option.Option<DateTime.Utc> => {
+  if (reason !== "Unavailable" && reason !== "RateLimited") return Option.none()
+  const age = Math.max(0, now.epochMillis - createdAt.epochMillis)
+  if (age >= Duration.toMillis(retryFor)) return Option.none()
+  const wait = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, Math.round(age / 2)))
+  return Option.some(DateTime.unsafeMake(now.epochMillis + wait))
+}
 
 /**
  * Waits for a pacing slot, then starts and sends a claimed job, recording the outcome (`recordOutcome`). Only the wait
@@ -581,6 +636,14 @@ const sendClaimed = (message: Outbound.OutboundMessage) =>
         yield* Effect.ignore(record(message.id, statusEvent("unknown", at, Option.none(), Option.some(INTERRUPTED))))
         yield* Effect.ignore(store.finishSend(message.id))
         return yield* Effect.failCause(sent.cause)
+      }
+      if (Either.isLeft(sent.value)) {
+        const error = sent.value.left
+        const later = retryAt(message.createdAt, yield* DateTime.now, error.reason, settings.sendRetryFor ?? SEND_RETRY_FOR)
+        if (Option.isSome(later)) {
+          yield* store.retrySend(message.id, later.value)
+          return { _tag: "Deferred", message: yield* reload(message.id), error } as const
+        }
       }
       const outcome = yield* recordOutcome(message.id, sent.value)
       return yield* Either.match(outcome, {
@@ -714,6 +777,8 @@ export const send = (
         return { message: dispatched.message, replayed: false }
       case "NotClaimed":
         return { message: yield* reload(submitted.message.id), replayed: false }
+      case "Deferred":
+        return { message: dispatched.message, replayed: false }
       case "Failed":
         return yield* Effect.fail(naming(dispatched.error, submitted.message.id))
     }
@@ -741,7 +806,7 @@ const afterReengagement = (
   })
 
 /**
- * What a round of queued sends did: accepted by the provider, failed, and sent with an `unknown` outcome.
+ * What a round of queued sends did: accepted by the provider, failed, sent with an `unknown` outcome, and deferred.
  *
  * @since 0.2.0
  * @category models
@@ -750,6 +815,8 @@ export interface SendRound {
   readonly sent: number
   readonly failed: number
   readonly unknown: number
+  /** queued again for later: the provider was unavailable or rate-limiting (since 0.2.0) */
+  readonly deferred: number
 }
 
 /**
@@ -764,12 +831,13 @@ export const sendQueued = (
 ): Effect.Effect<SendRound, StorageError, SessionStore | SessionConfig | MessageSender> =>
   Effect.gen(function*() {
     const store = yield* SessionStore
-    const round = { sent: 0, failed: 0, unknown: 0 }
+    const round = { sent: 0, failed: 0, unknown: 0, deferred: 0 }
     for (let i = 0; i < limit; i++) {
       const [claimed] = yield* store.claimSends({ now: yield* DateTime.now, limit: 1 })
       if (claimed === undefined) break
       const outcome = yield* sendClaimed(claimed)
       if (outcome._tag === "Failed") round.failed++
+      else if (outcome._tag === "Deferred") round.deferred++
       else if (outcome._tag === "Sent" && outcome.message.status === "unknown") round.unknown++
       else if (outcome._tag === "Sent") round.sent++
     }

@@ -269,6 +269,11 @@ export interface SessionStoreShape {
   readonly startSend: (id: string, now: DateTime.Utc) => Effect.Effect<boolean, StorageError>
   /** Gives a claimed job that was not started back to the queue. */
   readonly releaseSend: (id: string) => Effect.Effect<void, StorageError>
+  /**
+   * Puts a started job whose send failed before the provider took it back in the queue, not to be claimed before
+   * `notBefore` (it keeps its place in its pair's line).
+   */
+  readonly retrySend: (id: string, notBefore: DateTime.Utc) => Effect.Effect<void, StorageError>
   /** Ends a started job once its outcome is recorded. */
   readonly finishSend: (id: string) => Effect.Effect<void, StorageError>
   /**

@@ -88,3 +88,7 @@ export * as WindowEvents from "./WindowEvents.js"
  * @since 0.2.0
  */
 export * as RelayService from "./RelayService.js"
+/**
+ * @since 0.2.0
+ */
+export * as WindowOpeners from "./WindowOpeners.js"

@@ -258,16 +258,15 @@ describe("Ingest helpers", () => {
     assert.deepStrictEqual(Ingest.counts([]), { accepted: 0, duplicates: 0, rejected: 0 })
   })
 
-  it("plan refuses a state whose inbound index names a pair it did not read", () => {
+  it("a duplicate recorded under a pair with no window (its first record opened none) answers InboundWithoutWindow", () => {
     const [item] = Ingest.prepare([inboundItem(pairAt(0), "m1", Option.none())], NOW, TOLERANCE)
-    assert.throws(
-      () =>
-        Ingest.plan(
-          { ...emptyState, inbound: new Map([[`${B1}|m1`, Ingest.pairKey(pairAt(1))]]) },
-          { now: NOW, policy, items: item === undefined ? [] : [item], resolves: [] }
-        ),
-      /recorded under \+919876500001\|\+919876543211 without a window/
+    const plan = Ingest.plan(
+      { ...emptyState, inbound: new Map([[`${B1}|m1`, Ingest.pairKey(pairAt(1))]]) },
+      { now: NOW, policy, items: item === undefined ? [] : [item], resolves: [] }
     )
+    assert.deepStrictEqual(plan.results, [{ _tag: "InboundWithoutWindow", duplicate: true }])
+    assert.deepStrictEqual([plan.inbound, plan.windows, plan.events], [[], [], []])
+    assert.deepStrictEqual(Ingest.counts(plan.results), { accepted: 0, duplicates: 1, rejected: 0 })
   })
 })
 

@@ -117,6 +117,37 @@ const contact = (value: Json): Json => ({
   contacts: [{ name: { formatted_name: "Rahul S", first_name: "Rahul" }, ...value }]
 })
 const reaction = (emoji: unknown): Json => ({ type: "reaction", reaction: { message_id: "wamid.1", emoji } })
+const flow = (parameters: Json = {}, extra: Json = {}): Json =>
+  interactive({
+    type: "flow",
+    body: { text: "Book your test drive" },
+    action: {
+      name: "flow",
+      parameters: {
+        flow_message_version: "3",
+        flow_token: "token-1",
+        flow_id: "1234567890",
+        flow_cta: "Book now",
+        flow_action: "navigate",
+        flow_action_payload: { screen: "WELCOME", data: { city: "Pune" } },
+        ...parameters
+      }
+    },
+    ...extra
+  })
+const flowParameters = ["interactive", "action", "parameters"]
+const product = (extra: Json = {}): Json =>
+  interactive({ type: "product", action: { catalog_id: "cat_1", product_retailer_id: "SKU-1" }, ...extra })
+const items = (from: number, n: number): Array<Json> =>
+  Array.from({ length: n }, (_, i) => ({ product_retailer_id: `SKU-${from + i}` }))
+const productList = (sections: Array<unknown>, extra: Json = {}): Json =>
+  interactive({
+    type: "product_list",
+    header: { type: "text", text: "Our picks" },
+    body: { text: "Have a look" },
+    action: { catalog_id: "cat_1", sections },
+    ...extra
+  })
 
 describe("MessageContent", () => {
   describe("codePointLength", () => {
@@ -203,6 +234,20 @@ describe("MessageContent", () => {
       violates({ ...text("hi"), recipient_type: "group" }, { path: "recipient_type", actual: "group" })
       says({ ...text("hi"), recipient_type: 1 }, 'recipient_type: must be "individual"')
       assert.strictEqual(validOf({ ...template({}), recipient_type: "individual" }).recipient_type, "individual")
+    })
+
+    it("keeps a reply's context on any content, with a non-empty message id", () => {
+      const context = { message_id: "wamid.HBgMOTE5MTU4NDU1Njg2" }
+      for (const content of [text("hi"), product(), flow(), reaction("👍"), template({})]) {
+        same(validOf({ ...content, context }), { ...content, context })
+      }
+      same(validOf({ ...text("hi"), context: { ...context, from: "919158455686" } }), { ...text("hi"), context })
+      violates({ ...text("hi"), context: { message_id: "" } }, { path: "context.message_id", limit: 1, actual: 0 })
+      says({ ...text("hi"), context: {} }, "context.message_id: is required")
+      says({ ...text("hi"), context: "wamid.1" }, "context: must be an object (got string)")
+      same(violationsOf({ ...text("hi"), context: { message_id: 1 } }, "fallback"), [
+        { path: "fallback.context.message_id", actual: 1 }
+      ])
     })
 
     it("drops unknown keys, at every level", () => {
@@ -480,10 +525,11 @@ describe("MessageContent", () => {
 
   describe("interactive", () => {
     it("wants a known interactive type", () => {
-      violates(interactive({ type: "flow" }), { path: "interactive.type", actual: "flow" })
-      says(interactive({ type: "product" }), 'interactive.type: must be one of "button", "list", "cta_url"')
-      says(interactive({}), 'interactive.type: is required: must be one of "button", "list", "cta_url"')
-      says(interactive({ type: "constructor" }), 'interactive.type: must be one of "button", "list", "cta_url"')
+      const known = '"button", "list", "cta_url", "flow", "product", "product_list"'
+      violates(interactive({ type: "carousel" }), { path: "interactive.type", actual: "carousel" })
+      says(interactive({ type: "location_request_message" }), `interactive.type: must be one of ${known}`)
+      says(interactive({}), `interactive.type: is required: must be one of ${known}`)
+      says(interactive({ type: "constructor" }), `interactive.type: must be one of ${known}`)
       says({ type: "interactive", interactive: [] }, "interactive: must be an object (got array)")
     })
 
@@ -747,6 +793,248 @@ describe("MessageContent", () => {
             { path: "interactive.body.text", limit: 1024, actual: 1025 },
             { path: "interactive.footer.text", limit: 1, actual: 0 }
           ]
+        )
+      })
+    })
+
+    describe("flow", () => {
+      it("accepts a navigate Flow with its first screen and data, and a data_exchange Flow by name", () => {
+        same(validOf(flow()), flow())
+        const exchange = flow({
+          flow_id: undefined,
+          flow_name: "test_drive",
+          flow_token: undefined,
+          flow_action: "data_exchange",
+          flow_action_payload: undefined,
+          mode: "draft"
+        }, { header: { type: "image", image: { id: "7" } }, footer: { text: "Takes a minute" } })
+        same(validOf(exchange), {
+          type: "interactive",
+          interactive: {
+            type: "flow",
+            header: { type: "image", image: { id: "7" } },
+            body: { text: "Book your test drive" },
+            footer: { text: "Takes a minute" },
+            action: {
+              name: "flow",
+              parameters: {
+                flow_message_version: "3",
+                flow_name: "test_drive",
+                flow_cta: "Book now",
+                mode: "draft",
+                flow_action: "data_exchange"
+              }
+            }
+          }
+        })
+        // navigate is the default action
+        accepts(flow({ flow_action: undefined }))
+        accepts(flow({ flow_action_payload: { screen: "WELCOME" } }))
+      })
+
+      it("limits flow_cta to 20 characters, without emoji", () => {
+        accepts(flow({ flow_cta: letters(20) }))
+        accepts(flow({ flow_cta: "Réserver 1 essai" }))
+        violates(
+          flow({ flow_cta: letters(21) }),
+          { path: "interactive.action.parameters.flow_cta", limit: 20, actual: 21 }
+        )
+        violates(flow({ flow_cta: "" }), { path: "interactive.action.parameters.flow_cta", limit: 1, actual: 0 })
+        for (const cta of ["Book 👍", "🇮🇳 Go", "Press 1️⃣"]) {
+          says(flow({ flow_cta: cta }), "interactive.action.parameters.flow_cta: must not contain emoji")
+        }
+      })
+
+      it("wants flow_message_version 3 and the action named flow", () => {
+        violates(
+          flow({ flow_message_version: 3 }),
+          { path: "interactive.action.parameters.flow_message_version", actual: 3 }
+        )
+        says(
+          flow({ flow_message_version: undefined }),
+          "interactive.action.parameters.flow_message_version: is required"
+        )
+        violates(set(flow(), ["interactive", "action", "name"], "cta_url"), {
+          path: "interactive.action.name",
+          actual: "cta_url"
+        })
+      })
+
+      it("needs exactly one of flow_id and flow_name", () => {
+        says(
+          flow({ flow_id: undefined }),
+          "interactive.action.parameters: must have a flow_id or a flow_name"
+        )
+        says(
+          flow({ flow_name: "test_drive" }),
+          "interactive.action.parameters: must have a flow_id or a flow_name, not both"
+        )
+        violates(flow({ flow_id: "" }), { path: "interactive.action.parameters.flow_id", limit: 1, actual: 0 })
+        violates(flow({ flow_token: "" }), { path: "interactive.action.parameters.flow_token", limit: 1, actual: 0 })
+      })
+
+      it("wants the payload with navigate and none with data_exchange", () => {
+        says(
+          flow({ flow_action_payload: undefined }),
+          "interactive.action.parameters.flow_action_payload: is required when flow_action is navigate (the default)"
+        )
+        says(
+          flow({ flow_action: undefined, flow_action_payload: undefined }),
+          "interactive.action.parameters.flow_action_payload: is required when flow_action is navigate (the default)"
+        )
+        says(
+          flow({ flow_action: "data_exchange" }),
+          "interactive.action.parameters.flow_action_payload: must be absent when flow_action is data_exchange"
+        )
+        violates(flow({ flow_action: "open" }), { path: "interactive.action.parameters.flow_action", actual: "open" })
+        says(
+          flow({ mode: "live" }),
+          'interactive.action.parameters.mode: must be one of "draft", "published"'
+        )
+      })
+
+      it("checks the first screen and its data: plain JSON, not empty", () => {
+        const payload = [...flowParameters, "flow_action_payload"]
+        violates(set(flow(), [...payload, "screen"], ""), {
+          path: "interactive.action.parameters.flow_action_payload.screen",
+          limit: 1,
+          actual: 0
+        })
+        violates(set(flow(), [...payload, "data"], {}), {
+          path: "interactive.action.parameters.flow_action_payload.data",
+          limit: 1,
+          actual: 0
+        })
+        says(
+          set(flow(), [...payload, "data"], { at: new Date(0) }),
+          "interactive.action.parameters.flow_action_payload.data: must be an object of plain JSON values"
+        )
+        says(
+          set(flow(), [...payload, "data"], []),
+          "interactive.action.parameters.flow_action_payload.data: must be an object of plain JSON values"
+        )
+        const data = { nested: { list: [1, "two", null, true] }, extra: "kept" }
+        same(nodeAt(validOf(set(flow(), [...payload, "data"], data)), [...payload, "data"]), data)
+      })
+
+      it("checks header, body and footer like reply buttons", () => {
+        assert.deepStrictEqual(
+          violationsOf(
+            flow({}, { body: { text: emojis(1025) }, header: { type: "text", text: emojis(61) }, footer: { text: "" } })
+          ),
+          [
+            { path: "interactive.header.text", limit: 60, actual: 61 },
+            { path: "interactive.body.text", limit: 1024, actual: 1025 },
+            { path: "interactive.footer.text", limit: 1, actual: 0 }
+          ]
+        )
+        says(set(flow(), ["interactive", "body"], undefined), "interactive.body: is required")
+      })
+    })
+
+    describe("product", () => {
+      it("accepts one product of a catalog, with an optional body and footer", () => {
+        same(validOf(product()), product())
+        const full = product({ body: { text: emojis(1024) }, footer: { text: emojis(60) } })
+        same(validOf(full), full)
+      })
+
+      it("has no header", () => {
+        says(
+          product({ header: { type: "text", text: "Shoes" } }),
+          "interactive.header: must be absent: a single-product message has no header"
+        )
+      })
+
+      it("needs the catalog and the product, and bounds body and footer", () => {
+        assert.deepStrictEqual(
+          violationsOf(
+            product({
+              body: { text: emojis(1025) },
+              footer: { text: emojis(61) },
+              action: { catalog_id: "", product_retailer_id: undefined }
+            })
+          ),
+          [
+            { path: "interactive.body.text", limit: 1024, actual: 1025 },
+            { path: "interactive.footer.text", limit: 60, actual: 61 },
+            { path: "interactive.action.catalog_id", limit: 1, actual: 0 },
+            { path: "interactive.action.product_retailer_id" }
+          ]
+        )
+      })
+    })
+
+    describe("product_list", () => {
+      it("accepts sections of products under a text header", () => {
+        const message = productList([{ title: "Shoes", product_items: items(0, 2) }, {
+          title: emojis(24),
+          product_items: items(2, 1)
+        }], { footer: { text: "Prices incl. GST" } })
+        same(validOf(message), message)
+        same(validOf(productList([{ product_items: items(0, 1) }])), productList([{ product_items: items(0, 1) }]))
+      })
+
+      it("takes 1 to 10 sections and 1 to 30 products in all", () => {
+        accepts(productList([{ product_items: items(0, 30) }]))
+        accepts(productList(Array.from({ length: 10 }, (_, i) => ({ title: `S${i}`, product_items: items(3 * i, 3) }))))
+        violates(productList([{ product_items: items(0, 31) }]), {
+          path: "interactive.action.sections",
+          limit: 30,
+          actual: 31
+        })
+        says(
+          productList([{ title: "A", product_items: items(0, 20) }, { title: "B", product_items: items(20, 11) }]),
+          "interactive.action.sections: must have at most 30 products in total across all sections"
+        )
+        violates(
+          productList(Array.from({ length: 11 }, (_, i) => ({ title: `S${i}`, product_items: items(i, 1) }))),
+          { path: "interactive.action.sections", limit: 10, actual: 11 }
+        )
+        violates(productList([]), { path: "interactive.action.sections", limit: 1, actual: 0 })
+        violates(productList([{ product_items: [] }]), {
+          path: "interactive.action.sections[0].product_items",
+          limit: 1,
+          actual: 0
+        })
+      })
+
+      it("needs section titles when there are several sections, up to 24 each", () => {
+        says(
+          productList([{ product_items: items(0, 1) }, { title: "B", product_items: items(1, 1) }]),
+          "interactive.action.sections[0].title: is required when the list has more than one section"
+        )
+        violates(productList([{ title: emojis(25), product_items: items(0, 1) }]), {
+          path: "interactive.action.sections[0].title",
+          limit: 24,
+          actual: 25
+        })
+      })
+
+      it("wants a text header, a body, the catalog and every product's retailer id", () => {
+        says(productList([{ product_items: items(0, 1) }], { header: undefined }), "interactive.header: is required")
+        violates(
+          productList([{ product_items: items(0, 1) }], { header: { type: "image", image: { id: "1" } } }),
+          { path: "interactive.header.type", actual: "image" }
+        )
+        violates(
+          productList([{ product_items: items(0, 1) }], { header: { type: "text", text: emojis(61) } }),
+          { path: "interactive.header.text", limit: 60, actual: 61 }
+        )
+        says(productList([{ product_items: items(0, 1) }], { body: undefined }), "interactive.body: is required")
+        violates(
+          productList([{ product_items: items(0, 1) }], { body: { text: emojis(1025) } }),
+          { path: "interactive.body.text", limit: 1024, actual: 1025 }
+        )
+        violates(
+          set(productList([{ product_items: items(0, 1) }]), ["interactive", "action", "catalog_id"], 7),
+          { path: "interactive.action.catalog_id", actual: 7 }
+        )
+        violates(
+          productList([{ product_items: [{ product_retailer_id: "" }, {}, "SKU"] }]),
+          { path: "interactive.action.sections[0].product_items[0].product_retailer_id", limit: 1, actual: 0 },
+          { path: "interactive.action.sections[0].product_items[1].product_retailer_id" },
+          { path: "interactive.action.sections[0].product_items[2]" }
         )
       })
     })
@@ -1042,7 +1330,10 @@ describe("MessageContent", () => {
       fc.assert(
         fc.property(Arb.valid, fc.nat(), extraKey, fc.jsonValue(), (content, seed, key, value) => {
           // flow action_data is opaque JSON, kept whole: a key added there is data, not an extra key
-          const objects = nodesOf(content).filter((k) => !k.includes("action_data") && isObject(nodeAt(content, k)))
+          // so is a Flow's screen data
+          const objects = nodesOf(content).filter((k) =>
+            !k.includes("action_data") && !k.includes("data") && isObject(nodeAt(content, k))
+          )
           const keys = objects[seed % objects.length]!
           same(validate(set(content, [...keys, key], value)), validate(content))
         })
@@ -1154,6 +1445,35 @@ describe("MessageContent", () => {
       "cta header": tooLong(Arb.ctaUrl, ["interactive", "header"], 60, header, ".text"),
       "cta footer": tooLong(Arb.ctaUrl, ["interactive", "footer"], 60, textObject, ".text"),
       "cta display text": tooLong(Arb.ctaUrl, ["interactive", "action", "parameters", "display_text"], 20),
+      "flow body": tooLong(Arb.flow, ["interactive", "body", "text"], 1024),
+      "flow header": tooLong(Arb.flow, ["interactive", "header"], 60, header, ".text"),
+      "flow footer": tooLong(Arb.flow, ["interactive", "footer"], 60, textObject, ".text"),
+      "flow cta": fc.tuple(Arb.flow, Arb.plainChars(21, 21)).map(([c, cta]) => {
+        const keys = [...flowParameters, "flow_cta"]
+        return { content: set(c, keys, cta), expected: [{ path: pathOf(keys), limit: 20, actual: 21 }] }
+      }),
+      "product body": tooLong(Arb.product, ["interactive", "body"], 1024, textObject, ".text"),
+      "product footer": tooLong(Arb.product, ["interactive", "footer"], 60, textObject, ".text"),
+      "product list body": tooLong(Arb.productList, ["interactive", "body", "text"], 1024),
+      "product list header": tooLong(Arb.productList, ["interactive", "header", "text"], 60),
+      "product list footer": tooLong(Arb.productList, ["interactive", "footer"], 60, textObject, ".text"),
+      "product list products": fc.tuple(Arb.productList, Arb.productSections(31, 31)).map(([c, sections]) => ({
+        content: set(c, ["interactive", "action", "sections"], sections),
+        expected: [{ path: "interactive.action.sections", limit: 30, actual: 31 }]
+      })),
+      "product list sections": fc.tuple(Arb.productList, fc.constantFrom(11, 12)).map(([c, n]) => ({
+        content: set(
+          c,
+          ["interactive", "action", "sections"],
+          Array.from({ length: n }, (_, i) => ({ title: `S${i}`, product_items: items(i, 1) }))
+        ),
+        expected: [{ path: "interactive.action.sections", limit: 10, actual: n }]
+      })),
+      "product section title": fc.tuple(Arb.productList, fc.nat(), overString(24)).map(([c, n, title]) => {
+        const sections = ((c.interactive as Json).action as { sections: Array<unknown> }).sections
+        const keys = ["interactive", "action", "sections", n % sections.length, "title"]
+        return { content: set(c, keys, title), expected: [{ path: pathOf(keys), limit: 24, actual: 25 }] }
+      }),
       "template name": fc.tuple(Arb.template, Arb.exactly(513, Arb.nameChar)).map(([c, name]) => ({
         content: set(c, ["template", "name"], name),
         expected: [{ path: "template.name", limit: 512, actual: 513 }]

@@ -152,7 +152,7 @@ describe("SessionService.submit", () => {
               assert.deepStrictEqual(yield* store.claimSends({ now: t0, limit: 10 }), [])
               assert.deepStrictEqual(yield* store.claimSends({ now: t0, limit: 10, id: message.id }), [])
               assert.deepStrictEqual(yield* SessionService.dispatch(message.id), { _tag: "NotClaimed" })
-              assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+              assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
               // send in dry-run answers at once, without a dispatch
               const sent = yield* SessionService.send({ ...input, to: other })
               assert.strictEqual(sent.message.status, "pending")
@@ -210,7 +210,7 @@ describe("SessionService.send", () => {
         assert.strictEqual(ports.jobs().size, 0)
         // accepted is not reported as an event (only what the provider reports, and unknown)
         assert.deepStrictEqual(statusEvents(ports.events(), "msg_1"), [])
-        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
         assert.strictEqual(yield* sentCount(ports), 1)
       })
     ))
@@ -226,7 +226,7 @@ describe("SessionService.send", () => {
         assert.isFalse(result.replayed)
         assert.strictEqual(yield* sentCount(ports), 0)
         assert.strictEqual(jobState(ports, "msg_2"), "queued")
-        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0 })
+        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0, deferred: 0 })
         assert.deepStrictEqual(yield* sentIds(ports), [older.message.id, "msg_2"])
       })
     ))
@@ -243,7 +243,7 @@ describe("SessionService.send", () => {
           assert.deepStrictEqual(result.message.providerMessageId, Option.none())
           assert.strictEqual(ports.jobs().size, 0)
           // never sent again: not by the worker, not by a retry with the same key
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
           assert.isTrue((yield* SessionService.send(session("hi", { key: "k1" }))).replayed)
           assert.deepStrictEqual(yield* SessionService.dispatch("msg_1"), { _tag: "NotClaimed" })
           assert.strictEqual(yield* sentCount(ports), 1)
@@ -308,7 +308,7 @@ describe("SessionService.send", () => {
           assert.strictEqual(ports.jobs().size, 0)
           assert.deepStrictEqual(statusEvents(ports.events(), "msg_1"), [["failed", rejected.detail]])
           // not sent again
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
           assert.strictEqual(yield* sentCount(ports), 1)
         }),
       { script: [rejected] }
@@ -336,7 +336,7 @@ describe("SessionService.send", () => {
           assert.deepStrictEqual((yield* Ref.get(ports.sent)).map((r) => r.content.type), ["text", "template"])
           assert.strictEqual(ports.jobs().size, 0)
           // once: nothing left for the worker, and the same refusal reported later queues nothing
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
           const reported = yield* SessionService.ingest([{
             _tag: "Status",
             ref: { _tag: "ById", id: "msg_1" },
@@ -380,7 +380,7 @@ describe("SessionService.send", () => {
             // the fallback waits behind the older message of the pair; the worker sends both, in line order
             assert.strictEqual(jobState(ports, "msg_1-fallback"), "queued")
             assert.strictEqual((yield* find("msg_1-fallback")).status, "queued")
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0, deferred: 0 })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_2", "msg_1-fallback"])
           }),
         { script: [heldUntil(gate, Effect.fail(reengagement))] }
@@ -427,7 +427,7 @@ describe("SessionService pacing", () => {
           yield* TestClock.adjust(Duration.millis(1))
           assert.strictEqual(yield* sentCount(ports), 12)
           yield* TestClock.adjust(Duration.millis(316))
-          assert.deepStrictEqual(yield* Fiber.join(round), { sent: 13, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* Fiber.join(round), { sent: 13, failed: 0, unknown: 0, deferred: 0 })
           // (all created at one instant, the line goes by id: msg_1, msg_10, ..., msg_13, msg_2, ..., msg_9)
           const ids = yield* sentIds(ports)
           const accepted = yield* Effect.forEach(ids, (id) => Effect.map(find(id), (m) => m.history[1]!.at.epochMillis - t0.epochMillis))
@@ -484,7 +484,7 @@ describe("SessionService.dispatch interrupted", () => {
           assert.isUndefined(jobState(ports, message.id))
           assert.deepStrictEqual(statusEvents(ports.events(), message.id).map(([status]) => status), ["unknown"])
           // never sent again, nothing left to recover
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
           yield* TestClock.adjust(Duration.minutes(10))
           assert.deepStrictEqual(yield* SessionService.recoverSends(), { requeued: 0, unknown: 0 })
           assert.strictEqual(yield* sentCount(ports), 1)
@@ -548,15 +548,15 @@ describe("SessionService.sendQueued", () => {
           }
           yield* TestClock.setTime(t0.epochMillis + 6000)
           const line = ["msg_4", "msg_2", "msg_3", "msg_1", "msg_5"]
-          assert.deepStrictEqual(yield* SessionService.sendQueued(2), { sent: 1, failed: 1, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(2), { sent: 1, failed: 1, unknown: 0, deferred: 0 })
           assert.deepStrictEqual(yield* sentIds(ports), line.slice(0, 2))
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 1 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 1, deferred: 0 })
           assert.deepStrictEqual(yield* sentIds(ports), line)
           const stored = yield* Effect.forEach(line, find)
           assert.deepStrictEqual(stored.map((m) => m.status), ["accepted", "failed", "unknown", "accepted", "accepted"])
           assert.strictEqual(ports.jobs().size, 0)
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
-          assert.deepStrictEqual(yield* SessionService.sendQueued(0), { sent: 0, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(0), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
         }),
       { script: ["ok", rejected, ambiguous, "ok", "ok"] }
     ))
@@ -576,7 +576,7 @@ describe("SessionService.sendQueued", () => {
             yield* TestClock.adjust(Duration.seconds(1))
             yield* SessionService.submit(template())
             yield* SessionService.submit(template(other))
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 1, failed: 0, unknown: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 1, failed: 0, unknown: 0, deferred: 0 })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_3"])
             assert.strictEqual(jobState(ports, "msg_2"), "queued")
             assert.deepStrictEqual(yield* SessionService.dispatch("msg_2"), { _tag: "NotClaimed" })
@@ -587,9 +587,9 @@ describe("SessionService.sendQueued", () => {
             yield* SessionService.submit(template())
             const claimed = yield* store.claimSends({ now: yield* DateTime.now, limit: 10 })
             assert.deepStrictEqual(claimed.map((m) => m.id), ["msg_2"])
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
             yield* store.releaseSend("msg_2")
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0, deferred: 0 })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_3", "msg_2", "msg_4"])
           }),
         { script: [heldUntil(gate, Effect.succeed({ providerMessageId: "sid-held" }))] }
@@ -629,12 +629,12 @@ describe("SessionService.recoverSends", () => {
         yield* TestClock.adjust(Duration.minutes(1))
         assert.deepStrictEqual(yield* SessionService.recoverSends(), { requeued: 0, unknown: 0 })
         assert.strictEqual(jobState(ports, "msg_1"), "claimed")
-        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
         yield* TestClock.adjust(Duration.millis(60_001))
         assert.deepStrictEqual(yield* SessionService.recoverSends(), { requeued: 1, unknown: 0 })
         assert.strictEqual(jobState(ports, "msg_1"), "queued")
         assert.strictEqual((yield* find("msg_1")).status, "queued")
-        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 1, failed: 0, unknown: 0 })
+        assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 1, failed: 0, unknown: 0, deferred: 0 })
         assert.strictEqual(yield* sentCount(ports), 1)
       })
     ))
@@ -657,7 +657,7 @@ describe("SessionService.recoverSends", () => {
           assert.include(Option.getOrThrow(Outbound.abandonedSend(now).detail), "not sent again")
           assert.isUndefined(jobState(ports, "msg_1"))
           assert.deepStrictEqual(statusEvents(ports.events(), "msg_1"), [["unknown", Option.getOrNull(Outbound.abandonedSend(now).detail)]])
-          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
           assert.deepStrictEqual(yield* SessionService.recoverSends(), { requeued: 0, unknown: 0 })
           // the holder stopping afterwards records nothing more
           yield* Fiber.interrupt(holder)
@@ -688,7 +688,7 @@ describe("SessionService.recoverSends", () => {
           // still in the line: the worker sends it at its own slot
           const worker = yield* Effect.fork(SessionService.sendQueued(10))
           yield* TestClock.adjust(Duration.minutes(1))
-          assert.deepStrictEqual(yield* Fiber.join(worker), { sent: 1, failed: 0, unknown: 0 })
+          assert.deepStrictEqual(yield* Fiber.join(worker), { sent: 1, failed: 0, unknown: 0, deferred: 0 })
           assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_2"])
         }),
       { settings: { sendPacing: { perMinute: 1 } } }
@@ -719,5 +719,85 @@ describe("SessionService.recoverSends", () => {
           assert.strictEqual(ports.jobs().size, 0)
         }),
       { settings: { sendPacing: { perMinute: 1 } } }
+    ))
+})
+
+const unavailable = new MessageSender.ProviderError({
+  reason: "Unavailable",
+  providerCode: Option.none(),
+  httpStatus: Option.some(503),
+  detail: "HTTP 503: try later (gave up after 4 attempts)"
+})
+
+describe("SessionService: sends the provider did not take are tried again later", () => {
+  it("retryAt: half the job's age, between 5 seconds and 5 minutes, within the retry period, for unavailable and rate-limited only", () => {
+    const created = at("2026-01-20T10:00:00Z")
+    const after = (millis: number) => DateTime.unsafeMake(created.epochMillis + millis)
+    const hour = Duration.hours(1)
+    const wait = (age: number, reason: MessageSender.ProviderError["reason"] = "Unavailable") =>
+      Option.map(SessionService.retryAt(created, after(age), reason, hour), (next) => next.epochMillis - after(age).epochMillis)
+    assert.deepStrictEqual(wait(0), Option.some(5_000))
+    assert.deepStrictEqual(wait(60_000), Option.some(30_000))
+    assert.deepStrictEqual(wait(59 * 60_000), Option.some(300_000))
+    assert.deepStrictEqual(wait(60 * 60_000), Option.none(), "the retry period is over")
+    assert.deepStrictEqual(wait(1_000, "RateLimited"), Option.some(5_000))
+    for (const reason of ["Rejected", "BadRequest", "Configuration", "Ambiguous"] as const) {
+      assert.deepStrictEqual(wait(1_000, reason), Option.none(), reason)
+    }
+    // a clock that went back counts as no age
+    assert.deepStrictEqual(wait(-10_000), Option.some(5_000))
+  })
+
+  it.effect("an unavailable provider: the job is queued again (not failed), not claimed before its time, then sent", () =>
+    withPorts(
+      (ports) =>
+        Effect.gen(function*() {
+          const result = yield* SessionService.send(template())
+          assert.strictEqual(result.message.status, "queued")
+          assert.deepStrictEqual(statuses(result.message), ["queued"])
+          assert.strictEqual(yield* sentCount(ports), 1)
+          assert.strictEqual(jobState(ports, result.message.id), "queued")
+          // not due yet: the worker does not take it, and it still holds its pair's line
+          assert.deepStrictEqual(yield* SessionService.sendQueued(5), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
+          const later = yield* SessionService.send(template(customer))
+          assert.strictEqual(later.message.status, "queued", "behind the deferred one")
+          yield* TestClock.adjust(Duration.seconds(5))
+          const round = yield* SessionService.sendQueued(5)
+          assert.deepStrictEqual(round, { sent: 2, failed: 0, unknown: 0, deferred: 0 })
+          assert.deepStrictEqual(yield* sentIds(ports), [result.message.id, result.message.id, later.message.id])
+          assert.strictEqual((yield* find(result.message.id)).status, "accepted")
+        }),
+      { script: [() => Effect.fail(unavailable)] }
+    ))
+
+  it.effect("the worker counts deferred jobs; past the retry period the job fails with the provider's error", () =>
+    withPorts(
+      (ports) =>
+        Effect.gen(function*() {
+          const submitted = yield* SessionService.submit(template())
+          assert.deepStrictEqual(yield* SessionService.sendQueued(1), { sent: 0, failed: 0, unknown: 0, deferred: 1 })
+          yield* TestClock.adjust(Duration.minutes(1))
+          const round = yield* SessionService.sendQueued(1)
+          assert.deepStrictEqual(round, { sent: 0, failed: 1, unknown: 0, deferred: 0 })
+          const failed = yield* find(submitted.message.id)
+          assert.strictEqual(failed.status, "failed")
+          assert.strictEqual(yield* sentCount(ports), 2)
+          assert.strictEqual(ports.jobs().size, 0)
+        }),
+      {
+        script: [() => Effect.fail(unavailable), () => Effect.fail(unavailable)],
+        settings: { sendRetryFor: Duration.seconds(30) }
+      }
+    ))
+
+  it.effect("with no retry period (zero) an unavailable provider fails the send at once, as before", () =>
+    withPorts(
+      () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(SessionService.send(template()))
+          assert.strictEqual(error._tag, "ProviderError")
+          if (error._tag === "ProviderError") assert.strictEqual(error.reason, "Unavailable")
+        }),
+      { script: [() => Effect.fail(unavailable)], settings: { sendRetryFor: Duration.zero } }
     ))
 })

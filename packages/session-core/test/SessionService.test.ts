@@ -1,6 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, DateTime, Duration, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
-import { type Ingest, MessageSender, Outbound, PhoneNumber, SessionService, SessionStore } from "../src/index.js"
+import {
+  type Ingest,
+  MessageSender,
+  Outbound,
+  PhoneNumber,
+  SessionService,
+  SessionStore,
+  SessionWindow
+} from "../src/index.js"
 import { at, business, customer, followUpTemplate, pair, text } from "./fixtures.js"
 import { testLayer } from "./support/TestPorts.js"
 
@@ -62,6 +70,19 @@ const refusedByProvider = new MessageSender.ProviderError({
 })
 
 describe("SessionService", () => {
+  it.effect("recordInbound of a message that opens no window (a system notice) on a new pair: stored, the empty window", () =>
+    Effect.gen(function*() {
+      const { result } = yield* run(SessionService.recordInbound({
+        business,
+        customer,
+        messageId: "wamid.system.1",
+        providerTimestamp: Option.none(),
+        content: { type: "system", system: { body: "The customer changed their number" } }
+      }))
+      assert.isFalse(result.duplicate)
+      assert.isFalse(SessionWindow.hasWindow(result.window))
+    }))
+
   it("prepareInbound guards the provider timestamp and validates the message unless told it was", () => {
     const receivedAt = at("2026-01-20T10:00:00+05:30")
     const input = (messageId: string, iso: string) => ({
@@ -97,7 +118,9 @@ describe("SessionService", () => {
         return { future, missing, again, status }
       }))
       assert.strictEqual(result.future.adjustment, "future")
-      assert.deepStrictEqual(result.future.window.lastInboundAt, at("2026-01-20T10:00:00+05:30"))
+      const window = result.future.window
+      assert.isTrue(SessionWindow.hasWindow(window))
+      if (SessionWindow.hasWindow(window)) assert.deepStrictEqual(window.lastInboundAt, at("2026-01-20T10:00:00+05:30"))
       assert.strictEqual(result.missing.adjustment, "missing")
       assert.isTrue(result.again.duplicate)
       assert.strictEqual(result.status.state, "open")
@@ -223,7 +246,7 @@ describe("SessionService", () => {
           )
           return { error, stored }
         }),
-        { script: [unavailable] }
+        { script: [unavailable], settings: { sendRetryFor: Duration.zero } }
       )
       const stored = Option.getOrThrow(result.stored)
       const error = result.error
@@ -440,8 +463,8 @@ describe("SessionService", () => {
       assert.strictEqual(fallback.content.type, "template")
       assert.isTrue(Option.isNone(result.again.fallback))
       assert.strictEqual(result.again.outcome, "duplicate")
-      assert.deepStrictEqual(result.sentBeforeWorker, { sent: 1, failed: 0, unknown: 0 })
-      assert.deepStrictEqual(result.nothingLeft, { sent: 0, failed: 0, unknown: 0 })
+      assert.deepStrictEqual(result.sentBeforeWorker, { sent: 1, failed: 0, unknown: 0, deferred: 0 })
+      assert.deepStrictEqual(result.nothingLeft, { sent: 0, failed: 0, unknown: 0, deferred: 0 })
       assert.deepStrictEqual(sent.map((s) => s.content.type), ["text", "template"])
     }))
 
@@ -475,12 +498,12 @@ describe("SessionService", () => {
             store.findOutbound(Option.getOrThrow(queued.fallback).id))
           return { template, noFallback, queued, round, fallback }
         }),
-        { script: ["ok", "ok", "ok", unavailable] }
+        { script: ["ok", "ok", "ok", unavailable], settings: { sendRetryFor: Duration.zero } }
       )
       assert.isTrue(Option.isNone(result.template.fallback))
       assert.isTrue(Option.isNone(result.noFallback.fallback))
       assert.isTrue(Option.isSome(result.queued.fallback))
-      assert.deepStrictEqual(result.round, { sent: 0, failed: 1, unknown: 0 })
+      assert.deepStrictEqual(result.round, { sent: 0, failed: 1, unknown: 0, deferred: 0 })
       assert.strictEqual(Option.getOrThrow(result.fallback).status, "failed")
       const dry = yield* run(
         Effect.gen(function*() {
@@ -550,7 +573,7 @@ describe("SessionService", () => {
             : Option.none()
           return { error, failed }
         }),
-        { script: [refusedByProvider, unavailable] }
+        { script: [refusedByProvider, unavailable], settings: { sendRetryFor: Duration.zero } }
       )
       assert.isTrue(result.error._tag === "ProviderError" && result.error.reason === "Unavailable")
       // the error names the message this send stored, which links to its failed fallback
@@ -603,7 +626,7 @@ describe("SessionService", () => {
       )
       assert.isTrue(result.error._tag === "ProviderError" && result.error.reengagement)
       assert.strictEqual(Option.getOrThrow(result.before).status, "queued")
-      assert.deepStrictEqual(result.round, { sent: 1, failed: 0, unknown: 0 })
+      assert.deepStrictEqual(result.round, { sent: 1, failed: 0, unknown: 0, deferred: 0 })
       assert.deepStrictEqual(sent.map((s) => s.content.type), ["text", "template"])
     }))
 

@@ -484,13 +484,18 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
       }),
     claimSends: ({ id, limit, now }) =>
       atomically(() => {
-        const claimed = SendJobs.claimable(jobs.values(), limit, id)
+        const claimed = SendJobs.claimable(jobs.values(), limit, id, now.epochMillis)
         for (const claim of claimed) moveJob(claim, "queued", "claimed", now.epochMillis)
         return claimed.map((claim) => outbound.get(claim)!)
       }),
     startSend: (id, now) => atomically(() => moveJob(id, "claimed", "sending", now.epochMillis)),
     releaseSend: (id) => atomically(() => void moveJob(id, "claimed", "queued", 0)),
     finishSend: (id) => atomically(() => void (jobs.get(id)?.state === "sending" && jobs.delete(id))),
+    retrySend: (id, notBefore) =>
+      atomically(() => {
+        const job = jobs.get(id)
+        if (job?.state === "sending") jobs.set(id, { ...job, state: "queued", notBefore: notBefore.epochMillis })
+      }),
     recoverSends: (before, now) =>
       Effect.gen(function*() {
         const { requeued, stale } = yield* atomically(() => {

@@ -211,7 +211,8 @@ WHERE id = ${id} AND fallback_message_id IS NULL RETURNING id`,
             // next in its pair's line: no other job of the pair claimed or in flight, and none queued before it
             const claimed = yield* sql<{ readonly id: string }>`UPDATE wa_outbound SET send_state = 'claimed',
 send_since = ${millis(now)}
-WHERE id IN (SELECT o.id FROM wa_outbound o WHERE o.send_state = 'queued'${
+WHERE id IN (SELECT o.id FROM wa_outbound o WHERE o.send_state = 'queued'
+  AND (o.send_since IS NULL OR o.send_since <= ${millis(now)})${
               id === undefined ? sql.literal("") : sql` AND o.id = ${id}`
             } AND NOT EXISTS (SELECT 1 FROM wa_outbound p WHERE p.business = o.business AND p.customer = o.customer
   AND p.send_state IS NOT NULL AND p.id <> o.id
@@ -239,6 +240,12 @@ WHERE id = ${id} AND send_state = 'claimed' RETURNING id`,
           "releaseSend",
           Effect.asVoid(sql`UPDATE wa_outbound SET send_state = 'queued', send_since = NULL
 WHERE id = ${id} AND send_state = 'claimed'`)
+        ),
+      retrySend: (id, notBefore) =>
+        traced(
+          "retrySend",
+          Effect.asVoid(sql`UPDATE wa_outbound SET send_state = 'queued', send_since = ${millis(notBefore)}
+WHERE id = ${id} AND send_state = 'sending'`)
         ),
       finishSend: (id) =>
         traced(

@@ -819,6 +819,25 @@ export const suite = (
         assert.deepStrictEqual(yield* claimOf(store, b, t + 8, older.id), [older.id])
       }))
 
+    it.effect("send jobs: a job queued again for later is not claimed before its time and holds its pair's line", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const c = freshNumber()
+        const first = queuedMessage(b, c, t)
+        const second = queuedMessage(b, c, t + 1)
+        for (const message of [first, second]) yield* store.insertOutbound(message, { queued: true })
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 10), [first.id])
+        assert.isTrue(yield* store.startSend(first.id, at(t + 11)))
+        yield* store.retrySend(first.id, at(t + 5_000))
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 4_999), [], "not before its time; the second waits behind it")
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 5_000), [first.id])
+        // only a started job can be queued again
+        yield* store.retrySend(second.id, at(t))
+        assert.strictEqual(Option.getOrThrow(yield* store.findOutbound(first.id)).status, "queued")
+      }))
+
     it.effect("send jobs: concurrent claims hand each job to one caller", () =>
       Effect.gen(function*() {
         const store = yield* Storage.Storage

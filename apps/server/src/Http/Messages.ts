@@ -67,8 +67,9 @@ export const MessagesLive: Layer.Layer<
             )
             return yield* Effect.fail(providerFailed(error, stored.id))
           }
-          // sent (or its fallback template, after a re-engagement refusal), else as stored now: queued, unknown
-          const message = Option.isSome(waited) && waited.value._tag === "Sent"
+          // sent (or its fallback template, after a re-engagement refusal), deferred (queued again: Exotel was
+          // unavailable), else as stored now: queued, unknown
+          const message = Option.isSome(waited) && (waited.value._tag === "Sent" || waited.value._tag === "Deferred")
             ? waited.value.message
             : submitted.replayed || stored.dryRun
             ? stored

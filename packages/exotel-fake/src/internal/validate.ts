@@ -1,3 +1,5 @@
+import { type Catalogs, checkContext, checkStrictInteractive, STRICT_INTERACTIVE } from "./interactive.js"
+
 export interface ErrorData {
   readonly code: number
   readonly message: string
@@ -47,9 +49,12 @@ const checkMedia = (type: string, media: Json): ErrorData | undefined =>
     ? missing(`content.${type}.link or content.${type}.id`)
     : undefined
 
-const checkContent = (content: Json): ErrorData | undefined => {
+/** Checks one `content` object: `undefined` when the fake takes it. */
+export const checkContent = (content: Json, catalogs?: Catalogs): ErrorData | undefined => {
   const type = content.type
   if (typeof type !== "string") return missing("content.type")
+  const context = checkContext(content)
+  if (context !== undefined) return context
   const body = content[type]
   if (type === "contacts") {
     return Array.isArray(body) && body.length > 0 ? undefined : missing("content.contacts")
@@ -68,6 +73,9 @@ const checkContent = (content: Json): ErrorData | undefined => {
         ? undefined
         : missing("content.location.latitude and content.location.longitude")
     case "interactive":
+      if (typeof body.type === "string" && STRICT_INTERACTIVE.includes(body.type)) {
+        return checkStrictInteractive(body, catalogs)
+      }
       return typeof body.type === "string" && INTERACTIVE.includes(body.type)
         ? undefined
         : invalid("content.interactive.type", `expected one of ${INTERACTIVE.join(", ")}`)
@@ -88,7 +96,7 @@ const checkContent = (content: Json): ErrorData | undefined => {
 }
 
 /** Checks one Message Object the way the fake answers per message: `undefined` when it is acceptable. */
-export const checkMessage = (message: unknown): ErrorData | undefined => {
+export const checkMessage = (message: unknown, catalogs?: Catalogs): ErrorData | undefined => {
   if (!isObject(message)) return invalid("message", "expected an object")
   for (const field of ["from", "to"] as const) {
     const value = message[field]
@@ -106,7 +114,7 @@ export const checkMessage = (message: unknown): ErrorData | undefined => {
     return invalid("status_callback", "expected an http(s) URL")
   }
   if (!isObject(message.content)) return missing("content")
-  return checkContent(message.content)
+  return checkContent(message.content, catalogs)
 }
 
 export { isObject }

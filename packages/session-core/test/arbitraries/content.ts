@@ -4,6 +4,9 @@
  */
 import * as fc from "fast-check"
 
+/** fast-check 4 itself, for the property tests of packages that reuse these arbitraries without depending on it. */
+export { fc }
+
 type Json = Record<string, unknown>
 
 const ascii = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCodePoint(c))
@@ -31,8 +34,13 @@ const trimmed = (min: number, max: number) => chars(min, max).filter((s) => s.tr
 const optionalKeys = <T extends Json>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }, required: Array<keyof T>) =>
   fc.record(model, { requiredKeys: required })
 
+/** Sometimes `recipient_type: "individual"`, sometimes a reply `context` (the message it quotes). */
 const withRecipient = (content: fc.Arbitrary<Json>): fc.Arbitrary<Json> =>
-  fc.tuple(content, fc.boolean()).map(([c, individual]) => individual ? { ...c, recipient_type: "individual" } : c)
+  fc.tuple(content, fc.boolean(), fc.option(chars(1, 80), { nil: undefined })).map(([c, individual, replyTo]) => ({
+    ...c,
+    ...(individual ? { recipient_type: "individual" } : {}),
+    ...(replyTo === undefined ? {} : { context: { message_id: replyTo } })
+  }))
 
 const url = fc.webUrl({ withQueryParameters: true, withFragments: true })
 
@@ -186,12 +194,95 @@ export const ctaUrlInteractive = optionalKeys({
   })
 }, ["type", "body", "action"])
 
+/** WhatsApp refuses emoji in a Flow's call to action (as the validator does: pictographs, flags, keycaps). */
+const NO_EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u
+
+const plainCodePoint = fc.oneof({ arbitrary: ascii, weight: 4 }, anyCodePoint).filter((c) => !NO_EMOJI.test(c))
+
+/** A string of `min` to `max` code points without emoji; half the time exactly `max`. */
+export const plainChars = (min: number, max: number): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.string({ unit: plainCodePoint, minLength: min, maxLength: max }),
+    fc.string({ unit: plainCodePoint, minLength: max, maxLength: max })
+  )
+
+/** Flow screen data: a non-empty object of JSON values (no key named __proto__, which cannot be kept). */
+const flowData = fc.dictionary(
+  fc.stringMatching(/^[a-z_]{1,10}$/).filter((key) => key !== "__proto__"),
+  fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer())),
+  { minKeys: 1, maxKeys: 4 }
+)
+
+/** `flow_id` or `flow_name`, never both; a payload exactly when the action is navigate (given or by default). */
+const flowParameters = fc.tuple(
+  optionalKeys({ flow_token: chars(1, 60), flow_cta: plainChars(1, 20), mode: fc.constantFrom("draft", "published") }, [
+    "flow_cta"
+  ]),
+  fc.oneof(fc.record({ flow_id: chars(1, 20) }), fc.record({ flow_name: chars(1, 40) })),
+  fc.oneof(
+    fc.record(
+      {
+        flow_action: fc.constant("navigate"),
+        flow_action_payload: optionalKeys({ screen: chars(1, 30), data: flowData }, ["screen"])
+      },
+      { requiredKeys: ["flow_action_payload"] }
+    ),
+    fc.constant({ flow_action: "data_exchange" })
+  )
+).map(([common, flow, action]) => ({ flow_message_version: "3", ...common, ...flow, ...action }))
+
+export const flowInteractive = optionalKeys({
+  type: fc.constant("flow"),
+  header,
+  body: body(1024),
+  footer,
+  action: fc.record({ name: fc.constant("flow"), parameters: flowParameters })
+}, ["type", "body", "action"])
+
+export const productInteractive = optionalKeys({
+  type: fc.constant("product"),
+  body: body(1024),
+  footer,
+  action: fc.record({ catalog_id: chars(1, 20), product_retailer_id: chars(1, 40) })
+}, ["type", "action"])
+
+const productItem = fc.record({ product_retailer_id: chars(1, 40) })
+
+/** 1 to 30 products cut into 1 to 10 sections; every section has a title when there are several. */
+export const productSections = (min: number, max: number) =>
+  fc.array(productItem, { minLength: min, maxLength: max }).chain((items) =>
+    fc.tuple(
+      fc.subarray(Array.from({ length: items.length - 1 }, (_, i) => i + 1), {
+        maxLength: Math.min(9, items.length - 1)
+      }),
+      fc.array(chars(1, 24), { minLength: 10, maxLength: 10 }),
+      fc.boolean()
+    ).map(([cuts, titles, titled]) => {
+      const bounds = [0, ...cuts, items.length]
+      const parts = bounds.slice(1).map((end, i) => items.slice(bounds[i], end))
+      return parts.map((part, i) =>
+        parts.length > 1 || titled ? { title: titles[i], product_items: part } : { product_items: part }
+      )
+    })
+  )
+
+export const productListInteractive = optionalKeys({
+  type: fc.constant("product_list"),
+  header: textHeader,
+  body: body(1024),
+  footer,
+  action: fc.record({ catalog_id: chars(1, 20), sections: productSections(1, 30) })
+}, ["type", "header", "body", "action"])
+
 const interactiveOf = (interactive: fc.Arbitrary<Json>) =>
   withRecipient(fc.record({ type: fc.constant("interactive"), interactive }))
 
 export const button = interactiveOf(buttonInteractive)
 export const list = interactiveOf(listInteractive)
 export const ctaUrl = interactiveOf(ctaUrlInteractive)
+export const flow = interactiveOf(flowInteractive)
+export const product = interactiveOf(productInteractive)
+export const productList = interactiveOf(productListInteractive)
 
 export const EMOJIS = ["", "👍", "❤️", "😂", "👍🏽", "👨‍👩‍👧‍👦", "🇮🇳", "1️⃣", "#️⃣", "🏳️‍🌈", "☺"] as const
 
@@ -318,6 +409,9 @@ export const validByKind = {
   button,
   list,
   ctaUrl,
+  flow,
+  product,
+  productList,
   reaction,
   template
 } as const

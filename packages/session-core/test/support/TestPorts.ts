@@ -161,13 +161,18 @@ export const makeStore = Effect.gen(function*() {
       }),
     claimSends: ({ id, limit, now }) =>
       Effect.sync(() => {
-        const claimed = SendJobs.claimable(jobs.values(), limit, id)
+        const claimed = SendJobs.claimable(jobs.values(), limit, id, now.epochMillis)
         for (const claim of claimed) move(claim, "queued", "claimed", now.epochMillis)
         return claimed.flatMap((claim) => Option.toArray(Option.fromNullable(outbound.get(claim))))
       }),
     startSend: (id, now) => Effect.sync(() => move(id, "claimed", "sending", now.epochMillis)),
     // back in the queue (the line orders by createdAt; `since` only ages claims and starts, so no clock is read here)
     releaseSend: (id) => Effect.sync(() => void move(id, "claimed", "queued", jobs.get(id)?.since ?? 0)),
+    retrySend: (id, notBefore) =>
+      Effect.sync(() => {
+        const job = jobs.get(id)
+        if (job?.state === "sending") jobs.set(id, { ...job, state: "queued", notBefore: notBefore.epochMillis })
+      }),
     finishSend: (id) => Effect.sync(() => void (jobs.get(id)?.state === "sending" && jobs.delete(id))),
     recoverSends: (before, now) =>
       Effect.gen(function*() {

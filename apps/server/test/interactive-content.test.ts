@@ -1,0 +1,87 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { BUSINESS, CUSTOMER, customerWrites, json, rawGet, rawPost, TestEnv, TestServer, TOKEN } from "./support.js"
+
+const auth = { authorization: `Bearer ${TOKEN}` }
+
+const flow = {
+  type: "interactive",
+  context: { message_id: "wamid.HBgMOTE5ODc2NTQzMjEw" },
+  interactive: {
+    type: "flow",
+    header: { type: "text", text: "Test drive" },
+    body: { text: "Book a test drive near you" },
+    footer: { text: "Takes a minute" },
+    action: {
+      name: "flow",
+      parameters: {
+        flow_message_version: "3",
+        flow_token: "drive-42",
+        flow_id: "1234567890",
+        flow_cta: "Book now",
+        flow_action: "navigate",
+        flow_action_payload: { screen: "WELCOME", data: { city: "Pune", slots: [10, 11] } }
+      }
+    }
+  }
+}
+
+const sku = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ product_retailer_id: `SKU-${from + i}` }))
+
+const productList = (sections: ReadonlyArray<unknown>) => ({
+  type: "interactive",
+  interactive: {
+    type: "product_list",
+    header: { type: "text", text: "Our picks" },
+    body: { text: "Have a look" },
+    footer: { text: "Prices incl. GST" },
+    action: { catalog_id: "cat_shoes", sections }
+  }
+})
+
+const send = (content: unknown) =>
+  rawPost("/v1/messages", JSON.stringify({ from: BUSINESS, to: CUSTOMER, content }), auth)
+
+describe("flows and catalog messages through the server", () => {
+  it.live("inside the window a flow (replying with context) and a product_list go to Exotel unchanged: 202", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const list = productList([
+        { title: "Running", product_items: sku(0, 20) },
+        { title: "Walking", product_items: sku(20, 10) }
+      ])
+      for (const [i, content] of [flow, list].entries()) {
+        const response = yield* send(content)
+        assert.strictEqual(response.status, 202, response.text)
+        const sent = json(response.text)
+        assert.strictEqual(sent.decision, "session")
+        assert.strictEqual(sent.status, "accepted")
+        assert.strictEqual(env.fake.messages.length, i + 1)
+        const wire = env.fake.messages[i]!
+        assert.strictEqual(sent.providerMessageId, wire.sid)
+        assert.deepStrictEqual(wire.content, content)
+        const stored = yield* rawGet(`/v1/messages/${sent.id}`, auth)
+        assert.strictEqual(stored.status, 200)
+        assert.deepStrictEqual(json(stored.text).content, content, "stored as sent, context included")
+      }
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("a product_list of 31 products: 422 INVALID_MESSAGE with the path and the limit, nothing sent", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const response = yield* send(productList([
+        { title: "Running", product_items: sku(0, 21) },
+        { title: "Walking", product_items: sku(21, 10) }
+      ]))
+      assert.strictEqual(response.status, 422, response.text)
+      const error = json(response.text)
+      assert.strictEqual(error.code, "INVALID_MESSAGE")
+      assert.strictEqual(error.path, "interactive.action.sections")
+      assert.strictEqual(error.limit, 30)
+      assert.strictEqual(error.actual, 31)
+      assert.strictEqual(env.fake.requests.length, 0)
+    }).pipe(Effect.provide(TestServer())))
+})
