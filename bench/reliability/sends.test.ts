@@ -237,9 +237,11 @@ describe("durable sends", () => {
         )))
       await waitUntil(() => fake.messages.length === total, "every send", 60_000)
       const times = fake.requests.filter((r) => r.path.includes("/messages")).map((r) => r.receivedAt.getTime()).sort((x, y) => x - y)
-      // slot k (after the burst) is at least (k - burst) intervals after the first; 150 ms for the network and timers
+      // slot k (after the burst) is at least (k - burst) intervals after the first. A second of slack for the network
+      // and timers of a loaded machine (the first request may arrive late): two servers pacing alone would send
+      // 2 x (1 + burst) at once, far below it
       for (let k = burst + 1; k < times.length; k++) {
-        expect(times[k]! - times[0]!, `send ${k}`).toBeGreaterThanOrEqual((k - burst) * interval - 150)
+        expect(times[k]! - times[0]!, `send ${k}`).toBeGreaterThanOrEqual((k - burst) * interval - 1_000)
       }
       recordFigures("sends-pacing", { events: total, faults: 0, servers: 2, spanMs: times[times.length - 1]! - times[0]!, duplicateSends: 0, lost: 0 })
     } finally {

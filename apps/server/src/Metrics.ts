@@ -22,7 +22,7 @@ export interface MetricsShape {
   readonly webhookRequest: (status: number) => void
   readonly webhookItems: (kind: WebhookItemKind, outcome: WebhookItemOutcome, count?: number) => void
   readonly send: (decision: SendDecision, result: SendResult) => void
-  readonly fallback: (result: "queued" | "sent" | "failed") => void
+  readonly fallback: (result: "queued") => void
   /** Send jobs the worker and the send requests finished, by outcome; and jobs given back or settled by recovery. */
   readonly sendJobs: (outcome: SendJobOutcome, count: number) => void
   /** Delivery attempts to the business's endpoints, by verdict. */
@@ -114,7 +114,8 @@ export const make = (): MetricsShape => {
   )
   const fallbacks = new Counter(
     "wa_session_fallbacks_total",
-    "Fallback templates after a re-engagement failure (Exotel 30018), by result (queued, sent, failed).",
+    "Fallback templates a delivery report's re-engagement failure (Exotel 30018) queued (result=queued); what " +
+      "became of them is in wa_session_send_jobs_total.",
     ["result"]
   )
   const sendJobs = new Counter(

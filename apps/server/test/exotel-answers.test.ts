@@ -6,7 +6,19 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Behaviour } from "@wa-session/exotel-fake"
 import { Effect, Either } from "effect"
-import { BUSINESS, client, CUSTOMER, customerWrites, followUp, TestEnv, TestServer, text } from "./support.js"
+import {
+  at,
+  BUSINESS,
+  client,
+  CUSTOMER,
+  customerWrites,
+  followUp,
+  rawGet,
+  report,
+  TestEnv,
+  TestServer,
+  text
+} from "./support.js"
 
 const refusedWith30018 = Behaviour.respond(400, {
   http_code: 400,
@@ -60,5 +72,42 @@ describe("Exotel's answers, end to end", () => {
       assert.strictEqual(refused._tag, "ProviderFailedError")
       if (refused._tag === "ProviderFailedError") assert.strictEqual(refused.providerCode, "30012")
       assert.strictEqual(env.fake.requests.length, 3)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("sends Exotel did not take are counted deferred, then accepted, in wa_session_send_jobs_total", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      env.fake.script(Behaviour.serverError(503), Behaviour.serverError(503))
+      const sent = yield* api.messages.sendMessage({ payload: { from: BUSINESS, to: CUSTOMER, content: followUp }, headers: {} })
+      assert.strictEqual(sent.status, "queued")
+      const metrics = (yield* rawGet("/metrics")).text
+      assert.include(metrics, "wa_session_send_jobs_total{outcome=\"deferred\"} 1")
+      assert.include(metrics, "wa_session_sends_total{decision=\"template\",result=\"queued\"} 1")
+    }).pipe(Effect.provide(TestServer({ maxRetries: 1 }))))
+
+  it.live("a delivery report of 30007 after Exotel took the message: it is sent again, once, and keeps its new id", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      const sent = yield* api.messages.sendMessage({ payload: { from: BUSINESS, to: CUSTOMER, content: followUp }, headers: {} })
+      const firstSid = sent.providerMessageId!
+      const answer = yield* report({ sid: firstSid, code: 30007 })
+      assert.strictEqual(answer.status, 200)
+      assert.strictEqual((yield* api.messages.getMessage({ path: { id: sent.id } })).status, "accepted", "not failed")
+      yield* at("2026-01-20T04:30:10Z")
+      let stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      for (let i = 0; i < 100 && stored.providerMessageId === firstSid; i++) {
+        yield* Effect.sleep("50 millis")
+        stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      }
+      assert.notStrictEqual(stored.providerMessageId, firstSid)
+      assert.strictEqual(env.fake.messages.length, 2)
+      // a late copy of the first report is about a send already replaced: nothing happens
+      yield* report({ sid: firstSid, code: 30007 })
+      yield* at("2026-01-20T04:31:00Z")
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(env.fake.messages.length, 2)
+      assert.strictEqual((yield* api.messages.getMessage({ path: { id: sent.id } })).status, "accepted")
     }).pipe(Effect.provide(TestServer())))
 })

@@ -271,6 +271,7 @@ describe("POST /v1/messages", () => {
       assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"sent\"} 2")
       assert.include(metrics, "wa_session_sends_total{decision=\"session\",result=\"replayed\"} 2")
       assert.include(metrics, "wa_session_exotel_request_duration_seconds_count{outcome=\"ok\"} 2")
+      assert.include(metrics, "wa_session_send_jobs_total{outcome=\"accepted\"} 2")
     }).pipe(Effect.provide(TestServer())))
 
   it.live("dryRun in the request: decided and stored, nothing reaches Exotel; the next send without it goes", () =>

@@ -456,6 +456,9 @@ export const toIngestItems = (body: unknown, bodyText?: string): ReadonlyArray<I
               ref: outboundRef(item),
               // fills in the sid of a message whose send answer was lost (it is `unknown`)
               providerMessageId: Option.some(item.providerMessageId),
+              // Exotel's temporary failures (30007, 30009): the message is sent again while its retry period lasts
+              retryLater: item.outcome.status === "failed" &&
+                ExoStatus.isRetryLater(Option.getOrUndefined(Option.map(item.code, String)), Option.toArray(item.detailedStatus)),
               status: item.outcome.status,
               reengagement: item.outcome.reengagement,
               code: Option.map(item.code, String),

@@ -13,6 +13,7 @@ import * as ClockSkew from "./ClockSkew.js"
 import * as Event from "./Event.js"
 import { hash128 } from "./internal/hash.js"
 import * as Outbound from "./Outbound.js"
+import * as SendJobs from "./SendJobs.js"
 import { type OutboundMessage, type OutboundStatus, StatusEvent } from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import type { OutboundRef } from "./SessionStore.js"
@@ -54,6 +55,8 @@ export interface StatusItem {
   readonly _tag: "Status"
   readonly ref: OutboundRef
   readonly providerMessageId?: Option.Option<string> | undefined
+  /** A failure the provider documents as temporary (Exotel 30007, 30009): the message is sent again. Since 0.2.0. */
+  readonly retryLater?: boolean | undefined
   readonly status: OutboundStatus
   readonly reengagement: boolean
   readonly code: Option.Option<string>
@@ -120,6 +123,7 @@ export interface PreparedStatus {
   readonly _tag: "Status"
   readonly ref: OutboundRef
   readonly providerMessageId?: Option.Option<string> | undefined
+  readonly retryLater?: boolean | undefined
   readonly event: StatusEvent
   readonly reengagement: boolean
   readonly raw: string
@@ -161,6 +165,11 @@ export interface Batch {
   readonly policy: WindowEvents.Policy
   readonly items: ReadonlyArray<Operation>
   readonly resolves: ReadonlyArray<string>
+  /**
+   * When given, a report of a retry-later failure about the latest send of one of our messages queues the message
+   * again (see `Plan.requeues`) while its retry period lasts, instead of failing it. Since 0.2.0.
+   */
+  readonly resend?: { readonly retryFor: Duration.Duration } | undefined
 }
 
 /**
@@ -329,6 +338,7 @@ export const prepare = (
           _tag: "Status",
           ref: item.ref,
           providerMessageId: item.providerMessageId,
+          retryLater: item.retryLater,
           event: new StatusEvent({
             status: item.status,
             at: ClockSkew.guard(item.at, receivedAt, skewTolerance).sentAt,
@@ -476,10 +486,35 @@ export interface Plan {
   readonly windows: ReadonlyArray<{ readonly window: SessionWindow.SessionWindow; readonly announced: WindowEvents.Announced }>
   readonly statuses: ReadonlyArray<StatusWrite>
   readonly fallbacks: ReadonlyArray<{ readonly originalId: string; readonly fallback: OutboundMessage }>
+  /** Messages to send again, not before `notBefore`: their latest send was reported failed for now (since 0.2.0). */
+  readonly requeues: ReadonlyArray<{ readonly id: string; readonly notBefore: DateTime.Utc }>
   readonly quarantine: ReadonlyArray<PreparedQuarantine>
   readonly resolved: ReadonlyArray<string>
   readonly events: ReadonlyArray<Event.Draft>
   readonly results: ReadonlyArray<ItemResult>
+}
+
+/**
+ * What a report of a retry-later failure does to its message: `Resend` it (not before `at`) when it is about the
+ * message's latest send (the report names the provider id the message has now), a real send not yet delivered, within
+ * the batch's retry period; nothing (`Superseded`) when it is about an earlier send that a newer one replaced; else
+ * it is `Apply`-ed as any report (the message fails).
+ */
+const resendOf = (
+  message: OutboundMessage,
+  item: PreparedStatus,
+  batch: Batch
+): { readonly _tag: "Resend"; readonly at: DateTime.Utc } | { readonly _tag: "Superseded" | "Apply" } => {
+  const apply = { _tag: "Apply" } as const
+  if (batch.resend === undefined || item.retryLater !== true || item.event.status !== "failed") return apply
+  const reported = item.providerMessageId ?? Option.none()
+  if (message.dryRun || Option.isNone(reported) || Option.isNone(message.providerMessageId)) return apply
+  if (message.providerMessageId.value !== reported.value) return { _tag: "Superseded" }
+  if (Outbound.rank(message.status) >= Outbound.rank("delivered")) return apply
+  return Option.match(SendJobs.retryAt(message.createdAt, batch.now, batch.resend.retryFor), {
+    onNone: () => apply,
+    onSome: (at) => ({ _tag: "Resend", at }) as const
+  })
 }
 
 const NO_PAIR: PairState = { window: Option.none(), announced: WindowEvents.initial }
@@ -519,6 +554,7 @@ export const plan = (state: State, batch: Batch): Plan => {
   const inbound: Array<PreparedInbound> = []
   const statuses: Array<StatusWrite> = []
   const fallbacks: Array<{ readonly originalId: string; readonly fallback: OutboundMessage }> = []
+  const requeues: Array<{ readonly id: string; readonly notBefore: DateTime.Utc }> = []
   const quarantine: Array<PreparedQuarantine> = []
   const events: Array<Event.Draft> = []
   const results: Array<
@@ -619,6 +655,17 @@ export const plan = (state: State, batch: Batch): Plan => {
           results.push({ _tag: "Status", outcome: "unknown", message: Option.none(), fallback: Option.none() })
           break
         }
+        const resend = resendOf(found, item, batch)
+        if (resend._tag !== "Apply") {
+          if (resend._tag === "Resend") requeues.push({ id: found.id, notBefore: resend.at })
+          results.push({
+            _tag: "Status",
+            outcome: resend._tag === "Resend" ? "applied" : "duplicate",
+            message: Option.some(found),
+            fallback: Option.none()
+          })
+          break
+        }
         if (found.history.some((previous) => previous.status === item.event.status)) {
           // a re-engagement failure already recorded without its consequences (a send that failed at once and whose
           // process died before closing the window and queueing the fallback): they are applied now, once
@@ -672,6 +719,7 @@ export const plan = (state: State, batch: Batch): Plan => {
     windows: [...changedWindows.values()],
     statuses,
     fallbacks,
+    requeues,
     quarantine,
     resolved: batch.resolves.filter((id) => !touchedQuarantine.has(id)),
     events,

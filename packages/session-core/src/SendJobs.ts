@@ -6,6 +6,9 @@
  *
  * @since 0.2.0
  */
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 
 /**
  * Where a send job is: waiting, claimed by a sender (nothing sent yet), or started (its request may be out).
@@ -66,4 +69,33 @@ export const claimable = (
     if (id === undefined || job.id === id) chosen.push(job.id)
   }
   return chosen
+}
+
+const RETRY_MIN_MILLIS = 5_000
+const RETRY_MAX_MILLIS = 300_000
+
+/**
+ * When a job the provider did not take (or reported failed with a retry-later code) is sent again, or `None` when its
+ * retry period (`retryFor`, counted from its creation) is over: half its age, between 5 seconds and 5 minutes, so the
+ * waits grow like an exponential backoff without a counter.
+ *
+ * @example
+ * ```ts
+ * import { SendJobs } from "@wa-session/session-core"
+ * import { DateTime, Duration } from "effect"
+ * SendJobs.retryAt(DateTime.unsafeMake("2026-01-20T10:00:00Z"), DateTime.unsafeMake("2026-01-20T10:01:00Z"), Duration.hours(1))
+ * // Option.some(10:01:30): half of its minute of age
+ * ```
+ * @since 0.2.0
+ * @category getters
+ */
+export const retryAt = (
+  createdAt: DateTime.Utc,
+  now: DateTime.Utc,
+  retryFor: Duration.Duration
+): Option.Option<DateTime.Utc> => {
+  const age = Math.max(0, now.epochMillis - createdAt.epochMillis)
+  if (age >= Duration.toMillis(retryFor)) return Option.none()
+  const wait = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, Math.round(age / 2)))
+  return Option.some(DateTime.unsafeMake(now.epochMillis + wait))
 }

@@ -24,6 +24,7 @@ import { MessageSender, ProviderError } from "./MessageSender.js"
 import * as Outbound from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import * as Pacing from "./Pacing.js"
+import * as SendJobs from "./SendJobs.js"
 import {
   type HistoryPage,
   type InvalidCursor,
@@ -233,7 +234,8 @@ export const ingest = (
       now,
       policy: policyOf(settings),
       items: prepared,
-      resolves: options.resolves ?? []
+      resolves: options.resolves ?? [],
+      resend: { retryFor: settings.sendRetryFor ?? SEND_RETRY_FOR }
     })
     return { results, counts: Ingest.counts(results), prepared }
   })
@@ -571,13 +573,9 @@ export type Dispatched =
  */
 export const SEND_RETRY_FOR: Duration.Duration = Duration.hours(1)
 
-const RETRY_MIN_MILLIS = 5_000
-const RETRY_MAX_MILLIS = 300_000
-
 /**
- * When a job that failed before the provider took it is tried again, or `None` when its retry period is over (or
- * the failure is not one to retry): half its age, between 5 seconds and 5 minutes, so the waits grow like an
- * exponential backoff without a counter.
+ * When a job that failed before the provider took it is tried again, or `None` when its retry period is over or
+ * the failure is not one to retry (only `Unavailable` and `RateLimited` are): `SendJobs.retryAt`.
  *
  * @example
  * ```ts
@@ -595,13 +593,8 @@ export const retryAt = (
   now: DateTime.Utc,
   reason: ProviderError["reason"],
   retryFor: Duration.Duration
-): Option.Option<DateTime.Utc> => {
-  if (reason !== "Unavailable" && reason !== "RateLimited") return Option.none()
-  const age = Math.max(0, now.epochMillis - createdAt.epochMillis)
-  if (age >= Duration.toMillis(retryFor)) return Option.none()
-  const wait = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, Math.round(age / 2)))
-  return Option.some(DateTime.unsafeMake(now.epochMillis + wait))
-}
+): Option.Option<DateTime.Utc> =>
+  reason === "Unavailable" || reason === "RateLimited" ? SendJobs.retryAt(createdAt, now, retryFor) : Option.none()
 
 /**
  * Waits for a pacing slot, then starts and sends a claimed job, recording the outcome (`recordOutcome`). Only the wait

@@ -6,6 +6,7 @@ import {
   MessageSender,
   Outbound,
   PhoneNumber,
+  SendJobs,
   SessionService,
   SessionStore
 } from "../src/index.js"
@@ -800,4 +801,97 @@ describe("SessionService: sends the provider did not take are tried again later"
         }),
       { script: [() => Effect.fail(unavailable)], settings: { sendRetryFor: Duration.zero } }
     ))
+})
+
+/** A delivery report of Exotel's 30007 (a temporary failure) about `sid`, for our message `id`. */
+const retryLaterReport = (id: string, sid: string) => ({
+  _tag: "Status" as const,
+  ref: { _tag: "ById" as const, id },
+  providerMessageId: Option.some(sid),
+  retryLater: true,
+  status: "failed" as const,
+  reengagement: false,
+  code: Option.some("30007"),
+  detail: Option.some("EX_RATE_LIMIT_HIT"),
+  at: Option.none(),
+  raw: { sid, code: 30007 }
+})
+
+describe("SessionService: a delivery report of a retry-later failure sends the message again", () => {
+  it.effect("the latest send reported failed for now: queued again (not failed), sent again once, with its new id", () =>
+    withPorts(
+      (ports) =>
+        Effect.gen(function*() {
+          const first = yield* SessionService.send(template())
+          assert.strictEqual(first.message.status, "accepted")
+          const outcome = yield* SessionService.ingest([retryLaterReport(first.message.id, "sid-1")])
+          assert.strictEqual(outcome.results[0]?._tag, "Status")
+          const queued = yield* find(first.message.id)
+          assert.strictEqual(queued.status, "accepted", "not failed")
+          assert.strictEqual(jobState(ports, first.message.id), "queued")
+          // a copy of the same report changes nothing; not before its time
+          yield* SessionService.ingest([retryLaterReport(first.message.id, "sid-1")])
+          assert.deepStrictEqual(yield* SessionService.sendQueued(5), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
+          yield* TestClock.adjust(Duration.seconds(5))
+          assert.deepStrictEqual(yield* SessionService.sendQueued(5), { sent: 1, failed: 0, unknown: 0, deferred: 0 })
+          const again = yield* find(first.message.id)
+          assert.deepStrictEqual(again.providerMessageId, Option.some("sid-2"))
+          assert.deepStrictEqual(yield* sentIds(ports), [first.message.id, first.message.id])
+          // a late copy about the first send (its old id) does not send it a third time
+          yield* SessionService.ingest([retryLaterReport(first.message.id, "sid-1")])
+          assert.strictEqual(ports.jobs().size, 0)
+          assert.strictEqual((yield* find(first.message.id)).status, "accepted", "nor fail it")
+        })
+    ))
+
+  it.effect("past the retry period, without the provider's id, or for a final code, the report fails the message", () =>
+    withPorts(
+      (ports) =>
+        Effect.gen(function*() {
+          const late = yield* SessionService.send(template())
+          yield* TestClock.adjust(Duration.minutes(2))
+          yield* SessionService.ingest([retryLaterReport(late.message.id, "sid-1")])
+          assert.strictEqual((yield* find(late.message.id)).status, "failed")
+
+          const noId = yield* SessionService.send(template(other))
+          yield* SessionService.ingest([{ ...retryLaterReport(noId.message.id, "sid-2"), providerMessageId: Option.none() }])
+          assert.strictEqual((yield* find(noId.message.id)).status, "failed")
+
+          const final = yield* SessionService.send(template(third))
+          yield* SessionService.ingest([{ ...retryLaterReport(final.message.id, "sid-3"), retryLater: false }])
+          assert.strictEqual((yield* find(final.message.id)).status, "failed")
+          assert.strictEqual(ports.jobs().size, 0)
+        }),
+      { settings: { sendRetryFor: Duration.minutes(1) } }
+    ))
+
+  it.effect("a report without the provider's id field, or about a message already delivered, is applied as usual", () =>
+    withPorts(
+      (ports) =>
+        Effect.gen(function*() {
+          const { providerMessageId: _, ...withoutId } = retryLaterReport("msg_1", "sid-1")
+          yield* SessionService.send(template())
+          yield* SessionService.ingest([withoutId])
+          assert.strictEqual((yield* find("msg_1")).status, "failed")
+
+          const delivered = yield* SessionService.send(template(other))
+          const sid = Option.getOrThrow(delivered.message.providerMessageId)
+          yield* SessionService.ingest([{ ...retryLaterReport(delivered.message.id, sid), retryLater: false, status: "delivered" }])
+          yield* SessionService.ingest([retryLaterReport(delivered.message.id, sid)])
+          assert.strictEqual((yield* find(delivered.message.id)).status, "failed")
+          assert.strictEqual(ports.jobs().size, 0)
+        })
+    ))
+
+  it("SendJobs.retryAt: half the age, 5 s to 5 min, none past the period", () => {
+    const created = at("2026-01-20T10:00:00Z")
+    const wait = (age: number) =>
+      Option.map(
+        SendJobs.retryAt(created, DateTime.unsafeMake(created.epochMillis + age), Duration.hours(1)),
+        (next) => next.epochMillis - created.epochMillis - age
+      )
+    assert.deepStrictEqual(wait(1_000), Option.some(5_000))
+    assert.deepStrictEqual(wait(20 * 60_000), Option.some(300_000))
+    assert.deepStrictEqual(wait(3_600_000), Option.none())
+  })
 })

@@ -203,6 +203,19 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
       for (const { message } of plan.statuses) {
         outbound.set(message.id, new Outbound.OutboundMessage({ ...message, history: normalizeHistory(message.history) }))
       }
+      for (const { id, notBefore } of plan.requeues) {
+        const message = outbound.get(id)
+        if (message === undefined || jobs.has(id)) continue
+        jobs.set(id, {
+          id,
+          business: message.business,
+          customer: message.customer,
+          createdAt: message.createdAt.epochMillis,
+          state: "queued",
+          since: notBefore.epochMillis,
+          notBefore: notBefore.epochMillis
+        })
+      }
       for (const { fallback, originalId } of plan.fallbacks) {
         const original = outbound.get(originalId)
         if (original !== undefined && Option.isNone(original.fallbackMessageId)) {

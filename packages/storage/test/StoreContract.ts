@@ -838,6 +838,56 @@ export const suite = (
         assert.strictEqual(Option.getOrThrow(yield* store.findOutbound(first.id)).status, "queued")
       }))
 
+    it.effect("send jobs: a retry-later report about a message's latest send queues it again, once", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const sent = outbound(b, freshNumber(), {
+          status: "accepted",
+          providerMessageId: "sid-latest",
+          createdAt: new Date(t).toISOString(),
+          history: [
+            { status: "queued", at: new Date(t).toISOString(), code: null, detail: null },
+            { status: "accepted", at: new Date(t + 1).toISOString(), code: null, detail: null }
+          ]
+        })
+        yield* store.insertOutbound(sent)
+        const report = (sid: string) => ({
+          ...Ingest.ownStatus(
+            { _tag: "ById", id: sent.id },
+            new Outbound.StatusEvent({
+              status: "failed",
+              at: at(t + 10),
+              code: Option.some("30007"),
+              detail: Option.some("EX_RATE_LIMIT_HIT")
+            })
+          ),
+          providerMessageId: Option.some(sid),
+          retryLater: true
+        })
+        const batch = (sid: string, now: number) => ({
+          now: at(now),
+          policy: WindowEvents.defaultPolicy,
+          items: [report(sid)],
+          resolves: [],
+          resend: { retryFor: Duration.hours(1) }
+        })
+        yield* store.ingest(batch("sid-latest", t + 20))
+        assert.strictEqual(Option.getOrThrow(yield* store.findOutbound(sent.id)).status, "accepted", "not failed")
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 20 + 4_999), [], "not before its time")
+        // a copy while it is queued changes nothing
+        yield* store.ingest(batch("sid-latest", t + 30))
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 20 + 5_000), [sent.id])
+        assert.isTrue(yield* store.startSend(sent.id, at(t + 6_000)))
+        yield* store.setProviderMessageId(sent.id, "sid-next")
+        yield* store.finishSend(sent.id)
+        // a late copy about the earlier send: nothing
+        yield* store.ingest(batch("sid-latest", t + 7_000))
+        assert.deepStrictEqual(yield* claimOf(store, b, t + 100_000), [])
+        assert.strictEqual(Option.getOrThrow(yield* store.findOutbound(sent.id)).status, "accepted")
+      }))
+
     it.effect("send jobs: concurrent claims hand each job to one caller", () =>
       Effect.gen(function*() {
         const store = yield* Storage.Storage

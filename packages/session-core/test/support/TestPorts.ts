@@ -67,6 +67,13 @@ export const makeStore = Effect.gen(function*() {
       for (const item of plan.inbound) inbound.set(`${item.message.business}|${item.message.messageId}`, key(item.message))
       for (const { announced, window } of plan.windows) pairs.set(key(window), { window: Option.some(window), announced })
       for (const { message } of plan.statuses) outbound.set(message.id, message)
+      for (const { id, notBefore } of plan.requeues) {
+        const message = outbound.get(id)
+        if (message !== undefined && !jobs.has(id)) {
+          queue(message)
+          jobs.set(id, { ...jobs.get(id)!, notBefore: notBefore.epochMillis })
+        }
+      }
       for (const { fallback } of plan.fallbacks) {
         if (outbound.has(fallback.id)) continue
         outbound.set(fallback.id, fallback)

@@ -207,6 +207,11 @@ ON CONFLICT DO NOTHING`
 WHERE id = ${originalId}`
           yield* insertOutboundRows(fallback, true)
         }
+        for (const { id, notBefore } of plan.requeues) {
+          // a job still queued or in flight is left as it is: this report is about a send it already replaced
+          yield* sql`UPDATE wa_outbound SET send_state = 'queued', send_since = ${millis(notBefore)}
+WHERE id = ${id} AND send_state IS NULL AND dry_run = 0`
+        }
         yield* writeQuarantine(plan.quarantine, now)
         if (plan.resolved.length > 0) {
           yield* sql`UPDATE wa_quarantine SET state = 'resolved', resolved_at = ${now}
