@@ -23,6 +23,7 @@ import {
   seedFromEnv,
   sendMessage,
   sized,
+  sleep,
   startServer,
   TEMPLATE
 } from "./harness.js"
@@ -127,6 +128,10 @@ describe.skipIf(!pgAvailable)("two servers on one PostgreSQL", () => {
         return [...ids][0] as string
       })
     )
+    // sends are jobs, paced (200 a minute) and in line per customer: some answered `queued` go out a little later
+    const deadline = Date.now() + 30_000
+    while (fake.messages.length < KEYS && Date.now() < deadline) await sleep(100)
+    await sleep(500)
     const sendsPerId = new Map<string, number>()
     for (const message of fake.messages) {
       const id = keyed.find((candidate) => message.customData?.includes(candidate))
