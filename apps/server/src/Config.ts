@@ -168,14 +168,18 @@ const sendLease = duration("WA_SESSION_SEND_LEASE", Duration.minutes(2), {
   below: Duration.hours(1),
   what: "between 20 seconds (longer than a pacing wait plus EXOTEL_SEND_DEADLINE) and 1 hour"
 })
+/** A whole-number setting within `[min, max]`, `fallback` when unset; `what` names the unit in the error. */
+const wholeNumber = (name: string, fallback: number, bounds: { readonly min: number; readonly max: number; readonly what?: string }) =>
+  Config.integer(name).pipe(
+    Config.validate({
+      message: `${name} must be a whole number${bounds.what ?? ""} from ${bounds.min} to ${bounds.max}`,
+      validation: (value) => value >= bounds.min && value <= bounds.max
+    }),
+    Config.withDefault(fallback)
+  )
+
 /** `WA_SESSION_SEND_RATE` (also read by the CLI's local `send`, the same way). */
-export const sendRate = Config.integer("WA_SESSION_SEND_RATE").pipe(
-  Config.validate({
-    message: "WA_SESSION_SEND_RATE must be a whole number of sends a minute from 1 to 100000",
-    validation: (value) => value >= 1 && value <= 100_000
-  }),
-  Config.withDefault(200)
-)
+export const sendRate = wholeNumber("WA_SESSION_SEND_RATE", 200, { min: 1, max: 100_000, what: " of sends a minute" })
 const headersTimeout = duration("WA_SESSION_HEADERS_TIMEOUT", Duration.seconds(10), {
   min: Duration.seconds(1),
   below: Duration.minutes(10),
@@ -191,20 +195,8 @@ const idleTimeout = duration("WA_SESSION_IDLE_TIMEOUT", Duration.seconds(65), {
   below: Duration.hours(1),
   what: "between 1 second and 1 hour"
 })
-const maxConnections = Config.integer("WA_SESSION_MAX_CONNECTIONS").pipe(
-  Config.validate({
-    message: "WA_SESSION_MAX_CONNECTIONS must be a whole number from 16 to 1000000",
-    validation: (value) => value >= 16 && value <= 1_000_000
-  }),
-  Config.withDefault(1000)
-)
-const maxBatchItems = Config.integer("WA_SESSION_MAX_BATCH_ITEMS").pipe(
-  Config.validate({
-    message: "WA_SESSION_MAX_BATCH_ITEMS must be a whole number from 1 to 100000",
-    validation: (value) => value >= 1 && value <= 100_000
-  }),
-  Config.withDefault(1000)
-)
+const maxConnections = wholeNumber("WA_SESSION_MAX_CONNECTIONS", 1000, { min: 16, max: 1_000_000 })
+const maxBatchItems = wholeNumber("WA_SESSION_MAX_BATCH_ITEMS", 1000, { min: 1, max: 100_000 })
 
 const parseHttpUrl = (name: string, value: string, query: "allowed" | "refused") => {
   try {

@@ -13,7 +13,6 @@ import {
   SessionStore
 } from "@wa-session/session-core"
 import { Context, DateTime, Duration, Effect, Fiber, FiberSet, Layer, Option } from "effect"
-import { ServerConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
 
 export const RETRY_CLAIM_EVERY = Duration.millis(100)
@@ -83,4 +82,4 @@ export const make = Effect.gen(function*() {
   return { sendAndWait } satisfies SendsShape
 })
 
-export const layer: Layer.Layer<Sends, never, Services | Metrics | ServerConfig> = Layer.scoped(Sends, make)
+export const layer: Layer.Layer<Sends, never, Services | Metrics> = Layer.scoped(Sends, make)

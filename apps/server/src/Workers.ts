@@ -71,18 +71,14 @@ const makeLoopMeter = () => {
 }
 
 /**
- * Runs a round to its end even when the loop is stopped meanwhile (the server shuts down): the round runs in a fiber
- * of its own, which the loop waits for when interrupted. The round itself stays interruptible, so that its own
- * timeouts (10 s per delivery attempt, Exotel's per request) still cut what hangs.
+ * Runs a round to its end even when the loop is stopped meanwhile (the server shuts down), for at most `grace` after
+ * that (default: however long it takes): the round runs in a fiber of its own, which the loop waits for when
+ * interrupted, then interrupts (a send waiting for its slot gives its claim back; one in flight becomes `unknown`).
+ * The round itself stays interruptible, so that its own timeouts (10 s per delivery attempt, Exotel's per request)
+ * still cut what hangs.
  */
-const toTheEnd = <A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.forkDaemon(round), (fiber) => Effect.onInterrupt(Fiber.join(fiber), () => Fiber.await(fiber)))
-
-/**
- * `toTheEnd` for at most `grace` after the interruption: then the round is interrupted too (a send waiting for its
- * slot gives its claim back; one in flight becomes `unknown`).
- */
-const toTheEndWithin = (grace: Duration.Duration) => <A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+const toTheEnd = (grace: Duration.Duration = Duration.infinity) =>
+<A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(
     Effect.forkDaemon(round),
     (fiber) =>
@@ -100,7 +96,7 @@ const loop = <E, R>(
   name: string,
   every: Duration.Duration,
   round: Effect.Effect<boolean, E, R>,
-  finish: <A, E, R>(round: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = toTheEnd
+  finish: <A, E, R>(round: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = toTheEnd()
 ) =>
   finish(round).pipe(
     Effect.catchAllCause((cause) => Effect.as(Effect.logWarning(`${name}: round failed; trying again`, cause), false)),
@@ -187,7 +183,7 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
 
     yield* Effect.forkScoped(loop("deliveries", intervals.deliveries, deliveries))
     for (let i = 0; i < SEND_WORKERS; i++) {
-      yield* Effect.forkScoped(loop("sends", intervals.sends, sends, toTheEndWithin(SEND_SHUTDOWN_GRACE)))
+      yield* Effect.forkScoped(loop("sends", intervals.sends, sends, toTheEnd(SEND_SHUTDOWN_GRACE)))
     }
     yield* Effect.forkScoped(loop("send-recovery", intervals.scheduler, recovery))
     yield* Effect.forkScoped(loop("scheduler", intervals.scheduler, scheduler))
