@@ -1,5 +1,5 @@
 import { Cause, ConfigError, DateTime, Option, Predicate, Schema } from "effect"
-import { localTime } from "./Output.js"
+import { localTime } from "./TimeText.js"
 
 /** Bad usage or bad input that @effect/cli could not catch itself: `field` names what to fix. Exit 2. */
 export class UsageError extends Schema.TaggedError<UsageError>("@wa-session/cli/UsageError")("UsageError", {

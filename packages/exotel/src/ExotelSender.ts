@@ -16,10 +16,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import * as ExoStatus from "./ExoStatus.js"
 import * as ExotelApi from "./ExotelApi.js"
 import * as ExotelConfig from "./ExotelConfig.js"
+import * as RetrySchedule from "./internal/retrySchedule.js"
 
 /**
  * The `custom_data` sent with a message: our outbound id and idempotency key, as JSON. Delivery reports echo it.
@@ -83,14 +84,17 @@ export const parseRetryAfter = (value: string, nowMillis: number): Option.Option
   return Number.isFinite(at) ? Option.some(Duration.millis(Math.max(0, at - nowMillis))) : Option.none()
 }
 
+/** An answer Exotel did not take the message with: may be sent again (see `internal/retrySchedule.ts`). */
+interface Retry {
+  readonly _tag: "Retry"
+  readonly error: MessageSender.ProviderError
+  readonly retryAfter: Option.Option<Duration.Duration>
+}
+
 type Verdict =
   | { readonly _tag: "Accepted"; readonly receipt: MessageSender.SendReceipt }
   | { readonly _tag: "Failed"; readonly error: MessageSender.ProviderError }
-  | {
-    readonly _tag: "Retry"
-    readonly error: MessageSender.ProviderError
-    readonly retryAfter: Option.Option<Duration.Duration>
-  }
+  | Retry
 
 const MAX_TEXT = 500
 
@@ -238,12 +242,6 @@ const interpretApiError = (error: ExotelApi.ExotelApiError): Verdict =>
     ? { _tag: "Retry", error: providerError("Unavailable", error.message, Option.none()), retryAfter: Option.none() }
     : ambiguous(error.message, Option.none())
 
-const backoff = (policy: ExotelConfig.RetryPolicy, retry: number): Effect.Effect<Duration.Duration> =>
-  Effect.map(Random.next, (random) => {
-    const ceiling = Math.min(Duration.toMillis(policy.maxDelay), Duration.toMillis(policy.baseDelay) * 2 ** retry)
-    return Duration.millis(Math.round(ceiling / 2 + (random * ceiling) / 2))
-  })
-
 const withDetail = (error: MessageSender.ProviderError, suffix: string) =>
   providerError(error.reason, `${error.detail} ${suffix}`, error.httpStatus, error.providerCode)
 
@@ -268,10 +266,12 @@ const MIN_ATTEMPT_TIME = Duration.seconds(1)
  *   may have been accepted; it is never re-sent automatically, and its delivery report (which carries our id in
  *   `custom_data`) settles it.
  *
- * Every send has one deadline (`sendDeadline`, 15 s by default), counted with `Clock`: each attempt's timeout is
- * the request timeout or the time left, whichever is shorter, and a retry whose wait would end past the deadline
- * (or leave the attempt less than a second, or than the request timeout if shorter) is not made: the send fails
- * with the last error, its detail naming the deadline.
+ * Retries follow a `Schedule` on `Clock`: an exponential backoff from the policy's `baseDelay`, capped at `maxDelay`
+ * and jittered (between half and all of it), replaced by Exotel's `Retry-After` when it gives one (a longer one than
+ * `maxRetryAfter` is not waited for), at most `maxRetries` of them. Every send has one deadline (`sendDeadline`, 15 s
+ * by default): each attempt's timeout is the request timeout or the time left, whichever is shorter, and a retry
+ * whose wait would end past the deadline (or leave the attempt less than a second, or than the request timeout if
+ * shorter) is not made: the send fails with the last error, its detail naming the deadline.
  *
  * @since 0.1.0
  * @category constructors
@@ -284,7 +284,7 @@ export const make: Effect.Effect<
   const api = yield* ExotelApi.ExotelApi
   const options = yield* ExotelConfig.ExotelConfig
   const policy = options.retry
-  const minAttemptMillis = Duration.toMillis(Duration.min(options.requestTimeout, MIN_ATTEMPT_TIME))
+  const minAttempt = Duration.min(options.requestTimeout, MIN_ATTEMPT_TIME)
   if (Option.isNone(options.statusCallbackUrl)) {
     yield* Effect.logWarning(
       "Exotel: no status callback URL configured; delivery reports and replies go to the account's default URL only"
@@ -297,11 +297,11 @@ export const make: Effect.Effect<
       (now) => Duration.min(options.requestTimeout, Duration.millis(Math.max(0, deadline - now)))
     )
 
+  /** One attempt: Exotel's receipt, or a final failure, as the result; an attempt to retry as the error. */
   const attempt = (
     body: ExotelApi.SendRequest,
-    retry: number,
     deadline: number
-  ): Effect.Effect<MessageSender.SendReceipt, MessageSender.ProviderError> =>
+  ): Effect.Effect<Either.Either<MessageSender.SendReceipt, MessageSender.ProviderError>, Retry> =>
     Effect.gen(function*() {
       const timeout = yield* attemptTimeout(deadline)
       const outcome = yield* Effect.either(api.sendMessages(body, { timeout }))
@@ -310,47 +310,36 @@ export const make: Effect.Effect<
         onLeft: interpretApiError,
         onRight: (result) => interpret(result, now)
       })
-      if (verdict._tag === "Accepted") return verdict.receipt
-      if (verdict._tag === "Failed") return yield* Effect.fail(verdict.error)
-      if (retry >= policy.maxRetries) {
-        return yield* Effect.fail(withDetail(verdict.error, `(gave up after ${retry + 1} attempts)`))
+      switch (verdict._tag) {
+        case "Accepted":
+          return Either.right(verdict.receipt)
+        case "Failed":
+          return Either.left(verdict.error)
+        case "Retry":
+          return yield* Effect.fail(verdict)
       }
-      if (
-        Option.isSome(verdict.retryAfter) &&
-        Duration.greaterThan(verdict.retryAfter.value, policy.maxRetryAfter)
-      ) {
-        return yield* Effect.fail(
-          withDetail(
-            verdict.error,
-            `(Exotel asked to retry after ${Duration.format(verdict.retryAfter.value)}, ` +
-              `longer than the ${Duration.format(policy.maxRetryAfter)} we wait)`
-          )
-        )
-      }
-      const delay = Option.isSome(verdict.retryAfter) ? verdict.retryAfter.value : yield* backoff(policy, retry)
-      if (now + Duration.toMillis(delay) + minAttemptMillis > deadline) {
-        return yield* Effect.fail(
-          withDetail(
-            verdict.error,
-            `(gave up after ${retry + 1} attempts: the send deadline of ${Duration.format(options.sendDeadline)} ` +
-              `leaves no time for a retry in ${Duration.format(delay)})`
-          )
-        )
-      }
-      yield* Effect.logWarning(
-        `Exotel: ${verdict.error.detail}; retry ${retry + 1} of ${policy.maxRetries} in ${Duration.format(delay)}`
-      )
-      yield* Effect.sleep(delay)
-      return yield* attempt(body, retry + 1, deadline)
     })
 
+  const logRetry = (decision: RetrySchedule.Decision<Retry>) =>
+    decision._tag === "Retry"
+      ? Effect.logWarning(
+        `Exotel: ${decision.input.error.detail}; retry ${decision.retry} of ${policy.maxRetries} ` +
+          `in ${Duration.format(decision.delay)}`
+      )
+      : Effect.void
+
   const send = (request: MessageSender.SendRequest) =>
-    Clock.currentTimeMillis.pipe(
-      Effect.flatMap((start) =>
-        attempt(toWire(request, options.statusCallbackUrl), 0, start + Duration.toMillis(options.sendDeadline))
-      ),
-      Effect.withSpan("ExotelSender.send", { attributes: { outboundId: request.outboundId } })
-    )
+    Effect.gen(function*() {
+      const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.sendDeadline)
+      const retries = RetrySchedule.make<Retry>(policy, { deadline, sendDeadline: options.sendDeadline, minAttempt })
+        .pipe(Schedule.tapOutput(logRetry))
+      const outcome = yield* attempt(toWire(request, options.statusCallbackUrl), deadline).pipe(
+        // the schedule stops only at a `GiveUp`: the send fails with the last error, saying why it was not retried
+        Effect.retryOrElse(retries, (last, decision) =>
+          Effect.succeed(Either.left(decision._tag === "GiveUp" ? withDetail(last.error, decision.why) : last.error)))
+      )
+      return yield* outcome
+    }).pipe(Effect.withSpan("ExotelSender.send", { attributes: { outboundId: request.outboundId } }))
 
   return { send }
 })

@@ -274,3 +274,14 @@ export const abandonedSend = (at: DateTime.Utc): StatusEvent =>
  * @category constants
  */
 export const FALLBACK_SUFFIX = "-fallback"
+
+/**
+ * Which outbound message a status report is about: our id (echoed back by the provider in `custom_data`) or the
+ * provider's message id.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type OutboundRef =
+  | { readonly _tag: "ById"; readonly id: string }
+  | { readonly _tag: "ByProviderId"; readonly providerMessageId: string }

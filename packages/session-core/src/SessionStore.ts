@@ -11,6 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Ingest from "./Ingest.js"
+import type * as Outbound from "./Outbound.js"
 import type { OutboundMessage, StatusEvent } from "./Outbound.js"
 import type * as Pacing from "./Pacing.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
@@ -94,14 +95,12 @@ export interface ExpiringPage {
 
 /**
  * Which outbound message a status report is about: our id (echoed back by the provider in `custom_data`) or the
- * provider's message id.
+ * provider's message id (the same as `Outbound.OutboundRef`).
  *
  * @since 0.1.0
  * @category models
  */
-export type OutboundRef =
-  | { readonly _tag: "ById"; readonly id: string }
-  | { readonly _tag: "ByProviderId"; readonly providerMessageId: string }
+export type OutboundRef = Outbound.OutboundRef
 
 /**
  * @since 0.1.0

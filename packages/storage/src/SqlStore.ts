@@ -30,6 +30,7 @@ import { toStorageError } from "./internal/errors.js"
 import * as EventLogSql from "./internal/eventLog.js"
 import * as Expiring from "./internal/expiring.js"
 import * as IngestSql from "./internal/ingest.js"
+import * as LightCommit from "./internal/lightCommit.js"
 import { context } from "./internal/layer.js"
 import * as Migrations from "./internal/migrations.js"
 import { fromJoinedRows, Millis } from "./internal/outbound.js"
@@ -73,7 +74,8 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
 
     const isPg = backend === "pg"
     const windowCols = sql.literal(windowColumns(""))
-    const eventLog = EventLogSql.make(sql, isPg)
+    const bookkeeping = yield* Effect.mapError(LightCommit.make(sql, isPg), toStorageError("connect"))
+    const eventLog = EventLogSql.make(sql, isPg, bookkeeping)
     const ingest = IngestSql.make(sql, isPg, eventLog)
     const reads = Reads.make(sql)
 

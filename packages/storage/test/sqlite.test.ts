@@ -2,11 +2,12 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import Sqlite from "better-sqlite3"
 import { Outbound } from "@wa-session/session-core"
-import { DateTime, Effect, Either, Layer, Option } from "effect"
+import { DateTime, Duration, Effect, Either, Layer, Option } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { SqliteStore, Storage } from "../src/index.js"
+import { SqliteStore, SqlStore, Storage } from "../src/index.js"
+import * as LightCommit from "../src/internal/lightCommit.js"
 import { relaySuite } from "./RelayContract.js"
 import { freshNumber, inbound, outbound, recordInbound, suite } from "./StoreContract.js"
 import { legacyRows, ROLLBACK_TO_0002 } from "./support/legacy.js"
@@ -35,7 +36,8 @@ describe("SqliteStore on a file", () => {
         { migration_id: 1 },
         { migration_id: 2 },
         { migration_id: 3 },
-        { migration_id: 4 }
+        { migration_id: 4 },
+        { migration_id: 5 }
       ])
       db.close()
     }))
@@ -74,7 +76,7 @@ describe("SqliteStore on a file", () => {
       const mine = claims.filter((m) => m.business === b)
       assert.deepStrictEqual(mine.map((m) => [m.id, m.status]), [[queued.id, "queued"]])
       const after = new Sqlite(filename, { readonly: true })
-      assert.deepStrictEqual(after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get(), { id: 4 })
+      assert.deepStrictEqual(after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get(), { id: 5 })
       assert.deepStrictEqual(
         after.prepare("SELECT status_rank FROM wa_outbound WHERE id = ?").get(message.id),
         { status_rank: Outbound.rank("accepted") }
@@ -98,6 +100,34 @@ describe("SqliteStore on a file", () => {
       assert.deepStrictEqual(yield* pragmas(), [2, 10_000])
       assert.deepStrictEqual(yield* pragmas("normal"), [1, 10_000])
     }))
+
+  it.effect("relay bookkeeping commits without syncing; every other statement keeps the configured level", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const level = Effect.map(sql<{ synchronous: number }>`PRAGMA synchronous`, (rows) => rows[0]?.synchronous)
+      yield* sql`CREATE TABLE leases (id INTEGER PRIMARY KEY)`
+      const light = yield* LightCommit.make(sql, false)
+      // a statement issued while a light transaction is open waits for it, so it never runs at the relaxed level
+      const [inside, outsideMeanwhile] = yield* Effect.all([
+        light(Effect.zipLeft(level, sql`INSERT INTO leases (id) VALUES (1)`)),
+        level
+      ], { concurrency: 2 })
+      assert.deepStrictEqual([inside, outsideMeanwhile, yield* level], [1, 2, 2])
+      const failed = yield* Effect.either(light(Effect.zipRight(sql`INSERT INTO leases (id) VALUES (2)`, Effect.fail("no"))))
+      assert.deepStrictEqual(failed, Either.left("no"))
+      assert.deepStrictEqual(yield* sql`SELECT id FROM leases`, [{ id: 1 }])
+      assert.strictEqual(yield* level, 2)
+      // claims run in it: the level is back afterwards
+      const store = yield* SqlStore.make
+      yield* store.claimDeliveries({ now: DateTime.unsafeMake(0), limit: 5, leaseFor: Duration.minutes(1) })
+      assert.strictEqual(yield* level, 2)
+    }).pipe(Effect.provide(SqliteStore.layerClient({ filename: NodePath.join(dir, "light.db") }))))
+
+  it.effect("with synchronous=NORMAL configured, bookkeeping is a plain transaction", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      assert.strictEqual(yield* LightCommit.make(sql, false), sql.withTransaction)
+    }).pipe(Effect.provide(SqliteStore.layerClient({ filename: NodePath.join(dir, "normal.db"), synchronous: "normal" }))))
 
   it.effect("the file deleted or replaced while open: every operation fails with StorageError, nothing is written", () =>
     Effect.gen(function*() {

@@ -4,7 +4,7 @@
  * packages/exotel/test/ContentAgreement.test.ts feeds both the same contents). Limits are WhatsApp's (Meta's Cloud API
  * docs; the sources are given next to session-core's MessageContent rules).
  */
-import type { ErrorData } from "./validate.js"
+import type { ErrorData } from "./errorData.js"
 
 type Json = Record<string, unknown>
 

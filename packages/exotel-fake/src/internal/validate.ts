@@ -1,10 +1,7 @@
+import type { ErrorData } from "./errorData.js"
 import { type Catalogs, checkContext, checkStrictInteractive, STRICT_INTERACTIVE } from "./interactive.js"
 
-export interface ErrorData {
-  readonly code: number
-  readonly message: string
-  readonly description: string
-}
+export type { ErrorData }
 
 type Json = Record<string, unknown>
 

@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as LightCommit from "./lightCommit.js"
 import * as Cursor from "./cursor.js"
 import { chunked, chunks, toMillis, toMillisOrNull } from "./sql.js"
 
@@ -108,7 +109,12 @@ const PAIR_KEY_SQL = "CASE WHEN ev.business IS NULL OR ev.customer IS NULL THEN 
  */
 const WANTS_SQL = "(ep.events IS NULL OR ep.events LIKE '%,' || ev.type || ',%')"
 
-export const make = (sql: SqlClient.SqlClient, isPg: boolean) => {
+/** `bookkeeping`: the transaction of delivery claims and verdicts (see `LightCommit`). */
+export const make = (
+  sql: SqlClient.SqlClient,
+  isPg: boolean,
+  bookkeeping: LightCommit.Transaction = sql.withTransaction
+) => {
   /**
    * Records the events (an event already recorded, same id, is skipped) and a pending delivery of each new one to
    * every endpoint that wants it. Runs inside the caller's transaction.
@@ -245,18 +251,21 @@ ${where} ORDER BY d.event_seq DESC, d.endpoint_id LIMIT ${limit + 1}`
     })
 
   const claimDeliveries = (query: EventLog.ClaimQuery): Effect.Effect<ReadonlyArray<EventLog.Claimed>, SqlError> =>
-    Effect.gen(function*() {
+    bookkeeping(Effect.gen(function*() {
       const now = DateTime.toEpochMillis(query.now)
       const lease = now + Math.max(1, Duration.toMillis(query.leaseFor))
       const limit = Math.max(0, Math.floor(query.limit))
       if (limit === 0) return []
-      const candidates = sql`SELECT d.endpoint_id, d.event_seq FROM wa_deliveries d
+      // SQLite's planner prefers the index on state, which reads every pending delivery to sort them
+      const candidates = sql`SELECT d.endpoint_id, d.event_seq FROM wa_deliveries d${
+        sql.literal(isPg ? "" : " INDEXED BY wa_deliveries_claim_order")
+      }
 JOIN wa_endpoints ep ON ep.id = d.endpoint_id AND ep.state = 'enabled'
 WHERE d.state = 'pending' AND d.next_attempt_at <= ${now} AND (d.lease_until IS NULL OR d.lease_until <= ${now})
 AND NOT EXISTS (SELECT 1 FROM wa_deliveries e WHERE e.endpoint_id = d.endpoint_id AND e.pair_key = d.pair_key
   AND e.state = 'pending' AND e.event_seq < d.event_seq)
 ORDER BY d.next_attempt_at, d.event_seq LIMIT ${limit}${sql.literal(isPg ? " FOR UPDATE OF d SKIP LOCKED" : "")}`
-      const claimed = yield* sql.withTransaction(
+      const claimed = yield* (
         isPg
           ? sql<Record<string, unknown>>`WITH picked AS (${candidates})
 UPDATE wa_deliveries d SET lease_until = ${lease} FROM picked
@@ -285,7 +294,7 @@ ORDER BY d.event_seq`
         lease: toMillis(row.lease_until),
         seq: toMillis(row.event_seq)
       }))
-    })
+    }))
 
   /** One attempt's update, inside the caller's transaction. */
   const completeOne = (claimed: EventLog.Claimed, attempt: EventLog.Attempt): Effect.Effect<void, SqlError> => {
@@ -322,7 +331,7 @@ WHERE ${mine} RETURNING endpoint_id`
   const completeDeliveries = (
     attempts: ReadonlyArray<{ readonly claimed: EventLog.Claimed; readonly attempt: EventLog.Attempt }>
   ): Effect.Effect<void, SqlError> =>
-    attempts.length === 0 ? Effect.void : sql.withTransaction(Effect.gen(function*() {
+    attempts.length === 0 ? Effect.void : bookkeeping(Effect.gen(function*() {
       const delivered = attempts.filter(({ attempt }) => attempt.verdict._tag === "Delivered")
       for (const chunk of chunks(delivered, 200)) {
         const which = ({ claimed }: (typeof chunk)[number]) =>

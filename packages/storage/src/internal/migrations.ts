@@ -232,11 +232,24 @@ AND status = 'pending'`)
   yield* sql.unsafe(`INSERT INTO wa_send_pacing (id, tat) VALUES (1, 0)`)
 })
 
+/**
+ * The due deliveries in the order they are claimed (`next_attempt_at`, then `event_seq`): a claim reads as many as
+ * it takes instead of every pending one, however long the backlog. Supersedes the index on `next_attempt_at` alone.
+ */
+const claimOrder = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(
+    `CREATE INDEX wa_deliveries_claim_order ON wa_deliveries (next_attempt_at, event_seq) WHERE state = 'pending'`
+  )
+  yield* sql.unsafe(`DROP INDEX wa_deliveries_due`)
+})
+
 const loader = Migrator.fromRecord({
   "0001_create_tables": createTables,
   "0002_lossless_relay": lossless,
   "0003_request_fingerprint": requestFingerprint,
-  "0004_durable_sends": durableSends
+  "0004_durable_sends": durableSends,
+  "0005_delivery_claim_order": claimOrder
 })
 
 const migrate = Migrator.make({})({ loader, table: MIGRATIONS_TABLE })
