@@ -6,6 +6,7 @@ import * as Span from "@effect/cli/HelpDoc/Span"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Terminal from "@effect/platform/Terminal"
 // one module, not the package: the rest of session-core loads with the commands that use it
+import * as Durations from "@wa-session/session-core/Durations"
 import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
 import type * as Delivery from "@wa-session/session-core/Delivery"
 import type * as Event from "@wa-session/session-core/Event"
@@ -18,13 +19,12 @@ import {
   Either,
   Layer,
   Option,
-  ParseResult,
   type Redacted,
   Schema
 } from "effect"
 import { Backend, type BackendShape } from "./Backend.js"
 import { ContentRejected, describeCause, InvalidInput, line, UsageError } from "./Errors.js"
-import { DurationString, Instant, InstantFor, parseDocument } from "./Input.js"
+import { forOption, Instant, InstantFor, parseDocument } from "./Input.js"
 import * as Output from "./Output.js"
 import type * as Simulate from "./Simulate.js"
 import type * as Views from "./Views.js"
@@ -32,17 +32,9 @@ import type * as Views from "./Views.js"
 // ---------------------------------------------------------------------------------------------------------------
 // shared options
 
-const PhoneFrom = (field: string) =>
-  Schema.transformOrFail(Schema.String, Schema.typeSchema(PhoneNumber.PhoneNumber), {
-    strict: true,
-    decode: (input, _, ast) =>
-      Either.mapLeft(PhoneNumber.parse(input, field), (error) => new ParseResult.Type(ast, input, error.message)),
-    encode: (value) => Either.right(value)
-  })
-
 const phone = (name: string, description: string) =>
   Options.text(name).pipe(
-    Options.withSchema(PhoneFrom(`--${name}`)),
+    Options.withSchema(forOption(`--${name}`, PhoneNumber.FromString)),
     Options.withPseudoName("E164"),
     Options.withDescription(description)
   )
@@ -321,7 +313,7 @@ const expiring = Command.make(
   "expiring",
   {
     within: Options.text("within").pipe(
-      Options.withSchema(DurationString),
+      Options.withSchema(forOption("--within", Durations.FromString)),
       Options.withPseudoName("DURATION"),
       Options.withDescription("How soon: 2h, 90m, 1h30m, \"2 hours\" (default 24h: every open window)"),
       Options.withDefault(Duration.hours(24))

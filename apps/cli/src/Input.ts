@@ -1,37 +1,32 @@
 import * as CoreInstant from "@wa-session/session-core/Instant"
-import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
-import { DateTime, Duration, Effect, Either, ParseResult, Schema } from "effect"
+import { type DateTime, Effect, Either, ParseResult, Schema } from "effect"
 import { UsageError } from "./Errors.js"
 
 /** An ISO-8601 instant with an explicit offset (`Z` or `+05:30`): local times without an offset are ambiguous. */
 export const parseInstant = CoreInstant.parse
 
-/** Seconds (`300`), `2h`, `90m`, `1h30m`, `45s`, `1d`, or Effect's long form (`2 hours`): as every setting reads it. */
-export const parseDuration = CoreInstant.parseDuration
-
-const fromEither = <A>(parse: (input: string) => Either.Either<A, string>, to: Schema.Schema<A>) =>
-  Schema.transformOrFail(Schema.String, Schema.typeSchema(to), {
-    strict: true,
-    decode: (input, _, ast) => Either.mapLeft(parse(input), (message) => new ParseResult.Type(ast, input, message)),
-    encode: (_, __, ast, value) => ParseResult.fail(new ParseResult.Forbidden(ast, value, "not encodable"))
-  })
-
 /** An instant as written on the command line or in a simulate file. */
 export const Instant: Schema.Schema<DateTime.Utc, string> = CoreInstant.Instant
 
+/**
+ * A value given with the option `field`, read by `schema`: a bad one is refused naming the option
+ * (`--to: "12" is not a phone number…`), for options (whose errors carry no path) and the core's schemas.
+ */
+export const forOption = <A>(field: string, schema: Schema.Schema<A, string>): Schema.Schema<A, string> => {
+  const decode = ParseResult.decodeUnknownEither(schema)
+  return Schema.transformOrFail(Schema.String, Schema.typeSchema(schema), {
+    strict: true,
+    decode: (input, _, ast) =>
+      Either.mapLeft(decode(input), (issue) => {
+        const messages = ParseResult.ArrayFormatter.formatIssueSync(issue).map((leaf) => leaf.message)
+        return new ParseResult.Type(ast, input, `${field}: ${messages.join("; ")}`)
+      }),
+    encode: ParseResult.encodeUnknownEither(schema)
+  })
+}
+
 /** An instant given with the option `field`: a bad one is refused naming the option. */
-export const InstantFor = (field: string): Schema.Schema<DateTime.Utc, string> =>
-  fromEither((input) => Either.mapLeft(parseInstant(input), (message) => `${field}: ${message}`), Schema.DateTimeUtcFromSelf)
-
-/** A duration as written on the command line or in a simulate file. */
-export const DurationString: Schema.Schema<Duration.Duration, string> = fromEither(
-  parseDuration,
-  Schema.DurationFromSelf
-)
-
-/** A phone number as a person writes it, normalized (the error names `field`). */
-export const phoneNumber = (field: string) => (input: string) =>
-  Either.mapLeft(PhoneNumber.parse(input, field), (error) => new UsageError({ field, message: error.message }))
+export const InstantFor = (field: string): Schema.Schema<DateTime.Utc, string> => forOption(field, Instant)
 
 /** Parses JSON or YAML text (YAML only when `path` ends in .yaml/.yml); the error names `field`. */
 export const parseDocument = (

@@ -1,12 +1,11 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { RandomIds, RandomTokens, SystemClock, VirtualClock } from "@wa-session/clock"
+import { RandomIds, RandomTokens, Settings, SystemClock, VirtualClock } from "@wa-session/clock"
 import { ExotelSender, Webhook } from "@wa-session/exotel"
 import { Views } from "@wa-session/http-api"
 import {
   type EventLog,
   type Ids,
   Ingest,
-  MessageSender,
   type PhoneNumber,
   RelayService,
   SessionStore,
@@ -14,9 +13,8 @@ import {
   type SessionWindow,
   type Tokens
 } from "@wa-session/session-core"
-import * as ServerSettings from "@wa-session/server/config"
 import { StoreConfig } from "@wa-session/storage"
-import { Config, ConfigError, DateTime, Effect, Layer, Option } from "effect"
+import { type ConfigError, DateTime, Effect, Layer, Option } from "effect"
 import { Backend, type BackendShape, type WindowView } from "./Backend.js"
 import { InvalidInput } from "./Errors.js"
 
@@ -30,26 +28,10 @@ export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => 
   closedByProvider: status.closedByProvider
 })
 
-/** The use-case settings of the server, from the same configuration. */
+/** The use-case settings, as the server reads them (`WA_SESSION_SAFETY_MARGIN`, `…_EXPIRING_LEAD`, `…_SEND_RATE`). */
 export const settingsLayer: Layer.Layer<SessionService.SessionConfig, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(
-    Effect.all([ServerSettings.safetyMargin, ServerSettings.expiringLead, ServerSettings.sendRate]),
-    ([safetyMargin, expiringLead, perMinute]) =>
-      SessionService.layerConfig({ safetyMargin, expiringLead, sendPacing: { perMinute } })
-  )
+  Effect.map(Settings.sessionSettings, SessionService.layerConfig)
 )
-
-const EXOTEL_CREDENTIALS = ["EXOTEL_API_KEY", "EXOTEL_API_TOKEN", "EXOTEL_ACCOUNT_SID"] as const
-
-/** Like the server: with none of the Exotel credentials set, nothing is sent (dry run). */
-export const noCredentials: Effect.Effect<boolean, ConfigError.ConfigError> = Effect.map(
-  Config.all(EXOTEL_CREDENTIALS.map((name) => Config.option(Config.string(name)))),
-  (values) => values.every((value) => Option.isNone(value) || value.value.trim() === "")
-)
-
-const dryRunSender = Layer.succeed(MessageSender.MessageSender, {
-  send: () => Effect.dieMessage("dry run: the sender must not be called")
-})
 
 const exotelSender = ExotelSender.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
 
@@ -88,7 +70,8 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
     status,
     send: (request) =>
       Effect.gen(function*() {
-        const unconfigured = yield* noCredentials
+        // like the server: with none of the Exotel credentials set, nothing is sent (dry run)
+        const unconfigured = yield* Settings.isDryRun
         const result = yield* SessionService.send({
           from: request.from,
           to: request.to,
@@ -99,7 +82,7 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
           // the setting's dry run, as on the server
           dryRun: request.dryRun
         }).pipe(
-          Effect.provide(request.dryRun || unconfigured ? dryRunSender : exotelSender),
+          Effect.provide(request.dryRun || unconfigured ? Settings.DryRunSender : exotelSender),
           Effect.updateService(SessionService.SessionConfig, (settings) => ({
             ...settings,
             dryRun: settings.dryRun || unconfigured
@@ -138,7 +121,7 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
       Effect.gen(function*() {
         const messageId = yield* Option.match(request.messageId, {
           onSome: Effect.succeed,
-          onNone: () => RandomIds.make("manual_").next
+          onNone: () => use(Settings.manualMessageId)
         })
         const recorded = yield* use(SessionService.recordInbound({
           business: request.business,

@@ -1,28 +1,18 @@
-import { RandomIds, VirtualClock } from "@wa-session/clock"
+import { RandomIds, Settings, VirtualClock } from "@wa-session/clock"
 import {
   type DecisionError,
-  MessageSender,
+  Durations,
   PhoneNumber,
   SessionService,
   type SessionWindow
 } from "@wa-session/session-core"
 import { MemoryStore } from "@wa-session/storage"
-import { DateTime, Duration, Effect, Either, Layer, Option, ParseResult, Schema } from "effect"
+import { DateTime, Duration, Effect, Either, Layer, Option, Schema } from "effect"
 import { UsageError } from "./Errors.js"
-import { DurationString, formatIssues, Instant } from "./Input.js"
+import { formatIssues, Instant } from "./Input.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // the file
-
-const Phone = Schema.transformOrFail(Schema.String, Schema.typeSchema(PhoneNumber.PhoneNumber), {
-  strict: true,
-  decode: (input, _, ast) =>
-    Either.mapLeft(
-      PhoneNumber.parse(input),
-      (error) => new ParseResult.Type(ast, input, `"${input}" is not a phone number in E.164 form (${error.reason})`)
-    ),
-  encode: ParseResult.succeed
-})
 
 const Required = Schema.Unknown.pipe(
   Schema.filter((value) => value !== undefined, { message: () => "is missing" })
@@ -31,7 +21,7 @@ const Required = Schema.Unknown.pipe(
 const InboundEvent = Schema.Struct({
   at: Instant,
   kind: Schema.Literal("inbound"),
-  customer: Phone,
+  customer: PhoneNumber.FromString,
   messageId: Schema.optional(Schema.NonEmptyTrimmedString),
   sentAt: Schema.optional(Instant)
 })
@@ -39,7 +29,7 @@ const InboundEvent = Schema.Struct({
 const SendEvent = Schema.Struct({
   at: Instant,
   kind: Schema.Literal("send"),
-  customer: Phone,
+  customer: PhoneNumber.FromString,
   content: Required,
   fallback: Schema.optional(Schema.Unknown)
 })
@@ -47,7 +37,7 @@ const SendEvent = Schema.Struct({
 const CheckEvent = Schema.Struct({
   at: Instant,
   kind: Schema.Literal("check"),
-  customer: Phone
+  customer: PhoneNumber.FromString
 })
 
 export const Event = Schema.Union(InboundEvent, SendEvent, CheckEvent)
@@ -62,15 +52,15 @@ const KINDS = Object.keys(EVENTS) as ReadonlyArray<Event["kind"]>
 
 /** A timeline: one business number, the safety margin, and events processed in file order. */
 export const Timeline = Schema.Struct({
-  business: Phone,
-  safetyMargin: Schema.optional(DurationString),
+  business: PhoneNumber.FromString,
+  safetyMargin: Schema.optional(Durations.FromString),
   events: Schema.Array(Event)
 })
 export type Timeline = typeof Timeline.Type
 
 const Envelope = Schema.Struct({
-  business: Phone,
-  safetyMargin: Schema.optional(DurationString),
+  business: PhoneNumber.FromString,
+  safetyMargin: Schema.optional(Durations.FromString),
   events: Schema.Array(Schema.Unknown)
 })
 
@@ -138,11 +128,6 @@ export interface Step {
 const iso = (at: DateTime.Utc) => DateTime.formatIso(at)
 
 const refusalCode = (error: DecisionError): Reason => error.code
-
-/** A sender that must never be called: every simulated send is a dry run. */
-const noSender = Layer.succeed(MessageSender.MessageSender, {
-  send: () => Effect.dieMessage("simulate never sends")
-})
 
 /**
  * Replays the timeline on a virtual clock (set to each event's `at`) and an in-memory store, through the same use
@@ -231,7 +216,8 @@ export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
       Layer.mergeAll(
         MemoryStore.layer,
         RandomIds.layerSequential("sim_msg_"),
-        noSender,
+        // every simulated send is a dry run: the sender is never called
+        Settings.DryRunSender,
         SessionService.layerConfig({
           safetyMargin: timeline.safetyMargin ?? Duration.zero,
           dryRun: true

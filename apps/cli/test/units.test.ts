@@ -1,7 +1,8 @@
 import * as Terminal from "@effect/platform/Terminal"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, DateTime, Duration, Effect, Either, Layer } from "effect"
-import { parseDuration, parseInstant } from "../src/Input.js"
+import { Durations, PhoneNumber } from "@wa-session/session-core"
+import { ConfigProvider, DateTime, Duration, Effect, Either, Layer, ParseResult, Schema } from "effect"
+import { forOption, parseInstant } from "../src/Input.js"
 import * as Output from "../src/Output.js"
 import * as Simulate from "../src/Simulate.js"
 import * as Views from "../src/Views.js"
@@ -50,6 +51,9 @@ describe("Output", () => {
   })
 })
 
+const messages = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message)
+
 describe("Input", () => {
   it("instants need an offset", () => {
     assert.deepStrictEqual(
@@ -65,14 +69,29 @@ describe("Input", () => {
     )
   })
 
-  it("durations: compact and long forms", () => {
-    const millis = (input: string) => Either.map(parseDuration(input), Duration.toMillis)
+  it("durations: compact and long forms; a bad one names the option", () => {
+    const within = Schema.decodeUnknownEither(forOption("--within", Durations.FromString))
+    const millis = (input: string) => Either.map(within(input), Duration.toMillis)
     assert.deepStrictEqual(millis("2h"), Either.right(7_200_000))
     assert.deepStrictEqual(millis("1h30m"), Either.right(5_400_000))
     assert.deepStrictEqual(millis("90s"), Either.right(90_000))
     assert.deepStrictEqual(millis("2 hours"), Either.right(7_200_000))
     assert.deepStrictEqual(millis("0 seconds"), Either.right(0))
-    assert.isTrue(Either.isLeft(parseDuration("soon")))
+    assert.deepStrictEqual(
+      Either.mapLeft(within("soon"), messages),
+      Either.left(["--within: expected seconds (300) or a duration like 2h, 90m, 1h30m or \"2 hours\", got \"soon\""])
+    )
+  })
+
+  it("phone numbers: every written form; a bad one names the option and why", () => {
+    const to = Schema.decodeUnknownEither(forOption("--to", PhoneNumber.FromString))
+    assert.deepStrictEqual(to("+91 (98765) 43210"), Either.right(PhoneNumber.unsafeMake("+919876543210")))
+    assert.deepStrictEqual(
+      Either.mapLeft(to("12"), messages),
+      Either.left(["--to: \"12\" is not a phone number in E.164 form (2 digits, at least 8 needed)"])
+    )
+    const number = PhoneNumber.unsafeMake("+919876543210")
+    assert.strictEqual(Schema.encodeSync(forOption("--to", PhoneNumber.FromString))(number), "+919876543210")
   })
 })
 

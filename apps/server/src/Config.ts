@@ -1,5 +1,5 @@
-import { RandomTokens } from "@wa-session/clock"
-import { Delivery, Instant } from "@wa-session/session-core"
+import { RandomTokens, Settings } from "@wa-session/clock"
+import { Delivery } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
 import { Config, ConfigError, Context, Data, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Crypto from "node:crypto"
@@ -97,38 +97,13 @@ export class SecretFileError extends Data.TaggedError("SecretFileError")<{
 
 const invalid = (message: string) => Either.left(ConfigError.InvalidData([], message))
 
-/** A duration setting: seconds or an Effect duration, within `[min, max)`, `fallback` when unset. */
-const duration = (
-  name: string,
-  fallback: Duration.Duration,
-  bounds: { readonly min?: Duration.Duration; readonly below?: Duration.Duration; readonly what: string }
-) =>
-  Config.string(name).pipe(
-    Config.mapOrFail((value) =>
-      Option.match(Either.getRight(Instant.parseDuration(value)), {
-        onNone: () =>
-          invalid(`${name} must be seconds (e.g. 300) or a duration (e.g. 5m, 1h30m, "5 minutes"), got "${value}"`),
-        onSome: (parsed) =>
-          bounds.below !== undefined && !Duration.lessThan(parsed, bounds.below)
-            ? invalid(`${name} must be ${bounds.what}, got "${value}"`)
-            : bounds.min !== undefined && Duration.lessThan(parsed, bounds.min)
-            ? invalid(`${name} must be ${bounds.what}, got "${value}"`)
-            : Either.right(parsed)
-      })
-    ),
-    Config.withDefault(fallback)
-  )
+// The readers and the settings the CLI reads too live in one place (`@wa-session/clock` `Settings`).
+const { duration, wholeNumber } = Settings
 
-/** `WA_SESSION_SAFETY_MARGIN` (also read by the CLI's local commands, the same way). */
-export const safetyMargin = duration("WA_SESSION_SAFETY_MARGIN", Duration.zero, {
-  below: Duration.hours(24),
-  what: "shorter than 24 hours"
-})
-/** `WA_SESSION_EXPIRING_LEAD` (also read by the CLI's local commands, the same way). */
-export const expiringLead = duration("WA_SESSION_EXPIRING_LEAD", Duration.hours(1), {
-  below: Duration.hours(24),
-  what: "shorter than 24 hours (0 turns window.expiring off)"
-})
+/** `WA_SESSION_SAFETY_MARGIN` (the CLI's local commands read the same). */
+export const safetyMargin = Settings.safetyMargin
+/** `WA_SESSION_EXPIRING_LEAD` (the CLI's local commands read the same). */
+export const expiringLead = Settings.expiringLead
 const retention = duration("WA_SESSION_RETENTION", Duration.days(90), {
   min: Duration.hours(1),
   what: "at least 1 hour"
@@ -168,18 +143,8 @@ const sendLease = duration("WA_SESSION_SEND_LEASE", Duration.minutes(2), {
   below: Duration.hours(1),
   what: "between 20 seconds (longer than a pacing wait plus EXOTEL_SEND_DEADLINE) and 1 hour"
 })
-/** A whole-number setting within `[min, max]`, `fallback` when unset; `what` names the unit in the error. */
-const wholeNumber = (name: string, fallback: number, bounds: { readonly min: number; readonly max: number; readonly what?: string }) =>
-  Config.integer(name).pipe(
-    Config.validate({
-      message: `${name} must be a whole number${bounds.what ?? ""} from ${bounds.min} to ${bounds.max}`,
-      validation: (value) => value >= bounds.min && value <= bounds.max
-    }),
-    Config.withDefault(fallback)
-  )
-
-/** `WA_SESSION_SEND_RATE` (also read by the CLI's local `send`, the same way). */
-export const sendRate = wholeNumber("WA_SESSION_SEND_RATE", 200, { min: 1, max: 100_000, what: " of sends a minute" })
+/** `WA_SESSION_SEND_RATE` (the CLI's local `send` reads the same). */
+export const sendRate = Settings.sendRate
 const headersTimeout = duration("WA_SESSION_HEADERS_TIMEOUT", Duration.seconds(10), {
   min: Duration.seconds(1),
   below: Duration.minutes(10),
@@ -437,13 +402,10 @@ export const EDGE_DEFAULTS: EdgeSettings = {
 
 
 /** The Exotel variables whose presence switches dry-run off. */
-export const EXOTEL_CREDENTIALS = ["EXOTEL_API_KEY", "EXOTEL_API_TOKEN", "EXOTEL_ACCOUNT_SID"] as const
+export const EXOTEL_CREDENTIALS = Settings.EXOTEL_CREDENTIALS
 
-/** True when none of the Exotel credentials is set: decide and store, send nothing. */
-export const isDryRun: Effect.Effect<boolean, ConfigError.ConfigError> = Effect.map(
-  Config.all(EXOTEL_CREDENTIALS.map((name) => Config.option(Config.string(name)))),
-  (values) => values.every((value) => Option.isNone(value) || value.value.trim() === "")
-)
+/** True when none of the Exotel credentials is set: decide and store, send nothing (the CLI decides the same). */
+export const isDryRun: Effect.Effect<boolean, ConfigError.ConfigError> = Settings.isDryRun
 
 /** The URL Exotel posts to: `<public or local base>/webhooks/exotel/<secret>`. */
 export const webhookUrl = (settings: ServerSettings, localBase: string): string =>

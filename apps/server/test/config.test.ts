@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Settings } from "@wa-session/clock"
 import { Config as EffectConfig, ConfigProvider, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
@@ -147,6 +148,14 @@ describe("configuration", () => {
       assert.include(line, "EXOTEL_API_TOKEN is required but not set")
       assert.include(line, "or none for dry-run")
     }))
+
+  it("the settings the CLI reads too come from the one shared reader (@wa-session/clock Settings)", () => {
+    assert.strictEqual(Config.safetyMargin, Settings.safetyMargin)
+    assert.strictEqual(Config.expiringLead, Settings.expiringLead)
+    assert.strictEqual(Config.sendRate, Settings.sendRate)
+    assert.strictEqual(Config.isDryRun, Settings.isDryRun)
+    assert.strictEqual(Config.EXOTEL_CREDENTIALS, Settings.EXOTEL_CREDENTIALS)
+  })
 
   it.effect("dry-run exactly when no Exotel credential is set", () =>
     Effect.gen(function*() {

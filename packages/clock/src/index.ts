@@ -14,3 +14,7 @@ export * as VirtualClock from "./VirtualClock.js"
  * @since 0.2.0
  */
 export * as RandomTokens from "./RandomTokens.js"
+/**
+ * @since 0.2.0
+ */
+export * as Settings from "./Settings.js"

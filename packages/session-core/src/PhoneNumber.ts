@@ -75,21 +75,47 @@ export const unsafeMake = (input: string): PhoneNumber =>
   Either.getOrThrowWith(parse(input), (error) => new Error(error.message))
 
 /**
- * A schema that accepts any of the forms {@link parse} accepts and decodes to the normalized number.
+ * A phone number as people and providers write it (any of the forms {@link parse} accepts), decoded to the
+ * normalized number; encoded as the normalized number. The one schema for numbers in options, files and payloads:
+ * a bad one fails with `"<input>" is not a phone number in E.164 form (<reason>)`, the field being named by where the
+ * schema is used (a struct's path, an option's name).
  *
- * @since 0.1.0
+ * @example
+ * ```ts
+ * import { PhoneNumber } from "@wa-session/session-core"
+ * import { Schema } from "effect"
+ * Schema.decodeSync(PhoneNumber.FromString)("91 98765-43210") // "+919876543210"
+ * Schema.decodeEither(PhoneNumber.FromString)("12") // left: "12" is not a phone number in E.164 form (…)
+ * ```
+ * @since 0.2.0
  * @category schemas
  */
-export const PhoneNumberFromString: Schema.Schema<PhoneNumber, string> = Schema.transformOrFail(
-  Schema.String,
-  PhoneNumber,
+export const FromString: Schema.Schema<PhoneNumber, string> = Schema.transformOrFail(
+  Schema.String.annotations({
+    description: "A phone number in E.164 form; the + is optional, spaces, dashes, dots and parentheses are ignored",
+    examples: ["+919876543210", "+91 98765-43210"]
+  }),
+  Schema.typeSchema(PhoneNumber),
   {
     strict: true,
     decode: (input, _, ast) =>
-      Either.mapLeft(parse(input), (error) => new ParseResult.Type(ast, input, error.message)),
+      Either.mapLeft(
+        parse(input),
+        (error) => new ParseResult.Type(ast, input, `"${input}" is not a phone number in E.164 form (${error.reason})`)
+      ),
     encode: ParseResult.succeed
   }
 )
+
+/**
+ * The same schema as {@link FromString}.
+ *
+ * @deprecated Use {@link FromString}; its failure no longer starts with `phoneNumber: ` (the field is named by where
+ * the schema is used).
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PhoneNumberFromString: Schema.Schema<PhoneNumber, string> = FromString
 
 /**
  * The key of a conversation: the business number and the customer number. Conversations are never keyed by a

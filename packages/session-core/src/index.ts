@@ -19,6 +19,10 @@ export * as Ids from "./Ids.js"
  */
 export * as Instant from "./Instant.js"
 /**
+ * @since 0.2.0
+ */
+export * as Durations from "./Durations.js"
+/**
  * @since 0.1.0
  */
 export * as MessageContent from "./MessageContent.js"

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 import * as fc from "fast-check"
 import { PhoneNumber } from "../src/index.js"
 
@@ -50,11 +50,38 @@ describe("PhoneNumber", () => {
     )
   })
 
-  it("decodes through the lenient schema and reports a parse error otherwise", () => {
-    const decode = Schema.decodeUnknownEither(PhoneNumber.PhoneNumberFromString)
+  it("FromString: decodes every written form to the normalized number, names the input and why otherwise", () => {
+    const decode = Schema.decodeUnknownEither(PhoneNumber.FromString)
     assert.deepStrictEqual(Either.getOrThrow(decode("91 98765 43210")), "+919876543210")
+    assert.deepStrictEqual(Either.getOrThrow(decode(" +91 (987) 654-3210 ")), "+919876543210")
     const bad = decode("12")
     assert.isTrue(Either.isLeft(bad))
-    assert.deepStrictEqual(Schema.encodeSync(PhoneNumber.PhoneNumberFromString)(PhoneNumber.unsafeMake("+919876543210")), "+919876543210")
+    if (Either.isLeft(bad)) {
+      assert.deepStrictEqual(ParseResult.ArrayFormatter.formatErrorSync(bad.left).map((issue) => issue.message), [
+        "\"12\" is not a phone number in E.164 form (2 digits, at least 8 needed)"
+      ])
+    }
+    assert.isTrue(Either.isLeft(decode(12)))
+    const number = PhoneNumber.unsafeMake("+919876543210")
+    assert.deepStrictEqual(Schema.encodeSync(PhoneNumber.FromString)(number), "+919876543210")
+  })
+
+  it("FromString names the field by its path in a struct", () => {
+    const decode = Schema.decodeUnknownEither(Schema.Struct({ customer: PhoneNumber.FromString }))
+    const bad = decode({ customer: "hello" })
+    assert.isTrue(Either.isLeft(bad))
+    if (Either.isLeft(bad)) {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(bad.left)
+      assert.deepStrictEqual(issue?.path, ["customer"])
+      assert.strictEqual(
+        issue?.message,
+        "\"hello\" is not a phone number in E.164 form " +
+          "(only digits, spaces, dashes, dots, parentheses and a leading + are allowed)"
+      )
+    }
+  })
+
+  it("PhoneNumberFromString is FromString", () => {
+    assert.strictEqual(PhoneNumber.PhoneNumberFromString, PhoneNumber.FromString)
   })
 })

@@ -21,7 +21,7 @@ import type {
   SessionWindow
 } from "@wa-session/session-core"
 import { PhoneNumber } from "@wa-session/session-core"
-import { Duration, Effect, Either, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 
 /** Domain errors → contract errors. Each handler lists the ones its use case can fail with. */
 export const sessionExpired = (e: SessionExpired) =>
@@ -77,12 +77,12 @@ export const storageError = (e: SessionStore.StorageError) =>
     Effect.fail(new StorageUnavailableError({ message: "The store is unavailable; retry later" }))
   )
 
-/** Parses a phone number written by a client (`+`, `%2B` or digits only); `path` names the field. */
-export const phone = (input: string, path: string) =>
-  Either.match(PhoneNumber.parse(input, path), {
-    onLeft: (error) => Effect.fail(error),
-    onRight: (number) => Effect.succeed(number)
-  })
+/**
+ * A phone number written by a client (`+`, `%2B` or digits only), read by the core's one parser (the one under
+ * `PhoneNumber.FromString`); the error names the field `path`, for `invalidPhoneNumber`.
+ */
+export const phone = (input: string, path: string): Effect.Effect<PhoneNumber.PhoneNumber, InvalidPhoneNumber> =>
+  PhoneNumber.parse(input, path)
 
 const toSeconds = (duration: Duration.Duration) => Math.floor(Duration.toMillis(duration) / 1000)
 
