@@ -39,6 +39,10 @@ export * as Outbound from "./Outbound.js"
  * @since 0.2.0
  */
 export * as Pacing from "./Pacing.js"
+/**
+ * @since 0.2.0
+ */
+export * as Parking from "./Parking.js"
 
 /**
  * @since 0.2.0
