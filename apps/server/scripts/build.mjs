@@ -5,23 +5,30 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-const outfile = Path.resolve(root, process.argv[2] ?? "dist/server.mjs")
 
-await esbuild.build({
-  entryPoints: [Path.join(root, "src/main.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  sourcemap: process.argv[2] === undefined,
-  // CommonJS dependencies (ws, undici, …) call require(); an ESM bundle has none of its own.
-  banner: {
-    js: "import { createRequire as __waRequire } from \"node:module\"; const require = __waRequire(import.meta.url);"
-  },
-  // Native or optional drivers stay outside the bundle and load from node_modules at run time, so the bundle must
-  // sit under apps/server (better-sqlite3 is a direct dependency of this package).
-  external: ["better-sqlite3", "pg-native"],
-  logLevel: "warning"
-})
-console.log(`built ${Path.relative(process.cwd(), outfile)}`)
+/**
+ * The server as one ESM file. Native or optional drivers stay outside the bundle and load from node_modules at run
+ * time (better-sqlite3 is a direct dependency of this package; scripts/deployable.mjs puts it beside the bundle).
+ */
+export const bundle = (outfile, { sourcemap = false } = {}) =>
+  esbuild.build({
+    entryPoints: [Path.join(root, "src/main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap,
+    // CommonJS dependencies (ws, undici, …) call require(); an ESM bundle has none of its own.
+    banner: {
+      js: "import { createRequire as __waRequire } from \"node:module\"; const require = __waRequire(import.meta.url);"
+    },
+    external: ["better-sqlite3", "pg-native"],
+    logLevel: "warning"
+  })
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const outfile = Path.resolve(root, process.argv[2] ?? "dist/server.mjs")
+  await bundle(outfile, { sourcemap: process.argv[2] === undefined })
+  console.log(`built ${Path.relative(process.cwd(), outfile)}`)
+}
