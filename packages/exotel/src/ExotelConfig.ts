@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import { Durations } from "@wa-session/session-core"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -11,6 +12,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 
 /**
  * Exotel's API clusters.
@@ -211,7 +213,8 @@ const region = Config.string("EXOTEL_REGION").pipe(
  * The settings from configuration: `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN`, `EXOTEL_ACCOUNT_SID` (required);
  * `EXOTEL_BASE_URL` or `EXOTEL_REGION` (`singapore`|`sg`|`mumbai`|`in`; the base URL wins when both are set,
  * Mumbai when neither, since 0.2.0); `EXOTEL_STATUS_CALLBACK_URL`, `EXOTEL_REQUEST_TIMEOUT` (per attempt, e.g.
- * `10 seconds`), `EXOTEL_SEND_DEADLINE` (per send, retries included, e.g. `15 seconds`; since 0.2.0),
+ * `10 seconds` or `10s`), `EXOTEL_SEND_DEADLINE` (per send, retries included, e.g. `15s`; since 0.2.0; both in the
+ * syntax of session-core's `Durations.FromString` since 0.2.0),
  * `EXOTEL_MAX_RETRIES` (optional). `defaults` fills what configuration leaves out.
  *
  * @since 0.1.0
@@ -227,9 +230,9 @@ export const config = (
     region: Config.option(region),
     baseUrl: Config.option(httpUrl("EXOTEL_BASE_URL")),
     statusCallbackUrl: Config.option(httpUrl("EXOTEL_STATUS_CALLBACK_URL")),
-    requestTimeout: Config.option(Config.duration("EXOTEL_REQUEST_TIMEOUT")),
+    requestTimeout: Config.option(Schema.Config("EXOTEL_REQUEST_TIMEOUT", Durations.FromString)),
     sendDeadline: Config.option(
-      Config.duration("EXOTEL_SEND_DEADLINE").pipe(
+      Schema.Config("EXOTEL_SEND_DEADLINE", Durations.FromString).pipe(
         Config.validate({
           message: "EXOTEL_SEND_DEADLINE must be longer than 0",
           validation: (duration) => Duration.greaterThan(duration, Duration.zero)

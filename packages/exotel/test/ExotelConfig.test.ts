@@ -82,6 +82,12 @@ describe("ExotelConfig", () => {
       assert.deepStrictEqual(fromEnv.statusCallbackUrl, Option.some("https://env.example.com/cb"))
       const deadlineFromEnv = yield* read({ ...required, EXOTEL_SEND_DEADLINE: "30 seconds" }, defaults)
       assert.isTrue(Duration.equals(deadlineFromEnv.sendDeadline, Duration.seconds(30)))
+      // the one duration syntax of every setting: compact and plain seconds too
+      const compact = yield* read({ ...required, EXOTEL_REQUEST_TIMEOUT: "2500ms", EXOTEL_SEND_DEADLINE: "1m" })
+      assert.isTrue(Duration.equals(compact.requestTimeout, Duration.millis(2500)))
+      assert.isTrue(Duration.equals(compact.sendDeadline, Duration.minutes(1)))
+      const seconds = yield* read({ ...required, EXOTEL_SEND_DEADLINE: "12" })
+      assert.isTrue(Duration.equals(seconds.sendDeadline, Duration.seconds(12)))
     }))
 
   it.effect("invalid values fail with an error naming the variable", () =>

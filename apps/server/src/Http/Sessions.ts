@@ -1,5 +1,5 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
-import { VirtualClock } from "@wa-session/clock"
+import { Settings, VirtualClock } from "@wa-session/clock"
 import { type Authorization, WaSessionApi } from "@wa-session/http-api"
 import { Ids, PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
 import { type DateTime, Duration, Effect, type Layer, Option } from "effect"
@@ -9,9 +9,6 @@ import * as Translate from "./Translate.js"
 export const DEFAULT_EXPIRING_WITHIN_SECONDS = 25 * 60 * 60
 export const DEFAULT_PAGE_SIZE = 100
 export const DEFAULT_HISTORY_SIZE = 50
-
-// Marks the ids of messages recorded by hand, as the CLI's local `inbound` does.
-export const MANUAL_MESSAGE_ID_PREFIX = "manual_"
 
 const pairOf = (path: { readonly business: string; readonly customer: string }) =>
   Effect.gen(function*() {
@@ -26,10 +23,6 @@ const pairOf = (path: { readonly business: string; readonly customer: string }) 
  */
 const evaluatedAt = (at: DateTime.Utc | undefined) => <A, E, R>(useCase: Effect.Effect<A, E, R>) =>
   at === undefined ? useCase : Effect.withClock(useCase, VirtualClock.unsafeMake(at).clock)
-
-const generatedMessageId = Effect.flatMap(Ids.Ids, (ids) => ids.next).pipe(
-  Effect.map((id) => `${MANUAL_MESSAGE_ID_PREFIX}${id}`)
-)
 
 export const SessionsLive: Layer.Layer<
   HttpApiGroup.ApiGroup<"wa-session", "sessions">,
@@ -56,7 +49,7 @@ export const SessionsLive: Layer.Layer<
     .handle("recordInbound", ({ path, payload }) =>
       Effect.gen(function*() {
         const pair = yield* pairOf(path)
-        const messageId = payload.messageId ?? (yield* generatedMessageId)
+        const messageId = payload.messageId ?? (yield* Settings.manualMessageId)
         const recorded = yield* SessionService.recordInbound({
           business: pair.business,
           customer: pair.customer,
