@@ -4,11 +4,29 @@
  *
  * @since 0.1.0
  */
-import { randomUUID } from "node:crypto"
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
-import { STATUS_NAMES } from "./internal/statuses.js"
-import { checkContent, checkMessage, type ErrorData, isObject } from "./internal/validate.js"
+import { Behaviour } from "./Behaviour.js"
+import type { DeliveryReportInput, InboundInput, WebhookDelivery } from "./Callbacks.js"
+import {
+  controlInput,
+  deliveryReportItem,
+  inboundItem,
+  isDeliveryReportRequest,
+  isInboundRequest
+} from "./internal/callbacks.js"
+import { acceptRequest, type SendEndpoint } from "./internal/sendEndpoint.js"
+import { checkContent, type ErrorData, isObject } from "./internal/validate.js"
+import {
+  type Answer,
+  failureBody,
+  listen,
+  parseJson,
+  postJson,
+  readBody,
+  stripAuth,
+  unauthorizedBody
+} from "./internal/wire.js"
+import type { AcceptedMessage, RecordedRequest } from "./Recorded.js"
 
 /**
  * Exotel's error object: `{ code, message, description }`.
@@ -66,179 +84,6 @@ export const judgeContent = (
     : { code: 30020, message: "EX_MISSING_PARAM", description: "content is mandatory" }
 
 /**
- * A request the fake received. The `authorization` header is kept without its secret.
- *
- * @since 0.1.0
- * @category models
- */
-export interface RecordedRequest {
-  readonly method: string
-  readonly path: string
-  readonly headers: Readonly<Record<string, string>>
-  /** Whether Basic auth matched the configured API key and token. */
-  readonly authorized: boolean
-  /** The JSON body, or `undefined` when the body was empty or not JSON. */
-  readonly body: unknown
-  readonly rawBody: string
-  readonly receivedAt: Date
-  /**
-   * What the fake answered; `undefined` while it hangs, when it reset the connection, and while an `acceptAfter`
-   * answer is not yet due (or when it was due after the client had gone).
-   */
-  readonly response: { readonly status: number; readonly body: unknown } | undefined
-}
-
-/**
- * A message the fake accepted (answered with a sid).
- *
- * @since 0.1.0
- * @category models
- */
-export interface AcceptedMessage {
-  readonly sid: string
-  readonly from: string
-  readonly to: string
-  readonly content: Readonly<Record<string, unknown>>
-  readonly customData: string | undefined
-  readonly statusCallback: string | undefined
-  readonly acceptedAt: Date
-}
-
-/**
- * How the fake answers one request to the send endpoint. `Accept` is the normal behaviour (check auth, validate,
- * answer 202); `AcceptAfter` is the same, the answer written only `delayMs` later; `FailMessage` is the same but the
- * message at `index` fails; `Unauthorized` answers 401; the others answer without looking at credentials or body.
- *
- * @since 0.1.0
- * @category models
- */
-export type Behaviour =
-  | { readonly _tag: "Accept" }
-  | { readonly _tag: "AcceptAfter"; readonly delayMs: number }
-  | { readonly _tag: "FailMessage"; readonly index: number; readonly error: ErrorData }
-  | { readonly _tag: "RateLimited"; readonly retryAfter: string | undefined }
-  | { readonly _tag: "ServerError"; readonly status: number }
-  | { readonly _tag: "Unauthorized" }
-  | { readonly _tag: "Hang" }
-  | { readonly _tag: "Reset" }
-  | {
-    readonly _tag: "Respond"
-    readonly status: number
-    readonly body: unknown
-    readonly headers: Readonly<Record<string, string>>
-  }
-  | {
-    readonly _tag: "RespondText"
-    readonly status: number
-    readonly text: string
-    readonly headers: Readonly<Record<string, string>>
-  }
-
-/**
- * Constructors of {@link Behaviour}s.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const Behaviour = {
-  accept: (): Behaviour => ({ _tag: "Accept" }),
-  /**
-   * Accepts at once, exactly as `accept` does (validated, recorded in `messages` with a sid, auto delivery reports
-   * scheduled), but writes the answer only after `delayMs`: Exotel taking a message and answering late. A client
-   * that gives up meanwhile never sees the answer, and the message stays accepted. `reset()` leaves such pending
-   * answers to come; `close()` drops them. Since 0.2.0.
-   */
-  acceptAfter: (delayMs: number): Behaviour => ({ _tag: "AcceptAfter", delayMs }),
-  /** The message at `index` of the batch fails (default error: 30010 EX_INVALID_REQUEST). */
-  failMessage: (index: number, error?: Partial<ErrorData>): Behaviour => ({
-    _tag: "FailMessage",
-    index,
-    error: {
-      code: error?.code ?? 30010,
-      message: error?.message ?? STATUS_NAMES[error?.code ?? 30010]?.[0] ?? "EX_INVALID_REQUEST",
-      description: error?.description ?? "Invalid request"
-    }
-  }),
-  /** 429, with `Retry-After` when given (seconds, or an HTTP-date). */
-  rateLimited: (retryAfter?: number | string): Behaviour => ({
-    _tag: "RateLimited",
-    retryAfter: retryAfter === undefined ? undefined : String(retryAfter)
-  }),
-  serverError: (status = 500): Behaviour => ({ _tag: "ServerError", status }),
-  unauthorized: (): Behaviour => ({ _tag: "Unauthorized" }),
-  /** Never answers; the connection stays open until the client gives up or the fake closes. */
-  hang: (): Behaviour => ({ _tag: "Hang" }),
-  /** Destroys the connection without answering (the client sees a reset). */
-  reset: (): Behaviour => ({ _tag: "Reset" }),
-  /** Answers `body` as JSON. */
-  respond: (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Behaviour => ({
-    _tag: "Respond",
-    status,
-    body,
-    headers
-  }),
-  /** Answers `text` as is (an HTML error page of a proxy, say); `content-type` defaults to text/plain. */
-  respondText: (status: number, text: string, headers: Readonly<Record<string, string>> = {}): Behaviour => ({
-    _tag: "RespondText",
-    status,
-    text,
-    headers
-  })
-} as const
-
-/**
- * A delivery report to POST. Fields left out come from the accepted message with that `sid` (`to`,
- * `custom_data`) and from Exotel's status table (`exo_detailed_status`, `description`).
- *
- * @since 0.1.0
- * @category models
- */
-export interface DeliveryReportInput {
-  readonly sid: string
-  readonly code: number
-  readonly detailedStatus?: string
-  readonly description?: string
-  readonly to?: string
-  readonly customData?: string
-  /** ISO-8601 or Unix seconds; defaults to now in India time, as Exotel sends it. */
-  readonly timestamp?: string | number
-  /** Send `exo_status_code` as a string (seen in some captures). */
-  readonly codeAsString?: boolean
-}
-
-/**
- * An inbound (customer) message to POST. `content` defaults to a text message with `text`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface InboundInput {
-  /** The customer. */
-  readonly from: string
-  /** The business number. */
-  readonly to: string
-  readonly text?: string
-  readonly content?: Readonly<Record<string, unknown>>
-  readonly profileName?: string
-  readonly sid?: string
-  /** ISO-8601 or Unix seconds; defaults to now in India time. */
-  readonly timestamp?: string | number
-  /** Defaults to `incoming_message`, the value seen in production (the docs say `icm`). */
-  readonly callbackType?: string
-}
-
-/**
- * The answer of the webhook the fake posted to.
- *
- * @since 0.1.0
- * @category models
- */
-export interface WebhookDelivery {
-  readonly status: number
-  readonly body: string
-}
-
-/**
  * @since 0.1.0
  * @category models
  */
@@ -276,62 +121,6 @@ export interface FakeExotel {
   readonly close: () => Promise<void>
 }
 
-const hex = (): string => randomUUID().replace(/-/g, "")
-
-const IST_OFFSET_MS = 330 * 60_000
-
-/** `2022-10-19T21:48:31+05:30`: Exotel's timestamps are in India time with the offset. */
-const istTimestamp = (date: Date): string =>
-  new Date(date.getTime() + IST_OFFSET_MS).toISOString().replace(/\.\d{3}Z$/, "+05:30")
-
-const stripAuth = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    out[name] = name === "authorization" ? String(value).split(" ")[0] + " <redacted>" : String(value)
-  }
-  return out
-}
-
-const readBody = (request: Http.IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
-
-const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
-}
-
-const failureBody = (status: number, error: ErrorData) => ({
-  request_id: hex(),
-  method: "POST",
-  http_code: status,
-  response: { code: status, status: "failure", error_data: error }
-})
-
-const unauthorizedBody = () =>
-  failureBody(401, {
-    code: 401,
-    message: "Authentication failed",
-    description: "The API key and token do not match an account"
-  })
-
-const postJson = async (url: string, body: unknown): Promise<WebhookDelivery> => {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "user-agent": "exotel-fake" },
-    body: JSON.stringify(body)
-  })
-  return { status: response.status, body: await response.text() }
-}
-
 /**
  * Starts the fake on loopback. Resolves once it listens.
  *
@@ -353,7 +142,6 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
   const queue: Array<Behaviour> = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const lateAnswers = new Set<ReturnType<typeof setTimeout>>()
-  const maxMessages = options.maxMessages ?? 100
   const log = options.log ?? (() => {})
   const expectedAuth = "Basic " + Buffer.from(`${options.apiKey}:${options.apiToken}`).toString("base64")
   const messagesPath = `/v2/accounts/${options.accountSid}/messages`
@@ -363,32 +151,18 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
     ? undefined
     : options.autoDeliveryReports
 
-  const deliveryReportItem = (report: DeliveryReportInput): Record<string, unknown> => {
-    const known = messages.find((message) => message.sid === report.sid)
-    const entry = STATUS_NAMES[report.code]
-    const item: Record<string, unknown> = {
-      callback_type: "dlr",
-      sid: report.sid,
-      to: report.to ?? known?.to,
-      exo_status_code: report.codeAsString === true ? String(report.code) : report.code,
-      exo_detailed_status: report.detailedStatus ?? entry?.[0] ?? "EX_UNKNOWN_ERROR",
-      description: report.description ?? entry?.[1] ?? "Unknown status",
-      timestamp: report.timestamp ?? istTimestamp(new Date()),
-      custom_data: report.customData ?? known?.customData
+  const endpoint: SendEndpoint = {
+    messagesPath,
+    maxMessages: options.maxMessages ?? 100,
+    catalogs: options.catalogs,
+    onAccepted: (message) => {
+      messages.push(message)
+      scheduleAutoReports(message)
     }
-    for (const key of Object.keys(item)) if (item[key] === undefined) delete item[key]
-    return item
   }
 
-  const inboundItem = (inbound: InboundInput): Record<string, unknown> => ({
-    callback_type: inbound.callbackType ?? "incoming_message",
-    sid: inbound.sid ?? hex(),
-    from: inbound.from,
-    to: inbound.to,
-    profile_name: inbound.profileName ?? "Customer",
-    timestamp: inbound.timestamp ?? istTimestamp(new Date()),
-    content: inbound.content ?? { type: "text", text: { body: inbound.text ?? "Hello" } }
-  })
+  const knownMessage = (sid: string) => messages.find((message) => message.sid === sid)
+  const reportItem = (report: DeliveryReportInput) => deliveryReportItem(report, knownMessage(report.sid))
 
   const sendBatch = (callbackUrl: string, items: ReadonlyArray<unknown>) =>
     postJson(callbackUrl, { whatsapp: { messages: items } })
@@ -401,7 +175,7 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
     codes.forEach((code, i) => {
       const timer = setTimeout(() => {
         timers.delete(timer)
-        sendBatch(callbackUrl, [deliveryReportItem({ sid: message.sid, code })]).then(
+        sendBatch(callbackUrl, [reportItem({ sid: message.sid, code })]).then(
           (delivery) => log(`delivery report ${code} for ${message.sid} -> ${callbackUrl}: ${delivery.status}`),
           (error: unknown) =>
             log(`delivery report ${code} for ${message.sid} -> ${callbackUrl} failed: ${String(error)}`)
@@ -411,77 +185,8 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
     })
   }
 
-  const accept = (body: unknown, failing: { readonly index: number; readonly error: ErrorData } | undefined) => {
-    if (!isObject(body) || !isObject(body.whatsapp) || !Array.isArray(body.whatsapp.messages)) {
-      return {
-        status: 400,
-        body: failureBody(400, {
-          code: 1001,
-          message: "at least one channel is mandatory",
-          description: "The request must carry a channel object such as whatsapp: { messages: [...] }"
-        })
-      }
-    }
-    const batch: ReadonlyArray<unknown> = body.whatsapp.messages
-    if (batch.length === 0) {
-      return {
-        status: 400,
-        body: failureBody(400, { code: 1002, message: "messages is empty", description: "whatsapp.messages is empty" })
-      }
-    }
-    if (batch.length > maxMessages) {
-      return {
-        status: 400,
-        body: failureBody(400, {
-          code: 1003,
-          message: "too many messages",
-          description: `at most ${maxMessages} messages per request, got ${batch.length}`
-        })
-      }
-    }
-    const channel = body.whatsapp
-    const results = batch.map((message, index) => {
-      const problem = failing !== undefined && failing.index === index
-        ? failing.error
-        : checkMessage(message, options.catalogs)
-      if (problem !== undefined) return { code: 400, status: "failure", error_data: problem }
-      const wire = message as Record<string, unknown>
-      const inherited = (field: "custom_data" | "status_callback"): string | undefined => {
-        const value = wire[field] ?? channel[field] ?? (body as Record<string, unknown>)[field]
-        return typeof value === "string" ? value : undefined
-      }
-      const accepted: AcceptedMessage = {
-        sid: hex(),
-        from: wire.from as string,
-        to: wire.to as string,
-        content: wire.content as Record<string, unknown>,
-        customData: inherited("custom_data"),
-        statusCallback: inherited("status_callback"),
-        acceptedAt: new Date()
-      }
-      messages.push(accepted)
-      scheduleAutoReports(accepted)
-      return { code: 202, status: "success", data: { sid: accepted.sid } }
-    })
-    const failed = results.filter((result) => result.status === "failure").length
-    return {
-      status: 202,
-      body: {
-        request_id: hex(),
-        method: "POST",
-        http_code: 202,
-        metadata: { total: results.length, success: results.length - failed, failed },
-        response: { whatsapp: { messages: results } }
-      }
-    }
-  }
-
-  const control = async (
-    path: string,
-    method: string,
-    body: unknown
-  ): Promise<{ readonly status: number; readonly body: unknown }> => {
-    const input = isObject(body) ? body : {}
+  const control = async (path: string, method: string, body: unknown): Promise<Answer> => {
+    const input = controlInput(body)
     if (method === "GET" && path === "/__fake/requests") return { status: 200, body: requests }
     if (method === "GET" && path === "/__fake/messages") return { status: 200, body: messages }
     if (method === "POST" && path === "/__fake/reset") {
@@ -489,19 +194,19 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
       return { status: 200, body: { ok: true } }
     }
     if (method === "POST" && path === "/__fake/inbound") {
-      if (typeof input.callbackUrl !== "string" || typeof input.from !== "string" || typeof input.to !== "string") {
+      if (!isInboundRequest(input)) {
         return { status: 400, body: { error: "callbackUrl, from and to are required" } }
       }
-      const item = inboundItem(input as unknown as InboundInput)
+      const item = inboundItem(input)
       return { status: 200, body: { item, delivery: await sendBatch(input.callbackUrl, [item]) } }
     }
     if (method === "POST" && path === "/__fake/delivery-report") {
       const known = messages.find((message) => message.sid === input.sid)
       const callbackUrl = typeof input.callbackUrl === "string" ? input.callbackUrl : known?.statusCallback
-      if (typeof input.sid !== "string" || typeof input.code !== "number" || callbackUrl === undefined) {
+      if (!isDeliveryReportRequest(input) || callbackUrl === undefined) {
         return { status: 400, body: { error: "sid and code are required, and callbackUrl unless the sid is known" } }
       }
-      const item = deliveryReportItem(input as unknown as DeliveryReportInput)
+      const item = deliveryReportItem(input, known)
       return { status: 200, body: { item, delivery: await sendBatch(callbackUrl, [item]) } }
     }
     return { status: 404, body: { error: `no control endpoint ${method} ${path}` } }
@@ -570,7 +275,7 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
           })
         )
       case "AcceptAfter": {
-        const result = acceptRequest(path, authorized, parsed, undefined)
+        const result = acceptRequest(endpoint, { path, authorized, parsed }, undefined)
         return answerLater(behaviour.delayMs, response, () => answer(result.status, result.body))
       }
       case "Unauthorized":
@@ -578,37 +283,10 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
       case "Accept":
       case "FailMessage": {
         const failing = behaviour._tag === "FailMessage" ? behaviour : undefined
-        const result = acceptRequest(path, authorized, parsed, failing)
+        const result = acceptRequest(endpoint, { path, authorized, parsed }, failing)
         return answer(result.status, result.body)
       }
     }
-  }
-
-  /** The normal answer of the send endpoint: credentials, then the account, then the body. */
-  const acceptRequest = (
-    path: string,
-    authorized: boolean,
-    parsed: ReturnType<typeof parseJson>,
-    failing: { readonly index: number; readonly error: ErrorData } | undefined
-  ): { readonly status: number; readonly body: unknown } => {
-    if (!authorized) return { status: 401, body: unauthorizedBody() }
-    if (path.replace(/\/$/, "") !== messagesPath) {
-      return {
-        status: 403,
-        body: failureBody(403, {
-          code: 403,
-          message: "Forbidden",
-          description: "The account SID in the URL does not belong to these credentials"
-        })
-      }
-    }
-    if (!parsed.ok) {
-      return {
-        status: 400,
-        body: failureBody(400, { code: 1000, message: "Invalid JSON", description: "body is not JSON" })
-      }
-    }
-    return accept(parsed.value, failing)
   }
 
   /** Writes an answer after `delayMs`, unless the client has gone by then (the answer then goes nowhere). */
@@ -634,14 +312,7 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
+  const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1")
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
 
@@ -658,9 +329,9 @@ export const startFakeExotel = async (options: FakeExotelOptions): Promise<FakeE
       queue.push(...behaviours)
     },
     pending: () => queue.length,
-    deliveryReportItem,
+    deliveryReportItem: reportItem,
     inboundItem,
-    sendDeliveryReport: (callbackUrl, report) => sendBatch(callbackUrl, [deliveryReportItem(report)]),
+    sendDeliveryReport: (callbackUrl, report) => sendBatch(callbackUrl, [reportItem(report)]),
     sendInbound: (callbackUrl, inbound) => sendBatch(callbackUrl, [inboundItem(inbound)]),
     sendBatch,
     reset: () => {

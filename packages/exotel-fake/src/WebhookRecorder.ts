@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
+import { listen } from "./internal/wire.js"
 
 /**
  * @since 0.1.0
@@ -74,14 +74,7 @@ export const startWebhookRecorder = async (
       for (const waiter of waiters) waiter()
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
+  const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1")
   const recorder: WebhookRecorder = {
     url: `http://${address.address}:${address.port}`,
     received,

@@ -90,7 +90,7 @@ const withEventWebhooks = (spec: Record<string, any>): Record<string, any> => {
           "redelivery), webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">). " +
           "Answer 2xx within 10 s; anything else is retried with backoff (for 24 hours by default: " +
           "WA_SESSION_DELIVERY_RETRY_FOR); 410 Gone disables the endpoint.",
-        requestBody: { required: true, content: { "application/json": { schema: JSONSchema.make(schema as Schema.Schema<unknown, unknown>) } } },
+        requestBody: { required: true, content: { "application/json": { schema: JSONSchema.make(schema) } } },
         responses: { "200": { description: "Received" }, "410": { description: "Gone: stop delivering" } }
       }
     }

@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import * as Http from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import type { Socket } from "node:net"
 import { Webhook } from "standardwebhooks"
 
 /**
@@ -254,7 +254,9 @@ export const start = async (options: StartOptions): Promise<FakeReceiver> => {
     })
 
   await listen(options.port ?? 0)
-  const port = (server.address() as AddressInfo).port
+  const address = server.address()
+  if (address === null || typeof address === "string") throw new Error(`expected a TCP address, got ${address}`)
+  const port = address.port
 
   return {
     url: `http://127.0.0.1:${port}`,

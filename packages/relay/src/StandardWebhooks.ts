@@ -104,7 +104,9 @@ const TRANSPORT_CODES: ReadonlyArray<readonly [ReadonlyArray<string>, string]> =
 /** The `code`s along an error's `cause` chain (and an `AggregateError`'s `errors`), outermost first. */
 const errorCodes = (error: unknown, depth = 0): ReadonlyArray<string> => {
   if (depth > 8 || typeof error !== "object" || error === null) return []
-  const { cause, code, errors } = error as { readonly cause?: unknown; readonly code?: unknown; readonly errors?: unknown }
+  const cause = "cause" in error ? error.cause : undefined
+  const code = "code" in error ? error.code : undefined
+  const errors = "errors" in error ? error.errors : undefined
   return [
     ...(typeof code === "string" ? [code] : []),
     ...errorCodes(cause, depth + 1),

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Either, Option } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Parking, PhoneNumber, SessionWindow } from "../src/index.js"
 
 const business = PhoneNumber.unsafeMake("+919876500001")

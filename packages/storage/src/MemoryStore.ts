@@ -13,7 +13,6 @@ import {
   Outbound,
   Pacing,
   SendJobs,
-  type PhoneNumber,
   SessionStore,
   SessionWindow,
   WindowEvents
@@ -556,7 +555,7 @@ export const make: Effect.Effect<StorageShape> = Effect.gen(function*() {
         const plan = yield* run({
           now,
           policy,
-          items: due.map((window): Ingest.Tick => ({ _tag: "Tick", pair: window as unknown as PhoneNumber.Pair })),
+          items: due.map((window): Ingest.Tick => ({ _tag: "Tick", pair: window })),
           resolves: []
         })
         return plan.events.length

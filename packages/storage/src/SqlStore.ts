@@ -16,7 +16,6 @@ import {
   Ingest,
   Outbound,
   Pacing,
-  type PhoneNumber,
   SessionStore,
   WindowEvents
 } from "@wa-session/session-core"
@@ -98,7 +97,7 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
           error instanceof SessionStore.InvalidCursor ? error : toStorageError(operation)(error)
         ),
         Effect.withSpan(`Storage.${operation}`)
-      ) as Effect.Effect<A, Exclude<E, SqlError> | SessionStore.StorageError>
+      )
 
     const store: StorageShape = {
       backend,
@@ -299,10 +298,7 @@ WHERE ${sql.in("id", stale.map((row) => row.id))} AND send_state = 'sending'`
             const plan = yield* ingest.run({
               now,
               policy,
-              items: due.map((row): Ingest.Tick => ({
-                _tag: "Tick",
-                pair: { business: row.business, customer: row.customer } as PhoneNumber.Pair
-              })),
+              items: due.map((pair): Ingest.Tick => ({ _tag: "Tick", pair })),
               resolves: []
             })
             return plan.events.length

@@ -3,7 +3,7 @@ import { type Catalogs, checkContext, checkStrictInteractive, STRICT_INTERACTIVE
 
 export type { ErrorData }
 
-type Json = Record<string, unknown>
+export type Json = Record<string, unknown>
 
 const isObject = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -92,26 +92,40 @@ export const checkContent = (content: Json, catalogs?: Catalogs): ErrorData | un
   }
 }
 
-/** Checks one Message Object the way the fake answers per message: `undefined` when it is acceptable. */
-export const checkMessage = (message: unknown, catalogs?: Catalogs): ErrorData | undefined => {
-  if (!isObject(message)) return invalid("message", "expected an object")
-  for (const field of ["from", "to"] as const) {
-    const value = message[field]
-    if (typeof value !== "string") return missing(field)
-    if (!PHONE.test(value.replace(/[\s-]/g, ""))) {
-      return field === "to"
-        ? { code: 30012, message: "EX_INVALID_RECIPIENT", description: `to: ${value} is not an E.164 number` }
-        : invalid("from", `${value} is not an E.164 number`)
-    }
+/** A Message Object the fake takes: its numbers, its content, and all its fields. */
+export interface TakenMessage {
+  readonly from: string
+  readonly to: string
+  readonly content: Json
+  readonly fields: Json
+}
+
+const isPhone = (value: string): boolean => PHONE.test(value.replace(/[\s-]/g, ""))
+
+/** Checks one Message Object the way the fake answers per message: the error, or the message it takes. */
+export const checkMessage = (
+  message: unknown,
+  catalogs?: Catalogs
+): { readonly error: ErrorData } | { readonly taken: TakenMessage } => {
+  if (!isObject(message)) return { error: invalid("message", "expected an object") }
+  const { content, from, to } = message
+  if (typeof from !== "string") return { error: missing("from") }
+  if (!isPhone(from)) return { error: invalid("from", `${from} is not an E.164 number`) }
+  if (typeof to !== "string") return { error: missing("to") }
+  if (!isPhone(to)) {
+    return { error: { code: 30012, message: "EX_INVALID_RECIPIENT", description: `to: ${to} is not an E.164 number` } }
   }
   if (message.custom_data !== undefined && typeof message.custom_data !== "string") {
-    return invalid("custom_data", "expected a string")
+    return { error: invalid("custom_data", "expected a string") }
   }
   if (message.status_callback !== undefined && !isHttpUrl(message.status_callback)) {
-    return invalid("status_callback", "expected an http(s) URL")
+    return { error: invalid("status_callback", "expected an http(s) URL") }
   }
-  if (!isObject(message.content)) return missing("content")
-  return checkContent(message.content, catalogs)
+  if (!isObject(content)) return { error: missing("content") }
+  const contentProblem = checkContent(content, catalogs)
+  return contentProblem === undefined
+    ? { taken: { from, to, content, fields: message } }
+    : { error: contentProblem }
 }
 
 export { isObject }

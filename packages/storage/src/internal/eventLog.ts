@@ -136,7 +136,7 @@ export const make = (
       const inserted = yield* chunked(
         rows,
         (chunk) =>
-          sql<{ readonly seq: unknown }>`INSERT INTO wa_events ${sql.insert(chunk as unknown as Array<Record<string, unknown>>)}
+          sql<{ readonly seq: unknown }>`INSERT INTO wa_events ${sql.insert(chunk)}
 ON CONFLICT (id) DO NOTHING RETURNING seq`
       )
       if (inserted.length === 0) return 0

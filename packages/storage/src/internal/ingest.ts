@@ -1,11 +1,19 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
-import { Ingest, Outbound, type SessionStore, type SessionWindow, type WindowEvents } from "@wa-session/session-core"
+import {
+  Ingest,
+  Outbound,
+  PhoneNumber,
+  type SessionStore,
+  type SessionWindow,
+  type WindowEvents
+} from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type * as EventLogSql from "./eventLog.js"
 import { fromJoinedRows, toRows } from "./outbound.js"
 import { chunked, lockPairs, toMillisOrNull, tupleIn } from "./sql.js"
@@ -42,6 +50,12 @@ const announcedOf = (row: Record<string, unknown>): WindowEvents.Announced => ({
   open: Number(row.announced_open) === 1,
   expiringFor: Option.fromNullable(toMillisOrNull(row.announced_expiring_for))
 })
+
+/** The pairs of `wa_windows` rows; our own rows failing to decode is a defect. */
+const decodePairs = Schema.decodeUnknown(Schema.Array(Schema.Struct({
+  business: PhoneNumber.PhoneNumber,
+  customer: PhoneNumber.PhoneNumber
+})))
 
 export const make = (sql: SqlClient.SqlClient, isPg: boolean, events: ReturnType<typeof EventLogSql.make>) => {
   /** The messages named by the refs, each under every ref that names it. */
@@ -226,10 +240,12 @@ WHERE ${sql.in("id", plan.resolved)} AND state = 'quarantined'`
   const duePairs = (now: DateTime.Utc, policy: WindowEvents.Policy, limit: number) => {
     const sendableBy = DateTime.toEpochMillis(now) + Duration.toMillis(policy.safetyMargin)
     const lead = Duration.toMillis(policy.expiringLead)
-    return sql<{ readonly business: string; readonly customer: string }>`SELECT business, customer FROM wa_windows
+    return sql`SELECT business, customer FROM wa_windows
 WHERE announced_open = 1 AND (expires_at <= ${sendableBy} OR (${lead} > 0 AND expires_at <= ${sendableBy + lead}
   AND (announced_expiring_for IS NULL OR announced_expiring_for <> expires_at)))
-ORDER BY expires_at LIMIT ${Math.max(0, Math.floor(limit))}`
+ORDER BY expires_at LIMIT ${Math.max(0, Math.floor(limit))}`.pipe(
+      Effect.flatMap((rows) => Effect.orDie(decodePairs(rows)))
+    )
   }
 
   return { run, duePairs, insertOutboundRows, loadRefs }

@@ -27,13 +27,14 @@ export const toQuarantineEntry = (row: Record<string, unknown>): Ingest.Quaranti
   })
 }
 
+const isJsonObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
 const parseContent = (text: unknown): Readonly<Record<string, unknown>> => {
   if (typeof text !== "string") return { type: "unknown" }
   try {
     const value: unknown = JSON.parse(text)
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? value as Record<string, unknown>
-      : { type: "unknown" }
+    return isJsonObject(value) ? value : { type: "unknown" }
   } catch {
     return { type: "unknown" }
   }

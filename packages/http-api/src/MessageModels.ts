@@ -1,0 +1,136 @@
+/**
+ * The bodies of the `messages` group: sending a message and reading it back.
+ *
+ * @since 0.2.0
+ */
+import { MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
+import * as Schema from "effect/Schema"
+
+/**
+ * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a
+ * WhatsApp message (`{ "type": "text", "text": { "body": "…" } }`, a template, media…); `fallback` a template
+ * sent instead when the window is not open. `idempotencyKey` (or the `Idempotency-Key` header) makes retries safe:
+ * the same key with the same request replays the first result; with another request (another `to`, `content`,
+ * `fallback` or `dryRun`; since 0.2.0) it is refused with 422 `IDEMPOTENCY_KEY_REUSED`. `dryRun` (since 0.2.0)
+ * decides and records the message but sends nothing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SendMessageRequest = Schema.Struct({
+  from: Schema.String.annotations({
+    description: "The business number (E.164; + optional)",
+    examples: ["+919876500001"]
+  }),
+  to: Schema.String.annotations({
+    description: "The customer number (E.164; + optional)",
+    examples: ["+919876543210"]
+  }),
+  content: Schema.Unknown.annotations({
+    description: "The WhatsApp message content, validated against WhatsApp's rules",
+    examples: [{ type: "text", text: { body: "Your order is out for delivery" } }]
+  }),
+  fallback: Schema.optional(Schema.Unknown.annotations({
+    description: "A template content sent instead when the window is not open",
+    examples: [{ type: "template", template: { name: "follow_up", language: { code: "en" } } }]
+  })),
+  idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  dryRun: Schema.optional(Schema.Boolean.annotations({
+    description: "Decide and record, send nothing (always the case on a server without Exotel credentials)"
+  }))
+}).annotations({ identifier: "SendMessageRequest" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SendMessageRequest = typeof SendMessageRequest.Type
+
+/**
+ * The optional `Idempotency-Key` header of `POST /v1/messages` (the body's `idempotencyKey` wins when both are set).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SendMessageHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+})
+
+/**
+ * The window of the pair when the decision was made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WindowAtDecision = Schema.Struct({
+  state: SessionWindow.WindowState,
+  expiresAt: Schema.NullOr(Schema.DateTimeUtc)
+}).annotations({ identifier: "WindowAtDecision" })
+
+/**
+ * The answer to `POST /v1/messages` (202): how the message went out and what Exotel said. `dryRun` is true when
+ * nothing was sent (asked for, or no Exotel credentials). `replayed` (since 0.2.0) is true when the idempotency key
+ * was seen before: this is the first send's result, and nothing was sent again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SendMessageResponse = Schema.Struct({
+  id: Schema.String,
+  decision: Outbound.DecisionKind,
+  reason: Schema.NullOr(Outbound.FallbackReason),
+  window: WindowAtDecision,
+  providerMessageId: Schema.NullOr(Schema.String),
+  status: Outbound.OutboundStatus,
+  dryRun: Schema.Boolean,
+  replayed: Schema.Boolean
+}).annotations({ identifier: "SendMessageResponse" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SendMessageResponse = typeof SendMessageResponse.Type
+
+/**
+ * One status an outbound message reached, with Exotel's code and description when it gave them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StatusEntry = Schema.Struct({
+  status: Outbound.OutboundStatus,
+  at: Schema.DateTimeUtc,
+  code: Schema.NullOr(Schema.String),
+  detail: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "StatusEntry" })
+
+/**
+ * `GET /v1/messages/{id}`: an outbound message with its status history (oldest first).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MessageView = Schema.Struct({
+  id: Schema.String,
+  business: Schema.String,
+  customer: Schema.String,
+  idempotencyKey: Schema.NullOr(Schema.String),
+  decision: Outbound.DecisionKind,
+  reason: Schema.NullOr(Outbound.FallbackReason),
+  window: WindowAtDecision,
+  content: MessageContent.MessageContent,
+  fallback: Schema.NullOr(MessageContent.MessageContent),
+  providerMessageId: Schema.NullOr(Schema.String),
+  status: Outbound.OutboundStatus,
+  dryRun: Schema.Boolean,
+  createdAt: Schema.DateTimeUtc,
+  fallbackMessageId: Schema.NullOr(Schema.String),
+  history: Schema.Array(StatusEntry)
+}).annotations({ identifier: "MessageView" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type MessageView = typeof MessageView.Type
