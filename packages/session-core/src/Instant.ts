@@ -9,6 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { isCalendarDate } from "./internal/calendar.js"
 
 const ISO_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i
@@ -16,8 +17,7 @@ const ISO_WITH_OFFSET =
 // Date.parse rolls impossible dates over (30 February becomes 2 March): refuse them instead.
 const isCalendarInstant = (parts: ReadonlyArray<string | undefined>): boolean => {
   const [year = 0, month = 0, day = 0, hours = 0, minutes = 0, seconds = 0] = parts.map((part) => Number(part ?? 0))
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hours < 24 && minutes < 60 && seconds < 60
+  return isCalendarDate(year, month, day) && hours < 24 && minutes < 60 && seconds < 60
 }
 
 /**

@@ -11,6 +11,10 @@ describe("Instant", () => {
     assert.deepStrictEqual(iso("2026-01-20T10:00Z"), Either.right("2026-01-20T10:00:00.000Z"))
     assert.deepStrictEqual(iso(" 2026-01-20t10:00:00.123456789z "), Either.right("2026-01-20T10:00:00.123Z"))
     assert.deepStrictEqual(iso("2024-02-29T23:59:59-08:00"), Either.right("2024-03-01T07:59:59.000Z"))
+    // leap years as the calendar has them (the same check as a contact's birthday): 2000 and 0000 are, 1900 is not
+    assert.deepStrictEqual(iso("2000-02-29T00:00:00Z"), Either.right("2000-02-29T00:00:00.000Z"))
+    assert.deepStrictEqual(iso("0000-02-29T00:00:00Z"), Either.right("0000-02-29T00:00:00.000Z"))
+    assert.isTrue(Either.isLeft(Instant.parse("1900-02-29T00:00:00Z")))
   })
 
   it("refuses no offset, impossible dates and times, and anything else, saying what it expected", () => {
