@@ -1,6 +1,6 @@
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { RandomIds, RandomTokens } from "@wa-session/clock"
+import { RandomIds, RandomTokens, Settings } from "@wa-session/clock"
 import { ExotelSender } from "@wa-session/exotel"
 import { StandardWebhooks } from "@wa-session/relay"
 import {
@@ -13,18 +13,13 @@ import {
   type SessionStore
 } from "@wa-session/session-core"
 import { Bounded, GroupCommit, type Storage, StoreConfig } from "@wa-session/storage"
-import { type ConfigError, Effect, Layer, Option } from "effect"
+import { type ConfigError, Effect, Exit, Layer, Metric, Option } from "effect"
 import { ServerConfig, type ServerSettings, webhookUrl } from "./Config.js"
 import * as Ingest from "./Ingest.js"
 import * as Metrics from "./Metrics.js"
 import { HttpAppLive, layerNodeServer, layerNodeServerTest } from "./Server.js"
 import * as Sends from "./Sends.js"
 import * as Workers from "./Workers.js"
-
-/** In dry-run nothing is sent: the use cases never call the sender (dry-run messages skip it). */
-export const DryRunSender: Layer.Layer<MessageSender.MessageSender> = Layer.succeed(MessageSender.MessageSender, {
-  send: (request) => Effect.dieMessage(`dry-run: ${request.outboundId} must not be sent`)
-})
 
 /** Times every send (retries included) into the Exotel latency histogram. */
 export const metered = <E, R>(
@@ -41,8 +36,9 @@ export const metered = <E, R>(
             const started = performance.now()
             return inner.send(request).pipe(
               Effect.onExit((exit) =>
-                Effect.sync(() =>
-                  metrics.exotelRequest((performance.now() - started) / 1000, exit._tag === "Success" ? "ok" : "error")
+                Metric.update(
+                  metrics.exotelRequestDuration(Exit.isSuccess(exit) ? "ok" : "error"),
+                  (performance.now() - started) / 1000
                 )
               )
             )
@@ -94,7 +90,7 @@ export const layerServices = (options: AppOptions) => {
   const { settings } = options
   const sender = options.sender ??
     (options.dryRun
-      ? DryRunSender
+      ? Settings.DryRunSender
       : ExotelSenderFromConfig(settings).pipe(Layer.provide(NodeHttpClient.layerUndici)))
   // bounded twice: callers get their answer in time, and the group writer is not stuck behind a dead connection
   const store = Bounded.layer({ timeout: settings.storeTimeout }).pipe(

@@ -1,3 +1,4 @@
+import { PayloadTooLargeError } from "@wa-session/http-api"
 import { Schema } from "effect"
 import type * as Http from "node:http"
 
@@ -30,34 +31,66 @@ export const writeReply = (
   res.end(reply.body)
 }
 
+/** The answer to a body over `limit` bytes, as the HttpApi error (`PayloadTooLargeError`) and as a node:http reply. */
+export const payloadTooLargeError = (limit: number) =>
+  new PayloadTooLargeError({ message: `The request body is larger than ${limit} bytes`, limit })
+
+export const payloadTooLarge = (limit: number): Reply => ({
+  status: 413,
+  body: encodeJson(PayloadTooLargeError, payloadTooLargeError(limit))
+})
+
 /**
- * Reads a request's body up to `limit` bytes: `body` gets it whole, or `tooLarge` is called once the limit is passed
- * (the rest is read and dropped). A request that fails while being read gets neither.
+ * The one reader of request bodies before the Effect HTTP stack (the webhook fast path, bodies of unknown length):
+ * a body up to `limit` bytes is handed over whole; a larger one, declared (`Content-Length`) or sent, is answered
+ * 413 PAYLOAD_TOO_LARGE and the connection closed after it, `onRefused` told first.
  */
-export const readBody = (
-  req: Http.IncomingMessage,
-  limit: number,
-  on: { readonly body: (body: Buffer) => void; readonly tooLarge: () => void }
-): void => {
-  const chunks: Array<Buffer> = []
-  let size = 0
-  let done = false
-  req.on("data", (chunk: Buffer) => {
-    if (done) return
-    size += chunk.length
-    if (size > limit) {
-      done = true
-      on.tooLarge()
-      return
+export interface BodyReader {
+  /** Answers 413 now when the request declares a body over the limit (returns true), else does nothing. */
+  readonly refuseDeclared: (req: Http.IncomingMessage, res: Http.ServerResponse) => boolean
+  /**
+   * Reads the body and hands it to `body`, or answers 413 once past the limit (the rest is read and dropped). A
+   * request that fails while being read gets neither.
+   */
+  readonly read: (req: Http.IncomingMessage, res: Http.ServerResponse, body: (body: Buffer) => void) => void
+}
+
+export const makeBodyReader = (limit: number, onRefused: (req: Http.IncomingMessage) => void): BodyReader => {
+  const tooLarge = payloadTooLarge(limit)
+  const refuse = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
+    onRefused(req)
+    writeReply(res, tooLarge, { close: true })
+    req.resume()
+  }
+  return {
+    refuseDeclared: (req, res) => {
+      const declared = req.headers["content-length"]
+      if (declared === undefined || !(Number(declared) > limit)) return false
+      refuse(req, res)
+      return true
+    },
+    read: (req, res, body) => {
+      const chunks: Array<Buffer> = []
+      let size = 0
+      let done = false
+      req.on("data", (chunk: Buffer) => {
+        if (done) return
+        size += chunk.length
+        if (size > limit) {
+          done = true
+          refuse(req, res)
+          return
+        }
+        chunks.push(chunk)
+      })
+      req.on("error", () => {
+        done = true
+      })
+      req.on("end", () => {
+        if (done) return
+        done = true
+        body(Buffer.concat(chunks, size))
+      })
     }
-    chunks.push(chunk)
-  })
-  req.on("error", () => {
-    done = true
-  })
-  req.on("end", () => {
-    if (done) return
-    done = true
-    on.body(Buffer.concat(chunks, size))
-  })
+  }
 }

@@ -13,6 +13,7 @@ import {
   Layer,
   Logger,
   LogLevel,
+  Match,
   Option,
   Predicate
 } from "effect"
@@ -88,29 +89,6 @@ const logLevel = Config.literal("trace", "debug", "info", "warning", "error")("W
   )
 )
 
-/** A setting a person must fix (environment, secret file, database URL), as one line. */
-const settingProblem = (error: unknown): Option.Option<string> => {
-  if (ConfigError.isConfigError(error)) {
-    return Option.some(`invalid configuration: ${Settings.describeConfigError(error)}`)
-  }
-  return Predicate.isTagged(error, "SecretFileError") || Predicate.isTagged(error, "InvalidDatabaseUrl")
-    ? Option.some(`invalid configuration: ${(error as { readonly message?: string }).message}`)
-    : Option.none()
-}
-
-/** One line for the failures a person can fix (settings, files, database, port); the rest get the full cause. */
-const describe = (error: unknown): Option.Option<string> =>
-  Option.orElse(settingProblem(error), () => {
-    if (Predicate.isTagged(error, "StorageError")) {
-      return Option.some(`cannot open the store: ${(error as { readonly message?: string }).message}`)
-    }
-    if (Predicate.isTagged(error, "ServeError")) {
-      const cause = (error as { readonly cause?: unknown }).cause
-      return Option.some(`cannot listen: ${String((cause as Error | undefined)?.message ?? cause)}`)
-    }
-    return Option.none()
-  })
-
 const optional = (name: string) =>
   Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 
@@ -158,18 +136,44 @@ const program = Effect.gen(function*() {
   )
 })
 
+/** Why the server could not start, or stopped: a setting, the store, the port. */
+export type StartError = Effect.Effect.Error<typeof program> | ConfigError.ConfigError
+
+interface Problem {
+  /** One line for a person. */
+  readonly line: string
+  /** A setting to fix (environment, secret file, database URL), rather than the store or the port. */
+  readonly setting: boolean
+}
+
+const setting = (line: string): Problem => ({ line: `invalid configuration: ${line}`, setting: true })
+
+const causeText = (cause: unknown) =>
+  String((Predicate.hasProperty(cause, "message") ? cause.message : undefined) ?? cause)
+
+const problem: (error: StartError) => Problem = Match.type<StartError>().pipe(
+  Match.when(ConfigError.isConfigError, (error) => setting(Settings.describeConfigError(error))),
+  Match.tagsExhaustive({
+    SecretFileError: (error) => setting(error.message),
+    InvalidDatabaseUrl: (error) => setting(error.message),
+    StorageError: (error) => ({ line: `cannot open the store: ${error.message}`, setting: false }),
+    ServeError: (error) => ({ line: `cannot listen: ${causeText(error.cause)}`, setting: false })
+  })
+)
+
 /**
  * The server as a program: settings from the environment, the banner, then serving until interrupted. A failure
- * is reported here (one line for what a person can fix, else the whole cause), so runners only pick the exit code.
+ * is reported here (one line for each typed failure: a setting, the store, the port; the whole cause for a defect),
+ * so runners only pick the exit code.
  */
-export const main: Effect.Effect<void, unknown> = Effect.flatMap(
+export const main: Effect.Effect<void, StartError> = Effect.flatMap(
   logLevel,
   (level) => Logger.withMinimumLogLevel(program, level)
 ).pipe(
   Effect.tapErrorCause((cause) =>
-    Option.match(Option.flatMap(Cause.failureOption(cause), describe), {
+    Option.match(Cause.failureOption(cause), {
       onNone: () => Effect.logError("wa-session stopped", cause),
-      onSome: (line) => Console.error(`wa-session: ${line}`)
+      onSome: (error) => Console.error(`wa-session: ${problem(error).line}`)
     })
   ),
   Effect.provide(Logger.logFmt)
@@ -179,7 +183,10 @@ export const main: Effect.Effect<void, unknown> = Effect.flatMap(
  * The process exit code of `main`'s end, as the CLI numbers them: 0 stopped by a signal, 2 a setting to fix
  * (environment, secret file, database URL), 3 anything else (the store, the port, a defect).
  */
-export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+export const exitCode = (exit: Exit.Exit<void, StartError>): number => {
   if (Exit.isSuccess(exit) || Exit.isInterrupted(exit)) return 0
-  return Option.isSome(Option.flatMap(Cause.failureOption(exit.cause), settingProblem)) ? 2 : 3
+  return Option.match(Cause.failureOption(exit.cause), {
+    onNone: () => 3,
+    onSome: (error) => problem(error).setting ? 2 : 3
+  })
 }

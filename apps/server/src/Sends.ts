@@ -12,8 +12,8 @@ import {
   SessionService,
   SessionStore
 } from "@wa-session/session-core"
-import { Context, DateTime, Duration, Effect, Fiber, FiberSet, Layer, Option } from "effect"
-import { Metrics } from "./Metrics.js"
+import { Context, DateTime, Duration, Effect, Fiber, FiberSet, Layer, Metric, Option } from "effect"
+import { Metrics, type SendJobOutcome } from "./Metrics.js"
 
 export const RETRY_CLAIM_EVERY = Duration.millis(100)
 export const SHUTDOWN_GRACE = Duration.seconds(5)
@@ -49,12 +49,24 @@ const dispatchUntil = (id: string, until: number): Effect.Effect<SessionService.
     }
   })
 
+const jobOutcome = (dispatched: SessionService.Dispatched): Option.Option<SendJobOutcome> => {
+  switch (dispatched._tag) {
+    case "Failed":
+      return Option.some("failed")
+    case "Deferred":
+      return Option.some("deferred")
+    case "Sent":
+      return Option.some(dispatched.message.status === "unknown" ? "unknown" : "accepted")
+    case "NotClaimed":
+      return Option.none()
+  }
+}
+
 const countOutcome = (dispatched: SessionService.Dispatched) =>
   Effect.flatMap(Metrics, (metrics) =>
-    Effect.sync(() => {
-      if (dispatched._tag === "Failed") metrics.sendJobs("failed", 1)
-      if (dispatched._tag === "Deferred") metrics.sendJobs("deferred", 1)
-      if (dispatched._tag === "Sent") metrics.sendJobs(dispatched.message.status === "unknown" ? "unknown" : "accepted", 1)
+    Option.match(jobOutcome(dispatched), {
+      onNone: () => Effect.void,
+      onSome: (outcome) => Metric.increment(metrics.sendJobs(outcome))
     }))
 
 export const make = Effect.gen(function*() {

@@ -22,7 +22,7 @@ import {
   WaSessionApi
 } from "@wa-session/http-api"
 import type { EventLog, Ids, MessageSender, SessionService, SessionStore, Tokens } from "@wa-session/session-core"
-import { Cause, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Cause, Effect, Layer, Option, Redacted, Runtime, Schema } from "effect"
 import * as Http from "node:http"
 import { AuthorizationLive } from "./Auth.js"
 import { type EdgeSettings, ServerConfig } from "./Config.js"
@@ -37,7 +37,7 @@ import { WebhooksLive } from "./Http/Webhooks.js"
 import type { Ingest } from "./Ingest.js"
 import { Metrics } from "./Metrics.js"
 import * as Routes from "./Routes.js"
-import { readBody, writeReply } from "./NodeReply.js"
+import { makeBodyReader, payloadTooLargeError } from "./NodeReply.js"
 import * as Webhook from "./Webhook.js"
 
 /** What the HTTP layers need from the rest of the application. */
@@ -111,10 +111,7 @@ export const normalizeErrors = (maxBodyBytes: number, secret: Redacted.Redacted<
       if (error instanceof HttpServerError.RequestError) {
         return Effect.fail(
           isTooLarge(error)
-            ? new PayloadTooLargeError({
-              message: `The request body is larger than ${maxBodyBytes} bytes`,
-              limit: maxBodyBytes
-            })
+            ? payloadTooLargeError(maxBodyBytes)
             : new InvalidRequestError({ message: "The request body is not valid JSON" })
         )
       }
@@ -257,29 +254,19 @@ const withBody = (req: Http.IncomingMessage, body: Buffer): Http.IncomingMessage
 /** Makes the http.Server: the dispatch in front, the connection guard around. */
 const makeServer = Effect.gen(function*() {
   const settings = yield* ServerConfig
-  const metrics = yield* Metrics
-  const webhook = yield* Webhook.makeIntercept
-  const limit = settings.maxBodyBytes
-  const tooLarge = Webhook.payloadTooLarge(limit)
-  const refuse = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
-    if (req.url?.startsWith(Webhook.PATH_PREFIX)) metrics.webhookRequest(413)
-    writeReply(res, tooLarge, { close: true })
-    req.resume()
-  }
+  const runSync = Runtime.runSync(yield* Effect.runtime<Metrics>())
+  // a refused body on the webhook route is a webhook answer, counted as such
+  const bodies = makeBodyReader(settings.maxBodyBytes, (req) => {
+    if (req.url?.startsWith(Webhook.PATH_PREFIX)) runSync(Webhook.countAnswer(413))
+  })
+  const webhook = yield* Webhook.makeIntercept(bodies)
   const dispatch: Dispatch = (req, res, forward) => {
-    const declared = req.headers["content-length"]
-    if (declared !== undefined && Number(declared) > limit) {
-      refuse(req, res)
-      return true
-    }
+    if (bodies.refuseDeclared(req, res)) return true
     if (webhook(req, res)) return true
     // A body of unknown length (chunked): read it here with the limit, so an oversized one gets its 413 (the Effect
     // stack would reset the connection), then hand the request over with the body in hand.
-    if (declared === undefined && req.headers["transfer-encoding"] !== undefined) {
-      readBody(req, limit, {
-        tooLarge: () => refuse(req, res),
-        body: (body) => forward(withBody(req, body), res)
-      })
+    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] !== undefined) {
+      bodies.read(req, res, (body) => forward(withBody(req, body), res))
       return true
     }
     return false

@@ -4,24 +4,24 @@ import {
   InvalidWebhookError,
   MethodNotAllowedError,
   NotFoundError,
-  PayloadTooLargeError,
   StorageUnavailableError
 } from "@wa-session/http-api"
 import type { SessionStore } from "@wa-session/session-core"
-import { Cause, Effect, Exit, Runtime } from "effect"
+import { Cause, Effect, Exit, Metric, Runtime } from "effect"
 import type * as Http from "node:http"
 import { makeVerifier } from "./Auth.js"
 import { ServerConfig } from "./Config.js"
 import { Ingest, type IngestAnswer } from "./Ingest.js"
 import { Metrics } from "./Metrics.js"
-import { encodeJson, readBody, type Reply, writeReply } from "./NodeReply.js"
+import { type BodyReader, encodeJson, type Reply, writeReply } from "./NodeReply.js"
 
 export type { Reply } from "./NodeReply.js"
 
 /**
  * The webhook hot path, served straight from node:http: no Effect HTTP request object, no router, no tracing
- * span and no schema-driven body decoding (see docs/adr/0004). The body is read directly (with the size limit) and
- * handed as text to `Ingest`, which answers only after the transaction holding its items committed.
+ * span and no schema-driven body decoding (see docs/adr/0004). The body is read by the server's `BodyReader` (with
+ * the size limit: an oversized body is answered 413 there) and handed as text to `Ingest`, which answers only after
+ * the transaction holding its items committed.
  * The contract (`webhooks.exotelWebhook`) describes the same route and is served by `WebhooksLive` should a
  * request ever reach the HttpApi app.
  */
@@ -37,14 +37,6 @@ const methodNotAllowed = (method: string): Reply => ({
   body: encodeJson(
     MethodNotAllowedError,
     new MethodNotAllowedError({ message: `${method} is not allowed on the webhook; Exotel POSTs`, allow: ["POST"] })
-  )
-})
-
-export const payloadTooLarge = (limit: number): Reply => ({
-  status: 413,
-  body: encodeJson(
-    PayloadTooLargeError,
-    new PayloadTooLargeError({ message: `The request body is larger than ${limit} bytes`, limit })
   )
 })
 
@@ -135,40 +127,47 @@ export const isWebhookPath = (url: string): boolean => {
   return decoded.replace(/[\\/]+/g, "/").toLowerCase().startsWith("/webhooks")
 }
 
-export const makeIntercept: Effect.Effect<Intercept, never, Ingest | ServerConfig | Metrics> = Effect.gen(function*() {
-  const { ingest } = yield* Ingest
-  const settings = yield* ServerConfig
-  const metrics = yield* Metrics
-  const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-  const matches = makeSecretMatcher(makeVerifier(settings.webhookSecret))
-  const limit = settings.maxBodyBytes
-  const tooLarge = payloadTooLarge(limit)
-  const reply = (res: Http.ServerResponse, r: Reply, options?: Parameters<typeof writeReply>[2]) => {
-    metrics.webhookRequest(r.status)
-    writeReply(res, r, options)
-  }
+/** Counts a webhook answer, by its status, in `wa_session_webhook_requests_total`. */
+export const countAnswer = (status: number): Effect.Effect<void, never, Metrics> =>
+  Effect.flatMap(Metrics, (metrics) => Metric.increment(metrics.webhookRequests(status)))
 
-  return (req, res) => {
-    const url = req.url
-    // the route itself is taken without normalising the path (the hot path); other spellings need it
-    if (url === undefined || !(url.startsWith(PATH_PREFIX) || isWebhookPath(url))) return false
-    if (!url.startsWith(PATH_PREFIX) || !matches(url)) {
-      req.resume()
-      reply(res, notFound)
+export const makeIntercept = (
+  bodies: BodyReader
+): Effect.Effect<Intercept, never, Ingest | ServerConfig | Metrics> =>
+  Effect.gen(function*() {
+    const { ingest } = yield* Ingest
+    const settings = yield* ServerConfig
+    const runtime = yield* Effect.runtime<Metrics>()
+    const runFork = Runtime.runFork(runtime)
+    const runSync = Runtime.runSync(runtime)
+    const matches = makeSecretMatcher(makeVerifier(settings.webhookSecret))
+    const reply = (res: Http.ServerResponse, r: Reply, options?: Parameters<typeof writeReply>[2]) => {
+      runSync(countAnswer(r.status))
+      writeReply(res, r, options)
+    }
+    // an ingest's answer is counted in its own fiber, not by a second run
+    const answer = (body: Buffer) =>
+      Effect.flatMap(Effect.exit(ingest(body.toString("utf8"))), replyTo).pipe(Effect.tap((r) => countAnswer(r.status)))
+
+    return (req, res) => {
+      const url = req.url
+      // the route itself is taken without normalising the path (the hot path); other spellings need it
+      if (url === undefined || !(url.startsWith(PATH_PREFIX) || isWebhookPath(url))) return false
+      if (!url.startsWith(PATH_PREFIX) || !matches(url)) {
+        req.resume()
+        reply(res, notFound)
+        return true
+      }
+      if (req.method !== "POST") {
+        req.resume()
+        reply(res, methodNotAllowed(req.method ?? ""), { headers: { allow: "POST" } })
+        return true
+      }
+      bodies.read(req, res, (body) =>
+        runFork(answer(body)).addObserver((replied) => {
+          if (Exit.isSuccess(replied)) writeReply(res, replied.value)
+          else reply(res, internalError)
+        }))
       return true
     }
-    if (req.method !== "POST") {
-      req.resume()
-      reply(res, methodNotAllowed(req.method ?? ""), { headers: { allow: "POST" } })
-      return true
-    }
-    readBody(req, limit, {
-      tooLarge: () => reply(res, tooLarge, { close: true }),
-      body: (body) =>
-        runFork(Effect.flatMap(Effect.exit(ingest(body.toString("utf8"))), replyTo)).addObserver((replied) =>
-          reply(res, Exit.isSuccess(replied) ? replied.value : internalError)
-        )
-    })
-    return true
-  }
-})
+  })

@@ -15,11 +15,11 @@ import {
   SessionService,
   type SessionStore
 } from "@wa-session/session-core"
-import { Duration, Effect, Fiber, Layer, Option } from "effect"
+import { Duration, Effect, Fiber, Layer, Metric, Option, Runtime } from "effect"
 import * as NodePerf from "node:perf_hooks"
 import { ServerConfig, type ServerSettings } from "./Config.js"
 import { Ingest } from "./Ingest.js"
-import { Metrics } from "./Metrics.js"
+import * as Metrics from "./Metrics.js"
 
 /** How often each loop looks for work (a full round looks again at once). */
 export interface WorkerIntervals {
@@ -138,13 +138,17 @@ const configureEventsEndpoint = (settings: ServerSettings) =>
 export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
   Effect.gen(function*() {
     const settings = yield* ServerConfig
-    const metrics = yield* Metrics
+    const metrics = yield* Metrics.Metrics
     const ingest = yield* Ingest
+    const runSync = Runtime.runSync(yield* Effect.runtime<never>())
 
     yield* configureEventsEndpoint(settings)
 
     const outcomes = { Delivered: "delivered", Retry: "retry", GiveUp: "failed", Gone: "gone" } as const
-    const worker = yield* RelayService.makeDeliveryWorker((outcome) => metrics.deliveries(outcomes[outcome], 1))
+    // the worker tells each attempt's outcome through a plain callback
+    const worker = yield* RelayService.makeDeliveryWorker((outcome) =>
+      runSync(Metric.increment(metrics.deliveries(outcomes[outcome])))
+    )
     // stopping the server: the attempts in flight end (each bounded by its timeout) and are recorded first
     yield* Effect.addFinalizer(() => worker.drain)
     const loopMeter = makeLoopMeter()
@@ -159,22 +163,24 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
       else return false
       return true
     })
-    const sends = Effect.map(SessionService.sendQueued(SEND_BATCH), (round) => {
-      metrics.sendJobs("accepted", round.sent)
-      metrics.sendJobs("failed", round.failed)
-      metrics.sendJobs("unknown", round.unknown)
-      metrics.sendJobs("deferred", round.deferred)
-      return round.sent + round.failed + round.unknown + round.deferred >= SEND_BATCH
-    })
-    const recovery = Effect.map(SessionService.recoverSends(settings.sendLease), (recovered) => {
-      metrics.sendJobs("requeued", recovered.requeued)
-      metrics.sendJobs("abandoned", recovered.unknown)
-      return false
-    })
-    const scheduler = Effect.map(SessionService.emitDueWindowEvents(SCHEDULER_BATCH), (events) => {
-      metrics.scheduledEvents(events)
-      return events >= SCHEDULER_BATCH
-    })
+    const countJobs = (counts: ReadonlyArray<readonly [Metrics.SendJobOutcome, number]>) =>
+      Effect.forEach(counts, ([outcome, count]) => Metrics.incrementBy(metrics.sendJobs(outcome), count), {
+        discard: true
+      })
+    const sends = Effect.flatMap(SessionService.sendQueued(SEND_BATCH), (round) =>
+      Effect.as(
+        countJobs([
+          ["accepted", round.sent],
+          ["failed", round.failed],
+          ["unknown", round.unknown],
+          ["deferred", round.deferred]
+        ]),
+        round.sent + round.failed + round.unknown + round.deferred >= SEND_BATCH
+      ))
+    const recovery = Effect.flatMap(SessionService.recoverSends(settings.sendLease), (recovered) =>
+      Effect.as(countJobs([["requeued", recovered.requeued], ["abandoned", recovered.unknown]]), false))
+    const scheduler = Effect.flatMap(SessionService.emitDueWindowEvents(SCHEDULER_BATCH), (events) =>
+      Effect.as(Metrics.incrementBy(metrics.scheduledEvents, events), events >= SCHEDULER_BATCH))
     const retention = Effect.map(SessionService.prune(settings.retention, PRUNE_BATCH), (pruned) => {
       const again = SessionService.isPartial(pruned, PRUNE_BATCH)
       const removed = pruned.inbound + pruned.outbound + pruned.deliveries + pruned.events + pruned.quarantine
@@ -193,7 +199,7 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
 export type WorkerServices =
   | Ingest
   | ServerConfig
-  | Metrics
+  | Metrics.Metrics
   | RelayService.RelayConfig
   | EventLog.EventLog
   | EventTransport.EventTransport

@@ -87,6 +87,8 @@ describe("the lossless relay", () => {
         yield* eventuallyEffect(Effect.map(delivered, (page) => page.items.length === 2), "both deliveries recorded")
         const deliveries = yield* delivered
         assert.isTrue(deliveries.items.every((d) => d.endpointId === "ep_configured" && d.attempts === 1))
+        const metrics = (yield* rawGet("/metrics")).text
+        assert.include(metrics, "wa_session_event_deliveries_total{outcome=\"delivered\"} 2\n")
       }).pipe(Effect.provide(server(r.url)))
     }), 30_000)
 

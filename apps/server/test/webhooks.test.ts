@@ -142,6 +142,8 @@ describe("POST /webhooks/exotel/{secret}", () => {
       const api = yield* rawPost("/v1/messages", big)
       assert.strictEqual(api.status, 413)
       assert.strictEqual(json(api.text).code, "PAYLOAD_TOO_LARGE")
+      // the webhook's refusal is a webhook answer; the API's is not
+      assert.include((yield* rawGet("/metrics")).text, "wa_session_webhook_requests_total{status=\"413\"} 1\n")
     }).pipe(Effect.provide(TestServer())))
 
   it.live("a body over 1 MiB without Content-Length (chunked): 413; a small one is served", () =>
@@ -178,6 +180,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       )
       assert.strictEqual(small.status, 202, small.body)
       assert.strictEqual(json(small.body).reason, "NO_ACTIVE_SESSION")
+      assert.include((yield* rawGet("/metrics")).text, "wa_session_webhook_requests_total{status=\"413\"} 1\n")
     }).pipe(Effect.provide(TestServer())))
 
   it.live("concurrent webhooks share grouped commits and are all acknowledged after storing", () =>

@@ -1,7 +1,7 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { type Authorization, MessageNotFoundError, ProviderFailedError, WaSessionApi } from "@wa-session/http-api"
 import { type Ids, type MessageSender, type Outbound, SessionService, SessionStore } from "@wa-session/session-core"
-import { Effect, type Layer, Option } from "effect"
+import { Effect, type Layer, Metric, Option } from "effect"
 import { ServerConfig } from "../Config.js"
 import { Metrics, type SendDecision, type SendResult } from "../Metrics.js"
 import { Sends } from "../Sends.js"
@@ -36,7 +36,7 @@ export const MessagesLive: Layer.Layer<
     const metrics = yield* Metrics
     const sends = yield* Sends
     const settings = yield* ServerConfig
-    const count = (decision: SendDecision, result: SendResult) => Effect.sync(() => metrics.send(decision, result))
+    const count = (decision: SendDecision, result: SendResult) => Metric.increment(metrics.sends(decision, result))
     return handlers
       .handle("sendMessage", ({ headers, payload }) =>
         Effect.gen(function*() {

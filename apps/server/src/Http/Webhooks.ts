@@ -20,7 +20,6 @@ export const WebhooksLive: Layer.Layer<
   Effect.gen(function*() {
     const { ingest } = yield* Ingest
     const settings = yield* ServerConfig
-    const metrics = yield* Metrics
     const verify = makeVerifier(settings.webhookSecret)
     return handlers.handleRaw("exotelWebhook", ({ path, request }) =>
       Effect.gen(function*() {
@@ -33,7 +32,7 @@ export const WebhooksLive: Layer.Layer<
               onSuccess: (text) => Effect.flatMap(Effect.exit(ingest(text)), Webhook.replyTo)
             })
           )
-        metrics.webhookRequest(reply.status)
+        yield* Webhook.countAnswer(reply.status)
         return Webhook.toResponse(reply)
       }))
   }))
