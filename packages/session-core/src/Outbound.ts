@@ -103,6 +103,21 @@ export const rank = (status: OutboundStatus): number => RANK[status]
 export const advances = (current: OutboundStatus, next: OutboundStatus): boolean => RANK[next] > RANK[current]
 
 /**
+ * A status history as a store keeps it: each status once (the first report of it wins), in rank order.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const normalizeHistory = (history: ReadonlyArray<StatusEvent>): ReadonlyArray<StatusEvent> => {
+  const seen = new Set<OutboundStatus>()
+  return history.filter((event) => {
+    if (seen.has(event.status)) return false
+    seen.add(event.status)
+    return true
+  }).sort((a, b) => RANK[a.status] - RANK[b.status])
+}
+
+/**
  * One status a message reached, with the provider's code and description when it gave them.
  *
  * @since 0.1.0

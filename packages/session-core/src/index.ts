@@ -100,3 +100,11 @@ export * as RelayService from "./RelayService.js"
  * @since 0.2.0
  */
 export * as WindowOpeners from "./WindowOpeners.js"
+/**
+ * @since 0.2.0
+ */
+export * as MemoryStore from "./MemoryStore.js"
+/**
+ * @since 0.2.0
+ */
+export * as StoreCursor from "./StoreCursor.js"

@@ -17,6 +17,7 @@ import {
   Outbound,
   Pacing,
   SessionStore,
+  StoreCursor,
   WindowEvents
 } from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
@@ -24,10 +25,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Cursor from "./internal/cursor.js"
 import { toStorageError } from "./internal/errors.js"
 import * as EventLogSql from "./internal/eventLog.js"
-import * as Expiring from "./internal/expiring.js"
 import * as IngestSql from "./internal/ingest.js"
 import * as LightCommit from "./internal/lightCommit.js"
 import { context } from "./internal/layer.js"
@@ -114,7 +113,7 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
         traced("closeByProvider", Effect.asVoid(ingest.run({ now, policy, items: [{ _tag: "Close", pair, at }], resolves: [] }))),
       listExpiring: (query) =>
         Effect.gen(function*() {
-          const bounds = yield* Expiring.bounds(query)
+          const bounds = yield* StoreCursor.expiringBounds(query)
           if (bounds.limit === 0) return { items: [], nextCursor: Option.none() }
           const conditions = [
             sql`expires_at > ${bounds.lower}`,
@@ -140,7 +139,11 @@ ORDER BY expires_at, business, customer LIMIT ${bounds.limit + 1}`.pipe(
             items,
             nextCursor: windows.length > bounds.limit && last !== undefined
               ? Option.some(
-                Cursor.encode({ expiresAt: expiresAtMillis(last), business: last.business, customer: last.customer })
+                StoreCursor.encodeExpiring({
+                  expiresAt: expiresAtMillis(last),
+                  business: last.business,
+                  customer: last.customer
+                })
               )
               : Option.none()
           }

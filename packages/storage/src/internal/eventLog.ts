@@ -1,13 +1,12 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Delivery, Event, type EventLog, SessionStore } from "@wa-session/session-core"
+import { Delivery, Event, type EventLog, SessionStore, StoreCursor } from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as LightCommit from "./lightCommit.js"
-import * as Cursor from "./cursor.js"
 import { chunked, chunks, toMillis, toMillisOrNull } from "./sql.js"
 
 const iso = (millis: number): string => new Date(millis).toISOString()
@@ -234,7 +233,7 @@ ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, sec
       if (Option.isSome(query.state)) conditions.push(sql`d.state = ${query.state.value}`)
       if (Option.isSome(query.endpointId)) conditions.push(sql`d.endpoint_id = ${query.endpointId.value}`)
       if (Option.isSome(query.cursor)) {
-        const [seq, endpoint] = yield* Cursor.decodeNumberKey(query.cursor.value)
+        const [seq, endpoint] = yield* StoreCursor.decodeNumberKey(query.cursor.value)
         conditions.push(sql`(d.event_seq < ${seq} OR (d.event_seq = ${seq} AND d.endpoint_id > ${endpoint}))`)
       }
       const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.and(conditions)}`
@@ -245,7 +244,7 @@ ${where} ORDER BY d.event_seq DESC, d.endpoint_id LIMIT ${limit + 1}`
       return {
         items: page.map(toDelivery),
         nextCursor: rows.length > limit && last !== undefined
-          ? Option.some(Cursor.encodeNumberKey(toMillis(last.event_seq), String(last.endpoint_id)))
+          ? Option.some(StoreCursor.encodeNumberKey(toMillis(last.event_seq), String(last.endpoint_id)))
           : Option.none()
       }
     })

@@ -1,23 +1,8 @@
 import { Outbound } from "@wa-session/session-core"
-import * as Arr from "effect/Array"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Order from "effect/Order"
 import * as Schema from "effect/Schema"
-
-/** Keeps each status once (the first report wins) and orders the history by status rank. */
-export const normalizeHistory = (
-  history: ReadonlyArray<Outbound.StatusEvent>
-): ReadonlyArray<Outbound.StatusEvent> => {
-  const seen = new Set<Outbound.OutboundStatus>()
-  const unique = history.filter((event) => {
-    if (seen.has(event.status)) return false
-    seen.add(event.status)
-    return true
-  })
-  return Arr.sort(unique, Order.mapInput(Order.number, (event: Outbound.StatusEvent) => Outbound.rank(event.status)))
-}
 
 const COLUMNS = new Set([
   "id",
@@ -97,7 +82,7 @@ export const toRows = (
         request_fingerprint: Option.getOrNull(message.requestFingerprint),
         extra: JSON.stringify(extra)
       },
-      history: normalizeHistory(message.history).map((event) => ({
+      history: Outbound.normalizeHistory(message.history).map((event) => ({
         status: event.status,
         status_rank: Outbound.rank(event.status),
         at: DateTime.toEpochMillis(event.at),

@@ -1,11 +1,10 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Ingest, type PhoneNumber, SessionStore, SessionWindow } from "@wa-session/session-core"
+import { Ingest, type PhoneNumber, type SessionStore, SessionWindow, StoreCursor } from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Cursor from "./cursor.js"
 import { JOINED_SELECT, messagesOf } from "./ingest.js"
 import { toMillis, toMillisOrNull } from "./sql.js"
 
@@ -48,7 +47,7 @@ export const make = (sql: SqlClient.SqlClient) => {
   ): Effect.Effect<SessionStore.HistoryPage, SqlError | SessionStore.InvalidCursor> =>
     Effect.gen(function*() {
       const size = Math.max(0, Math.floor(limit))
-      const after = Option.isSome(cursor) ? Option.some(yield* Cursor.decodeHistory(cursor.value)) : Option.none()
+      const after = Option.isSome(cursor) ? Option.some(yield* StoreCursor.decodeHistory(cursor.value)) : Option.none()
       // within one instant outbound sorts before inbound (kind descending), then id descending
       const before = (kind: "inbound" | "outbound", time: string, id: string) =>
         Option.match(after, {
@@ -110,7 +109,7 @@ AND ${before("outbound", "created_at", "id")} ORDER BY created_at DESC, id DESC 
       return {
         items: page.map((entry) => entry.item),
         nextCursor: entries.length > size && last !== undefined
-          ? Option.some(Cursor.encodeHistory(last.time, last.kind, last.id))
+          ? Option.some(StoreCursor.encodeHistory(last.time, last.kind, last.id))
           : Option.none()
       }
     })
@@ -123,7 +122,7 @@ AND ${before("outbound", "created_at", "id")} ORDER BY created_at DESC, id DESC 
       const conditions = []
       if (Option.isSome(query.state)) conditions.push(sql`state = ${query.state.value}`)
       if (Option.isSome(query.cursor)) {
-        const [t, id] = yield* Cursor.decodeNumberKey(query.cursor.value)
+        const [t, id] = yield* StoreCursor.decodeNumberKey(query.cursor.value)
         conditions.push(sql`(received_at < ${t} OR (received_at = ${t} AND id < ${id}))`)
       }
       const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.and(conditions)}`
@@ -134,7 +133,7 @@ AND ${before("outbound", "created_at", "id")} ORDER BY created_at DESC, id DESC 
       return {
         items: page,
         nextCursor: rows.length > size && last !== undefined
-          ? Option.some(Cursor.encodeNumberKey(last.receivedAt.epochMillis, last.id))
+          ? Option.some(StoreCursor.encodeNumberKey(last.receivedAt.epochMillis, last.id))
           : Option.none()
       }
     })
