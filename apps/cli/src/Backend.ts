@@ -1,6 +1,3 @@
-import type { DecisionError, MessageSender, PhoneNumber, SessionStore, SessionWindow } from "@wa-session/session-core"
-import type { ClockSkew, Outbound } from "@wa-session/session-core"
-import type { Delivery, Event, RelayService, SessionService } from "@wa-session/session-core"
 import type {
   AddedEndpoint,
   DeliveryPage,
@@ -10,9 +7,12 @@ import type {
   QuarantinePage,
   QuarantineRetryResponse
 } from "@wa-session/http-api"
+import type { DecisionError, MessageSender, PhoneNumber, SessionStore, SessionWindow } from "@wa-session/session-core"
+import type { ClockSkew, Outbound } from "@wa-session/session-core"
+import type { Delivery, Event, RelayService, SessionService } from "@wa-session/session-core"
 import type { ConfigError, DateTime, Duration, Effect, Option, Redacted } from "effect"
-import { Context, Schema } from "effect"
-import type { InvalidInput, ServerUnreachable, UsageError } from "./Errors.js"
+import { Context } from "effect"
+import type { InvalidInput, RemoteFailure, ServerUnreachable, UsageError } from "./Errors.js"
 
 /** The window of a pair at an instant, as both the local store and the server report it. */
 export interface WindowView {
@@ -129,12 +129,7 @@ export interface EndpointRequest {
   readonly secret: Option.Option<Redacted.Redacted<string>>
 }
 
-/** A failure the server answered with: its stable `code`, its message and details. */
-export class RemoteFailure extends Schema.TaggedError<RemoteFailure>("@wa-session/cli/RemoteFailure")(
-  "RemoteFailure",
-  { code: Schema.String, message: Schema.String, details: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }
-) {}
-
+/** What the use cases may fail with, through either backend: each one is a CliError, described at the edge. */
 export type BackendError =
   | DecisionError
   | MessageSender.ProviderError

@@ -1,4 +1,7 @@
-import { Cause, ConfigError, DateTime, Option, Predicate, Schema } from "effect"
+import type { SecretFileError } from "@wa-session/server/config"
+import type { DecisionError, MessageSender, RelayService, SessionService, SessionStore } from "@wa-session/session-core"
+import type { StoreConfig } from "@wa-session/storage"
+import { Cause, ConfigError, DateTime, Match, Option, ParseResult, Predicate, Schema } from "effect"
 import { localTime } from "./TimeText.js"
 
 /** Bad usage or bad input that @effect/cli could not catch itself: `field` names what to fix. Exit 2. */
@@ -34,6 +37,34 @@ export class ContentRejected extends Schema.TaggedError<ContentRejected>("@wa-se
   { code: Schema.String, message: Schema.String }
 ) {}
 
+/** A failure the server answered with: its stable `code`, its message and details. */
+export class RemoteFailure extends Schema.TaggedError<RemoteFailure>("@wa-session/cli/RemoteFailure")(
+  "RemoteFailure",
+  { code: Schema.String, message: Schema.String, details: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }
+) {}
+
+/**
+ * Every typed failure that may reach the edge of a command, where it is printed and becomes an exit code. A command
+ * whose error channel holds anything else does not compile (see `report`), nor does a member `describe` misses.
+ */
+export type CliError =
+  | UsageError
+  | ServerUnreachable
+  | InvalidInput
+  | ContentRejected
+  | RemoteFailure
+  | ConfigError.ConfigError
+  | SecretFileError
+  | StoreConfig.InvalidDatabaseUrl
+  | DecisionError
+  | MessageSender.ProviderError
+  | SessionStore.StorageError
+  | SessionStore.InvalidCursor
+  | RelayService.EndpointNotFound
+  | RelayService.EndpointConfigured
+  | SessionService.QuarantineNotFound
+  | SessionService.IdempotencyKeyReused
+
 /** What the user sees of a failure and the exit code it maps to. */
 export interface Failure {
   readonly code: string
@@ -62,7 +93,10 @@ const BAD_INPUT = new Set([
   "INVALID_DATABASE_URL"
 ])
 
-/** 1 a domain refusal, 2 bad usage or bad input, 3 a provider, storage or server failure. */
+/**
+ * 1 a domain refusal, 2 bad usage or bad input, 3 a provider, storage or server failure. By the stable code, the
+ * public contract: the server's codes arrive as text.
+ */
 export const exitCodeOf = (code: string): 1 | 2 | 3 => REFUSALS.has(code) ? 1 : BAD_INPUT.has(code) ? 2 : 3
 
 const DETAIL_KEYS = [
@@ -100,16 +134,15 @@ const plain = (value: unknown): unknown => {
   return value
 }
 
-const detailsOf = (error: Record<string, unknown>): Record<string, unknown> => {
+/** The fields of an error that are its details in `--json` (getters included), as JSON values. */
+const detailsOf = (error: object): Record<string, unknown> => {
+  const fields = error as Partial<Record<(typeof DETAIL_KEYS)[number], unknown>>
   const details: Record<string, unknown> = {}
   for (const key of DETAIL_KEYS) {
-    if (key in error && error[key] !== undefined) details[key] = plain(error[key])
+    if (key in fields && fields[key] !== undefined) details[key] = plain(fields[key])
   }
   return details
 }
-
-const messageOf = (error: unknown): string =>
-  Predicate.hasProperty(error, "message") && typeof error.message === "string" ? error.message : String(error)
 
 const leaves = (error: ConfigError.ConfigError): Array<ConfigError.ConfigError> =>
   error._op === "And" || error._op === "Or" ? [...leaves(error.left), ...leaves(error.right)] : [error]
@@ -122,6 +155,13 @@ const describeConfigError = (error: ConfigError.ConfigError): string => {
   return path === "" || message.includes(path) ? message : `${path}: ${message}`
 }
 
+const config = (message: string): Failure => ({
+  code: "CONFIG",
+  message: `invalid configuration: ${message}`,
+  exitCode: 2,
+  details: {}
+})
+
 const sessionExpiredMessage = (details: Record<string, unknown>): string => {
   const expiredAt = localTime(DateTime.unsafeMake(String(details.expiredAt)))
   return details.closedByProvider === true
@@ -131,62 +171,93 @@ const sessionExpiredMessage = (details: Record<string, unknown>): string => {
       "send a template (--fallback-template)"
 }
 
-/** A typed failure of any layer (core, storage, provider, HTTP contract, config) as a Failure. */
-export const describe = (error: unknown): Failure => {
-  if (ConfigError.isConfigError(error)) {
-    return { code: "CONFIG", message: `invalid configuration: ${describeConfigError(error)}`, exitCode: 2, details: {} }
-  }
-  if (Predicate.isTagged(error, "SecretFileError")) {
-    return { code: "CONFIG", message: `invalid configuration: ${messageOf(error)}`, exitCode: 2, details: {} }
-  }
-  if (Predicate.isTagged(error, "RemoteFailure") && Predicate.hasProperty(error, "code")) {
-    const details = Predicate.hasProperty(error, "details") && Predicate.isRecord(error.details) ? error.details : {}
-    return describe({ ...details, code: error.code, message: messageOf(error) })
-  }
-  if (Predicate.isTagged(error, "ParseError")) {
-    return {
-      code: "BAD_RESPONSE",
-      message: `unexpected answer: ${String((error as { message?: unknown }).message)}`,
-      exitCode: 3,
-      details: {}
-    }
-  }
-  if (Predicate.isTagged(error, "RequestError") || Predicate.isTagged(error, "ResponseError")) {
-    const message = String((error as { message?: unknown }).message)
-    return { code: "SERVER_UNREACHABLE", message: `server: ${message}`, exitCode: 3, details: {} }
-  }
-  if (Predicate.isTagged(error, "SqlError") || Predicate.isTagged(error, "MigrationError")) {
-    return { code: "STORAGE_ERROR", message: `storage: ${messageOf(error)}`, exitCode: 3, details: {} }
-  }
-  if (Predicate.isRecord(error) && typeof error.code === "string") {
-    const code = error.code
-    const details = detailsOf(error)
-    const message = code === "SESSION_EXPIRED" && typeof details.expiredAt === "string"
-      ? sessionExpiredMessage(details)
-      : typeof error.message === "string" && error.message !== ""
-      ? error.message
-      : code
-    return { code, message, exitCode: exitCodeOf(code), details }
-  }
-  const message = error instanceof Error ? error.message : String(error)
-  return { code: "INTERNAL_ERROR", message, exitCode: 3, details: {} }
+/** A failure with a stable `code` (the domain's, the server's or the command line's), its message and details. */
+const coded = (error: { readonly code: string; readonly message?: unknown }): Failure => {
+  const code = error.code
+  const details = detailsOf(error)
+  const message = code === "SESSION_EXPIRED" && typeof details.expiredAt === "string"
+    ? sessionExpiredMessage(details)
+    : typeof error.message === "string" && error.message !== ""
+    ? error.message
+    : code
+  return { code, message, exitCode: exitCodeOf(code), details }
 }
 
-/** A failure from a whole Cause: the first typed error, else the first defect, else an interruption. */
-export const describeCause = (cause: Cause.Cause<unknown>): Failure =>
-  Option.match(Cause.failureOption(cause), {
-    onSome: describe,
-    onNone: () =>
-      Option.match(Cause.dieOption(cause), {
-        onSome: (defect) => {
-          const failure = describe(defect)
-          return failure.code === "INTERNAL_ERROR"
-            ? { ...failure, message: `internal error: ${failure.message}` }
-            : failure
-        },
-        onNone: () => ({ code: "INTERRUPTED", message: "interrupted", exitCode: 3, details: {} })
-      })
+/** A typed failure of any layer (core, storage, provider, HTTP contract, config) as a Failure. */
+export const describe = (error: CliError): Failure =>
+  ConfigError.isConfigError(error) ? config(describeConfigError(error)) : describeTagged(error)
+
+const describeTagged: (error: Exclude<CliError, ConfigError.ConfigError>) => Failure = Match.type<
+  Exclude<CliError, ConfigError.ConfigError>
+>().pipe(
+  Match.tagsExhaustive({
+    SecretFileError: (error) => config(error.message),
+    RemoteFailure: (error) => coded({ ...error.details, code: error.code, message: error.message }),
+    UsageError: coded,
+    ServerUnreachable: coded,
+    InvalidInput: coded,
+    ContentRejected: coded,
+    InvalidDatabaseUrl: coded,
+    SessionExpired: coded,
+    NoActiveSession: coded,
+    InvalidMessage: coded,
+    MessageTypeNotSupported: coded,
+    ProviderError: coded,
+    StorageError: coded,
+    InvalidCursor: coded,
+    EndpointNotFound: coded,
+    EndpointConfigured: coded,
+    QuarantineNotFound: coded,
+    IdempotencyKeyReused: coded
   })
+)
+
+const messageOf = (value: unknown): string =>
+  Predicate.hasProperty(value, "message") && typeof value.message === "string" ? value.message : String(value)
+
+/**
+ * A defect: a value no type describes (what an adapter's `orDie` let through, a bug). Read by what it is: a
+ * setting, a row or an answer that does not decode, a driver or transport failure, an error with a stable code;
+ * anything else is an internal error.
+ */
+const describeDefect = (defect: unknown): Failure => {
+  if (ConfigError.isConfigError(defect)) return config(describeConfigError(defect))
+  if (Predicate.isTagged(defect, "SecretFileError")) return config(messageOf(defect))
+  if (ParseResult.isParseError(defect)) {
+    return { code: "BAD_RESPONSE", message: `unexpected answer: ${defect.message}`, exitCode: 3, details: {} }
+  }
+  if (Predicate.isTagged(defect, "RequestError") || Predicate.isTagged(defect, "ResponseError")) {
+    return { code: "SERVER_UNREACHABLE", message: `server: ${messageOf(defect)}`, exitCode: 3, details: {} }
+  }
+  if (Predicate.isTagged(defect, "SqlError") || Predicate.isTagged(defect, "MigrationError")) {
+    return { code: "STORAGE_ERROR", message: `storage: ${messageOf(defect)}`, exitCode: 3, details: {} }
+  }
+  if (defect instanceof RemoteFailure) return describe(defect)
+  if (isCoded(defect)) return coded(defect)
+  return {
+    code: "INTERNAL_ERROR",
+    message: defect instanceof Error ? defect.message : String(defect),
+    exitCode: 3,
+    details: {}
+  }
+}
+
+const isCoded = (value: unknown): value is { readonly code: string; readonly message?: unknown } =>
+  Predicate.isRecord(value) && typeof value.code === "string"
+
+/** A cause without a typed failure: its first defect, else an interruption. */
+export const describeUnfailed = (cause: Cause.Cause<unknown>): Failure =>
+  Option.match(Cause.dieOption(cause), {
+    onSome: (defect) => {
+      const failure = describeDefect(defect)
+      return failure.code === "INTERNAL_ERROR" ? { ...failure, message: `internal error: ${failure.message}` } : failure
+    },
+    onNone: () => ({ code: "INTERRUPTED", message: "interrupted", exitCode: 3, details: {} })
+  })
+
+/** A failure from a whole Cause: the first typed error, else the first defect, else an interruption. */
+export const describeCause = (cause: Cause.Cause<CliError>): Failure =>
+  Option.match(Cause.failureOption(cause), { onSome: describe, onNone: () => describeUnfailed(cause) })
 
 /** The one line on stderr: the code, then the message (usage errors name their field themselves). */
 export const line = (failure: Failure): string =>

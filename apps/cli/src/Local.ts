@@ -8,8 +8,8 @@ import {
   Ingest,
   type PhoneNumber,
   RelayService,
-  SessionStore,
   SessionService,
+  SessionStore,
   type SessionWindow,
   type Tokens
 } from "@wa-session/session-core"

@@ -1,6 +1,6 @@
 import * as Terminal from "@effect/platform/Terminal"
 import { Config, Console, DateTime, Duration, Effect, Option } from "effect"
-import type { ExplainView, ExpiringView, InboundView, SendView, WindowView } from "./Backend.js"
+import type { ExpiringView, ExplainView, InboundView, SendView, WindowView } from "./Backend.js"
 import type { Failure } from "./Errors.js"
 import { localTime, relative, span, when } from "./TimeText.js"
 

@@ -1,18 +1,13 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { type ExplanationView, type SessionView, WaSessionApi } from "@wa-session/http-api"
-import { DateTime, Duration, Effect, Layer, Option, Predicate, Redacted } from "effect"
-import {
-  Backend,
-  type BackendError,
-  type BackendShape,
-  type ExplainView,
-  RemoteFailure,
-  type WindowView
-} from "./Backend.js"
-import { ServerUnreachable } from "./Errors.js"
+import { DateTime, Duration, Effect, Layer, Match, Option, ParseResult, Predicate, Redacted } from "effect"
+import { Backend, type BackendError, type BackendShape, type ExplainView, type WindowView } from "./Backend.js"
+import { RemoteFailure, ServerUnreachable } from "./Errors.js"
 
 export interface RemoteOptions {
   readonly url: string
@@ -50,32 +45,47 @@ const pathOf = (pair: { readonly business: string; readonly customer: string }) 
   customer: pair.customer
 })
 
-const DETAIL_SKIP = new Set(["_tag", "code", "message"])
+/** What the typed client fails with before the server's answer is read as a contract error. */
+type TransportError = HttpClientError.HttpClientError | ParseResult.ParseError | HttpApiError.HttpApiDecodeError
 
-/** Every answer of the server that is not a success, as one of the CLI's failures. */
-const fromServer = (url: string) => (error: unknown): BackendError => {
-  if (Predicate.isTagged(error, "RequestError")) {
-    return new ServerUnreachable({ url, message: `cannot reach ${url}: ${describeCause(error)}` })
-  }
-  if (Predicate.isTagged(error, "ResponseError")) {
-    const status = Predicate.hasProperty(error, "response") && Predicate.hasProperty(error.response, "status")
-      ? ` (HTTP ${String(error.response.status)})`
-      : ""
-    return new ServerUnreachable({ url, message: `${url} answered outside the API contract${status}` })
-  }
-  if (Predicate.isTagged(error, "ParseError")) {
-    return new ServerUnreachable({ url, message: `${url} answered outside the API contract: ${String(error)}` })
-  }
-  if (Predicate.isRecord(error) && typeof error.code === "string") {
-    const details = Object.fromEntries(Object.entries(error).filter(([key]) => !DETAIL_SKIP.has(key)))
-    const message = typeof error.message === "string" ? error.message : error.code
-    return new RemoteFailure({ code: error.code, message, details })
-  }
-  return new ServerUnreachable({ url, message: `${url}: ${String(error)}` })
+/** An error of the API contract: every one has its stable `code` and a message (see `@wa-session/http-api`). */
+interface ContractError {
+  readonly code: string
+  readonly message: string
 }
 
-const describeCause = (error: object): string => {
-  const cause = Predicate.hasProperty(error, "cause") ? error.cause : undefined
+const DETAIL_SKIP = new Set(["_tag", "code", "message"])
+
+/**
+ * Every answer of the server that is not a success, as one of the CLI's failures: the contract's errors keep their
+ * code and details; a transport failure or an answer outside the contract means the server is unreachable.
+ */
+const fromServer =
+  (url: string) => <E extends ContractError>(error: E | TransportError): ServerUnreachable | RemoteFailure => {
+    if (HttpClientError.isHttpClientError(error)) {
+      return Match.valueTags(error, {
+        RequestError: (error) =>
+          new ServerUnreachable({ url, message: `cannot reach ${url}: ${transportReason(error)}` }),
+        ResponseError: (error) =>
+          new ServerUnreachable({
+            url,
+            message: `${url} answered outside the API contract (HTTP ${String(error.response.status)})`
+          })
+      })
+    }
+    if (ParseResult.isParseError(error)) {
+      return new ServerUnreachable({ url, message: `${url} answered outside the API contract: ${String(error)}` })
+    }
+    if (error instanceof HttpApiError.HttpApiDecodeError) {
+      return new ServerUnreachable({ url, message: `${url}: ${String(error)}` })
+    }
+    const details = Object.fromEntries(Object.entries(error).filter(([key]) => !DETAIL_SKIP.has(key)))
+    return new RemoteFailure({ code: error.code, message: error.message, details })
+  }
+
+/** Why a request did not reach the server: the system's code (`ECONNREFUSED`) or message, from the fetch failure. */
+const transportReason = (error: HttpClientError.RequestError): string => {
+  const cause = error.cause
   const inner = Predicate.hasProperty(cause, "cause") ? cause.cause : undefined
   const text = (value: unknown) =>
     Predicate.hasProperty(value, "code") && typeof value.code === "string"
@@ -98,8 +108,9 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
           onSome: (token) => HttpClient.mapRequest(http, HttpClientRequest.bearerToken(Redacted.value(token)))
         })
     })
-    const call = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, BackendError> =>
-      Effect.mapError(effect, fromServer(url))
+    const call = <A, E extends ContractError>(
+      effect: Effect.Effect<A, E | TransportError>
+    ): Effect.Effect<A, BackendError> => Effect.mapError(effect, fromServer(url))
     const at = optionalField("at", options.at)
     return {
       now: Option.match(options.at, { onNone: () => DateTime.now, onSome: Effect.succeed }),
@@ -204,7 +215,9 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             ...optionalField("events", request.events),
             ...optionalField("secret", Option.map(request.secret, Redacted.value))
           }
-        })).pipe(Effect.map((added) => ({ ...added, secret: Option.map(Option.fromNullable(added.secret), Redacted.make) }))),
+        })).pipe(
+          Effect.map((added) => ({ ...added, secret: Option.map(Option.fromNullable(added.secret), Redacted.make) }))
+        ),
       deleteEndpoint: (id) => call(client.events.deleteEndpoint({ path: { id } }))
     }
   })

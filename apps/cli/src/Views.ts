@@ -288,10 +288,14 @@ export const retryText = (out: Output, view: RetryView, now: DateTime.Utc): stri
     ["Reason", clip(entry.reason, 100)],
     ["Retries", String(entry.retries)],
     ...(entry.state === "resolved" && counted
-      ? [[
-        "Recorded",
-        `${result.accepted} accepted, ${result.duplicates} duplicate${result.duplicates === 1 ? "" : "s"}, ${result.rejected} rejected`
-      ] as const]
+      ? [
+        [
+          "Recorded",
+          `${result.accepted} accepted, ${result.duplicates} duplicate${
+            result.duplicates === 1 ? "" : "s"
+          }, ${result.rejected} rejected`
+        ] as const
+      ]
       : []),
     ["Raw", clip(entry.raw, 80)]
   ])
@@ -308,7 +312,9 @@ const eventsOf = (endpoint: Pick<Endpoint, "events">): string =>
 const endpointState = (out: Output, endpoint: Endpoint): string =>
   endpoint.state === "enabled"
     ? paint(out, "green", "enabled")
-    : `${paint(out, "red", "disabled")}${endpoint.disabledReason === null ? "" : ` (${clip(endpoint.disabledReason, 40)})`}`
+    : `${paint(out, "red", "disabled")}${
+      endpoint.disabledReason === null ? "" : ` (${clip(endpoint.disabledReason, 40)})`
+    }`
 
 export const endpointsText = (out: Output, view: EndpointsView): string => {
   if (view.length === 0) return "No endpoints. Add one with: wa-session endpoints add URL"

@@ -2,9 +2,10 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Config, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
+import { Cause, Config, Effect, Exit, Layer, Logger, LogLevel, Match, Option } from "effect"
+import { createRequire } from "node:module"
 import * as Cli from "./Cli.js"
-import { describeCause, line } from "./Errors.js"
+import { describe, describeUnfailed, type Failure, line } from "./Errors.js"
 import * as Output from "./Output.js"
 
 /** Set by scripts/build.mjs: the server's own bundle, beside this one. Undefined when run from source (pnpm cli). */
@@ -13,8 +14,9 @@ declare const __SERVER_BUNDLE__: string | undefined
 /** Runs the server program (it owns the process from here: signals, exit code). */
 const startServer = (): void => {
   if (typeof __SERVER_BUNDLE__ === "string") {
-    // a bundle of its own, so the other commands never read or compile the server's code
-    require(`${__dirname}/${__SERVER_BUNDLE__}`)
+    // a bundle of its own, so the other commands never read or compile the server's code; run for its effect
+    const load: (path: string) => unknown = createRequire(__filename)
+    load(`${__dirname}/${__SERVER_BUNDLE__}`)
   } else {
     void import("@wa-session/server/main")
   }
@@ -30,38 +32,51 @@ const optional = (name: string) =>
 const originalDirectory = Effect.gen(function*() {
   const pkg = yield* optional("npm_package_name")
   const dir = yield* optional("INIT_CWD")
-  if (Option.contains(pkg, "@wa-session/cli") && Option.isSome(dir) && dir.value !== "" && dir.value !== process.cwd()) {
+  if (
+    Option.contains(pkg, "@wa-session/cli") && Option.isSome(dir) && dir.value !== "" && dir.value !== process.cwd()
+  ) {
     yield* Effect.sync(() => process.chdir(dir.value))
   }
 })
 
-const VALIDATION_ERRORS = new Set([
-  "CommandMismatch",
-  "CorrectedFlag",
-  "InvalidArgument",
-  "InvalidValue",
-  "MissingFlag",
-  "MissingValue",
-  "MissingSubcommand",
-  "MultipleValuesDetected",
-  "NoBuiltInMatch",
-  "UnclusteredFlag",
-  "HelpRequested"
-])
+/** A failure nobody printed yet: one line on stderr, then its exit code. */
+const printed = (failure: Failure): Effect.Effect<number> =>
+  Effect.as(Effect.sync(() => process.stderr.write(`wa-session: ${line(failure)}\n`)), failure.exitCode)
+
+/** @effect/cli printed its own message: bad usage. */
+const refused = () => Effect.succeed(2)
+
+/** What the command line failed with, as an exit code (or serve). */
+const outcome: (error: Cli.RunError) => Effect.Effect<number | "serve"> = Match.type<Cli.RunError>().pipe(
+  Match.tags({
+    Exit: (exit) => Effect.succeed(exit.code),
+    ServeRequested: () => Effect.succeed("serve" as const),
+    CommandMismatch: refused,
+    CorrectedFlag: refused,
+    InvalidArgument: refused,
+    InvalidValue: refused,
+    MissingFlag: refused,
+    MissingValue: refused,
+    MissingSubcommand: refused,
+    MultipleValuesDetected: refused,
+    NoBuiltInMatch: refused,
+    UnclusteredFlag: refused,
+    HelpRequested: refused
+  }),
+  // the rest is described at the edge (the failures of webhook-url, which prints no JSON)
+  Match.orElse((error) => printed(describe(error)))
+)
 
 /** 0 success, 1 a domain refusal, 2 bad usage or input, 3 a provider, storage or server failure; or serve. */
-const exitCode = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<number | "serve"> => {
-  if (Exit.isSuccess(exit)) return Effect.succeed(0)
-  const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-  if (error instanceof Cli.Exit) return Effect.succeed(error.code)
-  if (error instanceof Cli.ServeRequested) return Effect.succeed("serve" as const)
-  // @effect/cli printed its own message
-  if (Predicate.hasProperty(error, "_tag") && VALIDATION_ERRORS.has(String(error._tag))) {
-    return Effect.succeed(2)
-  }
-  const failure = describeCause(exit.cause)
-  return Effect.as(Effect.sync(() => process.stderr.write(`wa-session: ${line(failure)}\n`)), failure.exitCode)
-}
+const exitCode = (exit: Exit.Exit<void, Cli.RunError>): Effect.Effect<number | "serve"> =>
+  Exit.match(exit, {
+    onSuccess: () => Effect.succeed(0),
+    onFailure: (cause) =>
+      Option.match(Cause.failureOption(cause), {
+        onSome: outcome,
+        onNone: () => printed(describeUnfailed(cause))
+      })
+  })
 
 const main = Effect.gen(function*() {
   yield* originalDirectory

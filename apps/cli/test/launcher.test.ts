@@ -20,8 +20,13 @@ const copyOfDist = () => {
 
 const runCopy = (dir: string, args: ReadonlyArray<string>, env: Record<string, string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [join(dir, "wa-session.mjs"), ...args], { env: baseEnv(env) }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }))
+    execFile(
+      process.execPath,
+      [join(dir, "wa-session.mjs"), ...args],
+      { env: baseEnv(env) },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr })
+    )
   })
 
 const cacheFiles = (dir: string) =>

@@ -119,7 +119,7 @@ describe("local store (SQLite): recording and reading windows", () => {
   it("expiring with a cursor it never printed is bad input (exit 2), not a storage failure", async () => {
     const result = await local(["expiring", "--cursor", "garbage", "--json"])
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain('wa-session: INVALID_CURSOR: cursor "garbage" is not the nextCursor')
+    expect(result.stderr).toContain("wa-session: INVALID_CURSOR: cursor \"garbage\" is not the nextCursor")
     expect(json(result)).toMatchObject({ error: { code: "INVALID_CURSOR", field: "cursor" } })
   })
 
@@ -344,7 +344,6 @@ describe("local store: send through Exotel (the fake)", () => {
   })
 })
 
-
 describe("colour", () => {
   const hasScript = (() => {
     try {
@@ -355,9 +354,12 @@ describe("colour", () => {
   })()
   // `script` (util-linux; Debian's bsdutils) gives the CLI a terminal. Without it the test is skipped loudly on a
   // workstation, and fails under CI=true, where .ci/run installs it.
-  const NO_SCRIPT = "the `script` command (util-linux, Debian package bsdutils) is missing: no terminal to test colour on"
+  const NO_SCRIPT =
+    "the `script` command (util-linux, Debian package bsdutils) is missing: no terminal to test colour on"
   const underCi = process.env["CI"] === "true"
-  if (!hasScript && !underCi) console.warn(`\n${"!".repeat(80)}\n!! ${NO_SCRIPT}: SKIPPING the terminal test\n${"!".repeat(80)}\n`)
+  if (!hasScript && !underCi) {
+    console.warn(`\n${"!".repeat(80)}\n!! ${NO_SCRIPT}: SKIPPING the terminal test\n${"!".repeat(80)}\n`)
+  }
   const inTerminal = (extra: Record<string, string>) => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} check --text Hi`
     return execFileSync("script", ["-qec", command, "/dev/null"], { env: baseEnv(extra) }).toString()

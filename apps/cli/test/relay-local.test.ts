@@ -58,7 +58,9 @@ describe("history (local store)", () => {
     const lines = result.stdout.trimEnd().split("\n")
     expect(lines[0]).toMatch(/^TIME\s+DIR\s+TYPE\s+CONTENT\s+STATUS$/)
     expect(lines).toHaveLength(4)
-    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? \+05:30\s+→ out\s+text\s+Hello! I ordered .*…\s+pending \(dry run\)$/)
+    expect(lines[1]).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? \+05:30\s+→ out\s+text\s+Hello! I ordered .*…\s+pending \(dry run\)$/
+    )
     const preview = /Hello! .*…/.exec(lines[1]!)![0]
     expect([...preview].length).toBeLessThanOrEqual(60)
     expect(lines[2]).toMatch(/← in\s+image\s+the \[31mbox \[0m arrived damaged$/)
@@ -100,7 +102,9 @@ describe("history (local store)", () => {
     expect(first.nextCursor).toEqual(expect.any(String))
     const human = await local(["history", ...pair(CUSTOMER), "--limit", "2"])
     expect(human.stdout.trimEnd().split("\n").at(-1)).toBe(`More: --cursor ${first.nextCursor}`)
-    const second = json(await local(["history", ...pair(CUSTOMER), "--limit", "2", "--cursor", first.nextCursor, "--json"]))
+    const second = json(
+      await local(["history", ...pair(CUSTOMER), "--limit", "2", "--cursor", first.nextCursor, "--json"])
+    )
     expect(second.items.map((item: any) => item.id)).toEqual(["wamid.h1"])
     expect(second.nextCursor).toBeNull()
   })
@@ -186,7 +190,9 @@ describe("events (local store)", () => {
     const type = await local(["events", "--type", "message.received,message.sent", "--json"])
     expect(type.code).toBe(2)
     expect(json(type).error).toMatchObject({ code: "INVALID_REQUEST", path: "type" })
-    expect(type.stderr).toMatch(/^wa-session: INVALID_REQUEST: type: unknown message\.sent; the types are message\.received/)
+    expect(type.stderr).toMatch(
+      /^wa-session: INVALID_REQUEST: type: unknown message\.sent; the types are message\.received/
+    )
     const after = await local(["events", "--after", "evt_nope", "--json"])
     expect(after.code).toBe(2)
     expect(json(after)).toEqual({
@@ -281,7 +287,9 @@ describe("endpoints, deliveries and replay (local store)", () => {
     const human = await local(["endpoints"])
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/^ID\s+URL\s+EVENTS\s+STATE\s+CREATED$/m)
-    expect(human.stdout).toMatch(new RegExp(`^${endpoint.id}\\s+http://127\\.0\\.0\\.1:9/wa-events\\s+all\\s+enabled\\s+`, "m"))
+    expect(human.stdout).toMatch(
+      new RegExp(`^${endpoint.id}\\s+http://127\\.0\\.0\\.1:9/wa-events\\s+all\\s+enabled\\s+`, "m")
+    )
     const list = json(await local(["endpoints", "--json"]))
     expect(list.items.find((e: any) => e.id === endpoint.id)).toEqual(
       (({ secret: _, ...rest }) => rest)(endpoint)
@@ -344,15 +352,27 @@ describe("endpoints, deliveries and replay (local store)", () => {
     expect(usage.stderr).toBe("wa-session: --since or --event: say which events to deliver again\n")
     const since = await local(["deliveries", "replay", "--endpoint", endpoint.id, "--since", "2026-01-01T00:00:00Z"])
     expect(since.code).toBe(0)
-    expect(since.stdout.trim()).toMatch(/^\d+ deliver(y|ies) pending again: the server's relay sends (it|them) \(same webhook-id\)\.$/)
+    expect(since.stdout.trim()).toMatch(
+      /^\d+ deliver(y|ies) pending again: the server's relay sends (it|them) \(same webhook-id\)\.$/
+    )
     const event = itemsOf(await local(["deliveries", "--endpoint", endpoint.id, "--json"]))[0].eventId
     const pending = await local(["deliveries", "replay", "--endpoint", endpoint.id, "--event", event, "--json"])
     expect(json(pending)).toEqual({ replayed: 0 })
     const nothing = await local(["deliveries", "replay", "--endpoint", endpoint.id, "--event", event])
     expect(nothing.stdout.trim()).toBe("Nothing to deliver again (pending deliveries are on their way already).")
-    const unknown = await local(["deliveries", "replay", "--endpoint", "ep_nope", "--since", "2026-01-01T00:00:00Z", "--json"])
+    const unknown = await local([
+      "deliveries",
+      "replay",
+      "--endpoint",
+      "ep_nope",
+      "--since",
+      "2026-01-01T00:00:00Z",
+      "--json"
+    ])
     expect(unknown.code).toBe(2)
-    expect(json(unknown)).toEqual({ error: { code: "ENDPOINT_NOT_FOUND", message: "no endpoint ep_nope", id: "ep_nope" } })
+    expect(json(unknown)).toEqual({
+      error: { code: "ENDPOINT_NOT_FOUND", message: "no endpoint ep_nope", id: "ep_nope" }
+    })
     const instant = await local(["deliveries", "replay", "--since", "yesterday"])
     expect(instant.code).toBe(2)
     expect(instant.stderr).toContain("--since")
@@ -361,7 +381,9 @@ describe("endpoints, deliveries and replay (local store)", () => {
   it("endpoints delete: its pending deliveries fail; unknown: exit 2; the configured one: exit 1", async () => {
     const deleted = await local(["endpoints", "delete", endpoint.id])
     expect(deleted.code).toBe(0)
-    expect(deleted.stdout.trim()).toBe(`Deleted endpoint ${endpoint.id}; its pending deliveries failed ("endpoint deleted").`)
+    expect(deleted.stdout.trim()).toBe(
+      `Deleted endpoint ${endpoint.id}; its pending deliveries failed ("endpoint deleted").`
+    )
     const failed = json(await local(["deliveries", "--endpoint", endpoint.id, "--json"]))
     expect(failed.items.every((d: any) => d.state === "failed" && d.lastError === "endpoint deleted")).toBe(true)
     const again = await local(["endpoints", "delete", endpoint.id, "--json"])
@@ -369,7 +391,9 @@ describe("endpoints, deliveries and replay (local store)", () => {
     expect(json(again).error).toMatchObject({ code: "ENDPOINT_NOT_FOUND", id: endpoint.id })
     const configured = await local(["endpoints", "delete", "ep_configured"])
     expect(configured.code).toBe(1)
-    expect(configured.stderr).toMatch(/^wa-session: ENDPOINT_CONFIGURED: endpoint ep_configured comes from WA_SESSION_EVENTS_URL/)
+    expect(configured.stderr).toMatch(
+      /^wa-session: ENDPOINT_CONFIGURED: endpoint ep_configured comes from WA_SESSION_EVENTS_URL/
+    )
   })
 
   it("the generated secrets were printed by `endpoints add` only", () => {
@@ -408,7 +432,9 @@ describe("quarantine (local store)", () => {
     const lines = result.stdout.trimEnd().split("\n")
     expect(lines[0]).toMatch(/^ID\s+KIND\s+RECEIVED\s+STATE\s+REASON\s+RAW$/)
     const body = lines.find((line) => line.includes("not json at all"))!
-    expect(body).toMatch(/^q_[0-9a-f]{32}\s+body\s+\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? \+05:30\s+quarantined\s+the body is not JSON\s+not json at all: x+…$/)
+    expect(body).toMatch(
+      /^q_[0-9a-f]{32}\s+body\s+\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? \+05:30\s+quarantined\s+the body is not JSON\s+not json at all: x+…$/
+    )
     expect([.../not json.*…$/.exec(body)![0]].length).toBe(80)
     expect(lines.some((line) => line.startsWith(decodable) && line.includes("an older decoder refused it"))).toBe(true)
   })
@@ -450,9 +476,8 @@ describe("quarantine (local store)", () => {
   })
 
   it("retry an entry that still does not decode: still quarantined, one more retry (human)", async () => {
-    const id = json(await local(["quarantine", "--state", "quarantined", "--json"])).items.find((e: any) =>
-      e.kind === "body"
-    ).id
+    const id =
+      json(await local(["quarantine", "--state", "quarantined", "--json"])).items.find((e: any) => e.kind === "body").id
     const result = await local(["quarantine", "retry", id])
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^State\s+quarantined: it still does not decode$/m)

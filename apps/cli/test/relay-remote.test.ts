@@ -60,16 +60,24 @@ beforeAll(async () => {
     text: "Do you deliver to Pune?"
   })
   expect(inbound.status).toBe(200)
-  const broken = await fetch(webhook(), { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" })
+  const broken = await fetch(webhook(), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{oops"
+  })
   expect(broken.status).toBeLessThan(500)
   expect((await remote(["send", "--from", BUSINESS, "--to", CUSTOMER, "--text", "Yes, we do!", "--dry-run"])).code)
     .toBe(0)
-  quarantined = await Fixtures.quarantinedItem(filename, fake.inboundItem({
-    from: "+919876543402",
-    to: BUSINESS,
-    sid: "wamid.r2",
-    text: "Kept while the decoder was broken"
-  }), "an older decoder refused it")
+  quarantined = await Fixtures.quarantinedItem(
+    filename,
+    fake.inboundItem({
+      from: "+919876543402",
+      to: BUSINESS,
+      sid: "wamid.r2",
+      text: "Kept while the decoder was broken"
+    }),
+    "an older decoder refused it"
+  )
   // the server's relay delivers every event to the recorder
   await eventually(
     () => local(["deliveries", "--state", "pending", "--json"]),
@@ -122,7 +130,9 @@ describe("the new commands through a running server (--server) and on its store"
     expect(human.stdout).toMatch(/→ out\s+text\s+Yes, we do!\s+pending \(dry run\)$/m)
     expect(human.stdout).toMatch(/← in\s+text\s+Do you deliver to Pune\?$/m)
     const events = await remote(["events"])
-    expect(events.stdout).toMatch(/message\.received\s+evt_\S+\s+\+919876500001 → \+919876543401\s+wamid\.r1: Do you deliver to Pune\?$/m)
+    expect(events.stdout).toMatch(
+      /message\.received\s+evt_\S+\s+\+919876500001 → \+919876543401\s+wamid\.r1: Do you deliver to Pune\?$/m
+    )
     expect(events.stdout).toMatch(/webhook\.quarantined\s+evt_\S+\s+-\s+q_[0-9a-f]{32} \(body\): /m)
   })
 
@@ -141,7 +151,11 @@ describe("the new commands through a running server (--server) and on its store"
       [["events", "--type", "message.sent", "--json"], 2, "INVALID_REQUEST"],
       [["deliveries", "--cursor", "nope", "--json"], 2, "INVALID_REQUEST"],
       [["quarantine", "--cursor", "nope", "--json"], 2, "INVALID_REQUEST"],
-      [["deliveries", "replay", "--endpoint", "ep_nope", "--since", "2026-01-01T00:00:00Z", "--json"], 2, "ENDPOINT_NOT_FOUND"],
+      [
+        ["deliveries", "replay", "--endpoint", "ep_nope", "--since", "2026-01-01T00:00:00Z", "--json"],
+        2,
+        "ENDPOINT_NOT_FOUND"
+      ],
       [["quarantine", "retry", "q_nope", "--json"], 2, "QUARANTINE_NOT_FOUND"],
       [["endpoints", "delete", "ep_nope", "--json"], 2, "ENDPOINT_NOT_FOUND"],
       [["endpoints", "delete", "ep_configured", "--json"], 1, "ENDPOINT_CONFIGURED"],
@@ -174,7 +188,9 @@ describe("the new commands through a running server (--server) and on its store"
 
   it("deliveries (human) and replay by event through the server: delivered again, same webhook-id", async () => {
     const human = await remote(["deliveries", "--endpoint", added.id])
-    expect(human.stdout).toMatch(new RegExp(`^evt_[0-9a-f]{32}\\s+\\S+\\s+${added.id}\\s+delivered\\s+1\\s+-\\s+delivered (now|.* ago)$`, "m"))
+    expect(human.stdout).toMatch(
+      new RegExp(`^evt_[0-9a-f]{32}\\s+\\S+\\s+${added.id}\\s+delivered\\s+1\\s+-\\s+delivered (now|.* ago)$`, "m")
+    )
     const page = json(await remote(["deliveries", "--endpoint", added.id, "--json"]))
     const eventId = page.items.find((d: any) => d.eventType === "message.received").eventId
     const before = recorder.received.length
@@ -215,6 +231,8 @@ describe("the new commands through a running server (--server) and on its store"
     child.kill("SIGINT")
     expect(await exited).toBe(0)
     const lines = stdout.trimEnd().split("\n").map((line) => JSON.parse(line))
-    expect(lines).toEqual([expect.objectContaining({ type: "message.received", data: expect.objectContaining({ messageId: "wamid.r3" }) })])
+    expect(lines).toEqual([
+      expect.objectContaining({ type: "message.received", data: expect.objectContaining({ messageId: "wamid.r3" }) })
+    ])
   })
 })

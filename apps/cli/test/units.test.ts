@@ -135,18 +135,26 @@ describe("Views", () => {
       [{ type: "document", document: { id: "m1", filename: "invoice.pdf" } }, "invoice.pdf"],
       [{ type: "audio", audio: { id: "m2" } }, ""],
       [{ type: "location", location: { latitude: 19.07, longitude: 72.87 } }, "19.07, 72.87"],
-      [{ type: "location", location: { latitude: 1, longitude: 2, name: "Store", address: "MG Road" } }, "Store, MG Road"],
+      [
+        { type: "location", location: { latitude: 1, longitude: 2, name: "Store", address: "MG Road" } },
+        "Store, MG Road"
+      ],
       [{ type: "contacts", contacts: [{ name: { formatted_name: "Ravi K" } }] }, "Ravi K"],
       [{ type: "interactive", interactive: { type: "button", body: { text: "Pick one" } } }, "Pick one"],
       [{ type: "interactive", interactive: { type: "button_reply", button_reply: { id: "y", title: "Yes" } } }, "Yes"],
-      [{ type: "interactive", interactive: { type: "list_reply", list_reply: { id: "2", title: "Tuesday" } } }, "Tuesday"],
+      [
+        { type: "interactive", interactive: { type: "list_reply", list_reply: { id: "2", title: "Tuesday" } } },
+        "Tuesday"
+      ],
       [{ type: "button", button: { text: "Track order", payload: "track" } }, "Track order"],
       [{ type: "reaction", reaction: { message_id: "m", emoji: "👍" } }, "👍"],
       [{ type: "template", template: { name: "order_update", language: { code: "en" } } }, "order_update (en)"],
       [{ type: "unknown" }, ""],
       [null, ""]
     ]
-    for (const [content, expected] of cases) assert.strictEqual(Views.preview(content), expected, JSON.stringify(content))
+    for (const [content, expected] of cases) {
+      assert.strictEqual(Views.preview(content), expected, JSON.stringify(content))
+    }
     assert.strictEqual([...Views.preview({ type: "text", text: { body: "x".repeat(100) } })].length, 60)
   })
 })

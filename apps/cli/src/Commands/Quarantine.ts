@@ -1,0 +1,84 @@
+// What the webhook could not use: quarantine, quarantine retry.
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { Effect, Option } from "effect"
+import { Backend } from "../Backend.js"
+import { connection, cursor, help, json, limit, QUARANTINE_STATES } from "./Shared.js"
+import { onBackend, showView } from "./Wiring.js"
+
+const retry = Command.make(
+  "retry",
+  {
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The quarantine entry (q_…)")),
+    json,
+    ...connection
+  },
+  (config) =>
+    onBackend(
+      config,
+      Effect.flatMap(Backend, (backend) => backend.retryQuarantined(config.id)).pipe(
+        Effect.flatMap((view) =>
+          showView(
+            config.json,
+            view,
+            (Views, v) => Views.retryJson(v),
+            (Views, out, v, now) => Views.retryText(out, v, now)
+          )
+        )
+      )
+    )
+).pipe(
+  Command.withDescription(help(
+    "Decode a quarantine entry again with today's decoder: when it decodes now, its items are recorded as the " +
+      "webhook's would have been and the entry is resolved; else it stays, with the new reason.",
+    "wa-session quarantine retry q_0123456789abcdef0123456789abcdef"
+  ))
+)
+
+export const quarantine = Command.make(
+  "quarantine",
+  {
+    state: Options.choice("state", QUARANTINE_STATES).pipe(
+      Options.withDescription("Only entries in this state"),
+      Options.optional
+    ),
+    limit: limit(1000, 100, "entries"),
+    cursor,
+    json,
+    ...connection
+  },
+  (config) =>
+    onBackend(
+      config,
+      Effect.flatMap(Backend, (backend) =>
+        backend.quarantine({ state: config.state, limit: config.limit, cursor: config.cursor })).pipe(
+          Effect.flatMap((view) =>
+            showView(
+              config.json,
+              view,
+              (Views, v) =>
+                Views.quarantineJson(v),
+              (Views, out, v) =>
+                Views.quarantineText(
+                  out,
+                  v,
+                  Option.match(config.state, {
+                    onNone: () => "quarantine entries",
+                    onSome: (state) => `${state} entries`
+                  })
+                )
+            )
+          )
+        )
+    )
+).pipe(
+  Command.withDescription(help(
+    "What the webhook could not use, kept: items and bodies that did not decode, and delivery reports about " +
+      "messages wa-session does not know; newest first. The raw text is cut to 80 characters (--json has it " +
+      "whole). `quarantine retry ID` tries an entry again.",
+    "wa-session quarantine --state quarantined",
+    "wa-session quarantine --limit 20 --json"
+  )),
+  Command.withSubcommands([retry])
+)

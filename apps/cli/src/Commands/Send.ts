@@ -1,0 +1,99 @@
+// `send`: decide from the window and send through Exotel.
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { Effect, Option } from "effect"
+import { Backend } from "../Backend.js"
+import { UsageError } from "../Errors.js"
+import * as Output from "../Output.js"
+import { connection, contentSource, help, json, loadContent, phone } from "./Shared.js"
+import { onBackend, show } from "./Wiring.js"
+
+/** The content of `--fallback-template` and its `--language` and `--param`s (undefined without one). */
+const fallbackTemplate = (
+  name: Option.Option<string>,
+  language: Option.Option<string>,
+  params: ReadonlyArray<string>
+): Effect.Effect<unknown, UsageError> =>
+  Option.match(name, {
+    onNone: () =>
+      Option.isSome(language) || params.length > 0
+        ? Effect.fail(
+          new UsageError({
+            field: "--fallback-template",
+            message: "--language and --param describe the fallback template: give --fallback-template NAME too"
+          })
+        )
+        : Effect.succeed(undefined),
+    onSome: (name) =>
+      Effect.succeed({
+        type: "template",
+        template: {
+          name,
+          language: { code: Option.getOrElse(language, () => "en") },
+          ...(params.length === 0
+            ? {}
+            : { components: [{ type: "body", parameters: params.map((text) => ({ type: "text", text })) }] })
+        }
+      })
+  })
+
+export const send = Command.make(
+  "send",
+  {
+    from: phone("from", "The business number sending"),
+    to: phone("to", "The customer number"),
+    content: contentSource,
+    fallbackTemplate: Options.text("fallback-template").pipe(
+      Options.withPseudoName("NAME"),
+      Options.withDescription("An approved template to send instead when the window is not open"),
+      Options.optional
+    ),
+    language: Options.text("language").pipe(
+      Options.withPseudoName("CODE"),
+      Options.withDescription("The fallback template's language code (default en)"),
+      Options.optional
+    ),
+    params: Options.text("param").pipe(
+      Options.withPseudoName("VALUE"),
+      Options.withDescription("A body parameter of the fallback template, in order (repeatable)"),
+      Options.repeated
+    ),
+    idempotencyKey: Options.text("idempotency-key").pipe(
+      Options.withPseudoName("KEY"),
+      Options.withDescription(
+        "Sending the same message again with the same key returns the first result and sends nothing; " +
+          "another message with a used key fails (IDEMPOTENCY_KEY_REUSED)"
+      ),
+      Options.optional
+    ),
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Decide and record, send nothing")),
+    json,
+    ...connection
+  },
+  (config) =>
+    onBackend(
+      config,
+      Effect.gen(function*() {
+        const content = yield* loadContent(config.content)
+        const fallback = yield* fallbackTemplate(config.fallbackTemplate, config.language, config.params)
+        const backend = yield* Backend
+        const view = yield* backend.send({
+          from: config.from,
+          to: config.to,
+          content,
+          fallback,
+          idempotencyKey: config.idempotencyKey,
+          dryRun: config.dryRun
+        })
+        yield* show(config.json, view, Output.sendJson, (out, v, now) => Output.sendText(out, v, now, config.dryRun))
+      })
+    )
+).pipe(
+  Command.withDescription(help(
+    "Decide how a message may go (session message, fallback template, or refusal) from the 24-hour window, then " +
+      "send it through Exotel. Prints the decision, its reason, the window and the provider's message id.",
+    "wa-session send --from +919876500001 --to +919876543210 --text \"Your order is out for delivery\" " +
+      "--fallback-template follow_up --language en --param \"Your order is out for delivery\"",
+    "wa-session send --from +919876500001 --to +919876543210 --content-file image.json --dry-run --json"
+  ))
+)

@@ -1,0 +1,138 @@
+// What the commands share: their options, help layout and the lists the start path keeps without loading schemas.
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Span from "@effect/cli/HelpDoc/Span"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Delivery from "@wa-session/session-core/Delivery"
+import type * as Event from "@wa-session/session-core/Event"
+// one module, not the package: the rest of session-core loads with the commands that use it
+import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
+import { Config, Effect, Either, type Option, type Redacted, Schema } from "effect"
+import { UsageError } from "../Errors.js"
+import { forOption, InstantFor, parseDocument } from "../Input.js"
+
+/** A description, then its examples. */
+export const help = (description: string, ...examples: ReadonlyArray<string>): HelpDoc.HelpDoc =>
+  HelpDoc.blocks([
+    HelpDoc.p(description),
+    HelpDoc.p(Span.strong(examples.length > 1 ? "Examples:" : "Example:")),
+    ...examples.map((example) => HelpDoc.p(Span.code(`  $ ${example}`)))
+  ])
+
+/** Loaded on first use, so --help and the offline commands never load the store, the drivers or the HTTP client. */
+export const lazy = <M>(load: () => Promise<M>): Effect.Effect<M> => Effect.promise(load)
+
+export const phone = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withSchema(forOption(`--${name}`, PhoneNumber.FromString)),
+    Options.withPseudoName("E164"),
+    Options.withDescription(description)
+  )
+
+export const business = phone("business", "The business number (E.164; + optional, spaces and dashes allowed)")
+export const customer = phone("customer", "The customer number (E.164; + optional, spaces and dashes allowed)")
+
+export const pairOf = (
+  config: { readonly business: PhoneNumber.PhoneNumber; readonly customer: PhoneNumber.PhoneNumber }
+) => ({ business: config.business, customer: config.customer }) as PhoneNumber.Pair
+
+export const json = Options.boolean("json").pipe(Options.withDescription("Print JSON for machines instead of text"))
+
+export const at = Options.text("at").pipe(
+  Options.withSchema(InstantFor("--at")),
+  Options.withPseudoName("INSTANT"),
+  Options.withDescription(
+    "Evaluate at this instant instead of now (ISO-8601 with offset, e.g. 2026-01-21T09:00:00+05:30)"
+  ),
+  Options.optional
+)
+
+export const limit = (max: number, fallback: number, what: string) =>
+  Options.integer("limit").pipe(
+    Options.withSchema(
+      Schema.Int.pipe(Schema.between(1, max, { message: () => `--limit must be 1 to ${max}` }))
+    ),
+    Options.withPseudoName("N"),
+    Options.withDescription(`At most N ${what} (1 to ${max}, default ${fallback})`),
+    Options.withDefault(fallback)
+  )
+
+export const cursor = Options.text("cursor").pipe(
+  Options.withPseudoName("CURSOR"),
+  Options.withDescription("The next page: the cursor printed after the previous one (nextCursor in JSON)"),
+  Options.optional
+)
+
+export const endpoint = (description: string) =>
+  Options.text("endpoint").pipe(Options.withPseudoName("ID"), Options.withDescription(description), Options.optional)
+
+/** `--server` and `--token`: a running server instead of the local store. */
+export const connection = {
+  server: Options.text("server").pipe(
+    Options.withPseudoName("URL"),
+    Options.withDescription("Call a running wa-session server instead of the local store (e.g. http://127.0.0.1:8080)"),
+    Options.optional
+  ),
+  token: Options.redacted("token").pipe(
+    Options.withFallbackConfig(Config.redacted("WA_SESSION_API_TOKEN")),
+    Options.withPseudoName("TOKEN"),
+    Options.withDescription("The server's API token (default: WA_SESSION_API_TOKEN)"),
+    Options.optional
+  )
+}
+
+export interface Connection {
+  readonly server: Option.Option<string>
+  readonly token: Option.Option<Redacted.Redacted<string>>
+}
+
+/** `--text` or `--content-file`: what `send` and `check` take. */
+export const contentSource = Options.text("text").pipe(
+  Options.withPseudoName("TEXT"),
+  Options.withDescription("A text message body"),
+  Options.orElseEither(
+    Options.file("content-file", { exists: "yes" }).pipe(
+      Options.withPseudoName("FILE"),
+      Options.withDescription("A JSON (or YAML) file holding the WhatsApp message content, any type")
+    )
+  )
+)
+
+/** A JSON or YAML file, parsed; a file that cannot be read or parsed is refused naming `field`. */
+export const readDocument = (path: string, field: string): Effect.Effect<unknown, UsageError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(path).pipe(
+      Effect.mapError((error) => new UsageError({ field, message: `${field} ${path}: ${error.message}` }))
+    )
+    return yield* parseDocument(text, path, field)
+  })
+
+/** The content `--text` or `--content-file` gave. */
+export const loadContent = (
+  source: Either.Either<string, string>
+): Effect.Effect<unknown, UsageError, FileSystem.FileSystem> =>
+  Either.match(source, {
+    onLeft: (text) => Effect.succeed<unknown>({ type: "text", text: { body: text } }),
+    onRight: (path) => readDocument(path, "--content-file")
+  })
+
+/**
+ * Every value of a literal type, listed here so that the start path does not load the core's schemas; the compiler
+ * says which value the list misses.
+ */
+const everyOf = <T extends string>() =>
+<const L extends ReadonlyArray<T>>(
+  values: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { readonly missing: Exclude<T, L[number]> })
+): L => values
+
+export const EVENT_TYPES = everyOf<Event.EventType>()([
+  "message.received",
+  "message.status",
+  "window.opened",
+  "window.expiring",
+  "window.closed",
+  "webhook.quarantined"
+])
+export const DELIVERY_STATES = everyOf<Delivery.DeliveryState>()(["pending", "delivered", "failed"])
+export const QUARANTINE_STATES = ["quarantined", "resolved"] as const

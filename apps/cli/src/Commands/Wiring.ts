@@ -1,0 +1,70 @@
+// How a command reaches its backend (the local store, or a server with --server) and prints what it answers.
+import type * as Terminal from "@effect/platform/Terminal"
+import { Console, type DateTime, Effect, Layer, Option } from "effect"
+import { Backend } from "../Backend.js"
+import type { CliError } from "../Errors.js"
+import type * as Local from "../Local.js"
+import * as Output from "../Output.js"
+import { type Exit, report } from "../Report.js"
+import type * as Views from "../Views.js"
+import { type Connection, lazy } from "./Shared.js"
+
+/** The local store and its settings, or the server's typed client (Local.ts and Remote.ts, loaded on first use). */
+const backendLayer = (
+  connection: Connection,
+  instant: Option.Option<DateTime.Utc>
+): Layer.Layer<Backend, Layer.Layer.Error<typeof Local.layer>> =>
+  Option.match(connection.server, {
+    onNone: () =>
+      Layer.unwrapEffect(
+        Effect.map(lazy(() => import("../Local.js")), (Local) => Layer.merge(Local.layer, Local.clockLayer(instant)))
+      ),
+    onSome: (url) =>
+      Layer.unwrapEffect(
+        Effect.map(
+          lazy(() => import("../Remote.js")),
+          (Remote) => Remote.layer({ url, token: connection.token, at: instant })
+        )
+      )
+  })
+
+/**
+ * Runs a command on its backend and reports its failure. In the command's own handler, so that its type says it
+ * fails only with Exit, and so that a command with subcommands does not wrap theirs (they choose their own backend).
+ * `instant` is `--at` of the commands that evaluate at an instant.
+ */
+export const onBackend = <E extends CliError, R>(
+  config: { readonly json: boolean } & Connection,
+  effect: Effect.Effect<void, E, R | Backend>,
+  instant: Option.Option<DateTime.Utc> = Option.none()
+): Effect.Effect<void, Exit, Exclude<R, Backend>> =>
+  report(Effect.provide(effect, backendLayer(config, instant)), config.json)
+
+/** Prints a view: JSON, or text given the backend's "now" for relative times. */
+export const show = <V>(
+  asJson: boolean,
+  view: V,
+  toJson: (view: V) => unknown,
+  toText: (out: Output.Output, view: V, now: DateTime.Utc) => string
+): Effect.Effect<void, never, Backend | Terminal.Terminal> =>
+  Effect.gen(function*() {
+    const out = yield* Output.make(asJson)
+    if (out.json) return yield* Output.printJson(toJson(view))
+    const now = yield* Effect.flatMap(Backend, (backend) => backend.now)
+    yield* Console.log(toText(out, view, now))
+  })
+
+/** Views.ts, loaded by the commands that print its views. */
+export const views = lazy(() => import("../Views.js"))
+
+/** Prints a view of Views.ts: JSON, or text (given "now" for relative times). */
+export const showView = <V>(
+  asJson: boolean,
+  view: V,
+  toJson: (views: typeof Views, view: V) => unknown,
+  toText: (views: typeof Views, out: Output.Output, view: V, now: DateTime.Utc) => string
+): Effect.Effect<void, never, Backend | Terminal.Terminal> =>
+  Effect.flatMap(
+    views,
+    (Views) => show(asJson, view, (v) => toJson(Views, v), (out, v, now) => toText(Views, out, v, now))
+  )
