@@ -34,7 +34,9 @@ declare module "autocannon" {
     timeout?: number
     method?: string
     headers?: Record<string, string>
-    requests?: ReadonlyArray<RequestParams & { setupRequest?: (request: RequestParams, context: object) => RequestParams }>
+    requests?: ReadonlyArray<
+      RequestParams & { setupRequest?: (request: RequestParams, context: object) => RequestParams }
+    >
   }
   function autocannon(options: Options): Promise<Result>
   export default autocannon

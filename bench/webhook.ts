@@ -196,7 +196,12 @@ const pgTarget = async (): Promise<{ target: Target; drop: () => Promise<void> }
   const schema = pg.freshSchema("bench")
   await pg.createSchema(schema)
   const server = await startServer({ databaseUrl: pg.urlWithSchema(schema), env: { WA_SESSION_LOG_LEVEL: "warning" } })
-  return { target: project("wa-session on PostgreSQL", server), drop: async () => { await pg.dropSchema(schema) } }
+  return {
+    target: project("wa-session on PostgreSQL", server),
+    drop: async () => {
+      await pg.dropSchema(schema)
+    }
+  }
 }
 
 const main = async () => {
@@ -204,7 +209,10 @@ const main = async () => {
   const loadAtStart = Os.loadavg().map((n) => Number(n.toFixed(2)))
   const dir = tmpDir("bench")
   const targets: Array<Target> = [await startBaseline(dir)]
-  const sqlite = await startServer({ databaseUrl: `sqlite:${Path.join(dir, "wa.db")}`, env: { WA_SESSION_LOG_LEVEL: "warning" } })
+  const sqlite = await startServer({
+    databaseUrl: `sqlite:${Path.join(dir, "wa.db")}`,
+    env: { WA_SESSION_LOG_LEVEL: "warning" }
+  })
   targets.push(project("wa-session on SQLite", sqlite))
   targets.push(await startWithEndpoint(dir))
   const pg = await pgTarget()
@@ -219,20 +227,30 @@ const main = async () => {
       await target.drain?.()
     }
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const connections of CONNECTION_LEVELS) for (const target of targets) {
-        await sleep(300)
-        let run = await load(target.url, SECONDS, connections)
-        const drained = await target.drain?.()
-        if (drained !== undefined) {
-          if (!drained.complete) console.warn(`${target.name}: deliveries still pending after ${DRAIN_LIMIT_SECONDS} s`)
-          run = { ...run, drainSeconds: drained.seconds, sustainedRps: run.requests / (SECONDS + drained.seconds) }
+      for (const connections of CONNECTION_LEVELS) {
+        for (const target of targets) {
+          await sleep(300)
+          let run = await load(target.url, SECONDS, connections)
+          const drained = await target.drain?.()
+          if (drained !== undefined) {
+            if (!drained.complete) {
+              console.warn(`${target.name}: deliveries still pending after ${DRAIN_LIMIT_SECONDS} s`)
+            }
+            run = { ...run, drainSeconds: drained.seconds, sustainedRps: run.requests / (SECONDS + drained.seconds) }
+          }
+          runs.set(keyOf(target, connections), [...(runs.get(keyOf(target, connections)) ?? []), run])
+          console.log(
+            `round ${round} c=${String(connections).padEnd(3)} ${target.name.padEnd(38)} ${
+              run.rps.toFixed(0).padStart(6)
+            } req/s  p50 ${run.p50} ms  p99 ${run.p99} ms` +
+              `  (${run.requests} requests, non-2xx ${run.non2xx}, errors ${run.errors})` +
+              (drained === undefined
+                ? ""
+                : `  drain ${drained.seconds.toFixed(1)} s (${drained.delivered} events), sustained ${
+                  run.sustainedRps!.toFixed(0)
+                } req/s`)
+          )
         }
-        runs.set(keyOf(target, connections), [...(runs.get(keyOf(target, connections)) ?? []), run])
-        console.log(
-          `round ${round} c=${String(connections).padEnd(3)} ${target.name.padEnd(38)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms` +
-            `  (${run.requests} requests, non-2xx ${run.non2xx}, errors ${run.errors})` +
-            (drained === undefined ? "" : `  drain ${drained.seconds.toFixed(1)} s (${drained.delivered} events), sustained ${run.sustainedRps!.toFixed(0)} req/s`)
-        )
       }
     }
   } finally {
@@ -240,33 +258,50 @@ const main = async () => {
     await pg?.drop()
   }
 
-  const results = CONNECTION_LEVELS.flatMap((connections) => targets.map((target) => {
-    const base = runs.get(keyOf(targets[0]!, connections))!
-    const r = runs.get(keyOf(target, connections))!
-    return {
-      target: target.name,
-      connections,
-      reqPerSec: summary(r, "rps"),
-      latencyMs: { p50: summary(r, "p50"), p99: summary(r, "p99") },
-      requests: r.reduce((n, x) => n + x.requests, 0),
-      non2xx: r.reduce((n, x) => n + x.non2xx, 0),
-      errors: r.reduce((n, x) => n + x.errors, 0),
-      vsBaseline: {
-        reqPerSec: summary(r, "rps").median / summary(base, "rps").median,
-        p99: summary(r, "p99").median / Math.max(1, summary(base, "p99").median)
-      },
-      ...(target.drain === undefined ? {} : {
-        drainSeconds: summary(r, "drainSeconds"),
-        sustainedReqPerSec: summary(r, "sustainedRps"),
-        sustainedVsBaseline: summary(r, "sustainedRps").median / summary(base, "rps").median
-      })
-    }
-  }))
+  const results = CONNECTION_LEVELS.flatMap((connections) =>
+    targets.map((target) => {
+      const base = runs.get(keyOf(targets[0]!, connections))!
+      const r = runs.get(keyOf(target, connections))!
+      return {
+        target: target.name,
+        connections,
+        reqPerSec: summary(r, "rps"),
+        latencyMs: { p50: summary(r, "p50"), p99: summary(r, "p99") },
+        requests: r.reduce((n, x) => n + x.requests, 0),
+        non2xx: r.reduce((n, x) => n + x.non2xx, 0),
+        errors: r.reduce((n, x) => n + x.errors, 0),
+        vsBaseline: {
+          reqPerSec: summary(r, "rps").median / summary(base, "rps").median,
+          p99: summary(r, "p99").median / Math.max(1, summary(base, "p99").median)
+        },
+        ...(target.drain === undefined ? {} : {
+          drainSeconds: summary(r, "drainSeconds"),
+          sustainedReqPerSec: summary(r, "sustainedRps"),
+          sustainedVsBaseline: summary(r, "sustainedRps").median / summary(base, "rps").median
+        })
+      }
+    })
+  )
   const report = {
     bench: "webhook-ingest-e2e",
     date: new Date().toISOString(),
-    machine: { cpus: Os.cpus().length, cpu: Os.cpus()[0]?.model ?? "?", node: process.version, platform: `${Os.platform()} ${Os.release()}`, loadAverageAtStart: loadAtStart, loadAverageAtEnd: Os.loadavg().map((n) => Number(n.toFixed(2))) },
-    settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTION_LEVELS, warmupSeconds: WARMUP_SECONDS, itemsPerRequest: 1, pairs: PAIRS, sqliteSynchronous: "full" },
+    machine: {
+      cpus: Os.cpus().length,
+      cpu: Os.cpus()[0]?.model ?? "?",
+      node: process.version,
+      platform: `${Os.platform()} ${Os.release()}`,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: Os.loadavg().map((n) => Number(n.toFixed(2)))
+    },
+    settings: {
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      connections: CONNECTION_LEVELS,
+      warmupSeconds: WARMUP_SECONDS,
+      itemsPerRequest: 1,
+      pairs: PAIRS,
+      sqliteSynchronous: "full"
+    },
     targets: { reqPerSecAtLeast: 0.5, p99AtMost: 2, withEndpointReqPerSecAtLeast: ENDPOINT_TARGET },
     results
   }
@@ -277,7 +312,9 @@ const main = async () => {
     "| Target | connections | req/s median (min–max) | p50 ms | p99 ms | × baseline req/s | × baseline p99 | drain s | sustained req/s (× baseline) | non-2xx / errors |",
     "|---|---:|---|---|---|---|---|---|---|---|",
     ...results.map((r) =>
-      `| ${r.target} | ${r.connections} | ${fmt(r.reqPerSec)} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${r.vsBaseline.reqPerSec.toFixed(2)} | ${r.vsBaseline.p99.toFixed(2)} | ` +
+      `| ${r.target} | ${r.connections} | ${fmt(r.reqPerSec)} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${
+        r.vsBaseline.reqPerSec.toFixed(2)
+      } | ${r.vsBaseline.p99.toFixed(2)} | ` +
       ("drainSeconds" in r && r.drainSeconds !== undefined
         ? `${fmt(r.drainSeconds, 1)} | ${fmt(r.sustainedReqPerSec!)} (${r.sustainedVsBaseline!.toFixed(2)}) | `
         : "– | – | ") +
@@ -287,15 +324,23 @@ const main = async () => {
   console.log(`\n${table}\n`)
   const verdicts = results.filter((r) => !r.target.startsWith("baseline")).map((r) => {
     const ok = r.vsBaseline.reqPerSec >= 0.5 && r.vsBaseline.p99 <= 2
-    const head = `${r.target}, ${r.connections} connection(s): ${r.vsBaseline.reqPerSec.toFixed(2)}x baseline req/s, p99 ${r.vsBaseline.p99.toFixed(2)}x`
+    const head = `${r.target}, ${r.connections} connection(s): ${
+      r.vsBaseline.reqPerSec.toFixed(2)
+    }x baseline req/s, p99 ${r.vsBaseline.p99.toFixed(2)}x`
     // the baseline is SQLite: the target (>= 0.5x req/s, p99 <= 2x) is the SQLite default's; PostgreSQL is for scale
     if (r.target.includes("PostgreSQL")) {
       return `${head} (PostgreSQL against the SQLite baseline, for information: there is no bare PostgreSQL baseline)`
     }
     if ("sustainedVsBaseline" in r && r.sustainedVsBaseline !== undefined) {
       const meets = r.vsBaseline.reqPerSec >= ENDPOINT_TARGET
-      return `${head}; sustained (load + drain of ${r.drainSeconds!.median.toFixed(1)} s) ${r.sustainedVsBaseline.toFixed(2)}x ` +
-        `(target >= ${ENDPOINT_TARGET}x req/s): ${meets ? "MEETS" : `MISSES the target by ${((1 - r.vsBaseline.reqPerSec / ENDPOINT_TARGET) * 100).toFixed(0)} %`}` +
+      return `${head}; sustained (load + drain of ${r.drainSeconds!.median.toFixed(1)} s) ${
+        r.sustainedVsBaseline.toFixed(2)
+      }x ` +
+        `(target >= ${ENDPOINT_TARGET}x req/s): ${
+          meets
+            ? "MEETS"
+            : `MISSES the target by ${((1 - r.vsBaseline.reqPerSec / ENDPOINT_TARGET) * 100).toFixed(0)} %`
+        }` +
         (meets && r.sustainedVsBaseline < ENDPOINT_TARGET ? ", but not once its deliveries have caught up" : "")
     }
     return `${head} (target >= 0.5x and <= 2x): ${ok ? "MEETS" : "MISSES"} the target`
@@ -310,7 +355,9 @@ const main = async () => {
       const previous = JSON.parse(Fs.readFileSync(jsonFile, "utf8")) as typeof report
       console.log(`\nagainst the previous run (${previous.date}):`)
       for (const r of results) {
-        const before = previous.results.find((p) => p.target === r.target && (p as { connections?: number }).connections === r.connections)
+        const before = previous.results.find((p) =>
+          p.target === r.target && (p as { connections?: number }).connections === r.connections
+        )
         if (before) {
           console.log(
             `  ${r.target}, c=${r.connections}: req/s ${(r.reqPerSec.median / before.reqPerSec.median).toFixed(2)}x, ` +
@@ -331,7 +378,9 @@ const main = async () => {
       "## Webhook ingest, end to end (`pnpm bench`, `bench/webhook.ts`)",
       "",
       `The real server receiving Exotel inbound webhooks (one message per request, ${PAIRS} pairs, unique sids) over loopback`,
-      `from autocannon (${CONNECTION_LEVELS.join(" and ")} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds after a ${WARMUP_SECONDS} s warm-up per target),`,
+      `from autocannon (${
+        CONNECTION_LEVELS.join(" and ")
+      } connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds after a ${WARMUP_SECONDS} s warm-up per target),`,
       "against `bench/baseline-server.mjs`: bare `node:http` + better-sqlite3 doing the same durable upsert per request (dedup on",
       "(business, sid), window extended to the maximum timestamp, WAL with `synchronous=FULL`, answer after commit). Load",
       "generator and server share the machine. Medians of the rounds with min–max; machine-readable copy and history in",
@@ -345,7 +394,9 @@ const main = async () => {
       "background, so after each of its runs the bench waits until no delivery is pending (\"drain\") before the next target",
       "runs; \"sustained\" is its requests divided by the load time plus the drain, the rate it can keep up with.",
       "",
-      `Measured ${report.date.slice(0, 10)} on ${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node}; load average`,
+      `Measured ${
+        report.date.slice(0, 10)
+      } on ${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node}; load average`,
       `${loadAtStart.join(", ")} at the start (other work shared the machine: the spread of the rounds shows it).`,
       "",
       table,

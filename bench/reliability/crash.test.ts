@@ -3,9 +3,9 @@
  * answered 200 must be in the store, and after Exotel's retries of the unanswered ones every window must equal the
  * oracle.
  */
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import * as Path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
 import {
   batch,
   businessNumber,
@@ -43,11 +43,17 @@ describe("crash: kill -9 under inbound load", () => {
     const dir = tmpDir("crash")
     const dbFile = Path.join(dir, "wa.db")
     const databaseUrl = `sqlite:${dbFile}`
-    const pairs = Array.from({ length: PAIRS }, (_, i) => ({ business: businessNumber(i % 4), customer: customerNumber(i) }))
+    const pairs = Array.from(
+      { length: PAIRS },
+      (_, i) => ({ business: businessNumber(i % 4), customer: customerNumber(i) })
+    )
     const now = Date.now()
     // timestamps away from the 24 h boundary so no window changes state while the test runs
     const timestamp = () =>
-      Math.floor((random.next() < 0.8 ? now - 60_000 - random.next() * 22 * HOUR : now - 25 * HOUR - random.next() * 20 * HOUR) / 1000) * 1000
+      Math.floor(
+        (random.next() < 0.8 ? now - 60_000 - random.next() * 22 * HOUR : now - 25 * HOUR - random.next() * 20 * HOUR) /
+          1000
+      ) * 1000
 
     const all: Array<Inbound> = []
     const acked = new Set<string>()
@@ -64,8 +70,8 @@ describe("crash: kill -9 under inbound load", () => {
       // Exotel retries what got no 200: the batches unanswered when the previous process died
       for (const messages of unacked.splice(0)) {
         const answer = await postJson(server.webhookUrl, batch(messages.map(inboundItem)))
-        expect(answer.status, answer.text).toBe(200)
-        expect(answer.body.accepted + answer.body.duplicates).toBe(messages.length)
+        assert.strictEqual(answer.status, 200, answer.text)
+        assert.strictEqual(answer.body.accepted + answer.body.duplicates, messages.length)
         retried += messages.length
         committedBeforeDeath += answer.body.duplicates
         for (const m of messages) acked.add(m.sid)
@@ -82,7 +88,7 @@ describe("crash: kill -9 under inbound load", () => {
           all.push(...messages)
           webhooks++
           const answer = await postJson(current.webhookUrl, batch(messages.map(inboundItem)), {})
-          if (answer.status === 200) for (const m of messages) acked.add(m.sid)
+          if (answer.status === 200) { for (const m of messages) acked.add(m.sid) }
           else {
             if (answer.status >= 500) http5xx++
             unacked.push(messages)
@@ -99,18 +105,20 @@ describe("crash: kill -9 under inbound load", () => {
       // every acknowledged sid is in the file the dead process left
       const db = new Database(dbFile, { readonly: true, fileMustExist: true })
       const present = new Set(
-        (db.prepare("SELECT message_id FROM wa_inbound").all() as Array<{ message_id: string }>).map((r) => r.message_id)
+        (db.prepare("SELECT message_id FROM wa_inbound").all() as Array<{ message_id: string }>).map((r) =>
+          r.message_id
+        )
       )
       db.close()
       const lost = [...acked].filter((s) => !present.has(s))
-      expect(lost, `acknowledged but missing after kill -9 in round ${round} (seed ${seed})`).toEqual([])
+      assert.deepStrictEqual(lost, [], `acknowledged but missing after kill -9 in round ${round} (seed ${seed})`)
     }
 
     // last restart: retry what is left, then compare every window with the oracle
     server = await startServer({ databaseUrl })
     for (const messages of unacked.splice(0)) {
       const answer = await postJson(server.webhookUrl, batch(messages.map(inboundItem)))
-      expect(answer.status, answer.text).toBe(200)
+      assert.strictEqual(answer.status, 200, answer.text)
       retried += messages.length
       committedBeforeDeath += answer.body.duplicates
       for (const m of messages) acked.add(m.sid)
@@ -120,16 +128,20 @@ describe("crash: kill -9 under inbound load", () => {
     let mismatches = 0
     for (const pair of pairs) {
       const answer = await getSession(server, pair.business, pair.customer)
-      expect(answer.status).toBe(200)
+      assert.strictEqual(answer.status, 200)
       const want = expected(oracle.get(pairKey(pair.business, pair.customer)), at)
-      const got = { state: answer.body.state, lastInboundAt: answer.body.lastInboundAt, expiresAt: answer.body.expiresAt }
+      const got = {
+        state: answer.body.state,
+        lastInboundAt: answer.body.lastInboundAt,
+        expiresAt: answer.body.expiresAt
+      }
       if (JSON.stringify(got) !== JSON.stringify(want)) mismatches++
-      expect(got, `${pair.business}/${pair.customer} (seed ${seed})`).toEqual(want)
+      assert.deepStrictEqual(got, want, `${pair.business}/${pair.customer} (seed ${seed})`)
     }
     const db = new Database(dbFile, { readonly: true })
     const rows = (db.prepare("SELECT COUNT(*) AS n FROM wa_inbound").get() as { n: number }).n
     db.close()
-    expect(rows).toBe(all.length)
+    assert.strictEqual(rows, all.length)
     await server.stop()
     server = undefined
     recordFigures("crash", {

@@ -30,7 +30,9 @@ export interface DeliveryReport {
   readonly outOfOrder: ReadonlyArray<string>
 }
 
-export const pairOf = (event: { readonly business: string | null; readonly customer: string | null }): string | undefined =>
+export const pairOf = (
+  event: { readonly business: string | null; readonly customer: string | null }
+): string | undefined =>
   event.business === null || event.customer === null ? undefined : `${event.business}|${event.customer}`
 
 /** Per pair, whether `position` (first receipt per id) grows along the log order; the first violation of each pair. */
@@ -99,7 +101,9 @@ export const checkDeliveries = (
 /** The problems of a report as one readable list (empty when there are none). */
 export const problemsOf = (report: DeliveryReport, limit = 10): Array<string> => {
   const some = (label: string, items: ReadonlyArray<string>) =>
-    items.length === 0 ? [] : [`${items.length} ${label}: ${items.slice(0, limit).join("; ")}${items.length > limit ? "; …" : ""}`]
+    items.length === 0
+      ? []
+      : [`${items.length} ${label}: ${items.slice(0, limit).join("; ")}${items.length > limit ? "; …" : ""}`]
   return [
     ...some("missing", report.missing),
     ...some("unknown ids", report.unknown),

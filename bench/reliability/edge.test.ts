@@ -3,12 +3,12 @@
  * secret out of all output (the banner masks it too); 20,000 idle connections that never send a request do not
  * lock anyone out: /healthz and the webhook still answer while they pile up.
  */
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
 import {
   batch,
   businessNumber,
@@ -79,20 +79,19 @@ describe("the HTTP edge", () => {
       ["POST", `/v1/${SECRET}`],
       ["GET", `/docs/${SECRET}?secret=${SECRET}`]
     ]
-    const expected = (path: string) =>
-      path === `/webhooks/exotel/${SECRET}` ? 405 : 404
+    const expected = (path: string) => path === `/webhooks/exotel/${SECRET}` ? 405 : 404
     for (const [method, path] of variants) {
       const answer = await rawRequest(server.port, method, path, body)
-      expect(answer.status, `${method} ${path}`).toBe(expected(path))
-      expect(JSON.parse(answer.text).code, `${method} ${path}`).toBeTypeOf("string")
+      assert.strictEqual(answer.status, expected(path), `${method} ${path}`)
+      assert.strictEqual(typeof JSON.parse(answer.text).code, "string", `${method} ${path}`)
     }
     const exact = await rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, body)
-    expect(exact.status).toBe(200)
+    assert.strictEqual(exact.status, 200)
     const received = (await listEvents(server)).filter((event) => event.type === "message.received")
-    expect(received).toHaveLength(1)
+    assert.lengthOf(received, 1)
     await server.stop()
-    expect(server.log()).toContain("/webhooks/exotel/")
-    expect(server.log()).not.toContain(SECRET)
+    assert.include(server.log(), "/webhooks/exotel/")
+    assert.notInclude(server.log(), SECRET)
   })
 
   it("a 100,000-item batch, five at once: kept whole in the quarantine, one log line each, /healthz keeps answering", async () => {
@@ -107,7 +106,7 @@ describe("the HTTP edge", () => {
       while (Date.now() - started < 3_000) {
         const t0 = Date.now()
         const health = await rawRequest(server.port, "GET", "/healthz")
-        expect(health.status).toBe(200)
+        assert.strictEqual(health.status, 200)
         slowestHealth = Math.max(slowestHealth, Date.now() - t0)
       }
     })()
@@ -118,16 +117,22 @@ describe("the HTTP edge", () => {
     const tookMs = Date.now() - started
     await healthLoop
     for (const answer of answers.slice(0, 5)) {
-      expect(answer.status).toBe(400)
-      expect(JSON.parse(answer.text).code).toBe("INVALID_WEBHOOK")
-      expect(JSON.parse(answer.text).message).toMatch(/over the limit of 1000/)
+      assert.strictEqual(answer.status, 400)
+      assert.strictEqual(JSON.parse(answer.text).code, "INVALID_WEBHOOK")
+      assert.match(JSON.parse(answer.text).message, /over the limit of 1000/)
     }
-    expect(answers[5]!.status).toBe(200)
-    expect(JSON.parse(answers[5]!.text)).toEqual({ accepted: 0, duplicates: 0, rejected: 999 })
+    assert.strictEqual(answers[5]!.status, 200)
+    assert.deepStrictEqual(JSON.parse(answers[5]!.text), { accepted: 0, duplicates: 0, rejected: 999 })
     const newLines = server.log().split("\n").length - linesBefore
-    recordFigures("edge-flood", { batches: 6, items: 500_999, newLogLines: newLines, tookMs, slowestHealthMs: slowestHealth })
+    recordFigures("edge-flood", {
+      batches: 6,
+      items: 500_999,
+      newLogLines: newLines,
+      tookMs,
+      slowestHealthMs: slowestHealth
+    })
     // one summary line per batch (and the access log has no line for the webhook): far from one per item
-    expect(newLines).toBeLessThan(20)
+    assert.isBelow(newLines, 20)
   })
 
   it("the SQLite file deleted while running: webhooks get 503 (Exotel retries), /readyz fails, nothing is acknowledged", async () => {
@@ -137,76 +142,79 @@ describe("the HTTP edge", () => {
     servers.push(server)
     const post = (n: number) =>
       rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, JSON.stringify(batch([item(n)])))
-    expect((await post(1)).status).toBe(200)
-    expect((await rawRequest(server.port, "GET", "/readyz")).status).toBe(200)
+    assert.strictEqual((await post(1)).status, 200)
+    assert.strictEqual((await rawRequest(server.port, "GET", "/readyz")).status, 200)
     Fs.rmSync(file)
     for (const suffix of ["-wal", "-shm"]) Fs.rmSync(`${file}${suffix}`, { force: true })
     const after = await post(2)
-    expect(after.status).toBe(503)
-    expect(JSON.parse(after.text).code).toBe("STORAGE_UNAVAILABLE")
+    assert.strictEqual(after.status, 503)
+    assert.strictEqual(JSON.parse(after.text).code, "STORAGE_UNAVAILABLE")
     const ready = await rawRequest(server.port, "GET", "/readyz")
-    expect(ready.status).toBe(503)
-    expect(JSON.parse(ready.text).code).toBe("NOT_READY")
-    expect((await rawRequest(server.port, "GET", "/healthz")).status).toBe(200)
-    expect(server.alive()).toBe(true)
+    assert.strictEqual(ready.status, 503)
+    assert.strictEqual(JSON.parse(ready.text).code, "NOT_READY")
+    assert.strictEqual((await rawRequest(server.port, "GET", "/healthz")).status, 200)
+    assert.isTrue(server.alive())
   })
 
-  it.skipIf(!canMakeCluster)("a frozen PostgreSQL (SIGSTOP): 503 within 5 s, /readyz within 3 s, recovery after SIGCONT", async () => {
-    const port = await freePort()
-    const name = `wa_frozen_${port}`
-    ChildProcess.execFileSync("pg_createcluster", [PG_VERSION, name, "-p", String(port), "--", "--auth=trust"], {
-      stdio: "ignore"
-    })
-    const processes = () =>
-      ChildProcess.spawnSync("pgrep", ["-f", `${PG_VERSION}/${name}`]).stdout.toString().trim().split("\n")
-        .filter((line) => line !== "").map(Number)
-    const signal = (name: NodeJS.Signals) => {
-      for (const pid of processes()) {
-        try {
-          process.kill(pid, name)
-        } catch {
-          // gone meanwhile
+  it.skipIf(!canMakeCluster)(
+    "a frozen PostgreSQL (SIGSTOP): 503 within 5 s, /readyz within 3 s, recovery after SIGCONT",
+    async () => {
+      const port = await freePort()
+      const name = `wa_frozen_${port}`
+      ChildProcess.execFileSync("pg_createcluster", [PG_VERSION, name, "-p", String(port), "--", "--auth=trust"], {
+        stdio: "ignore"
+      })
+      const processes = () =>
+        ChildProcess.spawnSync("pgrep", ["-f", `${PG_VERSION}/${name}`]).stdout.toString().trim().split("\n")
+          .filter((line) => line !== "").map(Number)
+      const signal = (name: NodeJS.Signals) => {
+        for (const pid of processes()) {
+          try {
+            process.kill(pid, name)
+          } catch {
+            // gone meanwhile
+          }
         }
       }
-    }
-    try {
-      ChildProcess.execFileSync("pg_ctlcluster", [PG_VERSION, name, "start"], { stdio: "ignore" })
-      const server = await startServer({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres` })
-      servers.push(server)
-      const post = (n: number) =>
-        rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, JSON.stringify(batch([item(n)])))
-      expect((await post(1)).status).toBe(200)
-      signal("SIGSTOP")
-      const t0 = Date.now()
-      const frozen = await post(2)
-      const webhookMs = Date.now() - t0
-      expect(frozen.status).toBe(503)
-      expect(JSON.parse(frozen.text).code).toBe("STORAGE_UNAVAILABLE")
-      expect(webhookMs).toBeLessThan(5_000)
-      const t1 = Date.now()
-      const ready = await rawRequest(server.port, "GET", "/readyz")
-      const readyMs = Date.now() - t1
-      expect(ready.status).toBe(503)
-      expect(readyMs).toBeLessThan(3_000)
-      expect((await rawRequest(server.port, "GET", "/healthz")).status).toBe(200)
-      signal("SIGCONT")
-      let recovered = 0
-      const deadline = Date.now() + 30_000
-      while (Date.now() < deadline) {
-        if ((await post(3)).status === 200) {
-          recovered = Date.now()
-          break
+      try {
+        ChildProcess.execFileSync("pg_ctlcluster", [PG_VERSION, name, "start"], { stdio: "ignore" })
+        const server = await startServer({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres` })
+        servers.push(server)
+        const post = (n: number) =>
+          rawRequest(server.port, "POST", `/webhooks/exotel/${SECRET}`, JSON.stringify(batch([item(n)])))
+        assert.strictEqual((await post(1)).status, 200)
+        signal("SIGSTOP")
+        const t0 = Date.now()
+        const frozen = await post(2)
+        const webhookMs = Date.now() - t0
+        assert.strictEqual(frozen.status, 503)
+        assert.strictEqual(JSON.parse(frozen.text).code, "STORAGE_UNAVAILABLE")
+        assert.isBelow(webhookMs, 5_000)
+        const t1 = Date.now()
+        const ready = await rawRequest(server.port, "GET", "/readyz")
+        const readyMs = Date.now() - t1
+        assert.strictEqual(ready.status, 503)
+        assert.isBelow(readyMs, 3_000)
+        assert.strictEqual((await rawRequest(server.port, "GET", "/healthz")).status, 200)
+        signal("SIGCONT")
+        let recovered = 0
+        const deadline = Date.now() + 30_000
+        while (Date.now() < deadline) {
+          if ((await post(3)).status === 200) {
+            recovered = Date.now()
+            break
+          }
+          await sleep(250)
         }
-        await sleep(250)
+        recordFigures("edge-frozen-pg", { webhookMs, readyMs, recoveredAfterMs: recovered === 0 ? -1 : recovered - t1 })
+        assert.isAbove(recovered, 0)
+        await server.stop()
+      } finally {
+        signal("SIGCONT")
+        ChildProcess.spawnSync("pg_dropcluster", ["--stop", PG_VERSION, name], { stdio: "ignore" })
       }
-      recordFigures("edge-frozen-pg", { webhookMs, readyMs, recoveredAfterMs: recovered === 0 ? -1 : recovered - t1 })
-      expect(recovered).toBeGreaterThan(0)
-      await server.stop()
-    } finally {
-      signal("SIGCONT")
-      ChildProcess.spawnSync("pg_dropcluster", ["--stop", PG_VERSION, name], { stdio: "ignore" })
     }
-  })
+  )
 
   it("20,000 idle connections: /healthz and the webhook keep answering, idle ones are closed", async () => {
     const server = await startServer({
@@ -247,10 +255,10 @@ describe("the HTTP edge", () => {
       slowest = Math.max(slowest, Date.now() - started)
     }
     recordFigures("edge", { idleConnections: TOTAL, refused, closedByServer, stillOpen: open.size, slowestMs: slowest })
-    expect(health.every((status) => status === 200)).toBe(true)
-    expect(webhook.every((status) => status === 200)).toBe(true)
-    expect(open.size).toBeLessThanOrEqual(1000)
-    expect(server.alive()).toBe(true)
+    assert.isTrue(health.every((status) => status === 200))
+    assert.isTrue(webhook.every((status) => status === 200))
+    assert.isAtMost(open.size, 1000)
+    assert.isTrue(server.alive())
     for (const socket of open) socket.destroy()
   })
 })

@@ -236,7 +236,8 @@ export const pairKey = (business: string, customer: string) => `${business}|${cu
 
 // ---- figures ---------------------------------------------------------------------------------------------
 
-export const FIGURES_FILE = process.env["RELIABILITY_FIGURES_FILE"] ?? Path.join(Os.tmpdir(), "wa-reliability-figures.jsonl")
+export const FIGURES_FILE = process.env["RELIABILITY_FIGURES_FILE"] ??
+  Path.join(Os.tmpdir(), "wa-reliability-figures.jsonl")
 
 /** Appends one line of figures; the global teardown prints them all at the end of the run. */
 export const recordFigures = (suite: string, figures: Record<string, number | string>): void => {
@@ -256,8 +257,11 @@ export const exotelEnv = (fakeUrl: string, port: number): Record<string, string>
 
 export const TEMPLATE = { type: "template", template: { name: "order_update", language: { code: "en" } } } as const
 
-export const sendMessage = (server: { url: string }, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  postJson(`${server.url}/v1/messages`, body, { ...auth, ...headers })
+export const sendMessage = (
+  server: { url: string },
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {}
+) => postJson(`${server.url}/v1/messages`, body, { ...auth, ...headers })
 
 /** Our message id, from the custom_data the Exotel adapter sends (`{"id":"msg_…"}`; a fallback's ends in `-fallback`). */
 export const ourId = (message: { readonly customData?: string | undefined }): string | undefined => {

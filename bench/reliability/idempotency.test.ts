@@ -5,9 +5,9 @@
  * with one key and two different bodies at once (one server on SQLite; two servers on one PostgreSQL) send exactly
  * once, to the winner's recipient, and every loser with the other body is told so.
  */
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
 import * as Path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
 import {
   type Answer,
   auth,
@@ -78,25 +78,29 @@ const race = async (servers: ReadonlyArray<RunningServer>, fake: FakeExotel, lab
       )
       const texts = answers.map((answer) => `${answer.status} ${answer.text}`).join("\n")
       const winner = answers.find((answer) => answer.status === 202 && answer.body.replayed === false)
-      expect(winner, texts).toBeDefined()
+      assert.isDefined(winner, texts)
       const id = winner!.body.id as string
-      expect(answers.filter((answer) => answer.status === 202 && answer.body.replayed === false).length, texts).toBe(1)
+      assert.strictEqual(
+        answers.filter((answer) => answer.status === 202 && answer.body.replayed === false).length,
+        1,
+        texts
+      )
       const stored = await getMessage(servers[0]!, id)
       const winning = bodies.findIndex((body) => body.to === stored.body.customer)
-      expect(winning, stored.text).toBeGreaterThanOrEqual(0)
+      assert.isAtLeast(winning, 0, stored.text)
       answers.forEach((answer, i) => {
         if (i % 2 === winning) {
-          expect(answer.status, texts).toBe(202)
-          expect(answer.body.id, texts).toBe(id)
+          assert.strictEqual(answer.status, 202, texts)
+          assert.strictEqual(answer.body.id, id, texts)
         } else {
-          expect(answer.status, texts).toBe(422)
-          expect(answer.body.code, texts).toBe("IDEMPOTENCY_KEY_REUSED")
-          expect(answer.body.messageId, texts).toBe(id)
+          assert.strictEqual(answer.status, 422, texts)
+          assert.strictEqual(answer.body.code, "IDEMPOTENCY_KEY_REUSED", texts)
+          assert.strictEqual(answer.body.messageId, id, texts)
         }
       })
       const sends = fake.messages.filter((message) => ourId(message) === id)
-      expect(sends.length, `sends of ${id} (key ${key})`).toBe(1)
-      expect(sends[0]!.to).toBe(bodies[winning]!.to)
+      assert.strictEqual(sends.length, 1, `sends of ${id} (key ${key})`)
+      assert.strictEqual(sends[0]!.to, bodies[winning]!.to)
       return id
     })
   )
@@ -131,9 +135,9 @@ describe("idempotency keys: key reuse with a different body", () => {
       }
       const before = fake.messages.length
       const first = count(await sendMessage(server, body))
-      expect(first.status, first.text).toBe(202)
-      expect(first.body.replayed).toBe(false)
-      expect(fake.messages.length).toBe(before + 1)
+      assert.strictEqual(first.status, 202, first.text)
+      assert.isFalse(first.body.replayed)
+      assert.strictEqual(fake.messages.length, before + 1)
 
       const others: ReadonlyArray<Record<string, unknown>> = [
         { ...body, to: customerNumber(2 * k + 1) },
@@ -143,44 +147,46 @@ describe("idempotency keys: key reuse with a different body", () => {
       ]
       for (const other of others) {
         const answer = count(await sendMessage(server, other))
-        expect(answer.status, answer.text).toBe(422)
-        expect(answer.body).toMatchObject({
+        assert.strictEqual(answer.status, 422, answer.text)
+        assert.containsSubset(answer.body, {
           code: "IDEMPOTENCY_KEY_REUSED",
           idempotencyKey: key,
           messageId: first.body.id
         })
-        expect(answer.body.message).toContain(first.body.id)
+        assert.include(answer.body.message, first.body.id)
       }
       // the key in the header, the recipient another: refused the same way
       const { idempotencyKey: _, ...withoutKey } = body
       const otherRecipient = JSON.stringify({ ...withoutKey, to: customerNumber(2 * k + 1) })
       const byHeader = count(await sendRaw(server, otherRecipient, { "idempotency-key": key }))
-      expect(byHeader.status, byHeader.text).toBe(422)
-      expect(fake.messages.length).toBe(before + 1)
+      assert.strictEqual(byHeader.status, 422, byHeader.text)
+      assert.strictEqual(fake.messages.length, before + 1)
 
       // the same request, every object's fields in reverse order, key in the body or the header: the first answer
-      for (const [text, headers] of [
-        [JSON.stringify(reversed(body)), {}],
-        [JSON.stringify(reversed(withoutKey)), { "idempotency-key": key }]
-      ] as const) {
+      for (
+        const [text, headers] of [
+          [JSON.stringify(reversed(body)), {}],
+          [JSON.stringify(reversed(withoutKey)), { "idempotency-key": key }]
+        ] as const
+      ) {
         const replay = count(await sendRaw(server, text, headers))
-        expect(replay.status, replay.text).toBe(202)
-        expect(replay.body).toEqual({ ...first.body, replayed: true, status: replay.body.status })
+        assert.strictEqual(replay.status, 202, replay.text)
+        assert.deepStrictEqual(replay.body, { ...first.body, replayed: true, status: replay.body.status })
       }
-      expect(fake.messages.length).toBe(before + 1)
-      expect(fake.messages.at(-1)!.to).toBe(body.to)
+      assert.strictEqual(fake.messages.length, before + 1)
+      assert.strictEqual(fake.messages.at(-1)!.to, body.to)
     }
     // nothing was stored for the refused recipients
     for (let k = 0; k < KEYS; k++) {
       const pair = `${encodeURIComponent(business)}/${encodeURIComponent(customerNumber(2 * k + 1))}`
       const history = await request("GET", `${server.url}/v1/sessions/${pair}/messages`, { headers: auth })
-      expect(history.status, history.text).toBe(200)
-      expect(history.body.items).toEqual([])
+      assert.strictEqual(history.status, 200, history.text)
+      assert.deepStrictEqual(history.body.items, [])
     }
 
     const ids = await race([server], fake, "sqlite")
-    expect(new Set(ids).size).toBe(KEYS)
-    expect(figures.http5xx).toBe(0)
+    assert.strictEqual(new Set(ids).size, KEYS)
+    assert.strictEqual(figures.http5xx, 0)
   })
 
   it.skipIf(!pgAvailable)("two servers on one PostgreSQL: a key raced with two bodies sends once", async () => {
@@ -196,10 +202,10 @@ describe("idempotency keys: key reuse with a different body", () => {
     for (const server of servers) stops.push(() => server.stop())
     const before = fake.messages.length
     const ids = await race(servers, fake, "pg")
-    expect(new Set(ids).size).toBe(KEYS)
-    expect(fake.messages.length - before).toBe(KEYS)
+    assert.strictEqual(new Set(ids).size, KEYS)
+    assert.strictEqual(fake.messages.length - before, KEYS)
     const [outbound] = await query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.wa_outbound`)
-    expect(Number(outbound!.n)).toBe(KEYS)
-    expect(figures.http5xx).toBe(0)
+    assert.strictEqual(Number(outbound!.n), KEYS)
+    assert.strictEqual(figures.http5xx, 0)
   })
 })

@@ -39,7 +39,9 @@ export const windowsOf = (messages: Iterable<Inbound>, receivedAt = Date.now()):
 }
 
 export const expected = (window: SessionWindow.Window | undefined, now: number): ExpectedWindow => {
-  if (window === undefined || !SessionWindow.hasWindow(window)) return { state: "none", lastInboundAt: null, expiresAt: null }
+  if (window === undefined || !SessionWindow.hasWindow(window)) {
+    return { state: "none", lastInboundAt: null, expiresAt: null }
+  }
   const status = SessionWindow.statusAt(window, DateTime.unsafeMake(now))
   return {
     state: status.state,

@@ -3,9 +3,9 @@
  * delivered concurrently over HTTP, ends in the same windows and statuses as the sorted stream replayed through
  * session-core (the oracle).
  */
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
 import * as Path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
 import {
   batch,
   businessNumber,
@@ -60,7 +60,10 @@ describe("order: shuffled, duplicated, concurrent webhooks", () => {
     })
     const s = server
     const now = Date.now()
-    const pairs = Array.from({ length: PAIRS }, (_, i) => ({ business: businessNumber(i % 5), customer: customerNumber(i) }))
+    const pairs = Array.from(
+      { length: PAIRS },
+      (_, i) => ({ business: businessNumber(i % 5), customer: customerNumber(i) })
+    )
 
     // outbound messages to report on: templates (always allowed), sent through the fake
     const sent = await pool(
@@ -68,8 +71,8 @@ describe("order: shuffled, duplicated, concurrent webhooks", () => {
       Array.from({ length: OUTBOUND }, (_, i) => async () => {
         const pair = pairs[i % pairs.length]!
         const answer = await sendMessage(s, { from: pair.business, to: pair.customer, content: TEMPLATE })
-        expect(answer.status, answer.text).toBe(202)
-        expect(answer.body.providerMessageId).toBeTypeOf("string")
+        assert.strictEqual(answer.status, 202, answer.text)
+        assert.strictEqual(typeof answer.body.providerMessageId, "string")
         return { id: answer.body.id as string, sid: answer.body.providerMessageId as string }
       })
     )
@@ -77,7 +80,9 @@ describe("order: shuffled, duplicated, concurrent webhooks", () => {
     const inbound: Array<Inbound> = Array.from({ length: INBOUND }, (_, i) => {
       const pair = random.pick(pairs)
       const sentAt = Math.floor(
-        (random.next() < 0.75 ? now - 60_000 - random.next() * 22 * HOUR : now - 25 * HOUR - random.next() * 30 * HOUR) /
+        (random.next() < 0.75
+          ? now - 60_000 - random.next() * 22 * HOUR
+          : now - 25 * HOUR - random.next() * 30 * HOUR) /
           1000
       ) * 1000
       return { sid: `wamid.order.${seed}.${i}`, ...pair, sentAt, text: "order test" }
@@ -119,16 +124,16 @@ describe("order: shuffled, duplicated, concurrent webhooks", () => {
       batches.map((items) => async () => {
         const answer = await postJson(s.webhookUrl, batch(items))
         if (answer.status >= 500) http5xx++
-        expect(answer.status, answer.text).toBe(200)
-        expect(answer.body.rejected).toBe(0)
+        assert.strictEqual(answer.status, 200, answer.text)
+        assert.strictEqual(answer.body.rejected, 0)
         accepted += answer.body.accepted
         duplicatesSeen += answer.body.duplicates
         return answer.status
       })
     )
-    expect(answers.every((status) => status === 200)).toBe(true)
+    assert.isTrue(answers.every((status) => status === 200))
     // every distinct item is accepted once; each repeat is a duplicate (a report repeating a status is one too)
-    expect(accepted + duplicatesSeen).toBe(stream.length)
+    assert.strictEqual(accepted + duplicatesSeen, stream.length)
 
     const oracle = windowsOf(inbound)
     const at = Date.now()
@@ -136,20 +141,24 @@ describe("order: shuffled, duplicated, concurrent webhooks", () => {
     for (const pair of pairs) {
       const answer = await getSession(s, pair.business, pair.customer)
       const want = expected(oracle.get(pairKey(pair.business, pair.customer)), at)
-      const got = { state: answer.body.state, lastInboundAt: answer.body.lastInboundAt, expiresAt: answer.body.expiresAt }
+      const got = {
+        state: answer.body.state,
+        lastInboundAt: answer.body.lastInboundAt,
+        expiresAt: answer.body.expiresAt
+      }
       if (JSON.stringify(got) !== JSON.stringify(want)) windowMismatches++
-      expect(got, `window ${pair.business}/${pair.customer} (seed ${seed})`).toEqual(want)
+      assert.deepStrictEqual(got, want, `window ${pair.business}/${pair.customer} (seed ${seed})`)
     }
     let statusMismatches = 0
     for (const message of sent) {
       const answer = await getMessage(s, message.id)
-      expect(answer.status).toBe(200)
+      assert.strictEqual(answer.status, 200)
       const want = finalStatus("accepted", reports.filter((r) => r.id === message.id).map((r) => r.status))
       if (answer.body.status !== want) statusMismatches++
-      expect(answer.body.status, `status of ${message.id} (seed ${seed})`).toBe(want)
+      assert.strictEqual(answer.body.status, want, `status of ${message.id} (seed ${seed})`)
     }
     // nothing went to Exotel but the templates we sent (no report triggered a send)
-    expect(fake.messages.length).toBe(OUTBOUND)
+    assert.strictEqual(fake.messages.length, OUTBOUND)
     recordFigures("order", {
       events: stream.length,
       inbound: inbound.length,

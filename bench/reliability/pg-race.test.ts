@@ -2,8 +2,8 @@
  * Two servers on one PostgreSQL, racing on the same pairs: the maximum window wins on both, no duplicate rows, and
  * an idempotency key sends at most once across both.
  */
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
-import { afterAll, describe, expect, it } from "vitest"
 import {
   batch,
   businessNumber,
@@ -57,7 +57,10 @@ describe.skipIf(!pgAvailable)("two servers on one PostgreSQL", () => {
     )
     const [a, b] = servers as [RunningServer, RunningServer]
     const now = Date.now()
-    const pairs = Array.from({ length: PAIRS }, (_, i) => ({ business: businessNumber(i % 3), customer: customerNumber(i) }))
+    const pairs = Array.from(
+      { length: PAIRS },
+      (_, i) => ({ business: businessNumber(i % 3), customer: customerNumber(i) })
+    )
     const inbound: Array<Inbound> = Array.from({ length: INBOUND }, (_, i) => ({
       sid: `wamid.race.${seed}.${i}`,
       ...random.pick(pairs),
@@ -83,33 +86,34 @@ describe.skipIf(!pgAvailable)("two servers on one PostgreSQL", () => {
         ])
         for (const answer of answers) {
           if (answer.status >= 500) http5xx++
-          expect(answer.status, answer.text).toBe(200)
+          assert.strictEqual(answer.status, 200, answer.text)
           accepted += answer.body.accepted
           duplicates += answer.body.duplicates
         }
       })
     )
     // each item recorded by exactly one of the two
-    expect(accepted).toBe(inbound.length)
-    expect(duplicates).toBe(inbound.length)
+    assert.strictEqual(accepted, inbound.length)
+    assert.strictEqual(duplicates, inbound.length)
     const [rows] = await query<{ n: string; d: string }>(
       `SELECT COUNT(*) AS n, COUNT(DISTINCT (business, message_id)) AS d FROM ${schema}.wa_inbound`
     )
-    expect(Number(rows!.n)).toBe(inbound.length)
-    expect(Number(rows!.d)).toBe(inbound.length)
+    assert.strictEqual(Number(rows!.n), inbound.length)
+    assert.strictEqual(Number(rows!.d), inbound.length)
     const [windowRows] = await query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.wa_windows`)
 
     const oracle = windowsOf(inbound)
-    expect(Number(windowRows!.n)).toBe(oracle.size)
+    assert.strictEqual(Number(windowRows!.n), oracle.size)
     const at = Date.now()
     for (const pair of pairs) {
       const want = expected(oracle.get(pairKey(pair.business, pair.customer)), at)
       for (const server of servers) {
         const answer = await getSession(server, pair.business, pair.customer)
-        expect(
+        assert.deepStrictEqual(
           { state: answer.body.state, lastInboundAt: answer.body.lastInboundAt, expiresAt: answer.body.expiresAt },
+          want,
           `${pair.business}/${pair.customer} via ${server.url} (seed ${seed})`
-        ).toEqual(want)
+        )
       }
     }
 
@@ -119,12 +123,17 @@ describe.skipIf(!pgAvailable)("two servers on one PostgreSQL", () => {
       Array.from({ length: KEYS }, (_, k) => async () => {
         const pair = pairs[k % pairs.length]!
         const body = { from: pair.business, to: pair.customer, content: TEMPLATE, idempotencyKey: `race-${seed}-${k}` }
-        const answers = await Promise.all([sendMessage(a, body), sendMessage(b, body), sendMessage(a, body), sendMessage(b, body)])
+        const answers = await Promise.all([
+          sendMessage(a, body),
+          sendMessage(b, body),
+          sendMessage(a, body),
+          sendMessage(b, body)
+        ])
         for (const answer of answers) if (answer.status >= 500) http5xx++
         const statuses = answers.map((answer) => answer.status)
-        expect(statuses, answers.map((answer) => answer.text).join("\n")).toEqual([202, 202, 202, 202])
+        assert.deepStrictEqual(statuses, [202, 202, 202, 202], answers.map((answer) => answer.text).join("\n"))
         const ids = new Set(answers.map((answer) => answer.body.id))
-        expect(ids.size, `key race-${seed}-${k}`).toBe(1)
+        assert.strictEqual(ids.size, 1, `key race-${seed}-${k}`)
         return [...ids][0] as string
       })
     )
@@ -138,10 +147,10 @@ describe.skipIf(!pgAvailable)("two servers on one PostgreSQL", () => {
       if (id !== undefined) sendsPerId.set(id, (sendsPerId.get(id) ?? 0) + 1)
     }
     const duplicateSends = [...sendsPerId.values()].filter((n) => n > 1).length
-    expect(fake.messages.length).toBe(KEYS)
-    expect(duplicateSends).toBe(0)
+    assert.strictEqual(fake.messages.length, KEYS)
+    assert.strictEqual(duplicateSends, 0)
     const [outbound] = await query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.wa_outbound`)
-    expect(Number(outbound!.n)).toBe(KEYS)
+    assert.strictEqual(Number(outbound!.n), KEYS)
 
     recordFigures("pg-race", {
       events: inbound.length * 2 + KEYS * 4,

@@ -20,7 +20,9 @@ export const pgAvailable: boolean = await run((sql) => sql`SELECT 1`).then(
 
 if (!pgAvailable) {
   const banner = `PostgreSQL is not reachable at ${PG_URL.replace(/:[^:@/]*@/, ":***@")}`
-  if (process.env["CI"] === "true") throw new Error(`${banner}: the PostgreSQL reliability tests cannot be skipped under CI=true`)
+  if (process.env["CI"] === "true") {
+    throw new Error(`${banner}: the PostgreSQL reliability tests cannot be skipped under CI=true`)
+  }
   console.warn(`\n${"!".repeat(80)}\n!! ${banner}: SKIPPING the PostgreSQL reliability tests\n${"!".repeat(80)}\n`)
 }
 
@@ -35,5 +37,4 @@ export const urlWithSchema = (schema: string): string => {
 
 export const createSchema = (schema: string) => run((sql) => sql.unsafe(`CREATE SCHEMA ${schema}`))
 export const dropSchema = (schema: string) => run((sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
-export const query = <A extends object>(text: string): Promise<ReadonlyArray<A>> =>
-  run((sql) => sql.unsafe<A>(text))
+export const query = <A extends object>(text: string): Promise<ReadonlyArray<A>> => run((sql) => sql.unsafe<A>(text))

@@ -10,17 +10,15 @@
  * the kill -9 case waits for the lease of the deliveries the dead process had claimed (`WA_SESSION_DELIVERY_LEASE`,
  * set to its 15 s minimum there), and the others fit in that time.
  */
-import { it as effect } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { VirtualClock } from "@wa-session/clock"
 import * as FakeReceiver from "@wa-session/relay/FakeReceiver"
 import { Event, type Ingest, PhoneNumber, SessionService } from "@wa-session/session-core"
 import { SqliteStore, Storage } from "@wa-session/storage"
-import { Context, DateTime, Duration, Effect, Either, Layer, Option } from "effect"
 import Database from "better-sqlite3"
+import { Context, DateTime, Duration, Effect, Either, Layer, Option } from "effect"
 import * as Path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { checkDeliveries, pairOf, problemsOf } from "./deliveries.js"
-import { createSchema, dropSchema, freshSchema, pgAvailable, urlWithSchema } from "./pg.js"
 import {
   auth,
   batch,
@@ -46,6 +44,7 @@ import {
   startServer,
   tmpDir
 } from "./harness.js"
+import { createSchema, dropSchema, freshSchema, pgAvailable, urlWithSchema } from "./pg.js"
 
 const MINUTE = 60_000
 
@@ -72,18 +71,22 @@ const awaitAllDelivered = async (
 ): Promise<{ events: Array<LoggedEvent>; done: boolean; why: string }> => {
   let events: Array<LoggedEvent> = []
   let why = ""
-  const done = await until(async () => {
-    events = (await listEvents(server)).filter(only)
-    if (events.length < atLeast) return (why = `${events.length} of at least ${atLeast} events logged`), false
-    const delivered = new Set(receiver.delivered().map((r) => r.id))
-    const undelivered = events.filter((event) => !delivered.has(event.id)).length
-    if (undelivered > 0) return (why = `${undelivered} logged events not delivered yet`), false
-    const pending = (await listDeliveries(server, "pending")).filter(only)
-    why = `${pending.length} deliveries still pending though every event was answered 2xx: ${
-      JSON.stringify(pending.slice(0, 3))
-    }`
-    return pending.length === 0
-  }, timeoutMs, 500)
+  const done = await until(
+    async () => {
+      events = (await listEvents(server)).filter(only)
+      if (events.length < atLeast) return (why = `${events.length} of at least ${atLeast} events logged`), false
+      const delivered = new Set(receiver.delivered().map((r) => r.id))
+      const undelivered = events.filter((event) => !delivered.has(event.id)).length
+      if (undelivered > 0) return (why = `${undelivered} logged events not delivered yet`), false
+      const pending = (await listDeliveries(server, "pending")).filter(only)
+      why = `${pending.length} deliveries still pending though every event was answered 2xx: ${
+        JSON.stringify(pending.slice(0, 3))
+      }`
+      return pending.length === 0
+    },
+    timeoutMs,
+    500
+  )
   return { events, done, why }
 }
 
@@ -94,7 +97,7 @@ const receivedFor = (
 ) => receiver.received.filter((r) => r.body === undefined || only(r.body as LoggedEvent))
 
 const expectClean = (report: ReturnType<typeof checkDeliveries>, seed: number) => {
-  expect(problemsOf(report), `seed ${seed}`).toEqual([])
+  assert.deepStrictEqual(problemsOf(report), [], `seed ${seed}`)
 }
 
 describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s delivery lease)", () => {
@@ -121,7 +124,10 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       await receiver.goDown()
       const downAt = Date.now()
 
-      const pairs = Array.from({ length: PAIRS }, (_, i) => ({ business: businessNumber(i % 3), customer: customerNumber(i) }))
+      const pairs = Array.from(
+        { length: PAIRS },
+        (_, i) => ({ business: businessNumber(i % 3), customer: customerNumber(i) })
+      )
       const now = Date.now()
       // recent timestamps: every window opens and none is near its window.expiring
       const messages: Array<Inbound> = Array.from({ length: MESSAGES }, (_, i) => ({
@@ -136,20 +142,23 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         batches.push(messages.slice(i, i + size))
         i += size
       }
-      await pool(8, batches.map((items) => async () => {
-        const answer = await postJson(server!.webhookUrl, batch(items.map(inboundItem)))
-        expect(answer.status, answer.text).toBe(200)
-        expect(answer.body.accepted).toBe(items.length)
-      }))
+      await pool(
+        8,
+        batches.map((items) => async () => {
+          const answer = await postJson(server!.webhookUrl, batch(items.map(inboundItem)))
+          assert.strictEqual(answer.status, 200, answer.text)
+          assert.strictEqual(answer.body.accepted, items.length)
+        })
+      )
       // down for a few seconds more: the deliveries are retried (backoff capped at 2 s) and refused
       const current = server
       const retried = await until(async () =>
         Date.now() - downAt >= 4_000 &&
         (await listDeliveries(current, "pending")).some((d) => d.attempts >= 2 && d.lastError !== null), 20_000)
-      expect(retried, "deliveries retried while the receiver is down").toBe(true)
+      assert.isTrue(retried, "deliveries retried while the receiver is down")
       const pendingWhileDown = await listDeliveries(server, "pending")
       const attemptsWhileDown = pendingWhileDown.reduce((sum, d) => sum + d.attempts, 0)
-      expect(receiver.received.length).toBe(0)
+      assert.strictEqual(receiver.received.length, 0)
       await receiver.comeBack()
       const backAt = Date.now()
 
@@ -160,31 +169,42 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const report = checkDeliveries(receiver.received, events, EVENTS_PATH)
       const logged = new Set(events.map((e) => e.id))
       const unlogged = messages.filter((m) => !logged.has(Event.idOf(`message.received|${m.business}|${m.sid}`)))
-      expect(unlogged.map((m) => m.sid), `acknowledged, but no message.received in the log (seed ${seed})`).toEqual([])
-      expect(done, `not everything delivered within 90 s (${why}; seed ${seed}): ${problemsOf(report).join("\n")}`)
-        .toBe(true)
+      assert.deepStrictEqual(
+        unlogged.map((m) => m.sid),
+        [],
+        `acknowledged, but no message.received in the log (seed ${seed})`
+      )
+      assert.isTrue(
+        done,
+        `not everything delivered within 90 s (${why}; seed ${seed}): ${problemsOf(report).join("\n")}`
+      )
       expectClean(report, seed)
 
       // the oracle: one message.received per sid (its id derives from business and sid), one window.opened per pair
       const received = events.filter((e) => e.type === "message.received")
       const opened = events.filter((e) => e.type === "window.opened")
-      expect(new Set(received.map((e) => e.id))).toEqual(
+      assert.deepStrictEqual(
+        new Set(received.map((e) => e.id)),
         new Set(messages.map((m) => Event.idOf(`message.received|${m.business}|${m.sid}`)))
       )
-      expect(received.length).toBe(MESSAGES)
-      expect(new Set(opened.map((e) => pairOf(e))).size).toBe(used)
-      expect(opened.length).toBe(used)
+      assert.strictEqual(received.length, MESSAGES)
+      assert.strictEqual(new Set(opened.map((e) => pairOf(e))).size, used)
+      assert.strictEqual(opened.length, used)
       const sidsOfPair = new Map<string, Set<string>>()
       for (const m of messages) {
         const key = `${m.business}|${m.customer}`
         sidsOfPair.set(key, (sidsOfPair.get(key) ?? new Set()).add(m.sid))
       }
-      for (const event of opened) expect(sidsOfPair.get(pairOf(event)!)?.has(event.data.basisMessageId)).toBe(true)
-      expect(events.length, `unexpected event types: ${[...new Set(events.map((e) => e.type))]}`).toBe(MESSAGES + used)
+      for (const event of opened) assert.isTrue(sidsOfPair.get(pairOf(event)!)?.has(event.data.basisMessageId))
+      assert.strictEqual(
+        events.length,
+        MESSAGES + used,
+        `unexpected event types: ${[...new Set(events.map((e) => e.type))]}`
+      )
       // no crash, no lease running out: each event answered 2xx exactly once
-      expect(report.redeliveries).toBe(0)
-      expect(await listDeliveries(server, "pending")).toEqual([])
-      expect(await listDeliveries(server, "failed")).toEqual([])
+      assert.strictEqual(report.redeliveries, 0)
+      assert.deepStrictEqual(await listDeliveries(server, "pending"), [])
+      assert.deepStrictEqual(await listDeliveries(server, "failed"), [])
 
       recordFigures("relay-down", {
         events: events.length,
@@ -223,7 +243,10 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         WA_SESSION_DELIVERY_LEASE: "15"
       })
       server = await startServer({ databaseUrl, env })
-      const pairs = Array.from({ length: PAIRS }, (_, i) => ({ business: businessNumber(i % 4), customer: customerNumber(500 + i) }))
+      const pairs = Array.from(
+        { length: PAIRS },
+        (_, i) => ({ business: businessNumber(i % 4), customer: customerNumber(500 + i) })
+      )
       const now = Date.now()
       let sid = 0
       const acked = new Set<string>()
@@ -237,7 +260,7 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         }))
       const post = async (target: RunningServer, messages: ReadonlyArray<Inbound>) => {
         const answer = await postJson(target.webhookUrl, batch(messages.map(inboundItem)))
-        if (answer.status === 200) for (const m of messages) acked.add(m.sid)
+        if (answer.status === 200) { for (const m of messages) acked.add(m.sid) }
         else unacked.push(messages)
         return answer
       }
@@ -248,11 +271,11 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const workers = Array.from({ length: CONCURRENCY }, async () => {
         for (let i = 0; i < 10_000 && !stop; i++) await post(first, next())
       })
-      expect(await until(() => receiver!.delivered().length >= 20, 30_000), "deliveries before the hang").toBe(true)
+      assert.isTrue(await until(() => receiver!.delivered().length >= 20, 30_000), "deliveries before the hang")
       receiver.hang(true)
       const heldFrom = receiver.received.length
       const inFlight = () => receiver!.received.slice(heldFrom).filter((r) => r.status === null).length
-      expect(await until(() => inFlight() >= 1, 20_000), "deliveries held in flight").toBe(true)
+      assert.isTrue(await until(() => inFlight() >= 1, 20_000), "deliveries held in flight")
       // the stream goes on meanwhile: the backlog grows behind the held deliveries
       await sleep(500 + random.int(1000))
       // answer the held deliveries 200 and kill the server at once: some answers are never recorded as delivered
@@ -271,13 +294,17 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         >).map((row) => [row.event_id, row])
       )
       db.close()
-      const leasedAtKill = [...stateAtKill.values()].filter((row) =>
-        row.state === "pending" && row.lease_until !== null && row.lease_until > killedAt
-      ).length
+      const leasedAtKill =
+        [...stateAtKill.values()].filter((row) =>
+          row.state === "pending" && row.lease_until !== null && row.lease_until > killedAt
+        ).length
 
       // The receiver records a request when its event loop reads it, which can be after the kill for bytes the dead
       // process had sent: once its connections are closed, everything the dead process sent is recorded.
-      expect(await until(() => receiver!.openConnections() === 0, 10_000), "the dead process's connections closed").toBe(true)
+      assert.isTrue(
+        await until(() => receiver!.openConnections() === 0, 10_000),
+        "the dead process's connections closed"
+      )
       const restartAt = Date.now()
       // restart on the same file; Exotel retries the webhooks that got no answer, and new ones come in
       server = await startServer({ databaseUrl, env })
@@ -285,25 +312,34 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const recordedBeforeKill = await listEvents(restarted)
       for (const messages of unacked.splice(0)) {
         const answer = await post(restarted, messages)
-        expect(answer.status, answer.text).toBe(200)
+        assert.strictEqual(answer.status, 200, answer.text)
       }
-      await pool(4, Array.from({ length: sized(20, 100) }, () => async () => {
-        const answer = await post(restarted, next())
-        expect(answer.status, answer.text).toBe(200)
-      }))
+      await pool(
+        4,
+        Array.from({ length: sized(20, 100) }, () => async () => {
+          const answer = await post(restarted, next())
+          assert.strictEqual(answer.status, 200, answer.text)
+        })
+      )
 
       // the deliveries the dead process had claimed wait for their lease (15 s here) before another round retakes them
       const { events, done, why } = await awaitAllDelivered(restarted, receiver, 150_000)
       const report = checkDeliveries(receiver.received, events, EVENTS_PATH)
-      expect(done, `not everything delivered within 150 s of the restart (${why}): ${problemsOf(report).join("\n")}`)
-        .toBe(true)
+      assert.isTrue(
+        done,
+        `not everything delivered within 150 s of the restart (${why}): ${problemsOf(report).join("\n")}`
+      )
       expectClean(report, seed)
       const recordedIds = new Set(events.map((e) => e.id))
-      expect(recordedBeforeKill.filter((e) => !recordedIds.has(e.id)), "recorded before the kill, gone after").toEqual([])
+      assert.deepStrictEqual(
+        recordedBeforeKill.filter((e) => !recordedIds.has(e.id)),
+        [],
+        "recorded before the kill, gone after"
+      )
       // every acknowledged webhook's messages are in the log
       const receivedIds = new Set(events.filter((e) => e.type === "message.received").map((e) => e.data.messageId))
-      expect([...acked].filter((s) => !receivedIds.has(s)), "acknowledged but no message.received").toEqual([])
-      expect(await listDeliveries(restarted, "failed")).toEqual([])
+      assert.deepStrictEqual([...acked].filter((s) => !receivedIds.has(s)), [], "acknowledged but no message.received")
+      assert.deepStrictEqual(await listDeliveries(restarted, "failed"), [])
 
       // redeliveries: the same event (same webhook-id, same body) answered 2xx again after the restart
       const successes = new Map<string, Array<FakeReceiver.ReceivedRequest>>()
@@ -311,11 +347,14 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const redelivered = [...successes.values()].filter((rs) => rs.length > 1)
       for (const rs of redelivered) {
         const id = rs[0]!.id!
-        for (const r of rs) expect(r.rawBody).toBe(rs[0]!.rawBody)
+        for (const r of rs) assert.strictEqual(r.rawBody, rs[0]!.rawBody)
         // answered 2xx before the kill, never recorded as delivered, sent again by the restarted server
-        expect(rs[0]!.receivedAt.getTime(), id).toBeLessThanOrEqual(restartAt)
-        expect(stateAtKill.get(id)?.state, `${id} redelivered though recorded delivered`).toBe("pending")
-        expect(rs.some((r) => r.receivedAt.getTime() > restartAt), "a redelivery comes from the restarted server").toBe(true)
+        assert.isAtMost(rs[0]!.receivedAt.getTime(), restartAt, id)
+        assert.strictEqual(stateAtKill.get(id)?.state, "pending", `${id} redelivered though recorded delivered`)
+        assert.isTrue(
+          rs.some((r) => r.receivedAt.getTime() > restartAt),
+          "a redelivery comes from the restarted server"
+        )
       }
       const lastDelivery = Math.max(...receiver.received.map((r) => r.receivedAt.getTime()))
 
@@ -352,7 +391,7 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
     // times. Nothing in the store sleeps, so the clock is all that needs to be virtual.
     const virtual = VirtualClock.unsafeMake(DateTime.unsafeMake(T0))
 
-    effect.scoped(`${PAIRS} pairs over ${(END - T0) / HOUR} simulated hours, schedulers on two connections ticking together`, () =>
+    it.scoped(`${PAIRS} pairs over ${(END - T0) / HOUR} simulated hours, schedulers on two connections ticking together`, () =>
       Effect.gen(function*() {
         const seed = seedFromEnv()
         const random = rng(seed)
@@ -385,7 +424,8 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         const messages = pairs.flatMap((pair) => {
           const kind = random.next()
           const burst = () => Array.from({ length: 1 + random.int(3) }, () => message(pair, 0, 3 * HOUR, 10 * MINUTE))
-          const late = () => Array.from({ length: 1 + random.int(3) }, () => message(pair, 0, 25 * HOUR, DAY - 6 * MINUTE))
+          const late = () =>
+            Array.from({ length: 1 + random.int(3) }, () => message(pair, 0, 25 * HOUR, DAY - 6 * MINUTE))
           if (kind < 0.35) return burst()
           if (kind < 0.7) return late()
           if (kind < 0.85) return [...burst(), ...late()]
@@ -435,7 +475,9 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
           // statement by statement (a round reads what is due, another commits it, the first then ticks stale pairs)
           const schedulers = steps % 4 === 0 ? [emit(onA), emit(onB), emit(onA)] : [emit(onA), emit(onB)]
           rounds += schedulers.length
-          const results = yield* Effect.all(schedulers, { concurrency: "unbounded" }).pipe(Effect.withMaxOpsBeforeYield(64))
+          const results = yield* Effect.all(schedulers, { concurrency: "unbounded" }).pipe(
+            Effect.withMaxOpsBeforeYield(64)
+          )
           for (const round of results) {
             if (Either.isLeft(round)) {
               if (!String(round.left.detail).includes("SQLITE_BUSY")) return yield* Effect.die(round.left)
@@ -459,7 +501,11 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         // the oracle: per pair, each expiry E set at tSet and replaced at tReplaced (the next message that extends the
         // window) gets window.expiring iff tReplaced >= E - lead, due at max(E - lead, tSet); window.closed iff
         // tReplaced >= E, due at E; window.opened at each message that finds no open window
-        interface Expect { readonly pair: string; readonly expiresAt: number; readonly due: number }
+        interface Expect {
+          readonly pair: string
+          readonly expiresAt: number
+          readonly due: number
+        }
         const expectExpiring: Array<Expect> = []
         const expectClosed: Array<Expect> = []
         const opens = new Map<string, number>()
@@ -492,7 +538,10 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         }
 
         const log = yield* Effect.provide(
-          Effect.flatMap(Storage.Storage, (s) => s.listEvents({ after: Option.none(), types: Option.none(), limit: 10_000_000 })),
+          Effect.flatMap(
+            Storage.Storage,
+            (s) => s.listEvents({ after: Option.none(), types: Option.none(), limit: 10_000_000 })
+          ),
           a
         )
         const events = log.items
@@ -501,7 +550,9 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         const compare = (type: "window.expiring" | "window.closed", expected: ReadonlyArray<Expect>) => {
           const actual = new Map<string, Array<Event.Event>>()
           for (const e of events.filter((e) => e.type === type)) {
-            const k = `${e.business}|${e.customer}|${DateTime.toEpochMillis((e.data as { expiresAt: DateTime.Utc }).expiresAt)}`
+            const k = `${e.business}|${e.customer}|${
+              DateTime.toEpochMillis((e.data as { expiresAt: DateTime.Utc }).expiresAt)
+            }`
             actual.set(k, [...(actual.get(k) ?? []), e])
           }
           let matched = 0
@@ -522,7 +573,9 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
               problems.push(`${type} ${k}: reason ${(found[0]!.data as { reason: string }).reason}`)
             }
           }
-          for (const [k, extra] of actual) problems.push(`${type} ${k}: ${extra.length} unexpected (expiry replaced or not due)`)
+          for (const [k, extra] of actual) {
+            problems.push(`${type} ${k}: ${extra.length} unexpected (expiry replaced or not due)`)
+          }
           return matched
         }
         const expiring = compare("window.expiring", expectExpiring)
@@ -543,16 +596,18 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
           } else if (e.type === "window.expiring" && !isOpen) problems.push(`${key}: window.expiring while not open`)
         }
         for (const [key, n] of opens) {
-          if ((openedCount.get(key) ?? 0) !== n) problems.push(`${key}: ${openedCount.get(key) ?? 0} window.opened, expected ${n}`)
+          if ((openedCount.get(key) ?? 0) !== n) {
+            problems.push(`${key}: ${openedCount.get(key) ?? 0} window.opened, expected ${n}`)
+          }
         }
-        expect(problems.slice(0, 20), `seed ${seed}`).toEqual([])
-        expect(events.filter((e) => e.type === "message.received").length).toBe(MESSAGES)
+        assert.deepStrictEqual(problems.slice(0, 20), [], `seed ${seed}`)
+        assert.strictEqual(events.filter((e) => e.type === "message.received").length, MESSAGES)
         // the simulation covers every case
-        expect(expiring).toBeGreaterThan(PAIRS / 4)
-        expect(closed).toBeGreaterThan(PAIRS / 5)
-        expect(replacedBeforeExpiring).toBeGreaterThan(0)
-        expect(replacedAfterExpiring).toBeGreaterThan(0)
-        expect([...opens.values()].some((n) => n > 1), "windows reopened after closing").toBe(true)
+        assert.isAbove(expiring, PAIRS / 4)
+        assert.isAbove(closed, PAIRS / 5)
+        assert.isAbove(replacedBeforeExpiring, 0)
+        assert.isAbove(replacedAfterExpiring, 0)
+        assert.isTrue([...opens.values()].some((n) => n > 1), "windows reopened after closing")
 
         recordFigures("relay-clock", {
           events: events.length,
@@ -598,8 +653,12 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         databaseUrl: `sqlite:${Path.join(tmpDir("relay-hung"), "wa.db")}`,
         env: relayEnv(hung.url, { WA_SESSION_DELIVERY_MAX_BACKOFF: "2" })
       })
-      const added = await postJson(`${server.url}/v1/endpoints`, { url: `${healthy.url}/other`, secret: EVENTS_SECRET }, auth)
-      expect(added.status, added.text).toBe(201)
+      const added = await postJson(
+        `${server.url}/v1/endpoints`,
+        { url: `${healthy.url}/other`, secret: EVENTS_SECRET },
+        auth
+      )
+      assert.strictEqual(added.status, 201, added.text)
       const message = (i: number): Inbound => ({
         sid: `wamid.relay-hung.${i}`,
         business: businessNumber(0),
@@ -607,21 +666,21 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         sentAt: wholeSeconds(Date.now() - MINUTE),
         text: "hung"
       })
-      expect((await postJson(server.webhookUrl, batch([inboundItem(message(1))]))).status).toBe(200)
+      assert.strictEqual((await postJson(server.webhookUrl, batch([inboundItem(message(1))]))).status, 200)
       await hung.waitFor(1, 10_000)
-      expect((await postJson(server.webhookUrl, batch([inboundItem(message(2))]))).status).toBe(200)
+      assert.strictEqual((await postJson(server.webhookUrl, batch([inboundItem(message(2))]))).status, 200)
       // two messages, two events each (message.received, window.opened): all four reach the healthy endpoint while
       // the attempts to the hung one are still waiting for their answer
       const reached = await until(() => healthy!.delivered().length >= 4, 5_000)
-      expect(reached, `the healthy endpoint got ${healthy.delivered().length} of 4 events within 5 s`).toBe(true)
+      assert.isTrue(reached, `the healthy endpoint got ${healthy.delivered().length} of 4 events within 5 s`)
       const hungAttempts = async () =>
         (await listDeliveries(server!, "pending")).filter((d) => d.endpointId === "ep_configured")
-      expect((await hungAttempts()).every((d) => d.attempts === 0), "no attempt to the hung endpoint ended yet").toBe(true)
+      assert.isTrue((await hungAttempts()).every((d) => d.attempts === 0), "no attempt to the hung endpoint ended yet")
       const cut = await until(
         async () => (await hungAttempts()).some((d) => d.attempts >= 1 && /timed out/.test(d.lastError ?? "")),
         20_000
       )
-      expect(cut, `the hung attempt recorded as timed out: ${JSON.stringify(await hungAttempts())}`).toBe(true)
+      assert.isTrue(cut, `the hung attempt recorded as timed out: ${JSON.stringify(await hungAttempts())}`)
     })
   })
 
@@ -656,7 +715,10 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const r = receiver!
       // some 503s first: retries, possibly by the other server
       r.script(Array.from({ length: 30 }, () => 503))
-      const pairs = Array.from({ length: PAIRS }, (_, i) => ({ business: businessNumber(i % 3), customer: customerNumber(1000 + i) }))
+      const pairs = Array.from(
+        { length: PAIRS },
+        (_, i) => ({ business: businessNumber(i % 3), customer: customerNumber(1000 + i) })
+      )
       const now = Date.now()
       const messages: Array<Inbound> = Array.from({ length: INBOUND }, (_, i) => ({
         sid: `wamid.relay-pg.${seed}.${i}`,
@@ -671,12 +733,17 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         i += size
       }
       let toBoth = 0
-      await pool(8, batches.map((items) => async () => {
-        // most batches to one server, some to both at once (Exotel retrying through the load balancer)
-        const targets = random.next() < 0.2 ? (toBoth++, [a, b]) : [random.pick([a, b])]
-        const answers = await Promise.all(targets.map((t) => postJson(t.webhookUrl, batch(random.shuffle(items).map(inboundItem)))))
-        for (const answer of answers) expect(answer.status, answer.text).toBe(200)
-      }))
+      await pool(
+        8,
+        batches.map((items) => async () => {
+          // most batches to one server, some to both at once (Exotel retrying through the load balancer)
+          const targets = random.next() < 0.2 ? (toBoth++, [a, b]) : [random.pick([a, b])]
+          const answers = await Promise.all(
+            targets.map((t) => postJson(t.webhookUrl, batch(random.shuffle(items).map(inboundItem))))
+          )
+          for (const answer of answers) assert.strictEqual(answer.status, 200, answer.text)
+        })
+      )
       // the receiver is shared with the expiry case next door: each case looks at its own pairs
       const mine = new Set(pairs.map((p) => `${p.business}|${p.customer}`))
       const own = (e: { business: string | null; customer: string | null }) => mine.has(pairOf(e) ?? "")
@@ -684,16 +751,16 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const expected = INBOUND + used
       const { events, done, why } = await awaitAllDelivered(a, r, 90_000, expected, own)
       const report = checkDeliveries(receivedFor(r, own), events, EVENTS_PATH)
-      expect(done, `not everything delivered within 90 s (${why}): ${problemsOf(report).join("\n")}`).toBe(true)
+      assert.isTrue(done, `not everything delivered within 90 s (${why}): ${problemsOf(report).join("\n")}`)
       expectClean(report, seed)
-      expect(events.filter((e) => e.type === "message.received").length).toBe(INBOUND)
-      expect(events.filter((e) => e.type === "window.opened").length).toBe(used)
-      expect(events.length).toBe(expected)
+      assert.strictEqual(events.filter((e) => e.type === "message.received").length, INBOUND)
+      assert.strictEqual(events.filter((e) => e.type === "window.opened").length, used)
+      assert.strictEqual(events.length, expected)
       // both servers show the same log, in the same order
-      expect((await listEvents(b)).filter(own).map((e) => e.id)).toEqual(events.map((e) => e.id))
+      assert.deepStrictEqual((await listEvents(b)).filter(own).map((e) => e.id), events.map((e) => e.id))
       // no crash, leases far longer than an attempt: a second 2xx for an event would be a double claim
-      expect(report.redeliveries).toBe(0)
-      for (const server of servers) expect((await listDeliveries(server, "pending")).filter(own)).toEqual([])
+      assert.strictEqual(report.redeliveries, 0)
+      for (const server of servers) assert.deepStrictEqual((await listDeliveries(server, "pending")).filter(own), [])
 
       recordFigures("relay-pg", {
         events: events.length,
@@ -738,11 +805,13 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const post = async (p: (typeof pairs)[number], sid: string, sentAt: number) => {
         const server = random.pick(servers)
         const answer = await postJson(server.webhookUrl, batch([inboundItem({ sid, ...p, sentAt, text: "expiry" })]))
-        expect(answer.status, answer.text).toBe(200)
+        assert.strictEqual(answer.status, 200, answer.text)
       }
       await pool(8, pairs.map((p) => () => post(p, `wamid.expiry.${seed}.${p.customer}.old`, p.sentAt)))
-      expect(Date.now(), "ingested before the first window.expiring is due").toBeLessThan(
-        Math.min(...pairs.map((p) => p.expiresAt - LEAD))
+      assert.isBelow(
+        Date.now(),
+        Math.min(...pairs.map((p) => p.expiresAt - LEAD)),
+        "ingested before the first window.expiring is due"
       )
       // replaced before window.expiring is due: neither event for that expiry
       for (const p of pairs.filter((p) => p.kind === "replacedEarly")) {
@@ -753,34 +822,44 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const late = pairs.filter((p) => p.kind === "replacedLate")
       let lateSkipped = 0
       const lastExpiry = Math.max(...pairs.map((p) => p.expiresAt))
-      await until(async () => {
-        for (const p of late.filter((p) => p.replacedAt === undefined)) {
-          const got = r.delivered().some((d) => (d.body as any)?.type === "window.expiring" && d.body && key(d.body as any) === key(p))
-          if (got && Date.now() < p.expiresAt - 1_500) {
-            await post(p, `wamid.expiry.${seed}.${p.customer}.late`, wholeSeconds(Date.now()))
-            p.replacedAt = Date.now()
-            expect(p.replacedAt).toBeLessThan(p.expiresAt)
-          } else if (Date.now() >= p.expiresAt - 1_500) {
-            p.replacedAt = -1
-            lateSkipped++
+      await until(
+        async () => {
+          for (const p of late.filter((p) => p.replacedAt === undefined)) {
+            const got = r.delivered().some((d) =>
+              (d.body as any)?.type === "window.expiring" && d.body && key(d.body as any) === key(p)
+            )
+            if (got && Date.now() < p.expiresAt - 1_500) {
+              await post(p, `wamid.expiry.${seed}.${p.customer}.late`, wholeSeconds(Date.now()))
+              p.replacedAt = Date.now()
+              assert.isBelow(p.replacedAt, p.expiresAt)
+            } else if (Date.now() >= p.expiresAt - 1_500) {
+              p.replacedAt = -1
+              lateSkipped++
+            }
           }
-        }
-        return late.every((p) => p.replacedAt !== undefined)
-      }, lastExpiry - Date.now() + 1_000, 100)
+          return late.every((p) => p.replacedAt !== undefined)
+        },
+        lastExpiry - Date.now() + 1_000,
+        100
+      )
       // every due event arrived, and a scheduler round (5 s) more went by for any that should not come
       const kept = pairs.filter((p) => p.kind === "kept" || p.replacedAt === -1)
-      await until(() => {
-        const closed = new Set(
-          r.delivered().filter((d) => (d.body as any)?.type === "window.closed").map((d) => key(d.body as any))
-        )
-        return kept.every((p) => closed.has(key(p)))
-      }, lastExpiry + BOUND + 5_000 - Date.now(), 250)
+      await until(
+        () => {
+          const closed = new Set(
+            r.delivered().filter((d) => (d.body as any)?.type === "window.closed").map((d) => key(d.body as any))
+          )
+          return kept.every((p) => closed.has(key(p)))
+        },
+        lastExpiry + BOUND + 5_000 - Date.now(),
+        250
+      )
       await sleep(Math.max(0, lastExpiry + 6_000 - Date.now()))
       const { events: mine, done, why } = await awaitAllDelivered(a, r, 30_000, 0, (e) => byPair.has(pairOf(e) ?? ""))
       const report = checkDeliveries(receivedFor(r, (e) => byPair.has(pairOf(e) ?? "")), mine, EVENTS_PATH)
-      expect(done, why).toBe(true)
+      assert.isTrue(done, why)
       expectClean(report, seed)
-      expect(report.redeliveries).toBe(0)
+      assert.strictEqual(report.redeliveries, 0)
 
       const arrival = new Map<string, number>()
       for (const d of r.delivered()) if (!arrival.has(d.id!)) arrival.set(d.id!, d.receivedAt.getTime())
@@ -789,9 +868,9 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
       const within = (event: LoggedEvent, due: number, label: string) => {
         const created = Date.parse(event.createdAt)
         const arrived = arrival.get(event.id)!
-        expect(created, `${label}: recorded before it was due`).toBeGreaterThanOrEqual(due)
-        expect(created - due, `${label}: recorded ${created - due} ms after due`).toBeLessThanOrEqual(BOUND)
-        expect(arrived - due, `${label}: delivered ${arrived - due} ms after due`).toBeLessThanOrEqual(BOUND)
+        assert.isAtLeast(created, due, `${label}: recorded before it was due`)
+        assert.isAtMost(created - due, BOUND, `${label}: recorded ${created - due} ms after due`)
+        assert.isAtMost(arrived - due, BOUND, `${label}: delivered ${arrived - due} ms after due`)
         maxLate = Math.max(maxLate, created - due)
         maxArrival = Math.max(maxArrival, arrived - due)
       }
@@ -803,18 +882,20 @@ describe.concurrent("relay (side by side: the kill -9 case waits out a 15 s deli
         const closedFor = of.filter((e) => e.type === "window.closed")
         const label = `${key(p)} (${p.kind}${p.replacedAt === -1 ? ", not replaced in time" : ""}, seed ${seed})`
         // every expiry event of these pairs is about the first window; the replacements expire in 24 h
-        for (const e of [...expiringFor, ...closedFor]) expect(Date.parse(e.data.expiresAt), label).toBe(p.expiresAt)
+        for (const e of [...expiringFor, ...closedFor]) {
+          assert.strictEqual(Date.parse(e.data.expiresAt), p.expiresAt, label)
+        }
         const replacedEarly = p.kind === "replacedEarly"
         const replacedLate = p.kind === "replacedLate" && p.replacedAt !== -1
-        expect(expiringFor.length, `${label}: window.expiring`).toBe(replacedEarly ? 0 : 1)
-        expect(closedFor.length, `${label}: window.closed`).toBe(replacedEarly || replacedLate ? 0 : 1)
+        assert.strictEqual(expiringFor.length, replacedEarly ? 0 : 1, `${label}: window.expiring`)
+        assert.strictEqual(closedFor.length, replacedEarly || replacedLate ? 0 : 1, `${label}: window.closed`)
         if (expiringFor[0]) within(expiringFor[0], p.expiresAt - LEAD, `${label} window.expiring`)
         if (closedFor[0]) {
-          expect(closedFor[0].data.reason).toBe("expired")
-          expect(Date.parse(closedFor[0].data.closedAt)).toBe(p.expiresAt)
+          assert.strictEqual(closedFor[0].data.reason, "expired")
+          assert.strictEqual(Date.parse(closedFor[0].data.closedAt), p.expiresAt)
           within(closedFor[0], p.expiresAt, `${label} window.closed`)
         }
-        expect(of.filter((e) => e.type === "window.opened").length, `${label}: window.opened`).toBe(1)
+        assert.strictEqual(of.filter((e) => e.type === "window.opened").length, 1, `${label}: window.opened`)
         expiring += expiringFor.length
         closed += closedFor.length
       }

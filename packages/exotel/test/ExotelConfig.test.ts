@@ -28,12 +28,14 @@ describe("ExotelConfig", () => {
 
   it.effect("EXOTEL_REGION picks the cluster: singapore/sg and mumbai/in, in any case", () =>
     Effect.gen(function*() {
-      for (const [region, url] of [
-        ["singapore", "https://api.exotel.com"],
-        ["SG", "https://api.exotel.com"],
-        ["mumbai", "https://api.in.exotel.com"],
-        [" in ", "https://api.in.exotel.com"]
-      ] as const) {
+      for (
+        const [region, url] of [
+          ["singapore", "https://api.exotel.com"],
+          ["SG", "https://api.exotel.com"],
+          ["mumbai", "https://api.in.exotel.com"],
+          [" in ", "https://api.in.exotel.com"]
+        ] as const
+      ) {
         const options = yield* read({ ...required, EXOTEL_REGION: region })
         assert.strictEqual(options.baseUrl, url, region)
       }

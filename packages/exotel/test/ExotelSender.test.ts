@@ -1,6 +1,6 @@
+import * as Headers from "@effect/platform/Headers"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
-import * as Headers from "@effect/platform/Headers"
 import type { MessageSender } from "@wa-session/session-core"
 import {
   Clock,
@@ -18,17 +18,7 @@ import {
   TestClock
 } from "effect"
 import { ExotelApi, ExotelConfig, ExotelSender } from "../src/index.js"
-import {
-  adapter,
-  CALLBACK,
-  closedPort,
-  content,
-  credentials,
-  customer,
-  fastRetry,
-  request,
-  send
-} from "./support.js"
+import { adapter, CALLBACK, closedPort, content, credentials, customer, fastRetry, request, send } from "./support.js"
 
 let fake: FakeExotel
 
@@ -172,7 +162,9 @@ describe("ExotelSender over HTTP", () => {
   it.live("30018 in a non-2xx answer is a re-engagement refusal too (by code or by name), not retried", () =>
     Effect.gen(function*() {
       const answers = [
-        { whatsapp: { messages: [{ status: "failure", error_data: { code: 30018, message: "EX_REENGAGEMENT_ERROR" } }] } },
+        {
+          whatsapp: { messages: [{ status: "failure", error_data: { code: 30018, message: "EX_REENGAGEMENT_ERROR" } }] }
+        },
         { error_data: { code: "30018", description: "24 hour window is over" } },
         { error_data: { message: "EX_REENGAGEMENT_ERROR", description: "window over" } }
       ].map((response) => ({ http_code: 400, response }))
@@ -197,7 +189,10 @@ describe("ExotelSender over HTTP", () => {
 
       fake.reset()
       fake.script(
-        Behaviour.respond(400, { http_code: 400, response: { error_data: { code: 30009, message: "EX_TOO_MANY_REQUEST" } } })
+        Behaviour.respond(400, {
+          http_code: 400,
+          response: { error_data: { code: 30009, message: "EX_TOO_MANY_REQUEST" } }
+        })
       )
       yield* send()
       assert.strictEqual(fake.requests.length, 2, "a 4xx saying retry later is retried too")

@@ -61,7 +61,9 @@ describe("Webhook.toIngestItems", () => {
     for (const body of [null, 42, "text", [], { whatsapp: {} }, { whatsapp: { messages: {} } }, { event: "x" }]) {
       const items = Webhook.toIngestItems(body, JSON.stringify(body))
       assert.strictEqual(items.length, 1)
-      assert.isTrue(items[0]?._tag === "Undecodable" && items[0].kind === "body" && items[0].raw === JSON.stringify(body))
+      assert.isTrue(
+        items[0]?._tag === "Undecodable" && items[0].kind === "body" && items[0].raw === JSON.stringify(body)
+      )
       assert.isFalse(Webhook.isBatch(body))
     }
     const withoutText = Webhook.toIngestItems({ nope: true })
@@ -102,10 +104,15 @@ describe("Webhook.fromQuarantine", () => {
     assert.deepStrictEqual(item.map((i) => i._tag), ["Inbound"])
     const unknown = Webhook.fromQuarantine({ kind: "unknown_message", raw: JSON.stringify(report) })
     assert.deepStrictEqual(unknown.map((i) => i._tag), ["Status"])
-    const body = Webhook.fromQuarantine({ kind: "body", raw: JSON.stringify({ whatsapp: { messages: [inbound, report] } }) })
+    const body = Webhook.fromQuarantine({
+      kind: "body",
+      raw: JSON.stringify({ whatsapp: { messages: [inbound, report] } })
+    })
     assert.deepStrictEqual(body.map((i) => i._tag), ["Inbound", "Status"])
     const still = Webhook.fromQuarantine({ kind: "item", raw: JSON.stringify({ callback_type: "mystery" }) })
-    assert.isTrue(still[0]?._tag === "Undecodable" && Ingest.rawText(still[0].raw) === JSON.stringify({ callback_type: "mystery" }))
+    assert.isTrue(
+      still[0]?._tag === "Undecodable" && Ingest.rawText(still[0].raw) === JSON.stringify({ callback_type: "mystery" })
+    )
     const notJson = Webhook.fromQuarantine({ kind: "item", raw: "{ nope" })
     assert.isTrue(notJson[0]?._tag === "Undecodable" && notJson[0].raw === "{ nope")
   })

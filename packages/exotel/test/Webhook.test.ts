@@ -202,7 +202,10 @@ describe("Webhook.decodeBatch", () => {
       [message({ timestamp: "yesterday" }), "timestamp"],
       [message({ timestamp: "2026-02-30T10:00:00+05:30" }), "not a valid date"],
       [message({ timestamp: "2026-01-20T24:30:00Z" }), "not a valid date"],
-      [{ callback_type: "dlr", sid: "x", exo_status_code: 30002, timestamp: "2026-04-31T10:00:00Z" }, "not a valid date"],
+      [
+        { callback_type: "dlr", sid: "x", exo_status_code: 30002, timestamp: "2026-04-31T10:00:00Z" },
+        "not a valid date"
+      ],
       [{ callback_type: "dlr", sid: "x" }, "both missing"],
       [{ callback_type: "dlr", sid: "x", exo_status_code: "delivered" }, "exo_status_code"]
     ]

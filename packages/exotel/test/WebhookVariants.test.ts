@@ -187,7 +187,10 @@ describe("Webhook variants over HTTP (the fake Exotel over loopback)", () => {
         "Status",
         "Quarantined"
       ])
-      assert.deepStrictEqual(plan.results.slice(1, 3).map((r) => r._tag === "Inbound" && r.storedOnly), ["system", "group"])
+      assert.deepStrictEqual(plan.results.slice(1, 3).map((r) => r._tag === "Inbound" && r.storedOnly), [
+        "system",
+        "group"
+      ])
       // the report names no message we know, the last item does not decode: both kept in the quarantine
       assert.deepStrictEqual(plan.quarantine.map((q) => q.kind), ["unknown_message", "item"])
       assert.deepStrictEqual(Ingest.counts(plan.results), { accepted: 4, duplicates: 0, rejected: 1 })
@@ -205,7 +208,13 @@ describe("Webhook variants: decoding", () => {
   })
 
   it("times without an offset, dates alone included, are read as missing; a real but impossible time is still refused", () => {
-    const offsetLess = ["2026-01-20T10:00:00", "2026-01-20 10:00", "2026-01-20T10:00:00.250", "2026-01-20", " 2026-01-20t10:00 "]
+    const offsetLess = [
+      "2026-01-20T10:00:00",
+      "2026-01-20 10:00",
+      "2026-01-20T10:00:00.250",
+      "2026-01-20",
+      " 2026-01-20t10:00 "
+    ]
     for (const timestamp of offsetLess) {
       const inbound = one(message({ sid: "s", timestamp }))
       assert.isTrue(inbound._tag === "Inbound" && Option.isNone(inbound.providerTimestamp), timestamp)
@@ -247,7 +256,9 @@ describe("Webhook variants: decoding", () => {
   })
 
   it("a reaction and its withdrawal decode alike; the core tells them apart", () => {
-    const reacted = one(message({ sid: "r1", content: { type: "reaction", reaction: { message_id: "wamid.1", emoji: "👍" } } }))
+    const reacted = one(
+      message({ sid: "r1", content: { type: "reaction", reaction: { message_id: "wamid.1", emoji: "👍" } } })
+    )
     const removed = one(message({ sid: "r2", content: { type: "reaction", reaction: { message_id: "wamid.1" } } }))
     assert.isTrue(reacted._tag === "Inbound" && WindowOpeners.opensWindow(reacted))
     assert.isTrue(removed._tag === "Inbound" && !WindowOpeners.opensWindow(removed))

@@ -5,7 +5,8 @@ import type { MessageContent } from "@wa-session/session-core"
 import { Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { ExotelConfig, ExotelSender } from "../src/index.js"
+import type { ExotelConfig } from "../src/index.js"
+import { ExotelSender } from "../src/index.js"
 
 export const credentials = { apiKey: "exo_key_5f2a", apiToken: "tok_9d81c0ffee", accountSid: "acme1" }
 

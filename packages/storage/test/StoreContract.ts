@@ -5,9 +5,17 @@
  * spans all businesses, its own stretch of time ("era").
  */
 import { assert, layer } from "@effect/vitest"
-import { Ingest, Outbound, Pacing, PhoneNumber, SessionStore, SessionWindow, WindowEvents } from "@wa-session/session-core"
+import {
+  Ingest,
+  Outbound,
+  Pacing,
+  PhoneNumber,
+  SessionStore,
+  SessionWindow,
+  WindowEvents
+} from "@wa-session/session-core"
 import { DateTime, Duration, Effect, Either, type Layer, Option, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Storage } from "../src/index.js"
 
 const RUN = String(Math.floor(Math.random() * 9000) + 1000)
@@ -158,6 +166,38 @@ export const outbound = (
   })
 
 const STATUSES: ReadonlyArray<Outbound.OutboundStatus> = ["unknown", "accepted", "sent", "delivered", "read", "failed"]
+
+/** Unique inbound events (by id), and a stream of them shuffled with some of them repeated; batched or not. */
+const shuffledStream = fc.uniqueArray(
+  fc.record({
+    customer: fc.nat({ max: 2 }),
+    id: fc.nat({ max: 60 }),
+    sent: fc.nat({ max: 6 }),
+    received: fc.nat({ max: 30 })
+  }),
+  { selector: (e) => e.id, minLength: 1, maxLength: 25 }
+).chain((events) =>
+  fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 12 }).chain((dups) => {
+    const stream = [...events, ...dups.map((i) => events[i]!)]
+    return fc.tuple(
+      fc.constant(events),
+      fc.shuffledSubarray(stream, { minLength: stream.length, maxLength: stream.length }),
+      fc.boolean()
+    )
+  })
+)
+
+/** An inbound message or a provider closure, on a small grid of customers, ids and hours. */
+const inOrClose = fc.oneof(
+  fc.record({
+    kind: fc.constant("in" as const),
+    customer: fc.nat({ max: 3 }),
+    id: fc.nat({ max: 30 }),
+    sent: fc.nat({ max: 30 }),
+    received: fc.nat({ max: 30 })
+  }),
+  fc.record({ kind: fc.constant("close" as const), customer: fc.nat({ max: 3 }), at: fc.nat({ max: 30 }) })
+)
 
 /**
  * Runs the contract against a store layer. `numRuns` scales the property tests.
@@ -318,13 +358,15 @@ export const suite = (
         }
         for (const event of events) yield* apply(store, event)
         const windows = oracle(events)
-        for (const [now, horizon, margin] of [
-          [t + DAY - 1, 3 * 3_600_000, 0],
-          [t + DAY + 1_000, 2 * 3_600_000 + 1, 0],
-          [t + DAY - 3_600_000, 3 * 3_600_000, 3_600_000],
-          [t + DAY + 3_600_000, DAY, 1_800_000],
-          [t, 10 * DAY, 0]
-        ] as const) {
+        for (
+          const [now, horizon, margin] of [
+            [t + DAY - 1, 3 * 3_600_000, 0],
+            [t + DAY + 1_000, 2 * 3_600_000 + 1, 0],
+            [t + DAY - 3_600_000, 3 * 3_600_000, 3_600_000],
+            [t + DAY + 3_600_000, DAY, 1_800_000],
+            [t, 10 * DAY, 0]
+          ] as const
+        ) {
           for (const business of [Option.none(), Option.some(businesses[1]!)]) {
             for (const limit of [2, 4, 100]) {
               const query = {
@@ -444,134 +486,98 @@ export const suite = (
         assert.deepStrictEqual(again.map((r) => r.duplicate), [true, true])
       }))
 
-    it.effect("property: a shuffled stream with duplicates gives the windows of the sorted unique stream", () =>
-      Effect.gen(function*() {
-        const store = yield* Storage.Storage
-        const base = Date.UTC(2150, 0, 1)
-        const event = fc.record({
-          customer: fc.nat({ max: 2 }),
-          id: fc.nat({ max: 60 }),
-          sent: fc.nat({ max: 6 }),
-          received: fc.nat({ max: 30 })
-        })
-        const unique = fc.uniqueArray(event, { selector: (e) => e.id, minLength: 1, maxLength: 25 })
-        const arbitrary = unique.chain((events) =>
-          fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 12 }).chain((dups) => {
-            const stream = [...events, ...dups.map((i) => events[i]!)]
-            return fc.tuple(
-              fc.constant(events),
-              fc.shuffledSubarray(stream, { minLength: stream.length, maxLength: stream.length }),
-              fc.boolean()
+    it.effect.prop(
+      "property: a shuffled stream with duplicates gives the windows of the sorted unique stream",
+      [shuffledStream],
+      ([[unique, stream, batched]]) =>
+        Effect.gen(function*() {
+          const store = yield* Storage.Storage
+          const base = Date.UTC(2150, 0, 1)
+          const b = freshNumber()
+          const customers = [freshNumber(), freshNumber(), freshNumber()]
+          const toMessage = (e: typeof unique[number]) =>
+            inbound(b, customers[e.customer]!, `wamid.${e.id}`, base + e.sent * 1000, base + e.received * 1000)
+          const sorted = [...unique].sort((x, y) => x.received - y.received || x.id - y.id)
+          const expected = oracle(sorted.map((e) => ({ _tag: "Inbound", message: toMessage(e) })))
+          const messages = stream.map(toMessage)
+          const results = batched
+            ? yield* recordInboundBatch(store, messages)
+            : yield* Effect.forEach(messages, (m) => recordInbound(store, m))
+          assert.strictEqual(results.filter((r) => !r.duplicate).length, unique.length)
+          for (const customer of customers) {
+            sameWindow(
+              yield* store.getWindow(pair(b, customer)),
+              expected.get(pairKey(b, customer)) ?? SessionWindow.empty({ business: b, customer })
             )
-          })
-        )
-        yield* Effect.promise(() =>
-          fc.assert(
-            fc.asyncProperty(arbitrary, ([unique, stream, batched]) => {
-              const b = freshNumber()
-              const customers = [freshNumber(), freshNumber(), freshNumber()]
-              const toMessage = (e: typeof unique[number]) =>
-                inbound(b, customers[e.customer]!, `wamid.${e.id}`, base + e.sent * 1000, base + e.received * 1000)
-              const sorted = [...unique].sort((x, y) => x.received - y.received || x.id - y.id)
-              const expected = oracle(sorted.map((e) => ({ _tag: "Inbound", message: toMessage(e) })))
-              return Effect.runPromise(Effect.gen(function*() {
-                const messages = stream.map(toMessage)
-                const results = batched
-                  ? yield* recordInboundBatch(store, messages)
-                  : yield* Effect.forEach(messages, (m) => recordInbound(store, m))
-                assert.strictEqual(results.filter((r) => !r.duplicate).length, unique.length)
-                for (const customer of customers) {
-                  sameWindow(
-                    yield* store.getWindow(pair(b, customer)),
-                    expected.get(pairKey(b, customer)) ?? SessionWindow.empty({ business: b, customer })
-                  )
-                }
-              }))
-            }),
-            { numRuns }
-          )
-        )
-      }))
+          }
+        }),
+      { fastCheck: { numRuns } }
+    )
 
-    it.effect("property: inbound and closures in any order agree with the pure functions and listExpiring", () =>
-      Effect.gen(function*() {
-        const store = yield* Storage.Storage
-        const base = Date.UTC(2160, 0, 1)
-        const HOUR = 3_600_000
-        const event = fc.oneof(
-          fc.record({
-            kind: fc.constant("in" as const),
-            customer: fc.nat({ max: 3 }),
-            id: fc.nat({ max: 30 }),
-            sent: fc.nat({ max: 30 }),
-            received: fc.nat({ max: 30 })
-          }),
-          fc.record({ kind: fc.constant("close" as const), customer: fc.nat({ max: 3 }), at: fc.nat({ max: 30 }) })
-        )
-        const arbitrary = fc.tuple(
-          fc.array(event, { minLength: 1, maxLength: 30 }),
-          fc.array(fc.nat({ max: 60 }), { minLength: 1, maxLength: 4 }),
-          fc.nat({ max: 30 }),
-          fc.nat({ max: 3 }),
-          fc.integer({ min: 1, max: 5 })
-        )
-        yield* Effect.promise(() =>
-          fc.assert(
-            fc.asyncProperty(arbitrary, ([raw, instants, horizonHours, marginHours, limit]) => {
-              const b = freshNumber()
-              const customers = [freshNumber(), freshNumber(), freshNumber(), freshNumber()]
-              // the same id must be the same message: derive its fields from the id alone
-              const events: Array<Event> = raw.map((e) =>
-                e.kind === "in"
-                  ? {
-                    _tag: "Inbound",
-                    message: inbound(
-                      b,
-                      customers[e.id % 4]!,
-                      `m${e.id}`,
-                      base + ((e.id * 7) % 31) * HOUR,
-                      base + ((e.id * 11) % 31) * HOUR
-                    )
-                  }
-                  : { _tag: "Close", business: b, customer: customers[e.customer]!, at: base + e.at * HOUR }
-              )
-              const expected = oracle(events)
-              return Effect.runPromise(Effect.gen(function*() {
-                for (const e of events) yield* apply(store, e)
-                for (const customer of customers) {
-                  const actual = yield* store.getWindow(pair(b, customer))
-                  const window = expected.get(pairKey(b, customer)) ?? SessionWindow.empty({ business: b, customer })
-                  sameWindow(actual, window)
-                  for (const instant of instants) {
-                    const now = at(base + instant * HOUR)
-                    assert.deepStrictEqual(
-                      SessionWindow.statusAt(SessionWindow.fromOption(pair(b, customer), actual), now).state,
-                      SessionWindow.statusAt(window, now).state
-                    )
-                  }
-                }
-                for (const instant of instants) {
-                  const now = base + instant * HOUR
-                  const items = yield* allPages(store, {
-                    now: at(now),
-                    horizon: Duration.hours(horizonHours),
-                    safetyMargin: Duration.hours(marginHours),
-                    business: Option.some(b),
-                    limit
-                  })
-                  assert.deepStrictEqual(
-                    encodeWindows(items),
-                    encodeWindows(
-                      expectedExpiring(expected.values(), now, horizonHours * HOUR, marginHours * HOUR, Option.some(b))
-                    )
-                  )
-                }
-              }))
-            }),
-            { numRuns }
+    it.effect.prop(
+      "property: inbound and closures in any order agree with the pure functions and listExpiring",
+      [
+        fc.array(inOrClose, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat({ max: 60 }), { minLength: 1, maxLength: 4 }),
+        fc.nat({ max: 30 }),
+        fc.nat({ max: 3 }),
+        fc.integer({ min: 1, max: 5 })
+      ],
+      ([raw, instants, horizonHours, marginHours, limit]) =>
+        Effect.gen(function*() {
+          const store = yield* Storage.Storage
+          const base = Date.UTC(2160, 0, 1)
+          const HOUR = 3_600_000
+          const b = freshNumber()
+          const customers = [freshNumber(), freshNumber(), freshNumber(), freshNumber()]
+          // the same id must be the same message: derive its fields from the id alone
+          const events: Array<Event> = raw.map((e) =>
+            e.kind === "in"
+              ? {
+                _tag: "Inbound",
+                message: inbound(
+                  b,
+                  customers[e.id % 4]!,
+                  `m${e.id}`,
+                  base + ((e.id * 7) % 31) * HOUR,
+                  base + ((e.id * 11) % 31) * HOUR
+                )
+              }
+              : { _tag: "Close", business: b, customer: customers[e.customer]!, at: base + e.at * HOUR }
           )
-        )
-      }))
+          const expected = oracle(events)
+          for (const e of events) yield* apply(store, e)
+          for (const customer of customers) {
+            const actual = yield* store.getWindow(pair(b, customer))
+            const window = expected.get(pairKey(b, customer)) ?? SessionWindow.empty({ business: b, customer })
+            sameWindow(actual, window)
+            for (const instant of instants) {
+              const now = at(base + instant * HOUR)
+              assert.deepStrictEqual(
+                SessionWindow.statusAt(SessionWindow.fromOption(pair(b, customer), actual), now).state,
+                SessionWindow.statusAt(window, now).state
+              )
+            }
+          }
+          for (const instant of instants) {
+            const now = base + instant * HOUR
+            const items = yield* allPages(store, {
+              now: at(now),
+              horizon: Duration.hours(horizonHours),
+              safetyMargin: Duration.hours(marginHours),
+              business: Option.some(b),
+              limit
+            })
+            assert.deepStrictEqual(
+              encodeWindows(items),
+              encodeWindows(
+                expectedExpiring(expected.values(), now, horizonHours * HOUR, marginHours * HOUR, Option.some(b))
+              )
+            )
+          }
+        }),
+      { fastCheck: { numRuns } }
+    )
 
     it.effect("outbound: insert, find, and idempotency keys unique per business", () =>
       Effect.gen(function*() {
@@ -695,52 +701,53 @@ export const suite = (
         assert.strictEqual(stored.status, "sent")
         assert.deepStrictEqual(stored.history.map((e) => e.status), ["pending", "accepted", "sent"])
         assert.deepStrictEqual(stored.history[2]!.code, Option.some("ok"))
-        assert.isTrue(Option.isNone(yield* store.recordStatus({ _tag: "ById", id: "nope" }, statusEvent("sent", 1), at(1))))
+        assert.isTrue(
+          Option.isNone(yield* store.recordStatus({ _tag: "ById", id: "nope" }, statusEvent("sent", 1), at(1)))
+        )
         assert.isTrue(
           Option.isNone(
-            yield* store.recordStatus({ _tag: "ByProviderId", providerMessageId: "nope" }, statusEvent("sent", 1), at(1))
+            yield* store.recordStatus(
+              { _tag: "ByProviderId", providerMessageId: "nope" },
+              statusEvent("sent", 1),
+              at(1)
+            )
           )
         )
         yield* store.setProviderMessageId("nope", "x") // no such message: no effect, no error
       }))
 
-    it.effect("property: status moves only forward, history keeps each status once, whatever the report order", () =>
-      Effect.gen(function*() {
-        const store = yield* Storage.Storage
-        const reports = fc.array(fc.constantFrom(...STATUSES), { minLength: 1, maxLength: 12 })
-        yield* Effect.promise(() =>
-          fc.assert(
-            fc.asyncProperty(reports, fc.boolean(), (statuses, byProvider) => {
-              const message = outbound(freshNumber(), freshNumber())
-              return Effect.runPromise(Effect.gen(function*() {
-                yield* store.insertOutbound(message)
-                yield* store.setProviderMessageId(message.id, `sid-${message.id}`)
-                const ref: SessionStore.OutboundRef = byProvider
-                  ? { _tag: "ByProviderId", providerMessageId: `sid-${message.id}` }
-                  : { _tag: "ById", id: message.id }
-                let status: Outbound.OutboundStatus = "pending"
-                const seen = new Set<Outbound.OutboundStatus>(["pending"])
-                for (const [i, next] of statuses.entries()) {
-                  const result = Option.getOrThrow(yield* store.recordStatus(ref, statusEvent(next, 1000 + i), at(1000 + i)))
-                  assert.strictEqual(result.applied, !seen.has(next))
-                  if (!seen.has(next)) seen.add(next)
-                  if (Outbound.advances(status, next)) status = next
-                  assert.strictEqual(result.message.status, status)
-                }
-                const stored = Option.getOrThrow(yield* store.findOutbound(message.id))
-                assert.strictEqual(stored.status, status)
-                const expected = [...seen].sort((x, y) => Outbound.rank(x) - Outbound.rank(y))
-                assert.deepStrictEqual(stored.history.map((e) => e.status), expected)
-                // each status keeps its first report
-                for (const event of stored.history.filter((e) => e.status !== "pending")) {
-                  assert.strictEqual(DateTime.toEpochMillis(event.at), 1000 + statuses.indexOf(event.status))
-                }
-              }))
-            }),
-            { numRuns }
-          )
-        )
-      }))
+    it.effect.prop(
+      "property: status moves only forward, history keeps each status once, whatever the report order",
+      [fc.array(fc.constantFrom(...STATUSES), { minLength: 1, maxLength: 12 }), fc.boolean()],
+      ([statuses, byProvider]) =>
+        Effect.gen(function*() {
+          const store = yield* Storage.Storage
+          const message = outbound(freshNumber(), freshNumber())
+          yield* store.insertOutbound(message)
+          yield* store.setProviderMessageId(message.id, `sid-${message.id}`)
+          const ref: SessionStore.OutboundRef = byProvider
+            ? { _tag: "ByProviderId", providerMessageId: `sid-${message.id}` }
+            : { _tag: "ById", id: message.id }
+          let status: Outbound.OutboundStatus = "pending"
+          const seen = new Set<Outbound.OutboundStatus>(["pending"])
+          for (const [i, next] of statuses.entries()) {
+            const result = Option.getOrThrow(yield* store.recordStatus(ref, statusEvent(next, 1000 + i), at(1000 + i)))
+            assert.strictEqual(result.applied, !seen.has(next))
+            if (!seen.has(next)) seen.add(next)
+            if (Outbound.advances(status, next)) status = next
+            assert.strictEqual(result.message.status, status)
+          }
+          const stored = Option.getOrThrow(yield* store.findOutbound(message.id))
+          assert.strictEqual(stored.status, status)
+          const expected = [...seen].sort((x, y) => Outbound.rank(x) - Outbound.rank(y))
+          assert.deepStrictEqual(stored.history.map((e) => e.status), expected)
+          // each status keeps its first report
+          for (const event of stored.history.filter((e) => e.status !== "pending")) {
+            assert.strictEqual(DateTime.toEpochMillis(event.at), 1000 + statuses.indexOf(event.status))
+          }
+        }),
+      { fastCheck: { numRuns } }
+    )
 
     it.effect("claimFallback succeeds once, also under concurrency", () =>
       Effect.gen(function*() {
@@ -831,7 +838,11 @@ export const suite = (
         assert.deepStrictEqual(yield* claimOf(store, b, t + 10), [first.id])
         assert.isTrue(yield* store.startSend(first.id, at(t + 11)))
         yield* store.retrySend(first.id, at(t + 5_000))
-        assert.deepStrictEqual(yield* claimOf(store, b, t + 4_999), [], "not before its time; the second waits behind it")
+        assert.deepStrictEqual(
+          yield* claimOf(store, b, t + 4_999),
+          [],
+          "not before its time; the second waits behind it"
+        )
         assert.deepStrictEqual(yield* claimOf(store, b, t + 5_000), [first.id])
         // only a started job can be queued again
         yield* store.retrySend(second.id, at(t))
@@ -939,7 +950,12 @@ export const suite = (
           items: [{
             ...Ingest.ownStatus(
               { _tag: "ById", id: startedStale!.id },
-              new Outbound.StatusEvent({ status: "delivered", at: at(t + 2500), code: Option.none(), detail: Option.none() })
+              new Outbound.StatusEvent({
+                status: "delivered",
+                at: at(t + 2500),
+                code: Option.none(),
+                detail: Option.none()
+              })
             ),
             providerMessageId: Option.some(`sid-${startedStale!.id}`)
           }],

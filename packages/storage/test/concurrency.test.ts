@@ -8,7 +8,8 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted } from "effect"
+import type { Layer } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { PgStore, SqliteStore, Storage } from "../src/index.js"
@@ -95,44 +96,52 @@ FROM wa_windows WHERE ${sql.in("business", businesses)}`
   })
 
 describe("concurrent writers", () => {
-  it.scoped("SQLite: 4 processes race 2000 inbound events with duplicates (and the migrations)", () =>
-    Effect.gen(function*() {
-      const plan = makePlan()
-      const dir = yield* tempDir("race")
-      const filename = NodePath.join(dir, "race.db")
-      const file = NodePath.join(dir, "plan.json")
-      NodeFs.writeFileSync(file, JSON.stringify(plan))
-      // nothing migrated beforehand: the writers also race to migrate the new file
-      const writers = yield* Effect.forEach(
-        plan.writers,
-        (_, i) => startFixture("writer.ts", [filename, file, String(i)])
-      )
-      yield* Effect.forEach(writers, (writer) => writer.waitForLine("ready"), { concurrency: "unbounded" })
-      for (const writer of writers) writer.child.stdin?.write("go\n")
-      const outcomes = yield* Effect.forEach(writers, (writer) => writer.finished, { concurrency: "unbounded" })
-      for (const outcome of outcomes) assert.strictEqual(outcome.code, 0, outcome.stderr)
-      const accepted = outcomes.flatMap((outcome) =>
-        (JSON.parse(outcome.stdout.split("\n")[1]!) as { accepted: Array<string> }).accepted
-      )
-      yield* verify(plan, accepted, SqliteStore.layer({ filename }), SqliteStore.layerClient({ filename }))
-    }), 120_000)
-
-  it.effect.skipIf(!pgAvailable)("PostgreSQL: 4 connection pools race 2000 inbound events with duplicates", () =>
-    Effect.gen(function*() {
-      const plan = makePlan()
-      const schema = freshSchema("race")
-      const url = Redacted.make(urlWithSchema(schema))
-      yield* Effect.gen(function*() {
-        // every pool is built concurrently too: they race to migrate the empty schema
-        const accepted = yield* Effect.forEach(
+  it.scoped(
+    "SQLite: 4 processes race 2000 inbound events with duplicates (and the migrations)",
+    () =>
+      Effect.gen(function*() {
+        const plan = makePlan()
+        const dir = yield* tempDir("race")
+        const filename = NodePath.join(dir, "race.db")
+        const file = NodePath.join(dir, "plan.json")
+        NodeFs.writeFileSync(file, JSON.stringify(plan))
+        // nothing migrated beforehand: the writers also race to migrate the new file
+        const writers = yield* Effect.forEach(
           plan.writers,
-          (events) =>
-            Effect.flatMap(Storage.Storage, (store) => writeAll(store, events)).pipe(
-              Effect.provide(PgStore.layer({ url, maxConnections: 2 }))
-            ),
-          { concurrency: "unbounded" }
+          (_, i) => startFixture("writer.ts", [filename, file, String(i)])
         )
-        yield* verify(plan, accepted.flat(), PgStore.layer({ url }), PgStore.layerClient({ url }))
-      }).pipe(Effect.provide(schemaLayer(schema)))
-    }), 120_000)
+        yield* Effect.forEach(writers, (writer) => writer.waitForLine("ready"), { concurrency: "unbounded" })
+        for (const writer of writers) writer.child.stdin?.write("go\n")
+        const outcomes = yield* Effect.forEach(writers, (writer) => writer.finished, { concurrency: "unbounded" })
+        for (const outcome of outcomes) assert.strictEqual(outcome.code, 0, outcome.stderr)
+        const accepted = outcomes.flatMap((outcome) =>
+          (JSON.parse(outcome.stdout.split("\n")[1]!) as { accepted: Array<string> }).accepted
+        )
+        yield* verify(plan, accepted, SqliteStore.layer({ filename }), SqliteStore.layerClient({ filename }))
+      }),
+    120_000
+  )
+
+  it.effect.skipIf(!pgAvailable)(
+    "PostgreSQL: 4 connection pools race 2000 inbound events with duplicates",
+    () =>
+      Effect.gen(function*() {
+        const plan = makePlan()
+        const schema = freshSchema("race")
+        const url = Redacted.make(urlWithSchema(schema))
+        yield* Effect.gen(function*() {
+          // every pool is built concurrently too: they race to migrate the empty schema
+          const accepted = yield* Effect.forEach(
+            plan.writers,
+            (events) =>
+              Effect.flatMap(Storage.Storage, (store) => writeAll(store, events)).pipe(
+                Effect.provide(PgStore.layer({ url, maxConnections: 2 }))
+              ),
+            { concurrency: "unbounded" }
+          )
+          yield* verify(plan, accepted.flat(), PgStore.layer({ url }), PgStore.layerClient({ url }))
+        }).pipe(Effect.provide(schemaLayer(schema)))
+      }),
+    120_000
+  )
 })

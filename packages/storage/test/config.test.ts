@@ -3,8 +3,8 @@ import Sqlite from "better-sqlite3"
 import { ConfigProvider, Effect, Either, Exit, Layer, Redacted } from "effect"
 import * as NodePath from "node:path"
 import { Storage, StoreConfig } from "../src/index.js"
-import { tempDir } from "./processes.js"
 import { freshSchema, pgAvailable, schemaLayer, urlWithSchema } from "./pg.js"
+import { tempDir } from "./processes.js"
 
 const backendOf = (layer: Layer.Layer<Storage.Storage, unknown>) =>
   Effect.map(Storage.Storage, (store) => store.backend).pipe(Effect.provide(layer))

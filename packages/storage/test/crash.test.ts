@@ -5,7 +5,8 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Effect, Layer, Option, Redacted } from "effect"
+import type { Layer } from "effect"
+import { DateTime, Effect, Option, Redacted } from "effect"
 import * as NodePath from "node:path"
 import { PgStore, SqliteStore, Storage, StoreConfig } from "../src/index.js"
 import { freshSchema, pgAvailable, schemaLayer, urlWithSchema } from "./pg.js"
@@ -64,12 +65,16 @@ describe("crash safety", () => {
       assert.deepStrictEqual(integrity, [{ integrity_check: "ok" }])
     }), 120_000)
 
-  it.effect.skipIf(!pgAvailable)("PostgreSQL: acknowledged writes survive kill -9 of the client", () =>
-    Effect.gen(function*() {
-      const schema = freshSchema("crash")
-      const url = urlWithSchema(schema)
-      yield* crashAndCheck(url, PgStore.layerClient({ url: Redacted.make(url) })).pipe(
-        Effect.provide(schemaLayer(schema))
-      )
-    }), 120_000)
+  it.effect.skipIf(!pgAvailable)(
+    "PostgreSQL: acknowledged writes survive kill -9 of the client",
+    () =>
+      Effect.gen(function*() {
+        const schema = freshSchema("crash")
+        const url = urlWithSchema(schema)
+        yield* crashAndCheck(url, PgStore.layerClient({ url: Redacted.make(url) })).pipe(
+          Effect.provide(schemaLayer(schema))
+        )
+      }),
+    120_000
+  )
 })

@@ -28,11 +28,18 @@ describe("GroupCommit", () => {
       const t = Date.UTC(2034, 0, 1)
       const unique = Array.from({ length: 300 }, (_, i) =>
         inbound(b, customers[i % 3]!, `g${i}`, t + ((i * 7919) % 97) * 1000, t + i))
-      const calls = [...unique, ...unique.filter((_, i) => i % 4 === 0)].sort(() => Math.random() - 0.5)
-      const results = yield* Effect.flatMap(Storage.Storage, (store) =>
-        Effect.forEach(calls, (message) => recordInbound(store, message), { concurrency: "unbounded" })).pipe(
-          Effect.provide(GroupCommit.layer({ maxBatch: 64 }).pipe(Layer.provide(counting)))
+      const calls = [
+        ...unique,
+        ...unique.filter((_, i) =>
+          i % 4 === 0
         )
+      ].sort(() => Math.random() - 0.5)
+      const results = yield* Effect.flatMap(
+        Storage.Storage,
+        (store) => Effect.forEach(calls, (message) => recordInbound(store, message), { concurrency: "unbounded" })
+      ).pipe(
+        Effect.provide(GroupCommit.layer({ maxBatch: 64 }).pipe(Layer.provide(counting)))
+      )
       assert.strictEqual(results.filter((r) => !r.duplicate).length, unique.length)
       assert.isBelow(batches.length, calls.length / 4)
       assert.isAtMost(Math.max(...batches), 64)
@@ -60,7 +67,9 @@ describe("GroupCommit", () => {
         ingest: (batch) => {
           const ids = batch.items.flatMap((item) => item._tag === "Inbound" ? [item.message.messageId] : [])
           calls.push(ids.length)
-          return fails(ids) ? Effect.fail(new SessionStore.StorageError({ operation: "ingest", detail: "no" })) : store.ingest(batch)
+          return fails(ids)
+            ? Effect.fail(new SessionStore.StorageError({ operation: "ingest", detail: "no" }))
+            : store.ingest(batch)
         }
       }))
     ).pipe(Layer.provide(MemoryStore.layer))

@@ -67,57 +67,58 @@ const bundle = (script: string): Effect.Effect<string> =>
 
 /** Starts `test/fixtures/<script>` (bundled) in a new Node process; killed with SIGKILL when interrupted. */
 export const startFixture = (script: string, args: ReadonlyArray<string>): Effect.Effect<Fixture> =>
-  Effect.flatMap(bundle(script), (bundled) => Effect.sync(() => {
-    const child = NodeChild.spawn(process.execPath, [bundled, ...args], {
-      cwd: PACKAGE_DIR,
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    let ended: Finished | undefined
-    const listeners = new Set<() => void>()
-    const notify = () => listeners.forEach((listener) => listener())
-    child.stdout.on("data", (chunk) => {
-      stdout += String(chunk)
-      notify()
-    })
-    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
-    child.on("close", (code, signal) => {
-      ended = { code, signal, stdout, stderr }
-      notify()
-    })
-    const waitForLine = (line: string) =>
-      Effect.async<void, Error>((resume) => {
+  Effect.flatMap(bundle(script), (bundled) =>
+    Effect.sync(() => {
+      const child = NodeChild.spawn(process.execPath, [bundled, ...args], {
+        cwd: PACKAGE_DIR,
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      let ended: Finished | undefined
+      const listeners = new Set<() => void>()
+      const notify = () => listeners.forEach((listener) => listener())
+      child.stdout.on("data", (chunk) => {
+        stdout += String(chunk)
+        notify()
+      })
+      child.stderr.on("data", (chunk) => (stderr += String(chunk)))
+      child.on("close", (code, signal) => {
+        ended = { code, signal, stdout, stderr }
+        notify()
+      })
+      const waitForLine = (line: string) =>
+        Effect.async<void, Error>((resume) => {
+          const check = () => {
+            if (stdout.split("\n").includes(line)) {
+              listeners.delete(check)
+              resume(Effect.void)
+            } else if (ended !== undefined) {
+              listeners.delete(check)
+              const how = ended.code ?? ended.signal
+              resume(Effect.fail(new Error(`${script} ended (${how}) before "${line}": ${stderr}`)))
+            }
+          }
+          listeners.add(check)
+          check()
+          return Effect.sync(() => listeners.delete(check))
+        })
+      const finished = Effect.async<Finished>((resume) => {
         const check = () => {
-          if (stdout.split("\n").includes(line)) {
+          if (ended !== undefined) {
             listeners.delete(check)
-            resume(Effect.void)
-          } else if (ended !== undefined) {
-            listeners.delete(check)
-            const how = ended.code ?? ended.signal
-            resume(Effect.fail(new Error(`${script} ended (${how}) before "${line}": ${stderr}`)))
+            resume(Effect.succeed(ended))
           }
         }
         listeners.add(check)
         check()
-        return Effect.sync(() => listeners.delete(check))
-      })
-    const finished = Effect.async<Finished>((resume) => {
-      const check = () => {
-        if (ended !== undefined) {
+        return Effect.sync(() => {
           listeners.delete(check)
-          resume(Effect.succeed(ended))
-        }
-      }
-      listeners.add(check)
-      check()
-      return Effect.sync(() => {
-        listeners.delete(check)
-        child.kill("SIGKILL")
+          child.kill("SIGKILL")
+        })
       })
-    })
-    return { child, stdout: () => stdout, waitForLine, finished }
-  }))
+      return { child, stdout: () => stdout, waitForLine, finished }
+    }))
 
 /** Waits for a "go" line on stdin (the barrier that lets several writers start at once). */
 export const awaitGo = (): Promise<void> =>

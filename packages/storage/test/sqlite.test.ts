@@ -1,7 +1,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import Sqlite from "better-sqlite3"
 import { Outbound } from "@wa-session/session-core"
+import Sqlite from "better-sqlite3"
 import { DateTime, Duration, Effect, Either, Layer, Option } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
@@ -76,7 +76,9 @@ describe("SqliteStore on a file", () => {
       const mine = claims.filter((m) => m.business === b)
       assert.deepStrictEqual(mine.map((m) => [m.id, m.status]), [[queued.id, "queued"]])
       const after = new Sqlite(filename, { readonly: true })
-      assert.deepStrictEqual(after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get(), { id: 5 })
+      assert.deepStrictEqual(after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get(), {
+        id: 5
+      })
       assert.deepStrictEqual(
         after.prepare("SELECT status_rank FROM wa_outbound WHERE id = ?").get(message.id),
         { status_rank: Outbound.rank("accepted") }
@@ -113,7 +115,9 @@ describe("SqliteStore on a file", () => {
         level
       ], { concurrency: 2 })
       assert.deepStrictEqual([inside, outsideMeanwhile, yield* level], [1, 2, 2])
-      const failed = yield* Effect.either(light(Effect.zipRight(sql`INSERT INTO leases (id) VALUES (2)`, Effect.fail("no"))))
+      const failed = yield* Effect.either(
+        light(Effect.zipRight(sql`INSERT INTO leases (id) VALUES (2)`, Effect.fail("no")))
+      )
       assert.deepStrictEqual(failed, Either.left("no"))
       assert.deepStrictEqual(yield* sql`SELECT id FROM leases`, [{ id: 1 }])
       assert.strictEqual(yield* level, 2)
@@ -127,7 +131,9 @@ describe("SqliteStore on a file", () => {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       assert.strictEqual(yield* LightCommit.make(sql, false), sql.withTransaction)
-    }).pipe(Effect.provide(SqliteStore.layerClient({ filename: NodePath.join(dir, "normal.db"), synchronous: "normal" }))))
+    }).pipe(
+      Effect.provide(SqliteStore.layerClient({ filename: NodePath.join(dir, "normal.db"), synchronous: "normal" }))
+    ))
 
   it.effect("the file deleted or replaced while open: every operation fails with StorageError, nothing is written", () =>
     Effect.gen(function*() {

@@ -3,7 +3,8 @@
 // package's self-reference). It uses the public types the way an application wiring the adapter would.
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { ExoStatus, ExotelApi, ExotelConfig, ExotelSender, Webhook } from "@wa-session/exotel"
+import type { ExotelConfig } from "@wa-session/exotel"
+import { ExoStatus, ExotelApi, ExotelSender, Webhook } from "@wa-session/exotel"
 import { MessageSender, PhoneNumber, type SessionStore } from "@wa-session/session-core"
 import { type ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
 
@@ -26,8 +27,8 @@ const frankfurt: ExotelConfig.ExotelOptionsInput = { ...options, region: "frankf
 // the layers: from options (needs an HttpClient) and from EXOTEL_* configuration (may fail with a ConfigError)
 const fromOptions: Layer.Layer<MessageSender.MessageSender | ExotelApi.ExotelApi, never, HttpClient.HttpClient> =
   ExotelSender.layerWith(options)
-const fromConfig: Layer.Layer<MessageSender.MessageSender | ExotelApi.ExotelApi, ConfigError.ConfigError> =
-  ExotelSender.layerConfig({ region: "singapore" }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+const fromConfig: Layer.Layer<MessageSender.MessageSender | ExotelApi.ExotelApi, ConfigError.ConfigError> = ExotelSender
+  .layerConfig({ region: "singapore" }).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 const request: MessageSender.SendRequest = {
   outboundId: "msg_1",
@@ -54,7 +55,9 @@ export const explain = (error: MessageSender.ProviderError): string => {
     case "Unavailable":
       return `try again later: ${error.detail}`
     case "Rejected":
-      return error.reengagement ? "the window is closed: send a template" : Option.getOrElse(error.providerCode, () => "")
+      return error.reengagement
+        ? "the window is closed: send a template"
+        : Option.getOrElse(error.providerCode, () => "")
     case "Ambiguous":
       return `do not send it again: its delivery report will tell (${error.detail})`
   }

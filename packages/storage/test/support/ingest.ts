@@ -2,7 +2,13 @@
  * Recording inbound messages through the store's one write path (`ingest`), for the contract suite and the
  * child-process fixtures (no vitest here: the fixtures run outside it).
  */
-import { type Ingest, type PhoneNumber, type SessionStore, type SessionWindow, WindowEvents } from "@wa-session/session-core"
+import {
+  type Ingest,
+  type PhoneNumber,
+  type SessionStore,
+  type SessionWindow,
+  WindowEvents
+} from "@wa-session/session-core"
 import { DateTime, Effect, Option } from "effect"
 
 /** An inbound message as a webhook brings it (text content), prepared for `ingest`. */
@@ -52,4 +58,3 @@ export const closeByProvider = (
   pair: PhoneNumber.Pair,
   closedAt: DateTime.Utc
 ) => store.closeByProvider(pair, closedAt, closedAt, WindowEvents.defaultPolicy)
-
