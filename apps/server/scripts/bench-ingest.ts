@@ -90,7 +90,9 @@ const elapsed = performance.now() - started
 const used = process.cpuUsage(cpu)
 console.log(
   `${n} webhooks, ${callers} at once, endpoint ${endpoint}: ingested at ${Math.round((n / ingested) * 1000)}/s, ` +
-    (endpoint === "live" ? `all ${delivered - warm} events delivered at ${Math.round((n / elapsed) * 1000)} webhooks/s, ` : "") +
+    (endpoint === "live"
+      ? `all ${delivered - warm} events delivered at ${Math.round((n / elapsed) * 1000)} webhooks/s, `
+      : "") +
     `${Math.round((used.user + used.system) / n)} µs CPU per webhook`
 )
 await runtime.dispose()

@@ -7,13 +7,13 @@
 //   httpapi-nostore HttpApi route on the same store
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { type Ingest, SessionWindow } from "@wa-session/session-core"
+import { Storage } from "@wa-session/storage"
 import { Context, Duration, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import * as Http from "node:http"
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import * as Path from "node:path"
-import { type Ingest, SessionWindow } from "@wa-session/session-core"
-import { Storage } from "@wa-session/storage"
 import * as App from "../src/App.js"
 import { EDGE_DEFAULTS, MAX_BODY_BYTES, RELAY_DEFAULTS, type ServerSettings } from "../src/Config.js"
 import { HttpAppLive } from "../src/Server.js"
@@ -41,8 +41,15 @@ process.on("SIGUSR2", () => {
 
 // Records nothing, answers at once: what is left is the HTTP stack, the decoding and the ingest.
 const unused = () => Effect.dieMessage("not used by the benchmark")
-type Answered = "backend" | "ingest" | "ping" | "configureEndpoint" | "claimDeliveries" | "claimSends" |
-  "emitDueWindowEvents" | "prune"
+type Answered =
+  | "backend"
+  | "ingest"
+  | "ping"
+  | "configureEndpoint"
+  | "claimDeliveries"
+  | "claimSends"
+  | "emitDueWindowEvents"
+  | "prune"
 const ingestOnly: Pick<Storage.StorageShape, Answered> = {
   backend: "memory",
   // the background workers find nothing to do

@@ -17,8 +17,8 @@ import { type ConfigError, Effect, Exit, Layer, Metric, Option } from "effect"
 import { ServerConfig, type ServerSettings, webhookUrl } from "./Config.js"
 import * as Ingest from "./Ingest.js"
 import * as Metrics from "./Metrics.js"
-import { HttpAppLive, layerNodeServer, layerNodeServerTest } from "./Server.js"
 import * as Sends from "./Sends.js"
+import { HttpAppLive, layerNodeServer, layerNodeServerTest } from "./Server.js"
 import * as Workers from "./Workers.js"
 
 /** Times every send (retries included) into the Exotel latency histogram. */

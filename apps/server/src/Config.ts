@@ -264,8 +264,10 @@ export const readOrCreateSecret = (
   const isCode = (cause: unknown, code: string) =>
     typeof cause === "object" && cause !== null && (cause as { code?: unknown }).code === code
   return readExisting.pipe(
-    Effect.catchIf((cause) => isCode(cause, "ENOENT"), () =>
-      create.pipe(Effect.catchIf((cause) => isCode(cause, "EEXIST"), () => readExisting))),
+    Effect.catchIf(
+      (cause) => isCode(cause, "ENOENT"),
+      () => create.pipe(Effect.catchIf((cause) => isCode(cause, "EEXIST"), () => readExisting))
+    ),
     Effect.mapError((cause) => new SecretFileError({ setting, path, cause }))
   )
 }
@@ -316,7 +318,10 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
   })
   if (Duration.greaterThan(read.headersTimeout, read.requestTimeout)) {
     return yield* Effect.fail(
-      ConfigError.InvalidData(["WA_SESSION_HEADERS_TIMEOUT"], "WA_SESSION_HEADERS_TIMEOUT must not exceed WA_SESSION_REQUEST_TIMEOUT")
+      ConfigError.InvalidData(
+        ["WA_SESSION_HEADERS_TIMEOUT"],
+        "WA_SESSION_HEADERS_TIMEOUT must not exceed WA_SESSION_REQUEST_TIMEOUT"
+      )
     )
   }
   const dataDir = dataDirOf(read.databaseUrl)
@@ -399,7 +404,6 @@ export const EDGE_DEFAULTS: EdgeSettings = {
   maxConnections: 1000,
   maxBatchItems: 1000
 }
-
 
 /** The Exotel variables whose presence switches dry-run off. */
 export const EXOTEL_CREDENTIALS = Settings.EXOTEL_CREDENTIALS

@@ -265,7 +265,7 @@ export const render = (
   const lines: Array<string> = []
   for (const f of Object.values(FAMILIES)) {
     lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`)
-    if (!leaveOut.has(f.name)) for (const pair of byName.get(f.name) ?? []) sampleLines(pair, lines)
+    if (!leaveOut.has(f.name)) { for (const pair of byName.get(f.name) ?? []) sampleLines(pair, lines) }
   }
   return lines.join("\n") + "\n"
 }

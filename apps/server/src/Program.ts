@@ -46,7 +46,9 @@ const banner = (
     `  store        ${StoreConfig.display(settings.databaseUrl)}`,
     `  API token    ${secretLine(settings.apiTokenSource, "send it as Authorization: Bearer <token> to /v1/*")}`,
     `  webhook URL  ${
-      showSecret ? Settings.webhookUrl(settings, base) : `${Settings.maskedWebhookUrl(settings, base)}  (whole: wa-session webhook-url)`
+      showSecret
+        ? Settings.webhookUrl(settings, base)
+        : `${Settings.maskedWebhookUrl(settings, base)}  (whole: wa-session webhook-url)`
     }`,
     `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`,
     settings.eventsUrl._tag === "Url"

@@ -17,7 +17,7 @@ const patternOf = (path: string): RegExp =>
  * The methods a path is served with, from the contract itself: a request whose path exists with other methods is
  * answered 405 with `Allow`, one whose path does not exist 404.
  */
-export const makeAllowedMethods = (): ((path: string) => ReadonlyArray<string>) => {
+export const makeAllowedMethods = (): (path: string) => ReadonlyArray<string> => {
   const routes: Array<{ readonly pattern: RegExp; readonly method: string }> = EXTRA_ROUTES.map(([method, path]) => ({
     pattern: patternOf(path),
     method

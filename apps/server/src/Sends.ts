@@ -6,12 +6,7 @@
  * sends in flight finish for `SHUTDOWN_GRACE`, then interrupts them: one still waiting for its pacing slot goes back
  * to the queue, one whose request is out becomes `unknown` (never sent again; its delivery report settles it).
  */
-import {
-  type MessageSender,
-  Outbound,
-  SessionService,
-  SessionStore
-} from "@wa-session/session-core"
+import { type MessageSender, Outbound, SessionService, SessionStore } from "@wa-session/session-core"
 import { Context, DateTime, Duration, Effect, Fiber, FiberSet, Layer, Metric, Option } from "effect"
 import { Metrics, type SendJobOutcome } from "./Metrics.js"
 
@@ -36,7 +31,10 @@ type Services = SessionStore.SessionStore | SessionService.SessionConfig | Messa
  * Dispatches `id`, trying the claim again while it is not next in its pair's line, until `until`; `NotClaimed` when
  * the job left the queue without us or the time ran out (the worker sends it).
  */
-const dispatchUntil = (id: string, until: number): Effect.Effect<SessionService.Dispatched, SessionStore.StorageError, Services> =>
+const dispatchUntil = (
+  id: string,
+  until: number
+): Effect.Effect<SessionService.Dispatched, SessionStore.StorageError, Services> =>
   Effect.gen(function*() {
     const store = yield* SessionStore.SessionStore
     while (true) {
@@ -44,7 +42,9 @@ const dispatchUntil = (id: string, until: number): Effect.Effect<SessionService.
       if (dispatched._tag !== "NotClaimed") return dispatched
       const stored = yield* store.findOutbound(id)
       const queued = Option.exists(stored, (message) => Outbound.rank(message.status) === Outbound.rank("queued"))
-      if (!queued || (yield* DateTime.now).epochMillis + Duration.toMillis(RETRY_CLAIM_EVERY) >= until) return dispatched
+      if (!queued || (yield* DateTime.now).epochMillis + Duration.toMillis(RETRY_CLAIM_EVERY) >= until) {
+        return dispatched
+      }
       yield* Effect.sleep(RETRY_CLAIM_EVERY)
     }
   })

@@ -77,16 +77,16 @@ const makeLoopMeter = () => {
  * The round itself stays interruptible, so that its own timeouts (10 s per delivery attempt, Exotel's per request)
  * still cut what hangs.
  */
-const toTheEnd = (grace: Duration.Duration = Duration.infinity) =>
-<A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    Effect.forkDaemon(round),
-    (fiber) =>
-      Effect.onInterrupt(
-        Fiber.join(fiber),
-        () => Effect.timeout(Fiber.await(fiber), grace).pipe(Effect.ignore, Effect.zipRight(Fiber.interrupt(fiber)))
-      )
-  )
+const toTheEnd =
+  (grace: Duration.Duration = Duration.infinity) => <A, E, R>(round: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.flatMap(
+      Effect.forkDaemon(round),
+      (fiber) =>
+        Effect.onInterrupt(
+          Fiber.join(fiber),
+          () => Effect.timeout(Fiber.await(fiber), grace).pipe(Effect.ignore, Effect.zipRight(Fiber.interrupt(fiber)))
+        )
+    )
 
 /**
  * Runs `round` forever: again at once while it reports there may be more to do, else after `every`. A failure is
@@ -184,7 +184,10 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
     const retention = Effect.map(SessionService.prune(settings.retention, PRUNE_BATCH), (pruned) => {
       const again = SessionService.isPartial(pruned, PRUNE_BATCH)
       const removed = pruned.inbound + pruned.outbound + pruned.deliveries + pruned.events + pruned.quarantine
-      return Effect.as(removed > 0 ? Effect.logInfo("retention: pruned").pipe(Effect.annotateLogs({ ...pruned })) : Effect.void, again)
+      return Effect.as(
+        removed > 0 ? Effect.logInfo("retention: pruned").pipe(Effect.annotateLogs({ ...pruned })) : Effect.void,
+        again
+      )
     }).pipe(Effect.flatten)
 
     yield* Effect.forkScoped(loop("deliveries", intervals.deliveries, deliveries))

@@ -92,8 +92,13 @@ describe("configuration", () => {
       assert.strictEqual(Duration.toMillis(yield* margin(" 2  hours ")), 7_200_000)
       assert.strictEqual(Duration.toMillis(yield* Config.safetyMargin.pipe(withEnv({}))), 0)
       assert.strictEqual(Duration.toMillis(yield* Config.expiringLead.pipe(withEnv({}))), 3_600_000)
-      assert.strictEqual(Duration.toMillis(yield* Config.expiringLead.pipe(withEnv({ WA_SESSION_EXPIRING_LEAD: "0" }))), 0)
-      for (const value of ["soon", "-5", "24h"]) assert.isTrue(Either.isLeft(yield* Effect.either(margin(value))), value)
+      assert.strictEqual(
+        Duration.toMillis(yield* Config.expiringLead.pipe(withEnv({ WA_SESSION_EXPIRING_LEAD: "0" }))),
+        0
+      )
+      for (const value of ["soon", "-5", "24h"]) {
+        assert.isTrue(Either.isLeft(yield* Effect.either(margin(value))), value)
+      }
     }))
 
   it.scoped("WA_SESSION_EVENTS_URL: unset leaves the configured endpoint alone, none removes it; a bad one is not echoed", () =>

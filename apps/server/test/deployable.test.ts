@@ -46,46 +46,53 @@ const settingsRead = () => {
 }
 
 describe("deployment", () => {
-  it.live("the deployable folder runs from a directory outside the repository and answers /readyz", () =>
-    Effect.promise(async () => {
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "wa-session-deploy-"))
-      try {
-        const app = Path.join(dir, "app")
-        ChildProcess.execFileSync(process.execPath, ["scripts/deployable.mjs", app], { cwd: serverDir, stdio: "ignore" })
-        for (const entry of Fs.readdirSync(Path.join(app, "node_modules"))) {
-          assert.isFalse(Fs.lstatSync(Path.join(app, "node_modules", entry)).isSymbolicLink(), `${entry} is a link`)
-        }
-        const port = await freePort()
-        const child = ChildProcess.spawn(process.execPath, ["server.mjs"], {
-          cwd: app,
-          env: {
-            PATH: process.env.PATH ?? "",
-            HOST: "127.0.0.1",
-            PORT: String(port),
-            WA_SESSION_DATABASE_URL: `sqlite:${Path.join(dir, "data", "wa-session.db")}`
-          },
-          stdio: ["ignore", "pipe", "pipe"]
-        })
-        let stderr = ""
-        child.stderr.on("data", (chunk) => (stderr += String(chunk)))
-        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  it.live(
+    "the deployable folder runs from a directory outside the repository and answers /readyz",
+    () =>
+      Effect.promise(async () => {
+        const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "wa-session-deploy-"))
         try {
-          let status = 0
-          const deadline = Date.now() + 30_000
-          while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
-            await new Promise((resolve) => setTimeout(resolve, 100))
-            status = await readyz(port)
+          const app = Path.join(dir, "app")
+          ChildProcess.execFileSync(process.execPath, ["scripts/deployable.mjs", app], {
+            cwd: serverDir,
+            stdio: "ignore"
+          })
+          for (const entry of Fs.readdirSync(Path.join(app, "node_modules"))) {
+            assert.isFalse(Fs.lstatSync(Path.join(app, "node_modules", entry)).isSymbolicLink(), `${entry} is a link`)
           }
-          assert.strictEqual(status, 200, `no ready answer; stderr: ${stderr}`)
-          assert.isTrue(Fs.existsSync(Path.join(dir, "data", "wa-session.db")))
+          const port = await freePort()
+          const child = ChildProcess.spawn(process.execPath, ["server.mjs"], {
+            cwd: app,
+            env: {
+              PATH: process.env.PATH ?? "",
+              HOST: "127.0.0.1",
+              PORT: String(port),
+              WA_SESSION_DATABASE_URL: `sqlite:${Path.join(dir, "data", "wa-session.db")}`
+            },
+            stdio: ["ignore", "pipe", "pipe"]
+          })
+          let stderr = ""
+          child.stderr.on("data", (chunk) => (stderr += String(chunk)))
+          const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+          try {
+            let status = 0
+            const deadline = Date.now() + 30_000
+            while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
+              await new Promise((resolve) => setTimeout(resolve, 100))
+              status = await readyz(port)
+            }
+            assert.strictEqual(status, 200, `no ready answer; stderr: ${stderr}`)
+            assert.isTrue(Fs.existsSync(Path.join(dir, "data", "wa-session.db")))
+          } finally {
+            child.kill("SIGTERM")
+          }
+          assert.strictEqual(await exited, 0, stderr)
         } finally {
-          child.kill("SIGTERM")
+          Fs.rmSync(dir, { recursive: true, force: true })
         }
-        assert.strictEqual(await exited, 0, stderr)
-      } finally {
-        Fs.rmSync(dir, { recursive: true, force: true })
-      }
-    }), 90_000)
+      }),
+    90_000
+  )
 
   it("the systemd unit passes systemd-analyze verify", (context) => {
     const found = ChildProcess.spawnSync("systemd-analyze", ["--version"], { stdio: "ignore" }).status === 0
@@ -93,7 +100,10 @@ describe("deployment", () => {
       console.warn("systemd-analyze is missing: the unit file is not verified here (it is under CI=true)")
       return context.skip()
     }
-    const verified = ChildProcess.spawnSync("systemd-analyze", ["verify", Path.join(repoDir, "deploy/wa-session.service")], {
+    const verified = ChildProcess.spawnSync("systemd-analyze", [
+      "verify",
+      Path.join(repoDir, "deploy/wa-session.service")
+    ], {
       encoding: "utf8"
     })
     assert.strictEqual(verified.status, 0, `${verified.stdout}${verified.stderr}`)

@@ -28,8 +28,7 @@ const rawRequest = (base: string, method: string, path: string, body = "") =>
             status: response.statusCode ?? 0,
             text: Buffer.concat(chunks).toString(),
             allow: response.headers.allow
-          })
-        )
+          }))
       }
     )
     request.on("error", reject)
@@ -117,7 +116,10 @@ describe("the webhook route's spellings", () => {
         assert.strictEqual(answer.allow, "POST")
         assert.deepStrictEqual(JSON.parse(answer.text).code, "METHOD_NOT_ALLOWED")
       }
-      const session = yield* api.sessions.getSession({ path: { business: BUSINESS, customer: CUSTOMER }, urlParams: {} })
+      const session = yield* api.sessions.getSession({
+        path: { business: BUSINESS, customer: CUSTOMER },
+        urlParams: {}
+      })
       assert.strictEqual(session.state, "none")
       const exact = yield* Effect.promise(() => rawRequest(env.baseUrl, "POST", `/webhooks/exotel/${SECRET}`, body))
       assert.strictEqual(exact.status, 200)
@@ -164,7 +166,9 @@ describe("answers of the server's own", () => {
       const slow = yield* Effect.promise(() => exchangeRaw(env.baseUrl, "GET /healthz HTTP/1.1\r\nhost: x\r\n"))
       assert.match(slow, /^HTTP\/1\.1 408 /)
       assert.strictEqual(JSON.parse(slow.split("\r\n\r\n")[1]!).code, "REQUEST_TIMEOUT")
-    }).pipe(Effect.provide(TestServer({ edge: { headersTimeout: Duration.seconds(1), requestTimeout: Duration.seconds(2) } }))))
+    }).pipe(
+      Effect.provide(TestServer({ edge: { headersTimeout: Duration.seconds(1), requestTimeout: Duration.seconds(2) } }))
+    ))
 
   it.live("1,200 violations: the first 100 listed, violationCount says how many", () =>
     Effect.gen(function*() {
@@ -174,7 +178,10 @@ describe("answers of the server's own", () => {
         interactive: {
           type: "list",
           body: { text: "x" },
-          action: { button: "b", sections: Array.from({ length: 300 }, () => ({ title: "", rows: [{ id: "", title: "" }] })) }
+          action: {
+            button: "b",
+            sections: Array.from({ length: 300 }, () => ({ title: "", rows: [{ id: "", title: "" }] }))
+          }
         }
       }
       const answer = yield* Effect.promise(() =>
@@ -201,7 +208,10 @@ describe("webhook batches", () => {
       assert.strictEqual(over.status, 400)
       assert.strictEqual(JSON.parse(over.body).code, "INVALID_WEBHOOK")
       assert.match(JSON.parse(over.body).message, /a batch of 3 items, over the limit of 2.*q_[0-9a-f]{32}/)
-      const session = yield* api.sessions.getSession({ path: { business: BUSINESS, customer: CUSTOMER }, urlParams: {} })
+      const session = yield* api.sessions.getSession({
+        path: { business: BUSINESS, customer: CUSTOMER },
+        urlParams: {}
+      })
       assert.strictEqual(session.state, "none")
       const quarantine = yield* api.quarantine.listQuarantine({ urlParams: {} })
       assert.lengthOf(quarantine.items, 1)

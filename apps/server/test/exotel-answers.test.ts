@@ -41,7 +41,10 @@ describe("Exotel's answers, end to end", () => {
       assert.strictEqual(sent.status, "accepted")
       assert.strictEqual(env.fake.messages.length, 1, "the template, once")
       assert.deepStrictEqual(env.fake.messages[0]!.content, followUp)
-      const session = yield* api.sessions.getSession({ path: { business: BUSINESS, customer: CUSTOMER }, urlParams: {} })
+      const session = yield* api.sessions.getSession({
+        path: { business: BUSINESS, customer: CUSTOMER },
+        urlParams: {}
+      })
       assert.strictEqual(session.state, "expired")
       assert.isTrue(session.closedByProvider)
       // without a fallback: the refusal reaches the caller, and the window is closed all the same
@@ -79,7 +82,10 @@ describe("Exotel's answers, end to end", () => {
       const api = yield* client
       const env = yield* TestEnv
       env.fake.script(Behaviour.serverError(503), Behaviour.serverError(503))
-      const sent = yield* api.messages.sendMessage({ payload: { from: BUSINESS, to: CUSTOMER, content: followUp }, headers: {} })
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: followUp },
+        headers: {}
+      })
       assert.strictEqual(sent.status, "queued")
       const metrics = (yield* rawGet("/metrics")).text
       assert.include(metrics, "wa_session_send_jobs_total{outcome=\"deferred\"} 1")
@@ -90,7 +96,10 @@ describe("Exotel's answers, end to end", () => {
     Effect.gen(function*() {
       const api = yield* client
       const env = yield* TestEnv
-      const sent = yield* api.messages.sendMessage({ payload: { from: BUSINESS, to: CUSTOMER, content: followUp }, headers: {} })
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: followUp },
+        headers: {}
+      })
       const firstSid = sent.providerMessageId!
       const answer = yield* report({ sid: firstSid, code: 30007 })
       assert.strictEqual(answer.status, 200)

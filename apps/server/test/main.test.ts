@@ -92,74 +92,78 @@ describe("the server process", () => {
       }
     }), 60_000)
 
-  it.live("starts, serves, and on SIGTERM answers the request in flight (unknown: Exotel hangs) before exiting", () =>
-    Effect.promise(async () => {
-      const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "wa-session-main-"))
-      const fake = await startFakeExotel({ apiKey: "key", apiToken: "token", accountSid: "acme1" })
-      const port = await freePort()
-      const base = `http://127.0.0.1:${port}`
-      const child = spawnServer({
-        PORT: String(port),
-        WA_SESSION_DATABASE_URL: `sqlite:${dir}/db.sqlite`,
-        WA_SESSION_API_TOKEN: TOKEN,
-        WA_SESSION_WEBHOOK_SECRET: SECRET,
-        EXOTEL_API_KEY: fake.apiKey,
-        EXOTEL_API_TOKEN: fake.apiToken,
-        EXOTEL_ACCOUNT_SID: fake.accountSid,
-        EXOTEL_BASE_URL: fake.url,
-        EXOTEL_REQUEST_TIMEOUT: "1 second",
-        EXOTEL_MAX_RETRIES: "0"
-      })
-      try {
-        await waitFor(() => child.output().stdout.includes("listening on"), "the banner")
-        const { stdout } = child.output()
-        assert.include(stdout, `${base}/docs`)
-        // the secret came from the environment: the banner masks it (wa-session webhook-url prints it whole)
-        assert.include(stdout, `${base}/webhooks/exotel/${SECRET.slice(0, 4)}…`)
-        assert.notInclude(stdout, SECRET)
-        assert.include(stdout, "API token    from WA_SESSION_API_TOKEN")
-        assert.notInclude(stdout, TOKEN)
-        assert.notInclude(stdout, "DRY-RUN")
-        // the Exotel cluster in use and the pacing
-        assert.include(stdout, `Exotel       ${fake.url}; at most 200 sends a minute`)
-        assert.strictEqual((await fetch(`${base}/healthz`)).status, 200)
-        assert.strictEqual((await fetch(`${base}/docs`)).status, 200)
-
-        const inbound = await fake.sendInbound(`${base}/webhooks/exotel/${SECRET}`, {
-          from: "+919876543210",
-          to: "+919876500001",
-          text: "a secret order detail"
+  it.live(
+    "starts, serves, and on SIGTERM answers the request in flight (unknown: Exotel hangs) before exiting",
+    () =>
+      Effect.promise(async () => {
+        const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "wa-session-main-"))
+        const fake = await startFakeExotel({ apiKey: "key", apiToken: "token", accountSid: "acme1" })
+        const port = await freePort()
+        const base = `http://127.0.0.1:${port}`
+        const child = spawnServer({
+          PORT: String(port),
+          WA_SESSION_DATABASE_URL: `sqlite:${dir}/db.sqlite`,
+          WA_SESSION_API_TOKEN: TOKEN,
+          WA_SESSION_WEBHOOK_SECRET: SECRET,
+          EXOTEL_API_KEY: fake.apiKey,
+          EXOTEL_API_TOKEN: fake.apiToken,
+          EXOTEL_ACCOUNT_SID: fake.accountSid,
+          EXOTEL_BASE_URL: fake.url,
+          EXOTEL_REQUEST_TIMEOUT: "1 second",
+          EXOTEL_MAX_RETRIES: "0"
         })
-        assert.strictEqual(inbound.status, 200)
+        try {
+          await waitFor(() => child.output().stdout.includes("listening on"), "the banner")
+          const { stdout } = child.output()
+          assert.include(stdout, `${base}/docs`)
+          // the secret came from the environment: the banner masks it (wa-session webhook-url prints it whole)
+          assert.include(stdout, `${base}/webhooks/exotel/${SECRET.slice(0, 4)}…`)
+          assert.notInclude(stdout, SECRET)
+          assert.include(stdout, "API token    from WA_SESSION_API_TOKEN")
+          assert.notInclude(stdout, TOKEN)
+          assert.notInclude(stdout, "DRY-RUN")
+          // the Exotel cluster in use and the pacing
+          assert.include(stdout, `Exotel       ${fake.url}; at most 200 sends a minute`)
+          assert.strictEqual((await fetch(`${base}/healthz`)).status, 200)
+          assert.strictEqual((await fetch(`${base}/docs`)).status, 200)
 
-        fake.script(Behaviour.hang())
-        const inFlight = fetch(`${base}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-          body: JSON.stringify({
-            from: "+919876500001",
-            to: "+919876543210",
-            content: { type: "text", text: { body: "another secret detail" } }
+          const inbound = await fake.sendInbound(`${base}/webhooks/exotel/${SECRET}`, {
+            from: "+919876543210",
+            to: "+919876500001",
+            text: "a secret order detail"
           })
-        })
-        await waitFor(() => fake.requests.length === 1, "the send to reach Exotel", 10_000)
-        const stopping = Date.now()
-        child.process.kill("SIGTERM")
-        const response = await inFlight
-        // Exotel may have taken it: never sent again, and never a 502 that invites a retry with a new key
-        assert.strictEqual(response.status, 202)
-        assert.strictEqual((await response.json() as { status: string }).status, "unknown")
-        assert.strictEqual(await child.exited, 0)
-        // the kept-alive connection of the answered request does not hold the exit for the keep-alive time (65 s)
-        assert.isBelow(Date.now() - stopping, 15_000)
-        const logs = child.output().stdout + child.output().stderr
-        assert.notInclude(logs, "secret order detail")
-        assert.notInclude(logs, "another secret detail")
-        assert.notInclude(logs, TOKEN)
-      } finally {
-        child.process.kill("SIGKILL")
-        await fake.close()
-        await Fs.rm(dir, { recursive: true, force: true })
-      }
-    }), 90_000)
+          assert.strictEqual(inbound.status, 200)
+
+          fake.script(Behaviour.hang())
+          const inFlight = fetch(`${base}/v1/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+            body: JSON.stringify({
+              from: "+919876500001",
+              to: "+919876543210",
+              content: { type: "text", text: { body: "another secret detail" } }
+            })
+          })
+          await waitFor(() => fake.requests.length === 1, "the send to reach Exotel", 10_000)
+          const stopping = Date.now()
+          child.process.kill("SIGTERM")
+          const response = await inFlight
+          // Exotel may have taken it: never sent again, and never a 502 that invites a retry with a new key
+          assert.strictEqual(response.status, 202)
+          assert.strictEqual((await response.json() as { status: string }).status, "unknown")
+          assert.strictEqual(await child.exited, 0)
+          // the kept-alive connection of the answered request does not hold the exit for the keep-alive time (65 s)
+          assert.isBelow(Date.now() - stopping, 15_000)
+          const logs = child.output().stdout + child.output().stderr
+          assert.notInclude(logs, "secret order detail")
+          assert.notInclude(logs, "another secret detail")
+          assert.notInclude(logs, TOKEN)
+        } finally {
+          child.process.kill("SIGKILL")
+          await fake.close()
+          await Fs.rm(dir, { recursive: true, force: true })
+        }
+      }),
+    90_000
+  )
 })

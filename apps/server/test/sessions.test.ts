@@ -250,7 +250,10 @@ describe("POST /v1/sessions/{business}/{customer}/inbound", () => {
     Effect.gen(function*() {
       const api = yield* client
       const payload = { messageId: "wamid.backfill-1", sentAt: DateTime.unsafeMake("2026-01-20T09:00:00+05:30") }
-      const first = yield* api.sessions.recordInbound({ path: { business: "919876500001", customer: CUSTOMER }, payload })
+      const first = yield* api.sessions.recordInbound({
+        path: { business: "919876500001", customer: CUSTOMER },
+        payload
+      })
       assert.deepStrictEqual(
         { ...first, window: { ...first.window, lastInboundAt: iso(first.window.lastInboundAt) } },
         {

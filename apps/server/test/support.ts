@@ -4,6 +4,7 @@ import { VirtualClock } from "@wa-session/clock"
 import { ExotelSender } from "@wa-session/exotel"
 import { type DeliveryReportInput, type FakeExotel, type InboundInput, startFakeExotel } from "@wa-session/exotel-fake"
 import { WaSessionApi } from "@wa-session/http-api"
+import { StandardWebhooks } from "@wa-session/relay"
 import { SessionStore } from "@wa-session/session-core"
 import { Storage, StoreConfig } from "@wa-session/storage"
 import { Context, DateTime, Duration, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
@@ -13,7 +14,6 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as App from "../src/App.js"
-import { StandardWebhooks } from "@wa-session/relay"
 import {
   EDGE_DEFAULTS,
   type EdgeSettings,
@@ -22,8 +22,8 @@ import {
   type ServerSettings,
   webhookUrl
 } from "../src/Config.js"
-import type * as Workers from "../src/Workers.js"
 import { HttpAppLive } from "../src/Server.js"
+import type * as Workers from "../src/Workers.js"
 
 export const BUSINESS = "+919876500001"
 export const CUSTOMER = "+919876543210"

@@ -20,7 +20,8 @@ import {
 const ack = (body: string) => JSON.parse(body) as { accepted: number; duplicates: number; rejected: number }
 const pair = { business: BUSINESS, customer: CUSTOMER }
 const OTHER = "+919876543299"
-const iso = (instant: DateTime.Utc | null | undefined) => instant === null || instant === undefined ? null : DateTime.formatIso(instant)
+const iso = (instant: DateTime.Utc | null | undefined) =>
+  instant === null || instant === undefined ? null : DateTime.formatIso(instant)
 
 /** An inbound item as Exotel posts it, sent now (India time), from `from`. */
 const item = (sid: string, content: Record<string, unknown>, fields: Record<string, unknown> = {}) =>
@@ -72,13 +73,22 @@ describe("what opens the window, end to end", () => {
       assert.deepStrictEqual(system.content, systemNotice)
 
       // the same items again: duplicates, nothing moves
-      const again = yield* postBatch([yield* item("sys-1", systemNotice), yield* item("grp-1", text("Hi all"), { group_id: "g" })])
+      const again = yield* postBatch([
+        yield* item("sys-1", systemNotice),
+        yield* item("grp-1", text("Hi all"), { group_id: "g" })
+      ])
       assert.deepStrictEqual(ack(again.body), { accepted: 0, duplicates: 2, rejected: 0 })
-      assert.strictEqual(iso((yield* api.sessions.getSession({ path: pair, urlParams: {} })).lastInboundAt), "2026-01-20T04:30:00.000Z")
+      assert.strictEqual(
+        iso((yield* api.sessions.getSession({ path: pair, urlParams: {} })).lastInboundAt),
+        "2026-01-20T04:30:00.000Z"
+      )
 
       // a message the customer writes still opens it
       yield* customerWrites({ sid: "text-2" })
-      assert.strictEqual(iso((yield* api.sessions.getSession({ path: pair, urlParams: {} })).lastInboundAt), "2026-01-20T09:00:00.000Z")
+      assert.strictEqual(
+        iso((yield* api.sessions.getSession({ path: pair, urlParams: {} })).lastInboundAt),
+        "2026-01-20T09:00:00.000Z"
+      )
     }).pipe(Effect.provide(TestServer())))
 
   it.live("on a pair that never wrote: stored and in the history, still no window; a template-only pair stays so", () =>
@@ -115,7 +125,9 @@ describe("what opens the window, end to end", () => {
       const api = yield* client
       yield* postBatch([yield* item("react-off", { type: "reaction", reaction: { message_id: "wamid.1", emoji: "" } })])
       assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "none")
-      yield* postBatch([yield* item("react-on", { type: "reaction", reaction: { message_id: "wamid.1", emoji: "👍" } })])
+      yield* postBatch([
+        yield* item("react-on", { type: "reaction", reaction: { message_id: "wamid.1", emoji: "👍" } })
+      ])
       const reacted = yield* api.sessions.getSession({ path: pair, urlParams: {} })
       assert.strictEqual(reacted.state, "open")
       yield* at("2026-01-20T05:30:00Z")
@@ -133,7 +145,12 @@ describe("Exotel's webhook variants, end to end", () => {
       yield* at("2026-01-20T04:30:00Z")
       // a time without an offset names no instant: the window counts from the receive time
       const opened = yield* postBatch([
-        { ...(yield* item("in-ms", text("Hi"))), sid: undefined, message_sid: "in-ms", timestamp: "2026-01-20 10:00:00" }
+        {
+          ...(yield* item("in-ms", text("Hi"))),
+          sid: undefined,
+          message_sid: "in-ms",
+          timestamp: "2026-01-20 10:00:00"
+        }
       ])
       assert.deepStrictEqual(ack(opened.body), { accepted: 1, duplicates: 0, rejected: 0 })
       const session = yield* api.sessions.getSession({ path: pair, urlParams: {} })
@@ -143,7 +160,10 @@ describe("Exotel's webhook variants, end to end", () => {
         received.items[0]?.type === "message.received" && received.items[0].data.timestampAdjustment === "missing"
       )
 
-      const sent = yield* api.messages.sendMessage({ payload: { from: BUSINESS, to: CUSTOMER, content: text("Hello") }, headers: {} })
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Hello") },
+        headers: {}
+      })
       assert.strictEqual(sent.decision, "session")
       const reports = yield* postBatch([
         {

@@ -82,8 +82,7 @@ export const make = (instant: DateTime.DateTime): Effect.Effect<VirtualClockShap
  * @since 0.1.0
  * @category layers
  */
-export const layerAt = (instant: DateTime.DateTime): Layer.Layer<never> =>
-  Layer.setClock(unsafeMake(instant).clock)
+export const layerAt = (instant: DateTime.DateTime): Layer.Layer<never> => Layer.setClock(unsafeMake(instant).clock)
 
 /**
  * Installs a virtual clock starting at `instant` and provides its control ({@link VirtualClock}) to move the

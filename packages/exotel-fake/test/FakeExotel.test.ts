@@ -28,8 +28,7 @@ afterEach(() => {
 
 const send = async (
   body: unknown,
-  options: { readonly auth?: string; readonly path?: string; readonly raw?: string; readonly signal?: AbortSignal } =
-    {}
+  options: { readonly auth?: string; readonly path?: string; readonly raw?: string; readonly signal?: AbortSignal } = {}
 ) => {
   const response = await fetch(fake.url + (options.path ?? `/v2/accounts/${credentials.accountSid}/messages`), {
     method: "POST",

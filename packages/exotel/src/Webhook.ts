@@ -458,7 +458,10 @@ export const toIngestItems = (body: unknown, bodyText?: string): ReadonlyArray<I
               providerMessageId: Option.some(item.providerMessageId),
               // Exotel's temporary failures (30007, 30009): the message is sent again while its retry period lasts
               retryLater: item.outcome.status === "failed" &&
-                ExoStatus.isRetryLater(Option.getOrUndefined(Option.map(item.code, String)), Option.toArray(item.detailedStatus)),
+                ExoStatus.isRetryLater(
+                  Option.getOrUndefined(Option.map(item.code, String)),
+                  Option.toArray(item.detailedStatus)
+                ),
               status: item.outcome.status,
               reengagement: item.outcome.reengagement,
               code: Option.map(item.code, String),
@@ -510,7 +513,9 @@ export const fromBodyText = (
  * @since 0.2.0
  * @category decoding
  */
-export const fromQuarantine = (entry: { readonly kind: Ingest.QuarantineKind; readonly raw: string }): ReadonlyArray<Ingest.Item> => {
+export const fromQuarantine = (
+  entry: { readonly kind: Ingest.QuarantineKind; readonly raw: string }
+): ReadonlyArray<Ingest.Item> => {
   if (entry.kind === "body") return fromBodyText(entry.raw).items
   return Option.match(parseJson(entry.raw), {
     onNone: () => [{ _tag: "Undecodable", kind: "item", reason: "the item is not JSON", raw: entry.raw }],

@@ -47,11 +47,11 @@ import {
   EndpointList,
   EventsPage,
   EventsParams,
-  HistoryPage,
-  HistoryParams,
   ExotelWebhookBody,
   ExplanationView,
   Health,
+  HistoryPage,
+  HistoryParams,
   ListExpiringParams,
   MessageView,
   QuarantinePage,
@@ -292,7 +292,10 @@ export class QuarantineGroup extends HttpApiGroup.make("quarantine")
       .setPath(Schema.Struct({ id: Schema.String }))
       .addSuccess(QuarantineRetryResponse)
       .addError(QuarantineNotFoundError)
-      .annotate(OpenApi.Summary, "Decode an entry again with this server's decoder; recorded and resolved if it now decodes")
+      .annotate(
+        OpenApi.Summary,
+        "Decode an entry again with this server's decoder; recorded and resolved if it now decodes"
+      )
   )
   .addError(StorageUnavailableError)
   .middleware(Authorization)

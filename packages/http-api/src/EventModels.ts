@@ -50,9 +50,11 @@ export type EventsPage = typeof EventsPage.Type
  */
 export const AddEndpointRequest = Schema.Struct({
   url: Schema.String.annotations({ examples: ["https://example.com/wa-events"] }),
-  events: Schema.optional(Schema.Array(Schema.String).annotations({
-    description: `Event types to deliver: ${Event.EVENT_TYPES.join(", ")} (default all)`
-  })),
+  events: Schema.optional(
+    Schema.Array(Schema.String).annotations({
+      description: `Event types to deliver: ${Event.EVENT_TYPES.join(", ")} (default all)`
+    })
+  ),
   secret: Schema.optional(Schema.String.annotations({ description: "whsec_ and the base64 of 24 to 64 random bytes" }))
 }).annotations({ identifier: "AddEndpointRequest" })
 

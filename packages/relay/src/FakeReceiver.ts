@@ -287,7 +287,10 @@ export const start = async (options: StartOptions): Promise<FakeReceiver> => {
           }
         }
         const timer = setTimeout(
-          () => waiter.fail(new Error(`FakeReceiver.waitFor: ${what} not met within ${timeoutMs} ms; ${describe(received)}`)),
+          () =>
+            waiter.fail(
+              new Error(`FakeReceiver.waitFor: ${what} not met within ${timeoutMs} ms; ${describe(received)}`)
+            ),
           timeoutMs
         )
         waiters.add(waiter)

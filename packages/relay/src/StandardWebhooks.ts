@@ -11,7 +11,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Delivery, Event, EventTransport } from "@wa-session/session-core"
+import { Delivery, type Event, EventTransport } from "@wa-session/session-core"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -72,7 +72,12 @@ const discard = (response: HttpClientResponse.HttpClientResponse) => {
  */
 const makeSigner = () => {
   const signers = new Map<string, Webhook>()
-  return (secret: Redacted.Redacted<string>, msgId: string, at: DateTime.Utc, body: string): Either.Either<string, void> =>
+  return (
+    secret: Redacted.Redacted<string>,
+    msgId: string,
+    at: DateTime.Utc,
+    body: string
+  ): Either.Either<string, void> =>
     Either.try({
       try: () => {
         const key = Redacted.value(secret)

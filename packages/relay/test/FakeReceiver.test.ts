@@ -68,7 +68,10 @@ describe("FakeReceiver", () => {
       received.filter((r) => r.status === 200).length >= 3
     const error = await receiver.waitFor(twoOk, 100).then(() => undefined, (e: unknown) => e)
     assert.instanceOf(error, Error)
-    assert.match((error as Error).message, /twoOk not met within 100 ms; 2 request\(s\) received: evt_\w+ → 200, evt_\w+ → 200/)
+    assert.match(
+      (error as Error).message,
+      /twoOk not met within 100 ms; 2 request\(s\) received: evt_\w+ → 200, evt_\w+ → 200/
+    )
   })
 
   it("holds requests while hung and answers those still connected when released", async () => {
@@ -92,7 +95,9 @@ describe("FakeReceiver", () => {
     }
     assert.strictEqual(await waitForCount(1), 1)
     const body = "{}"
-    socket.write(`POST /last HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+    socket.write(
+      `POST /last HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`
+    )
     socket.end()
     assert.strictEqual(await waitForCount(0), 0)
     assert.deepStrictEqual(receiver.received.map((r) => r.path), ["/last"])

@@ -1,6 +1,6 @@
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Delivery, Event, EventTransport, PhoneNumber, SessionWindow } from "@wa-session/session-core"
 import { DateTime, Duration, Effect, Layer, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
@@ -66,7 +66,10 @@ afterEach(async () => {
 })
 
 const post = (url: string, attemptAt: DateTime.Utc, options: StandardWebhooks.Options = {}, endpointSecret?: string) =>
-  Effect.flatMap(StandardWebhooks.make(options), (transport) => transport.post(endpointAt(url, endpointSecret), Event.payloadOf(event), attemptAt))
+  Effect.flatMap(
+    StandardWebhooks.make(options),
+    (transport) => transport.post(endpointAt(url, endpointSecret), Event.payloadOf(event), attemptAt)
+  )
 
 /**
  * The transport takes whichever `HttpClient` the app provides, so the behaviour that depends on the client (redirects,
@@ -100,7 +103,14 @@ for (const [clientName, clientLayer] of clients) {
 
         const expectedBody = JSON.stringify(Event.encode(event))
         assert.strictEqual(request.rawBody, expectedBody)
-        assert.deepStrictEqual(Object.keys(request.body as object), ["id", "type", "createdAt", "business", "customer", "data"])
+        assert.deepStrictEqual(Object.keys(request.body as object), [
+          "id",
+          "type",
+          "createdAt",
+          "business",
+          "customer",
+          "data"
+        ])
         assert.deepStrictEqual(request.body, Event.encode(event))
 
         const webhook = new Webhook(secret)
@@ -127,9 +137,16 @@ for (const [clientName, clientLayer] of clients) {
         assert.notStrictEqual(first!.signature, second!.signature)
         assert.strictEqual(first!.rawBody, second!.rawBody)
 
-        const headers = { "webhook-id": first!.id!, "webhook-timestamp": first!.timestamp!, "webhook-signature": first!.signature! }
+        const headers = {
+          "webhook-id": first!.id!,
+          "webhook-timestamp": first!.timestamp!,
+          "webhook-signature": first!.signature!
+        }
         assert.throws(() => new Webhook(otherSecret).verify(first!.rawBody, headers), /No matching signature/)
-        assert.throws(() => new Webhook(secret).verify(first!.rawBody.replace("Asha", "Anna"), headers), /No matching signature/)
+        assert.throws(
+          () => new Webhook(secret).verify(first!.rawBody.replace("Asha", "Anna"), headers),
+          /No matching signature/
+        )
         assert.throws(
           () => new Webhook(secret).verify(first!.rawBody, { ...headers, "webhook-timestamp": second!.timestamp! }),
           /No matching signature/
@@ -149,7 +166,15 @@ for (const [clientName, clientLayer] of clients) {
         const now = yield* DateTime.now
         const results = []
         for (let i = 0; i < 7; i++) results.push(yield* post(`${receiver.url}/hooks`, now))
-        assert.deepStrictEqual(results.map((r) => (r._tag === "Answered" ? r.status : r.detail)), [500, 503, 410, 302, 301, 204, 200])
+        assert.deepStrictEqual(results.map((r) => (r._tag === "Answered" ? r.status : r.detail)), [
+          500,
+          503,
+          410,
+          302,
+          301,
+          204,
+          200
+        ])
         assert.strictEqual(receiver.received.length, 7)
         assert.isTrue(receiver.received.every((r) => r.path === "/hooks" && r.verified))
         assert.strictEqual(receiver.delivered().length, 2)
@@ -175,7 +200,10 @@ for (const [clientName, clientLayer] of clients) {
         const url = `${receiver.url}/hooks`
         assert.deepStrictEqual(yield* post(url, yield* DateTime.now), { _tag: "Answered", status: 200 })
         yield* Effect.promise(() => receiver.goDown())
-        assert.deepStrictEqual(yield* post(url, yield* DateTime.now), { _tag: "NoAnswer", detail: "connection refused" })
+        assert.deepStrictEqual(yield* post(url, yield* DateTime.now), {
+          _tag: "NoAnswer",
+          detail: "connection refused"
+        })
         yield* Effect.promise(() => receiver.comeBack())
         assert.deepStrictEqual(yield* post(url, yield* DateTime.now), { _tag: "Answered", status: 200 })
         assert.strictEqual(receiver.received.length, 2)

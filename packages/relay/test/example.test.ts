@@ -16,7 +16,9 @@ const OTHER = `whsec_${Buffer.alloc(32, 6).toString("base64")}`
 const startExample = Effect.acquireRelease(
   Effect.async<{ readonly url: string; readonly output: () => string; readonly child: ChildProcess.ChildProcess }>(
     (resume) => {
-      const child = ChildProcess.spawn(process.execPath, [Path.join(import.meta.dirname, "..", "examples", "receiver.mjs")], {
+      const child = ChildProcess.spawn(process.execPath, [
+        Path.join(import.meta.dirname, "..", "examples", "receiver.mjs")
+      ], {
         env: { PATH: process.env["PATH"] ?? "", WA_SESSION_EVENTS_SECRET: SECRET, PORT: "0" },
         stdio: ["ignore", "pipe", "pipe"]
       })
@@ -24,7 +26,9 @@ const startExample = Effect.acquireRelease(
       child.stdout!.on("data", (chunk) => {
         output += String(chunk)
         const port = /listening on (\d+)/.exec(output)?.[1]
-        if (port !== undefined) resume(Effect.succeed({ url: `http://127.0.0.1:${port}/events`, output: () => output, child }))
+        if (port !== undefined) {
+          resume(Effect.succeed({ url: `http://127.0.0.1:${port}/events`, output: () => output, child }))
+        }
       })
       child.stderr!.on("data", (chunk) => (output += String(chunk)))
     }
@@ -49,8 +53,9 @@ describe("the receiver example of docs/events.md", () => {
       const example = yield* startExample
       const transport = yield* StandardWebhooks.make()
       const now = yield* DateTime.now
-      const event = Event.webhookQuarantined({ id: "q_example", kind: "item", reason: "demo", receivedAt: now, item: {} })
-        .event
+      const event =
+        Event.webhookQuarantined({ id: "q_example", kind: "item", reason: "demo", receivedAt: now, item: {} })
+          .event
       const first = yield* transport.post(endpoint(example.url, SECRET), Event.payloadOf(event), now)
       const again = yield* transport.post(endpoint(example.url, SECRET), Event.payloadOf(event), now)
       const forged = yield* transport.post(endpoint(example.url, OTHER), Event.payloadOf(event), now)

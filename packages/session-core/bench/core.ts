@@ -16,13 +16,21 @@ const contents: Record<string, unknown> = {
   document: { type: "document", document: { link: "https://example.com/i.pdf", filename: "invoice.pdf" } },
   sticker: { type: "sticker", sticker: { id: "sticker-1" } },
   location: { type: "location", location: { latitude: 12.97, longitude: 77.59, name: "Store", address: "MG Road" } },
-  contacts: { type: "contacts", contacts: [{ name: { formatted_name: "Asha Rao", first_name: "Asha" }, phones: [{ phone: "+919876543210" }] }] },
+  contacts: {
+    type: "contacts",
+    contacts: [{ name: { formatted_name: "Asha Rao", first_name: "Asha" }, phones: [{ phone: "+919876543210" }] }]
+  },
   button: {
     type: "interactive",
     interactive: {
       type: "button",
       body: { text: "Is someone available to receive it?" },
-      action: { buttons: [{ type: "reply", reply: { id: "yes", title: "Yes" } }, { type: "reply", reply: { id: "later", title: "Reschedule" } }] }
+      action: {
+        buttons: [{ type: "reply", reply: { id: "yes", title: "Yes" } }, {
+          type: "reply",
+          reply: { id: "later", title: "Reschedule" }
+        }]
+      }
     }
   },
   list: {
@@ -30,17 +38,31 @@ const contents: Record<string, unknown> = {
     interactive: {
       type: "list",
       body: { text: "Pick a slot" },
-      action: { button: "Slots", sections: [{ title: "Today", rows: [{ id: "t1", title: "2-4 pm" }, { id: "t2", title: "4-6 pm", description: "Evening" }] }] }
+      action: {
+        button: "Slots",
+        sections: [{
+          title: "Today",
+          rows: [{ id: "t1", title: "2-4 pm" }, { id: "t2", title: "4-6 pm", description: "Evening" }]
+        }]
+      }
     }
   },
   cta_url: {
     type: "interactive",
-    interactive: { type: "cta_url", body: { text: "Track it" }, action: { name: "cta_url", parameters: { display_text: "Track", url: "https://example.com/t" } } }
+    interactive: {
+      type: "cta_url",
+      body: { text: "Track it" },
+      action: { name: "cta_url", parameters: { display_text: "Track", url: "https://example.com/t" } }
+    }
   },
   reaction: { type: "reaction", reaction: { message_id: "wamid.1", emoji: "👍" } },
   template: {
     type: "template",
-    template: { name: "order_update", language: { code: "en" }, components: [{ type: "body", parameters: [{ type: "text", text: "Rahul" }] }] }
+    template: {
+      name: "order_update",
+      language: { code: "en" },
+      components: [{ type: "body", parameters: [{ type: "text", text: "Rahul" }] }]
+    }
   }
 }
 
@@ -136,4 +158,3 @@ for (const r of results) {
       `   baseline ${fmt(b).padStart(8)}/s   ratio ${(p / b).toFixed(3)}x`
   )
 }
-

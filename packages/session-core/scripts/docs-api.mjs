@@ -8,15 +8,15 @@
 // Both modes also check the JSDoc itself: every public export (and every member a class declares itself) has an
 // `@since` tag, and the main functions (MAIN_FUNCTIONS) have an `@example`. TypeDoc's own validation (broken
 // links, referenced-but-unexported types) runs with warnings treated as errors.
-import { spawnSync } from "node:child_process"
-import * as fs from "node:fs"
-import { createRequire } from "node:module"
-import * as os from "node:os"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const docsDir = path.resolve(packageDir, "..", "..", "docs", "api")
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const docsDir = path.resolve(packageDir, "..", "..", "docs", "api");
 
 /** Functions that must carry an `@example` (the entry points a library user starts from). */
 export const MAIN_FUNCTIONS = [
@@ -42,128 +42,128 @@ export const MAIN_FUNCTIONS = [
   "Delivery.judge",
   "Outbound.fallbackFor",
   "RelayService.addEndpoint",
-  "RelayService.makeDeliveryWorker"
-]
+  "RelayService.makeDeliveryWorker",
+];
 
-const KIND = { Namespace: 4, Function: 64, Class: 128 }
+const KIND = { Namespace: 4, Function: 64, Class: 128 };
 
 const tagsOf = (reflection) =>
   [
     reflection.comment,
     ...(reflection.signatures ?? []).map((s) => s.comment),
     reflection.getSignature?.comment,
-    reflection.setSignature?.comment
-  ].flatMap((comment) => comment?.blockTags ?? []).map((tag) => tag.tag)
+    reflection.setSignature?.comment,
+  ].flatMap((comment) => comment?.blockTags ?? []).map((tag) => tag.tag);
 
 /** Problems with the JSDoc of the exports, from TypeDoc's JSON model of the project. */
 export const jsdocProblems = (project) => {
-  const problems = []
-  const examples = new Set()
+  const problems = [];
+  const examples = new Set();
   const visit = (reflection, prefix) => {
     for (const child of reflection.children ?? []) {
-      const name = prefix === "" ? child.name : `${prefix}.${child.name}`
-      const tags = tagsOf(child)
-      if (!tags.includes("@since")) problems.push(`${name}: no @since tag`)
-      if (tags.includes("@example")) examples.add(name)
-      if (child.kind === KIND.Namespace) visit(child, name)
+      const name = prefix === "" ? child.name : `${prefix}.${child.name}`;
+      const tags = tagsOf(child);
+      if (!tags.includes("@since")) problems.push(`${name}: no @since tag`);
+      if (tags.includes("@example")) examples.add(name);
+      if (child.kind === KIND.Namespace) visit(child, name);
       if (child.kind === KIND.Class) {
         for (const member of child.children ?? []) {
           if (member.inheritedFrom === undefined && member.kind !== 512 && !tagsOf(member).includes("@since")) {
-            problems.push(`${name}.${member.name}: no @since tag (a member the class declares)`)
+            problems.push(`${name}.${member.name}: no @since tag (a member the class declares)`);
           }
         }
       }
     }
-  }
-  visit(project, "")
+  };
+  visit(project, "");
   for (const name of MAIN_FUNCTIONS) {
-    if (!examples.has(name)) problems.push(`${name}: a main function without an @example`)
+    if (!examples.has(name)) problems.push(`${name}: a main function without an @example`);
   }
-  return problems
-}
+  return problems;
+};
 
 const listFiles = (dir, base = dir) =>
   fs.existsSync(dir)
     ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const full = path.join(dir, entry.name)
-      return entry.isDirectory() ? listFiles(full, base) : [path.relative(base, full).split(path.sep).join("/")]
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? listFiles(full, base) : [path.relative(base, full).split(path.sep).join("/")];
     }).sort()
-    : []
+    : [];
 
 /** Files that differ between two directories (missing on either side, or with other content). */
 export const differences = (expectedDir, actualDir) => {
-  const expected = listFiles(expectedDir)
-  const actual = new Set(listFiles(actualDir))
-  const found = []
+  const expected = listFiles(expectedDir);
+  const actual = new Set(listFiles(actualDir));
+  const found = [];
   for (const file of expected) {
-    if (!actual.has(file)) found.push(`${file}: missing`)
+    if (!actual.has(file)) found.push(`${file}: missing`);
     else {
-      const want = fs.readFileSync(path.join(expectedDir, file), "utf8").split("\n")
-      const have = fs.readFileSync(path.join(actualDir, file), "utf8").split("\n")
-      const line = want.findIndex((text, index) => text !== have[index])
+      const want = fs.readFileSync(path.join(expectedDir, file), "utf8").split("\n");
+      const have = fs.readFileSync(path.join(actualDir, file), "utf8").split("\n");
+      const line = want.findIndex((text, index) => text !== have[index]);
       if (line >= 0 || want.length !== have.length) {
-        const at = line >= 0 ? line : Math.min(want.length, have.length)
-        found.push(`${file}: out of date from line ${at + 1} (now: ${JSON.stringify(want[at] ?? "<end>")})`)
+        const at = line >= 0 ? line : Math.min(want.length, have.length);
+        found.push(`${file}: out of date from line ${at + 1} (now: ${JSON.stringify(want[at] ?? "<end>")})`);
       }
     }
-    actual.delete(file)
+    actual.delete(file);
   }
-  for (const file of actual) found.push(`${file}: no longer generated`)
-  return found
-}
+  for (const file of actual) found.push(`${file}: no longer generated`);
+  return found;
+};
 
 /** Runs TypeDoc into a new temporary directory; returns the directory, or throws with TypeDoc's output. */
 export const generate = () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wa-session-docs-"))
-  const typedocDir = path.dirname(createRequire(import.meta.url).resolve("typedoc/package.json"))
-  const typedoc = path.join(typedocDir, "bin", "typedoc")
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wa-session-docs-"));
+  const typedocDir = path.dirname(createRequire(import.meta.url).resolve("typedoc/package.json"));
+  const typedoc = path.join(typedocDir, "bin", "typedoc");
   const result = spawnSync(
     process.execPath,
     [typedoc, "--options", "typedoc.json", "--out", path.join(tmp, "md"), "--json", path.join(tmp, "api.json")],
-    { cwd: packageDir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } }
-  )
+    { cwd: packageDir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } },
+  );
   if (result.status !== 0) {
-    fs.rmSync(tmp, { recursive: true, force: true })
-    throw new Error(`typedoc failed (exit ${result.status}):\n${result.stdout}${result.stderr}`)
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`typedoc failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
   }
-  return tmp
-}
+  return tmp;
+};
 
 const main = () => {
-  const check = process.argv.includes("--check")
-  const tmp = generate()
+  const check = process.argv.includes("--check");
+  const tmp = generate();
   try {
-    const problems = jsdocProblems(JSON.parse(fs.readFileSync(path.join(tmp, "api.json"), "utf8")))
+    const problems = jsdocProblems(JSON.parse(fs.readFileSync(path.join(tmp, "api.json"), "utf8")));
     if (problems.length > 0) {
-      console.error(`The JSDoc of @wa-session/session-core is incomplete:\n  ${problems.join("\n  ")}`)
-      process.exitCode = 1
-      return
+      console.error(`The JSDoc of @wa-session/session-core is incomplete:\n  ${problems.join("\n  ")}`);
+      process.exitCode = 1;
+      return;
     }
     if (check) {
-      const found = differences(path.join(tmp, "md"), docsDir)
+      const found = differences(path.join(tmp, "md"), docsDir);
       if (found.length > 0) {
         console.error(
-          `docs/api/ does not match the code; run pnpm docs:api and commit the result:\n  ${found.join("\n  ")}`
-        )
-        process.exitCode = 1
-        return
+          `docs/api/ does not match the code; run pnpm docs:api and commit the result:\n  ${found.join("\n  ")}`,
+        );
+        process.exitCode = 1;
+        return;
       }
-      console.log("docs/api/ is up to date")
+      console.log("docs/api/ is up to date");
     } else {
-      fs.rmSync(docsDir, { recursive: true, force: true })
-      fs.cpSync(path.join(tmp, "md"), docsDir, { recursive: true })
-      console.log(`docs/api/ regenerated (${listFiles(docsDir).length} files)`)
+      fs.rmSync(docsDir, { recursive: true, force: true });
+      fs.cpSync(path.join(tmp, "md"), docsDir, { recursive: true });
+      console.log(`docs/api/ regenerated (${listFiles(docsDir).length} files)`);
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true })
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
+};
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    main()
+    main();
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error)
-    process.exitCode = 1
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
   }
 }

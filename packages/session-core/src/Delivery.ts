@@ -235,8 +235,7 @@ export const judge = (
  * @since 0.2.0
  * @category utils
  */
-export const redactUrl = (url: string): string =>
-  url.replace(/[^\s/?#@]+@/g, "…@").replace(/\?[^#]*/, "?…")
+export const redactUrl = (url: string): string => url.replace(/[^\s/?#@]+@/g, "…@").replace(/\?[^#]*/, "?…")
 
 const SECRET_PREFIX = "whsec_"
 
@@ -253,4 +252,3 @@ export const isValidSecret = (secret: string): boolean => {
   const bytes = (key.length / 4) * 3 - (key.endsWith("==") ? 2 : key.endsWith("=") ? 1 : 0)
   return bytes >= 24 && bytes <= 64
 }
-

@@ -11,8 +11,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { isCalendarDate } from "./internal/calendar.js"
 
-const ISO_WITH_OFFSET =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i
 
 // Date.parse rolls impossible dates over (30 February becomes 2 March): refuse them instead.
 const isCalendarInstant = (parts: ReadonlyArray<string | undefined>): boolean => {
@@ -91,7 +90,9 @@ export const parseDuration = (input: string): Either.Either<Duration.Duration, s
   if (SECONDS.test(trimmed)) return Either.right(Duration.millis(Math.round(Number(trimmed) * 1000)))
   if (COMPACT.test(trimmed)) {
     let millis = 0
-    for (const [, amount, unit] of trimmed.matchAll(COMPACT_PART)) millis += Number(amount) * UNIT_MILLIS[unit!.toLowerCase()]!
+    for (const [, amount, unit] of trimmed.matchAll(COMPACT_PART)) {
+      millis += Number(amount) * UNIT_MILLIS[unit!.toLowerCase()]!
+    }
     return Either.right(Duration.millis(Math.round(millis)))
   }
   const decoded = Duration.decodeUnknown(trimmed)

@@ -127,7 +127,8 @@ export const ReleaseOrder: Order.Order<Parked> = Order.combine(
  * @since 0.2.0
  * @category predicates
  */
-export const isExpiredAt = (parked: Parked, now: DateTime.Utc): boolean => parked.expiresAt.epochMillis <= now.epochMillis
+export const isExpiredAt = (parked: Parked, now: DateTime.Utc): boolean =>
+  parked.expiresAt.epochMillis <= now.epochMillis
 
 /**
  * Whether a re-engagement template may go out at `now`, the pair's last one sent at `last`.
@@ -258,7 +259,11 @@ export const step = (
 ): readonly [PairState, ReadonlyArray<Outcome>] => {
   const at = instantOf(command)
   const [waiting, expired] = Arr.partition(state.parked, (parked) => isExpiredAt(parked, at))
-  const outcomes: Array<Outcome> = Arr.sort(expired, ReleaseOrder).map((parked) => ({ _tag: "Expired", id: parked.id, at }))
+  const outcomes: Array<Outcome> = Arr.sort(expired, ReleaseOrder).map((parked) => ({
+    _tag: "Expired",
+    id: parked.id,
+    at
+  }))
   switch (command._tag) {
     case "Tick":
       return [{ ...state, parked: waiting }, outcomes]

@@ -11,11 +11,11 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import type * as Scope from "effect/Scope"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Delivery from "./Delivery.js"
 import * as Event from "./Event.js"
 import { EventLog } from "./EventLog.js"
@@ -431,7 +431,11 @@ export const makeDeliveryWorker = (
         // no more claimed than can run at once: a claim waiting for a slot would hold its lease for nothing
         const free = Math.min(Math.max(1, settings.concurrency) - running.size, limit ?? Number.POSITIVE_INFINITY)
         if (free <= 0) return 0
-        const claimed = yield* log.claimDeliveries({ now: yield* DateTime.now, limit: free, leaseFor: settings.leaseFor })
+        const claimed = yield* log.claimDeliveries({
+          now: yield* DateTime.now,
+          limit: free,
+          leaseFor: settings.leaseFor
+        })
         for (const claim of claimed) {
           // its own fiber: not interrupted with the caller's (drain waits for it instead)
           const fiber = yield* Effect.forkDaemon(attempt(claim))

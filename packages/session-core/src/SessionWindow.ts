@@ -8,7 +8,7 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Pair, PhoneNumber } from "./PhoneNumber.js"
+import { type Pair, PhoneNumber } from "./PhoneNumber.js"
 
 /**
  * WhatsApp's customer-service window: 24 hours from the customer's latest message.
@@ -351,7 +351,8 @@ export const explain = (window: Window, now: DateTime.Utc, options?: WindowOptio
       firstSeenAt: Option.none(),
       closedByProviderAt: Option.none(),
       safetyMargin,
-      summary: `No window: ${window.customer} has never written to ${window.business}. Only a template can start the conversation.`
+      summary:
+        `No window: ${window.customer} has never written to ${window.business}. Only a template can start the conversation.`
     }
   }
   const expiry = iso(expiresAt(window))

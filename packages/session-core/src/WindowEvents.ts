@@ -89,7 +89,11 @@ const expiringEnabled = (policy: Policy): boolean => Duration.toMillis(policy.ex
  * @since 0.2.0
  * @category getters
  */
-export const previousStateOf = (window: SessionWindow.Window, now: DateTime.Utc, policy: Policy): Event.PreviousState => {
+export const previousStateOf = (
+  window: SessionWindow.Window,
+  now: DateTime.Utc,
+  policy: Policy
+): Event.PreviousState => {
   const status = SessionWindow.statusAt(window, now, policy)
   return status.state === "none" ? "none" : status.closedByProvider ? "closed" : "expired"
 }

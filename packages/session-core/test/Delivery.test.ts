@@ -77,12 +77,21 @@ describe("Delivery.backoff", () => {
   it("clamps odd settings: jitter outside [0, 1], attempts below 1, a maxDelay under initialDelay, huge attempts", () => {
     const base = Delivery.defaultRetryPolicy
     assert.strictEqual(ms(Delivery.backoff({ ...base, jitter: -3 }, 3, "k")), 4_000)
-    assert.strictEqual(ms(Delivery.backoff({ ...base, jitter: 7 }, 3, "k")), ms(Delivery.backoff({ ...base, jitter: 1 }, 3, "k")))
+    assert.strictEqual(
+      ms(Delivery.backoff({ ...base, jitter: 7 }, 3, "k")),
+      ms(Delivery.backoff({ ...base, jitter: 1 }, 3, "k"))
+    )
     assert.strictEqual(ms(Delivery.backoff({ ...base, jitter: 0 }, 0, "k")), 1_000)
     assert.strictEqual(ms(Delivery.backoff({ ...base, jitter: 0 }, -5, "k")), 1_000)
     // maxDelay below initialDelay: initialDelay is the ceiling
     assert.strictEqual(
-      ms(Delivery.backoff({ ...base, jitter: 0, initialDelay: Duration.minutes(2), maxDelay: Duration.minutes(1) }, 9, "k")),
+      ms(
+        Delivery.backoff(
+          { ...base, jitter: 0, initialDelay: Duration.minutes(2), maxDelay: Duration.minutes(1) },
+          9,
+          "k"
+        )
+      ),
       2 * MINUTE
     )
     assert.strictEqual(ms(Delivery.backoff({ ...base, jitter: 0 }, 1e9, "k")), 10 * MINUTE)
@@ -90,7 +99,9 @@ describe("Delivery.backoff", () => {
 })
 
 describe("Delivery.nextAttemptAt and judge", () => {
-  const nowArb = fc.integer({ min: 0, max: 60 * 60 * MINUTE }).map((offset) => DateTime.unsafeMake(CREATED.epochMillis + offset))
+  const nowArb = fc.integer({ min: 0, max: 60 * 60 * MINUTE }).map((offset) =>
+    DateTime.unsafeMake(CREATED.epochMillis + offset)
+  )
 
   it("nextAttemptAt: now + backoff, None exactly when that is past createdAt + retryFor", () => {
     fc.assert(
@@ -136,7 +147,14 @@ describe("Delivery.nextAttemptAt and judge", () => {
       _tag: "GiveUp",
       error: "timed out after 10s"
     })
-    const retry = Delivery.judge(Delivery.defaultRetryPolicy, { _tag: "Answered", status: 503 }, 1, CREATED, CREATED, "d1")
+    const retry = Delivery.judge(
+      Delivery.defaultRetryPolicy,
+      { _tag: "Answered", status: 503 },
+      1,
+      CREATED,
+      CREATED,
+      "d1"
+    )
     assert.isTrue(retry._tag === "Retry" && retry.error === "HTTP 503")
   })
 })
@@ -175,7 +193,9 @@ describe("Delivery endpoints and secrets", () => {
       ),
       { numRuns: 300 }
     )
-    for (const bad of ["", "whsec_", "whsec_====", "whsec_AAAA===", `whsec_${"A".repeat(32)}=`, `whsec_ ${"A".repeat(32)}`]) {
+    for (
+      const bad of ["", "whsec_", "whsec_====", "whsec_AAAA===", `whsec_${"A".repeat(32)}=`, `whsec_ ${"A".repeat(32)}`]
+    ) {
       assert.isFalse(Delivery.isValidSecret(bad), bad)
     }
     assert.isTrue(Delivery.isValidSecret(`whsec_${"A".repeat(32)}`)) // exactly 24 bytes
@@ -214,7 +234,9 @@ describe("Delivery endpoints and secrets", () => {
       deliveredAt: null
     })
     assert.deepStrictEqual(delivery.nextAttemptAt, Option.some(CREATED))
-    assert.throws(() => Schema.decodeUnknownSync(Delivery.Delivery)({ ...Schema.encodeSync(Delivery.Delivery)(delivery), state: "lost" }))
+    assert.throws(() =>
+      Schema.decodeUnknownSync(Delivery.Delivery)({ ...Schema.encodeSync(Delivery.Delivery)(delivery), state: "lost" })
+    )
   })
 
   it("the default retry policy: 1 s doubling to 10 min, 20% jitter, for 24 h, 10 s per attempt", () => {
@@ -230,12 +252,15 @@ describe("Delivery endpoints and secrets", () => {
 describe("hash128", () => {
   it("32 hex digits, the same for the same input, different for different inputs", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 100 }), (inputs) => {
-        const hashes = inputs.map(hash128)
-        for (const hash of hashes) assert.match(hash, /^[0-9a-f]{32}$/)
-        assert.deepStrictEqual(inputs.map(hash128), hashes)
-        assert.strictEqual(new Set(hashes).size, inputs.length)
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 100 }),
+        (inputs) => {
+          const hashes = inputs.map(hash128)
+          for (const hash of hashes) assert.match(hash, /^[0-9a-f]{32}$/)
+          assert.deepStrictEqual(inputs.map(hash128), hashes)
+          assert.strictEqual(new Set(hashes).size, inputs.length)
+        }
+      ),
       { numRuns: 300 }
     )
     // pinned: ids derived from it are stored, so it must never change
@@ -250,7 +275,10 @@ describe("hash128", () => {
 
 describe("redactUrl", () => {
   it("drops user info and query, keeps the rest; text that is not a URL too", () => {
-    assert.strictEqual(Delivery.redactUrl("https://u:p@biz.example:8443/hook?key=k#top"), "https://…@biz.example:8443/hook?…#top")
+    assert.strictEqual(
+      Delivery.redactUrl("https://u:p@biz.example:8443/hook?key=k#top"),
+      "https://…@biz.example:8443/hook?…#top"
+    )
     assert.strictEqual(Delivery.redactUrl("https://biz.example/hook"), "https://biz.example/hook")
     assert.strictEqual(Delivery.redactUrl("htp://token@nowhere?x"), "htp://…@nowhere?…")
     assert.strictEqual(Delivery.redactUrl("htps//user:pass@biz.example/hook"), "htps//…@biz.example/hook")

@@ -18,7 +18,11 @@ describe("errors", () => {
   it("carry stable codes and readable messages", () => {
     const expiredAt = DateTime.unsafeMake("2026-01-21T04:30:00Z")
     const cases: Array<[{ readonly code: string; readonly message: string }, string, string]> = [
-      [new SessionExpired({ business: "+1", customer: "+2", expiredAt, closedByProvider: false }), "SESSION_EXPIRED", "closed at 2026-01-21T04:30:00.000Z"],
+      [
+        new SessionExpired({ business: "+1", customer: "+2", expiredAt, closedByProvider: false }),
+        "SESSION_EXPIRED",
+        "closed at 2026-01-21T04:30:00.000Z"
+      ],
       [new NoActiveSession({ business: "+1", customer: "+2" }), "NO_ACTIVE_SESSION", "has never written"],
       [
         new MessageTypeNotSupported({ path: "type", type: "carousel", supported: ["text", "image"] }),
@@ -36,7 +40,11 @@ describe("errors", () => {
         "text.body: at most 4096 characters; text.preview_url: must be a boolean"
       ],
       [new InvalidPhoneNumber({ field: "to", input: "12", reason: "2 digits" }), "INVALID_PHONE_NUMBER", "to: \"12\""],
-      [new SessionStore.StorageError({ operation: "recordInbound", detail: "disk full" }), "STORAGE_ERROR", "storage failed during recordInbound: disk full"],
+      [
+        new SessionStore.StorageError({ operation: "recordInbound", detail: "disk full" }),
+        "STORAGE_ERROR",
+        "storage failed during recordInbound: disk full"
+      ],
       [new SessionStore.InvalidCursor({ cursor: "e30" }), "INVALID_CURSOR", "cursor \"e30\" is not the nextCursor"],
       [
         new MessageSender.ProviderError({

@@ -33,7 +33,12 @@ const sent = decodeOutbound({
   fallbackMessageId: null
 })
 const statusEvent = (status: Outbound.OutboundStatus, code: string | null = null, detail: string | null = null) =>
-  new Outbound.StatusEvent({ status, at: hours(-0.5), code: Option.fromNullable(code), detail: Option.fromNullable(detail) })
+  new Outbound.StatusEvent({
+    status,
+    at: hours(-0.5),
+    code: Option.fromNullable(code),
+    detail: Option.fromNullable(detail)
+  })
 
 /** What a store keeps and a delivery carries: the encoded event as JSON text. */
 const roundTrip = (event: Event.Event): Event.Event => Event.decode(JSON.parse(JSON.stringify(Event.encode(event))))
@@ -126,11 +131,18 @@ describe("Event", () => {
       })
       assert.deepStrictEqual(event.createdAt, NOW)
     }
-    const anonymous = new Outbound.OutboundMessage({ ...sent, providerMessageId: Option.none(), idempotencyKey: Option.none() })
-    const failed = Option.getOrThrow(Event.messageStatus(anonymous, statusEvent("failed", "30018", "window over"), NOW)).event
+    const anonymous = new Outbound.OutboundMessage({
+      ...sent,
+      providerMessageId: Option.none(),
+      idempotencyKey: Option.none()
+    })
+    const failed =
+      Option.getOrThrow(Event.messageStatus(anonymous, statusEvent("failed", "30018", "window over"), NOW)).event
     assert.isTrue(failed.type === "message.status" && failed.data.providerMessageId === null)
     assert.isTrue(failed.type === "message.status" && failed.data.idempotencyKey === null)
-    assert.isTrue(failed.type === "message.status" && failed.data.code === "30018" && failed.data.detail === "window over")
+    assert.isTrue(
+      failed.type === "message.status" && failed.data.code === "30018" && failed.data.detail === "window over"
+    )
   })
 
   it("window events: opened by its basis, expiring per expiry, closed per reason and expiry or closure time", () => {
@@ -181,9 +193,10 @@ describe("Event", () => {
         event.type === "webhook.quarantined" ? Option.none() : Option.some(`${business}|${customer}`)
       )
     }
-    const quarantined = Event.webhookQuarantined({ id: "q", kind: "body", reason: "r", receivedAt: NOW, item: null }).event
+    const quarantined =
+      Event.webhookQuarantined({ id: "q", kind: "body", reason: "r", receivedAt: NOW, item: null }).event
     assert.strictEqual(quarantined.business, null)
-    assert.deepStrictEqual(Event.orderingKey({ ...quarantined, business: business }), Option.none())
+    assert.deepStrictEqual(Event.orderingKey({ ...quarantined, business }), Option.none())
   })
 
   it("isEventType knows exactly the six types, in the documented order", () => {
@@ -313,6 +326,9 @@ describe("Event.parseTypes", () => {
     )
     const unknown = Event.parseTypes("message.received,window.gone,nope")
     assert.isTrue(Either.isLeft(unknown) && unknown.left.startsWith("type: unknown window.gone, nope; the types are "))
-    assert.deepStrictEqual(Event.parseTypes(" , "), Either.left(`type: empty; the types are ${Event.EVENT_TYPES.join(", ")}`))
+    assert.deepStrictEqual(
+      Event.parseTypes(" , "),
+      Either.left(`type: empty; the types are ${Event.EVENT_TYPES.join(", ")}`)
+    )
   })
 })

@@ -37,29 +37,41 @@ const eventsAt = (t: number, margin: number, withProfile: boolean): ReadonlyArra
   })
   const margin_ = Duration.millis(margin)
   return [
-    Event.messageReceived({
-      message,
-      contentType: "text",
-      content: { type: "text", text: { body: "Hi" }, context: { id: "x" } },
-      profileName: withProfile ? Option.some("Asha") : Option.none(),
-      providerTimestamp: withProfile ? Option.some(at) : Option.none(),
-      timestampAdjustment: withProfile ? "none" : "missing"
-    }, window, margin_).event,
-    Event.messageReceived({
-      message,
-      contentType: "text",
-      content: {},
-      profileName: Option.none(),
-      providerTimestamp: Option.none(),
-      timestampAdjustment: "future"
-    }, SessionWindow.empty({ business, customer }), margin_).event,
+    Event.messageReceived(
+      {
+        message,
+        contentType: "text",
+        content: { type: "text", text: { body: "Hi" }, context: { id: "x" } },
+        profileName: withProfile ? Option.some("Asha") : Option.none(),
+        providerTimestamp: withProfile ? Option.some(at) : Option.none(),
+        timestampAdjustment: withProfile ? "none" : "missing"
+      },
+      window,
+      margin_
+    ).event,
+    Event.messageReceived(
+      {
+        message,
+        contentType: "text",
+        content: {},
+        profileName: Option.none(),
+        providerTimestamp: Option.none(),
+        timestampAdjustment: "future"
+      },
+      SessionWindow.empty({ business, customer }),
+      margin_
+    ).event,
     Option.getOrThrow(
-      Event.messageStatus(outbound, new Outbound.StatusEvent({
-        status: "failed",
-        at,
-        code: withProfile ? Option.some("30018") : Option.none(),
-        detail: Option.none()
-      }), at)
+      Event.messageStatus(
+        outbound,
+        new Outbound.StatusEvent({
+          status: "failed",
+          at,
+          code: withProfile ? Option.some("30018") : Option.none(),
+          detail: Option.none()
+        }),
+        at
+      )
     ).event,
     Event.windowOpened(window, withProfile ? "closed" : "none", at, margin_).event,
     Event.windowExpiring(window, at, margin_, Duration.hours(1)).event,

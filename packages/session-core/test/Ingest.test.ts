@@ -1,7 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option, Schema } from "effect"
 import * as fc from "fast-check"
-import { Event, Ingest, Outbound, PhoneNumber, type SessionStore, SessionWindow, WindowEvents } from "../src/index.js"
+import {
+  Event,
+  Ingest,
+  Outbound,
+  PhoneNumber,
+  type SessionStore,
+  SessionWindow,
+  type WindowEvents
+} from "../src/index.js"
 import { at, snapshot } from "./fixtures.js"
 
 const HOUR = 3_600_000
@@ -91,19 +99,27 @@ describe("Ingest.prepare", () => {
   const pair = pairAt(0)
 
   it("guards every provider timestamp: kept when on time or late, the receive time when missing or in the future", () => {
-    const [late, ahead, future, missing] = Ingest.prepare([
-      inboundItem(pair, "late", Option.some(hours(-30))),
-      inboundItem(pair, "ahead", Option.some(DateTime.unsafeMake(NOW.epochMillis + 4 * 60_000))),
-      inboundItem(pair, "future", Option.some(hours(1))),
-      inboundItem(pair, "missing", Option.none())
-    ], NOW, TOLERANCE)
+    const [late, ahead, future, missing] = Ingest.prepare(
+      [
+        inboundItem(pair, "late", Option.some(hours(-30))),
+        inboundItem(pair, "ahead", Option.some(DateTime.unsafeMake(NOW.epochMillis + 4 * 60_000))),
+        inboundItem(pair, "future", Option.some(hours(1))),
+        inboundItem(pair, "missing", Option.none())
+      ],
+      NOW,
+      TOLERANCE
+    )
     const expected = [
       ["late", hours(-30), "none"],
       ["ahead", DateTime.unsafeMake(NOW.epochMillis + 4 * 60_000), "none"],
       ["future", NOW, "future"],
       ["missing", NOW, "missing"]
     ] as const
-    for (const [prepared, [id, sentAt, adjustment]] of [late, ahead, future, missing].map((p, i) => [p, expected[i]!] as const)) {
+    for (
+      const [prepared, [id, sentAt, adjustment]] of [late, ahead, future, missing].map((p, i) =>
+        [p, expected[i]!] as const
+      )
+    ) {
       assert.isTrue(prepared?._tag === "Inbound")
       if (prepared?._tag !== "Inbound") return
       assert.strictEqual(prepared.message.messageId, id)
@@ -115,10 +131,14 @@ describe("Ingest.prepare", () => {
     }
     assert.deepStrictEqual(future?._tag === "Inbound" && future.providerTimestamp, Option.some(hours(1)))
     // a report's time goes through the same guard
-    const [report, undated] = Ingest.prepare([
-      statusItem({ _tag: "ById", id: "o1" }, "sent", { at: Option.some(hours(2)) }),
-      statusItem({ _tag: "ById", id: "o1" }, "sent", { at: Option.none() })
-    ], NOW, TOLERANCE)
+    const [report, undated] = Ingest.prepare(
+      [
+        statusItem({ _tag: "ById", id: "o1" }, "sent", { at: Option.some(hours(2)) }),
+        statusItem({ _tag: "ById", id: "o1" }, "sent", { at: Option.none() })
+      ],
+      NOW,
+      TOLERANCE
+    )
     assert.deepStrictEqual(report?._tag === "Status" && report.event.at, NOW)
     assert.deepStrictEqual(undated?._tag === "Status" && undated.event.at, NOW)
   })
@@ -138,10 +158,14 @@ describe("Ingest.prepare", () => {
   })
 
   it("quarantines what could not be decoded: JSON kept as the item, text kept as text", () => {
-    const [json, text] = Ingest.prepare([
-      { _tag: "Undecodable", kind: "item", reason: "missing sid", raw: { callback_type: "x" } },
-      { _tag: "Undecodable", kind: "body", reason: "not JSON", raw: "<html>oops" }
-    ], NOW, TOLERANCE)
+    const [json, text] = Ingest.prepare(
+      [
+        { _tag: "Undecodable", kind: "item", reason: "missing sid", raw: { callback_type: "x" } },
+        { _tag: "Undecodable", kind: "body", reason: "not JSON", raw: "<html>oops" }
+      ],
+      NOW,
+      TOLERANCE
+    )
     assert.deepStrictEqual(json, {
       _tag: "Quarantine",
       id: Ingest.quarantineIdOf("item", "{\"callback_type\":\"x\"}"),
@@ -175,7 +199,11 @@ describe("Ingest.prepare", () => {
     for (let i = 0; i < 100_000; i++) deep = [deep]
     assert.throws(() => JSON.stringify(deep))
     assert.strictEqual(Ingest.rawText(deep), notJson)
-    const [prepared] = Ingest.prepare([{ _tag: "Undecodable", kind: "body", reason: "too deep", raw: deep }], NOW, TOLERANCE)
+    const [prepared] = Ingest.prepare(
+      [{ _tag: "Undecodable", kind: "body", reason: "too deep", raw: deep }],
+      NOW,
+      TOLERANCE
+    )
     assert.isTrue(prepared?._tag === "Quarantine" && prepared.raw === notJson && prepared.item === deep)
   })
 
@@ -218,17 +246,24 @@ describe("Ingest helpers", () => {
     assert.strictEqual(Ingest.refKey({ _tag: "ById", id: "o1" }), "id:o1")
     assert.strictEqual(Ingest.refKey({ _tag: "ByProviderId", providerMessageId: "sid" }), "provider:sid")
     const operations: ReadonlyArray<Ingest.Operation> = [
-      ...Ingest.prepare([
-        inboundItem(pairAt(0), "m1", Option.none()),
-        inboundItem(pairAt(0), "m2", Option.none()),
-        statusItem({ _tag: "ById", id: "o1" }, "sent"),
-        { _tag: "Undecodable", kind: "item", reason: "x", raw: {} }
-      ], NOW, TOLERANCE),
+      ...Ingest.prepare(
+        [
+          inboundItem(pairAt(0), "m1", Option.none()),
+          inboundItem(pairAt(0), "m2", Option.none()),
+          statusItem({ _tag: "ById", id: "o1" }, "sent"),
+          { _tag: "Undecodable", kind: "item", reason: "x", raw: {} }
+        ],
+        NOW,
+        TOLERANCE
+      ),
       { _tag: "Close", pair: pairAt(1), at: NOW },
       { _tag: "Tick", pair: pairAt(2) },
       { _tag: "Tick", pair: pairAt(1) }
     ]
-    assert.deepStrictEqual(Ingest.pairsOf(operations).map(Ingest.pairKey), [0, 1, 2].map((i) => Ingest.pairKey(pairAt(i))))
+    assert.deepStrictEqual(
+      Ingest.pairsOf(operations).map(Ingest.pairKey),
+      [0, 1, 2].map((i) => Ingest.pairKey(pairAt(i)))
+    )
   })
 
   it("counts: accepted (recorded, or an unknown report), duplicates, rejected (quarantined); window operations do not count", () => {
@@ -291,7 +326,10 @@ interface GenOutbound {
 
 const refArb: fc.Arbitrary<SessionStore.OutboundRef> = fc.oneof(
   fc.integer({ min: 0, max: OUTBOUND_COUNT }).map((i) => ({ _tag: "ById" as const, id: `o${i}` })),
-  fc.integer({ min: 0, max: OUTBOUND_COUNT }).map((i) => ({ _tag: "ByProviderId" as const, providerMessageId: `p${i}` }))
+  fc.integer({ min: 0, max: OUTBOUND_COUNT }).map((i) => ({
+    _tag: "ByProviderId" as const,
+    providerMessageId: `p${i}`
+  }))
 )
 
 type GenOp =
@@ -333,9 +371,10 @@ const opArb: fc.Arbitrary<GenOp> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constantFrom("item" as const, "body" as const), raw: fc.constantFrom(...RAWS) }).map((
-      { kind, raw }
-    ) => ({ _tag: "Item" as const, item: { _tag: "Undecodable" as const, kind, reason: `bad ${kind}`, raw } }))
+    arbitrary: fc.record({ kind: fc.constantFrom("item" as const, "body" as const), raw: fc.constantFrom(...RAWS) })
+      .map((
+        { kind, raw }
+      ) => ({ _tag: "Item" as const, item: { _tag: "Undecodable" as const, kind, reason: `bad ${kind}`, raw } }))
   },
   {
     weight: 1,
@@ -377,7 +416,9 @@ const scenarioArb = fc.record({
       fallback: fc.constantFrom(true, true, false),
       fallbackSent: fc.boolean(),
       provider: fc.boolean(),
-      statuses: fc.subarray(["unknown", "accepted", "sent", "delivered", "read", "failed"] as Array<Outbound.OutboundStatus>)
+      statuses: fc.subarray(
+        ["unknown", "accepted", "sent", "delivered", "read", "failed"] as Array<Outbound.OutboundStatus>
+      )
     }),
     { minLength: OUTBOUND_COUNT, maxLength: OUTBOUND_COUNT }
   ),
@@ -421,7 +462,12 @@ const build = (scenario: Scenario): Built => {
     spec.sent.forEach((h, j) => {
       window = SessionWindow.record(
         window,
-        new SessionWindow.InboundMessage({ ...pair, messageId: `s${index}.${j}`, sentAt: hours(h), receivedAt: hours(h) })
+        new SessionWindow.InboundMessage({
+          ...pair,
+          messageId: `s${index}.${j}`,
+          sentAt: hours(h),
+          receivedAt: hours(h)
+        })
       )
     })
     if (spec.closedAt !== null) window = SessionWindow.closeByProvider(window, hours(spec.closedAt))
@@ -694,7 +740,8 @@ describe("Ingest.plan against a model", () => {
           plan.inbound.map((m) => `${m.message.business}|${m.message.messageId}`),
           expected.newInbound.map((m) => `${m.message.business}|${m.message.messageId}`)
         )
-        const byType = (type: Event.EventType) => plan.events.filter((d) => d.event.type === type).map((d) => d.event.id)
+        const byType = (type: Event.EventType) =>
+          plan.events.filter((d) => d.event.type === type).map((d) => d.event.id)
         assert.deepStrictEqual(
           byType("message.received"),
           expected.newInbound.map((m) => Event.idOf(`message.received|${m.message.business}|${m.message.messageId}`))
@@ -763,7 +810,9 @@ describe("Ingest.plan against a model", () => {
         assert.strictEqual(counts.rejected, plan.results.filter((r) => r._tag === "Quarantined").length)
         assert.strictEqual(
           counts.duplicates,
-          expected.results.filter((r) => r._tag === "Inbound" ? r.duplicate : r._tag === "Status" && r.outcome === "duplicate")
+          expected.results.filter((r) =>
+            r._tag === "Inbound" ? r.duplicate : r._tag === "Status" && r.outcome === "duplicate"
+          )
             .length
         )
       }),
@@ -782,7 +831,9 @@ describe("Ingest.plan against a model", () => {
           pairs.set(Ingest.pairKey(window), { window: Option.some(window), announced })
         }
         const inbound = new Map(built.state.inbound)
-        for (const m of first.inbound) inbound.set(`${m.message.business}|${m.message.messageId}`, Ingest.pairKey(m.message))
+        for (const m of first.inbound) {
+          inbound.set(`${m.message.business}|${m.message.messageId}`, Ingest.pairKey(m.message))
+        }
         const outbound = new Map(built.state.outbound)
         for (const { message } of first.statuses) {
           for (const [key, m] of outbound) if (m.id === message.id) outbound.set(key, message)
@@ -801,9 +852,10 @@ describe("Ingest.plan against a model", () => {
         assert.deepStrictEqual(second.fallbacks, [])
         assert.deepStrictEqual(second.quarantine, [])
         assert.isTrue(second.events.every((d) => d.event.type.startsWith("window.")))
-        assert.strictEqual(Ingest.counts(second.results).accepted, second.results.filter((r) =>
-          r._tag === "Status" && r.outcome === "unknown"
-        ).length)
+        assert.strictEqual(
+          Ingest.counts(second.results).accepted,
+          second.results.filter((r) => r._tag === "Status" && r.outcome === "unknown").length
+        )
       }),
       { numRuns: 200 }
     )
@@ -823,7 +875,10 @@ describe("Ingest.plan examples", () => {
     const plan = Ingest.plan(
       {
         ...emptyState,
-        pairs: new Map([[Ingest.pairKey(pair), { window: Option.some(old), announced: { open: true, expiringFor: Option.none() } }]])
+        pairs: new Map([[Ingest.pairKey(pair), {
+          window: Option.some(old),
+          announced: { open: true, expiringFor: Option.none() }
+        }]])
       },
       { now: NOW, policy, items: [message("new", 0)], resolves: [] }
     )
@@ -845,11 +900,18 @@ describe("Ingest.plan examples", () => {
     )
     const original = outbound("o1", pair, { fallback: followUp, providerMessageId: "p1" })
     const refused = (ref: SessionStore.OutboundRef) =>
-      Ingest.prepare([statusItem(ref, "failed", { reengagement: true, at: Option.some(hours(-1)) })], NOW, TOLERANCE)[0]!
+      Ingest.prepare(
+        [statusItem(ref, "failed", { reengagement: true, at: Option.some(hours(-1)) })],
+        NOW,
+        TOLERANCE
+      )[0]!
     const plan = Ingest.plan(
       {
         ...emptyState,
-        pairs: new Map([[Ingest.pairKey(pair), { window: Option.some(window), announced: { open: true, expiringFor: Option.none() } }]]),
+        pairs: new Map([[Ingest.pairKey(pair), {
+          window: Option.some(window),
+          announced: { open: true, expiringFor: Option.none() }
+        }]]),
         outbound: new Map([["id:o1", original], ["provider:p1", original]])
       },
       {
@@ -886,13 +948,19 @@ describe("Ingest.plan examples", () => {
       history: [failedAtOnce]
     })
     const refused = Ingest.prepare(
-      [statusItem({ _tag: "ByProviderId", providerMessageId: "p1" }, "failed", { reengagement: true, at: Option.some(hours(-1)) })],
+      [statusItem({ _tag: "ByProviderId", providerMessageId: "p1" }, "failed", {
+        reengagement: true,
+        at: Option.some(hours(-1))
+      })],
       NOW,
       TOLERANCE
     )[0]!
     const state = {
       ...emptyState,
-      pairs: new Map([[Ingest.pairKey(pair), { window: Option.some(window), announced: { open: true, expiringFor: Option.none() } }]]),
+      pairs: new Map([[Ingest.pairKey(pair), {
+        window: Option.some(window),
+        announced: { open: true, expiringFor: Option.none() }
+      }]]),
       outbound: new Map([["id:o1", original], ["provider:p1", original]])
     }
     const plan = Ingest.plan(state, { now: NOW, policy, items: [refused, refused], resolves: [] })
@@ -927,7 +995,9 @@ describe("Ingest.plan examples", () => {
       }
     )
     assert.deepStrictEqual(plan.resolved, ["q_other"])
-    assert.deepStrictEqual(plan.results, [{ _tag: "Quarantined", id, duplicate: true }, { _tag: "Window" }, { _tag: "Window" }])
+    assert.deepStrictEqual(plan.results, [{ _tag: "Quarantined", id, duplicate: true }, { _tag: "Window" }, {
+      _tag: "Window"
+    }])
     assert.deepStrictEqual(plan.quarantine, [])
     assert.deepStrictEqual(plan.windows, [])
     assert.deepStrictEqual(plan.events, [])
@@ -952,16 +1022,22 @@ describe("Ingest.plan: the provider's id a report carries", () => {
     plan.events.flatMap((d) => d.event.type === "message.status" ? [d.event.data.providerMessageId] : [])
 
   it("prepare keeps it", () => {
-    const [prepared, absent] = Ingest.prepare([
-      statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-9") }),
-      statusItem({ _tag: "ById", id: "o1" }, "delivered")
-    ], NOW, TOLERANCE)
+    const [prepared, absent] = Ingest.prepare(
+      [
+        statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-9") }),
+        statusItem({ _tag: "ById", id: "o1" }, "delivered")
+      ],
+      NOW,
+      TOLERANCE
+    )
     assert.deepStrictEqual(prepared?._tag === "Status" && prepared.providerMessageId, Option.some("sid-9"))
     assert.isTrue(absent?._tag === "Status" && absent.providerMessageId === undefined)
   })
 
   it("fills in the id of a message that has none (its send's answer was lost), with the event", () => {
-    const plan = planOf([statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-9") })])
+    const plan = planOf([
+      statusItem({ _tag: "ById", id: "o1" }, "delivered", { providerMessageId: Option.some("sid-9") })
+    ])
     assert.strictEqual(plan.statuses.length, 1)
     assert.deepStrictEqual(plan.statuses[0]!.message.providerMessageId, Option.some("sid-9"))
     assert.strictEqual(plan.statuses[0]!.message.status, "delivered")

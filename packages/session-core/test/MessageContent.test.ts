@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { vi } from "vitest"
 import { Either, Schema } from "effect"
 import * as fc from "fast-check"
+import { vi } from "vitest"
 import { InvalidMessage, MessageContent, MessageTypeNotSupported } from "../src/index.js"
 import * as Arb from "./arbitraries/content.js"
 
@@ -41,8 +41,7 @@ const violationsOf = (input: unknown, prefix?: string): Array<Seen> =>
 const messagesOf = (input: unknown): Array<string> => invalidOf(input).violations.map((v) => `${v.path}: ${v.message}`)
 
 /** Asserts exactly these violations of `input` (path, and limit and actual where reported), in order. */
-const violates = (input: unknown, ...expected: Array<Seen>): void =>
-  same(violationsOf(input), expected)
+const violates = (input: unknown, ...expected: Array<Seen>): void => same(violationsOf(input), expected)
 
 /** Asserts exactly these violations of `input`, as "path: message". */
 const says = (input: unknown, ...expected: Array<string>): void => same(messagesOf(input), expected)
@@ -232,7 +231,7 @@ describe("MessageContent", () => {
         text: { body: "hi" }
       })
       violates({ ...text("hi"), recipient_type: "group" }, { path: "recipient_type", actual: "group" })
-      says({ ...text("hi"), recipient_type: 1 }, 'recipient_type: must be "individual"')
+      says({ ...text("hi"), recipient_type: 1 }, "recipient_type: must be \"individual\"")
       assert.strictEqual(validOf({ ...template({}), recipient_type: "individual" }).recipient_type, "individual")
     })
 
@@ -525,7 +524,7 @@ describe("MessageContent", () => {
 
   describe("interactive", () => {
     it("wants a known interactive type", () => {
-      const known = '"button", "list", "cta_url", "flow", "product", "product_list"'
+      const known = "\"button\", \"list\", \"cta_url\", \"flow\", \"product\", \"product_list\""
       violates(interactive({ type: "carousel" }), { path: "interactive.type", actual: "carousel" })
       says(interactive({ type: "location_request_message" }), `interactive.type: must be one of ${known}`)
       says(interactive({}), `interactive.type: is required: must be one of ${known}`)
@@ -571,7 +570,7 @@ describe("MessageContent", () => {
         )
         says(
           set(message, ["interactive", "header"], { text: "hi" }),
-          'interactive.header.type: is required: must be one of "text", "image", "video", "document"'
+          "interactive.header.type: is required: must be one of \"text\", \"image\", \"video\", \"document\""
         )
         says(
           set(message, ["interactive", "header"], { type: "image", image: {} }),
@@ -678,7 +677,7 @@ describe("MessageContent", () => {
           list(sections, { header: { type: "image", image: { id: "1" } } }),
           { path: "interactive.header.type", actual: "image" }
         )
-        says(list(sections, { header: { type: "video" } }), 'interactive.header.type: must be "text"')
+        says(list(sections, { header: { type: "video" } }), "interactive.header.type: must be \"text\"")
         violates(
           list(sections, { header: { type: "text", text: emojis(61) } }),
           { path: "interactive.header.text", limit: 60, actual: 61 }
@@ -889,7 +888,7 @@ describe("MessageContent", () => {
         violates(flow({ flow_action: "open" }), { path: "interactive.action.parameters.flow_action", actual: "open" })
         says(
           flow({ mode: "live" }),
-          'interactive.action.parameters.mode: must be one of "draft", "published"'
+          "interactive.action.parameters.mode: must be one of \"draft\", \"published\""
         )
       })
 

@@ -5,7 +5,16 @@ import { PhoneNumber } from "../src/index.js"
 
 describe("PhoneNumber", () => {
   it("normalizes the ways people and providers write numbers", () => {
-    for (const input of ["+919876543210", "919876543210", "+91 98765 43210", "+91-98765-43210", "(91) 98765.43210", " +91 (987) 654-3210 "]) {
+    for (
+      const input of [
+        "+919876543210",
+        "919876543210",
+        "+91 98765 43210",
+        "+91-98765-43210",
+        "(91) 98765.43210",
+        " +91 (987) 654-3210 "
+      ]
+    ) {
       assert.deepStrictEqual(PhoneNumber.parse(input), Either.right(PhoneNumber.unsafeMake("+919876543210")))
     }
   })

@@ -6,7 +6,13 @@ import { at } from "./fixtures.js"
 const SECRET = `whsec_${Buffer.alloc(32, 3).toString("base64")}`
 
 const event = (n: number): Event.Event =>
-  Event.webhookQuarantined({ id: `q_${n}`, kind: "item", reason: "test", receivedAt: at("2026-01-20T10:00:00Z"), item: n })
+  Event.webhookQuarantined({
+    id: `q_${n}`,
+    kind: "item",
+    reason: "test",
+    receivedAt: at("2026-01-20T10:00:00Z"),
+    item: n
+  })
     .event
 
 interface Stored {
@@ -23,7 +29,8 @@ const makeLog = (pending: ReadonlyArray<Event.Event>) => {
   const deliveries: Array<Stored> = []
   const replays: Array<EventLog.ReplayQuery> = []
   const log: EventLog.EventLogShape = {
-    listEvents: (query) => Effect.succeed({ items: pending.slice(0, query.limit), last: Option.fromNullable(pending[0]?.id) }),
+    listEvents: (query) =>
+      Effect.succeed({ items: pending.slice(0, query.limit), last: Option.fromNullable(pending[0]?.id) }),
     addEndpoint: (endpoint) => Effect.sync(() => void endpoints.set(endpoint.id, endpoint)),
     configureEndpoint: (endpoint) =>
       Effect.sync(() =>
@@ -116,14 +123,21 @@ describe("RelayService", () => {
     Effect.gen(function*() {
       const { endpoints, log } = makeLog([])
       const add = (input: Partial<RelayService.NewEndpoint>) =>
-        RelayService.addEndpoint({ url: "https://example.com/hook", events: Option.none(), secret: Option.none(), ...input })
+        RelayService.addEndpoint({
+          url: "https://example.com/hook",
+          events: Option.none(),
+          secret: Option.none(),
+          ...input
+        })
           .pipe(Effect.provide(provide(log)))
       const added = yield* add({ events: Option.some(["message.received", "message.received", "window.opened"]) })
       assert.deepStrictEqual(added.events, Option.some(["message.received", "window.opened"]))
       assert.strictEqual(Redacted.value(added.secret), SECRET)
       assert.isTrue(added.id.startsWith("ep_"))
       assert.isTrue(endpoints.has(added.id))
-      const given = yield* add({ secret: Option.some(Redacted.make(`whsec_${Buffer.alloc(24, 9).toString("base64")}`)) })
+      const given = yield* add({
+        secret: Option.some(Redacted.make(`whsec_${Buffer.alloc(24, 9).toString("base64")}`))
+      })
       assert.notStrictEqual(Redacted.value(given.secret), SECRET)
       const refusals = yield* Effect.all([
         add({ url: "not a url" }),
@@ -186,7 +200,10 @@ describe("RelayService", () => {
       assert.isTrue(Option.isNone(configured.events))
       // unset (another server's settings, or a start without the variable): left as it is
       const unset = yield* configure({ _tag: "Unset" })
-      assert.strictEqual(unset._tag === "Unchanged" && Option.getOrThrow(unset.existing).url, "https://biz.example/events")
+      assert.strictEqual(
+        unset._tag === "Unchanged" && Option.getOrThrow(unset.existing).url,
+        "https://biz.example/events"
+      )
       // a secret generated on another machine does not replace the stored one; a given one does
       const other = `whsec_${Buffer.alloc(32, 7).toString("base64")}`
       assert.deepStrictEqual(yield* configure(url("https://biz.example/v2", other, false)), {
@@ -317,7 +334,10 @@ describe("RelayService", () => {
         .pipe(Effect.provide(provide(log)))
       const release = yield* Deferred.make<void>()
       let claims = 0
-      const counting = { ...log, claimDeliveries: (q: EventLog.ClaimQuery) => Effect.suspend(() => (claims++, log.claimDeliveries(q))) }
+      const counting = {
+        ...log,
+        claimDeliveries: (q: EventLog.ClaimQuery) => Effect.suspend(() => (claims++, log.claimDeliveries(q)))
+      }
       const hanging: EventTransport.EventTransportShape = {
         post: () => Effect.as(Deferred.await(release), { _tag: "Answered", status: 204 } as const)
       }
@@ -420,7 +440,11 @@ describe("RelayService", () => {
       }).pipe(Effect.provide(layer))
       assert.strictEqual(count, 2)
       assert.deepStrictEqual(replays[0]!.now, DateTime.unsafeMake(at("2026-01-20T10:00:00Z").epochMillis))
-      const all = yield* RelayService.replay({ endpointId: Option.none(), since: Option.none(), eventIds: Option.some(["e"]) })
+      const all = yield* RelayService.replay({
+        endpointId: Option.none(),
+        since: Option.none(),
+        eventIds: Option.some(["e"])
+      })
         .pipe(Effect.provide(layer))
       assert.strictEqual(all, 2)
     }))

@@ -52,7 +52,10 @@ describe("SendJobs.claimable", () => {
   })
 
   it("a job listed twice (a store read that overlapped) is handed out once", () => {
-    assert.deepStrictEqual(SendJobs.claimable([job("a", "+1", 5), job("b", "+2", 6), job("a", "+1", 5)], 10), ["a", "b"])
+    assert.deepStrictEqual(SendJobs.claimable([job("a", "+1", 5), job("b", "+2", 6), job("a", "+1", 5)], 10), [
+      "a",
+      "b"
+    ])
   })
 
   it("limit: at most that many, whole (rounded down), nothing for zero or less", () => {
@@ -128,7 +131,9 @@ describe("SendJobs.claimable against a model", () => {
           for (let i = 1; i < picked.length; i++) assert.isBelow(compare(picked[i - 1]!, picked[i]!), 0)
           // no job of a chosen pair is older than the chosen one
           for (const j of picked) {
-            assert.isFalse(jobs.some((o) => o.business === j.business && o.customer === j.customer && compare(o, j) < 0))
+            assert.isFalse(
+              jobs.some((o) => o.business === j.business && o.customer === j.customer && compare(o, j) < 0)
+            )
           }
           const shuffled = [...jobs].sort(() => (noise.next().value % 3) - 1)
           assert.deepStrictEqual(SendJobs.claimable(shuffled, limit, id), chosen)

@@ -27,8 +27,10 @@ type Ports = Effect.Effect.Success<ReturnType<typeof testLayer>>
 /** Runs `body` over fresh test ports (its sender answering from `script`) with the settings given. */
 const withPorts = <A, E>(
   body: (ports: Ports) => Effect.Effect<A, E, Services>,
-  options: { readonly script?: ReadonlyArray<SenderStep>; readonly settings?: Partial<SessionService.SessionSettings> } =
-    {}
+  options: {
+    readonly script?: ReadonlyArray<SenderStep>
+    readonly settings?: Partial<SessionService.SessionSettings>
+  } = {}
 ) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(t0.epochMillis)
@@ -124,7 +126,10 @@ describe("SessionService.submit", () => {
         assert.strictEqual(message.decision, "session")
         assert.isFalse(message.dryRun)
         assert.deepStrictEqual(message.providerMessageId, Option.none())
-        assert.deepStrictEqual(message.requestFingerprint, Option.some(Outbound.requestFingerprint(session("Let me check!"))))
+        assert.deepStrictEqual(
+          message.requestFingerprint,
+          Option.some(Outbound.requestFingerprint(session("Let me check!")))
+        )
         assert.deepStrictEqual(yield* find("msg_1"), message)
         assert.strictEqual(jobState(ports, "msg_1"), "queued")
         assert.strictEqual(yield* sentCount(ports), 0)
@@ -137,10 +142,12 @@ describe("SessionService.submit", () => {
 
   it.effect("dry-run (per call or by setting) stores a pending message that is never a send job", () =>
     Effect.gen(function*() {
-      for (const [input, settings] of [
-        [{ ...template(), dryRun: true }, {}],
-        [template(), { dryRun: true }]
-      ] as const) {
+      for (
+        const [input, settings] of [
+          [{ ...template(), dryRun: true }, {}],
+          [template(), { dryRun: true }]
+        ] as const
+      ) {
         yield* withPorts(
           (ports) =>
             Effect.gen(function*() {
@@ -153,7 +160,12 @@ describe("SessionService.submit", () => {
               assert.deepStrictEqual(yield* store.claimSends({ now: t0, limit: 10 }), [])
               assert.deepStrictEqual(yield* store.claimSends({ now: t0, limit: 10, id: message.id }), [])
               assert.deepStrictEqual(yield* SessionService.dispatch(message.id), { _tag: "NotClaimed" })
-              assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
+              assert.deepStrictEqual(yield* SessionService.sendQueued(10), {
+                sent: 0,
+                failed: 0,
+                unknown: 0,
+                deferred: 0
+              })
               // send in dry-run answers at once, without a dispatch
               const sent = yield* SessionService.send({ ...input, to: other })
               assert.strictEqual(sent.message.status, "pending")
@@ -283,8 +295,13 @@ describe("SessionService.send", () => {
             ["delivered", null],
             ["read", null]
           ])
-          const deliveredEvent = ports.events().find((e) => e.type === "message.status" && e.data.status === "delivered")
-          assert.strictEqual(deliveredEvent?.type === "message.status" && deliveredEvent.data.providerMessageId, "sid-late")
+          const deliveredEvent = ports.events().find((e) =>
+            e.type === "message.status" && e.data.status === "delivered"
+          )
+          assert.strictEqual(
+            deliveredEvent?.type === "message.status" && deliveredEvent.data.providerMessageId,
+            "sid-late"
+          )
         }),
       { script: [ambiguous] }
     ))
@@ -375,13 +392,21 @@ describe("SessionService.send", () => {
             yield* Deferred.succeed(gate, void 0)
             const error = yield* Fiber.join(first)
             assert.isTrue(error instanceof MessageSender.ProviderError && error.reengagement)
-            assert.deepStrictEqual(error instanceof MessageSender.ProviderError && error.outboundId, Option.some("msg_1"))
+            assert.deepStrictEqual(
+              error instanceof MessageSender.ProviderError && error.outboundId,
+              Option.some("msg_1")
+            )
             assert.strictEqual((yield* find("msg_1")).status, "failed")
             assert.strictEqual((yield* SessionService.windowStatus(pair)).state, "expired")
             // the fallback waits behind the older message of the pair; the worker sends both, in line order
             assert.strictEqual(jobState(ports, "msg_1-fallback"), "queued")
             assert.strictEqual((yield* find("msg_1-fallback")).status, "queued")
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0, deferred: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), {
+              sent: 2,
+              failed: 0,
+              unknown: 0,
+              deferred: 0
+            })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_2", "msg_1-fallback"])
           }),
         { script: [heldUntil(gate, Effect.fail(reengagement))] }
@@ -431,8 +456,14 @@ describe("SessionService pacing", () => {
           assert.deepStrictEqual(yield* Fiber.join(round), { sent: 13, failed: 0, unknown: 0, deferred: 0 })
           // (all created at one instant, the line goes by id: msg_1, msg_10, ..., msg_13, msg_2, ..., msg_9)
           const ids = yield* sentIds(ports)
-          const accepted = yield* Effect.forEach(ids, (id) => Effect.map(find(id), (m) => m.history[1]!.at.epochMillis - t0.epochMillis))
-          assert.deepStrictEqual(accepted, [...Array.from({ length: 11 }, () => 0), 316, 632])
+          const accepted = yield* Effect.forEach(ids, (id) =>
+            Effect.map(find(id), (m) => m.history[1]!.at.epochMillis - t0.epochMillis))
+          assert.deepStrictEqual(accepted, [
+            ...Array.from({ length: 11 }, () =>
+              0),
+            316,
+            632
+          ])
           assert.deepStrictEqual(ids.slice(0, 5), ["msg_1", "msg_10", "msg_11", "msg_12", "msg_13"])
         }),
       { settings: { sendPacing: undefined } }
@@ -577,7 +608,12 @@ describe("SessionService.sendQueued", () => {
             yield* TestClock.adjust(Duration.seconds(1))
             yield* SessionService.submit(template())
             yield* SessionService.submit(template(other))
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 1, failed: 0, unknown: 0, deferred: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), {
+              sent: 1,
+              failed: 0,
+              unknown: 0,
+              deferred: 0
+            })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_3"])
             assert.strictEqual(jobState(ports, "msg_2"), "queued")
             assert.deepStrictEqual(yield* SessionService.dispatch("msg_2"), { _tag: "NotClaimed" })
@@ -588,9 +624,19 @@ describe("SessionService.sendQueued", () => {
             yield* SessionService.submit(template())
             const claimed = yield* store.claimSends({ now: yield* DateTime.now, limit: 10 })
             assert.deepStrictEqual(claimed.map((m) => m.id), ["msg_2"])
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), {
+              sent: 0,
+              failed: 0,
+              unknown: 0,
+              deferred: 0
+            })
             yield* store.releaseSend("msg_2")
-            assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 2, failed: 0, unknown: 0, deferred: 0 })
+            assert.deepStrictEqual(yield* SessionService.sendQueued(10), {
+              sent: 2,
+              failed: 0,
+              unknown: 0,
+              deferred: 0
+            })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_3", "msg_2", "msg_4"])
           }),
         { script: [heldUntil(gate, Effect.succeed({ providerMessageId: "sid-held" }))] }
@@ -657,7 +703,10 @@ describe("SessionService.recoverSends", () => {
           assert.deepStrictEqual(stored.history.at(-1), Outbound.abandonedSend(now))
           assert.include(Option.getOrThrow(Outbound.abandonedSend(now).detail), "not sent again")
           assert.isUndefined(jobState(ports, "msg_1"))
-          assert.deepStrictEqual(statusEvents(ports.events(), "msg_1"), [["unknown", Option.getOrNull(Outbound.abandonedSend(now).detail)]])
+          assert.deepStrictEqual(statusEvents(ports.events(), "msg_1"), [[
+            "unknown",
+            Option.getOrNull(Outbound.abandonedSend(now).detail)
+          ]])
           assert.deepStrictEqual(yield* SessionService.sendQueued(10), { sent: 0, failed: 0, unknown: 0, deferred: 0 })
           assert.deepStrictEqual(yield* SessionService.recoverSends(), { requeued: 0, unknown: 0 })
           // the holder stopping afterwards records nothing more
@@ -736,7 +785,10 @@ describe("SessionService: sends the provider did not take are tried again later"
     const after = (millis: number) => DateTime.unsafeMake(created.epochMillis + millis)
     const hour = Duration.hours(1)
     const wait = (age: number, reason: MessageSender.ProviderError["reason"] = "Unavailable") =>
-      Option.map(SessionService.retryAt(created, after(age), reason, hour), (next) => next.epochMillis - after(age).epochMillis)
+      Option.map(
+        SessionService.retryAt(created, after(age), reason, hour),
+        (next) => next.epochMillis - after(age).epochMillis
+      )
     assert.deepStrictEqual(wait(0), Option.some(5_000))
     assert.deepStrictEqual(wait(60_000), Option.some(30_000))
     assert.deepStrictEqual(wait(59 * 60_000), Option.some(300_000))
@@ -854,7 +906,10 @@ describe("SessionService: a delivery report of a retry-later failure sends the m
           assert.strictEqual((yield* find(late.message.id)).status, "failed")
 
           const noId = yield* SessionService.send(template(other))
-          yield* SessionService.ingest([{ ...retryLaterReport(noId.message.id, "sid-2"), providerMessageId: Option.none() }])
+          yield* SessionService.ingest([{
+            ...retryLaterReport(noId.message.id, "sid-2"),
+            providerMessageId: Option.none()
+          }])
           assert.strictEqual((yield* find(noId.message.id)).status, "failed")
 
           const final = yield* SessionService.send(template(third))
@@ -876,7 +931,11 @@ describe("SessionService: a delivery report of a retry-later failure sends the m
 
           const delivered = yield* SessionService.send(template(other))
           const sid = Option.getOrThrow(delivered.message.providerMessageId)
-          yield* SessionService.ingest([{ ...retryLaterReport(delivered.message.id, sid), retryLater: false, status: "delivered" }])
+          yield* SessionService.ingest([{
+            ...retryLaterReport(delivered.message.id, sid),
+            retryLater: false,
+            status: "delivered"
+          }])
           yield* SessionService.ingest([retryLaterReport(delivered.message.id, sid)])
           assert.strictEqual((yield* find(delivered.message.id)).status, "failed")
           assert.strictEqual(ports.jobs().size, 0)

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, DateTime, Duration, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
 import {
+  type Ids,
   type Ingest,
   MessageSender,
   Outbound,
@@ -15,12 +16,19 @@ import { testLayer } from "./support/TestPorts.js"
 const setNow = (iso: string) => TestClock.setTime(at(iso).epochMillis)
 
 const run = <A, E>(
-  effect: Effect.Effect<A, E, SessionStore.SessionStore | MessageSender.MessageSender | SessionService.SessionConfig | import("../src/Ids.js").Ids>,
-  options: { script?: Array<MessageSender.ProviderError | "ok">; settings?: Partial<SessionService.SessionSettings> } = {}
+  effect: Effect.Effect<
+    A,
+    E,
+    SessionStore.SessionStore | MessageSender.MessageSender | SessionService.SessionConfig | Ids.Ids
+  >,
+  options: { script?: Array<MessageSender.ProviderError | "ok">; settings?: Partial<SessionService.SessionSettings> } =
+    {}
 ) =>
   Effect.gen(function*() {
     const ports = yield* testLayer(options.script)
-    const result = yield* effect.pipe(Effect.provide(Layer.merge(ports.layer, SessionService.layerConfig(options.settings))))
+    const result = yield* effect.pipe(
+      Effect.provide(Layer.merge(ports.layer, SessionService.layerConfig(options.settings)))
+    )
     return { result, sent: yield* ports.sent }
   })
 
@@ -395,7 +403,10 @@ describe("SessionService", () => {
       )
       assert.strictEqual(sent.length, 1)
       assert.isTrue(result.second instanceof SessionService.IdempotencyKeyReused)
-      assert.strictEqual(result.second._tag === "IdempotencyKeyReused" && result.second.messageId, result.first.message.id)
+      assert.strictEqual(
+        result.second._tag === "IdempotencyKeyReused" && result.second.messageId,
+        result.first.message.id
+      )
     }))
 
   it.effect("without a key, a store answering not inserted (an id clash) returns the stored message", () =>
@@ -449,7 +460,7 @@ describe("SessionService", () => {
         const first = yield* reengagement
         const again = yield* reengagement
         const status = yield* SessionService.windowStatus(pair)
-        const sentBeforeWorker = (yield* SessionService.sendQueued(10))
+        const sentBeforeWorker = yield* SessionService.sendQueued(10)
         const nothingLeft = yield* SessionService.sendQueued(10)
         return { sentMessage, unknown, first, again, status, sentBeforeWorker, nothingLeft }
       }))
@@ -482,7 +493,12 @@ describe("SessionService", () => {
             content: followUpTemplate,
             idempotencyKey: Option.none()
           })
-          yield* SessionService.send({ from: business, to: customer, content: text("a"), idempotencyKey: Option.none() })
+          yield* SessionService.send({
+            from: business,
+            to: customer,
+            content: text("a"),
+            idempotencyKey: Option.none()
+          })
           yield* SessionService.send({
             from: business,
             to: customer,
@@ -494,8 +510,10 @@ describe("SessionService", () => {
           const noFallback = yield* refused("sid-2")
           const queued = yield* refused("sid-3")
           const round = yield* SessionService.sendQueued(10)
-          const fallback = yield* Effect.flatMap(SessionStore.SessionStore, (store) =>
-            store.findOutbound(Option.getOrThrow(queued.fallback).id))
+          const fallback = yield* Effect.flatMap(
+            SessionStore.SessionStore,
+            (store) => store.findOutbound(Option.getOrThrow(queued.fallback).id)
+          )
           return { template, noFallback, queued, round, fallback }
         }),
         { script: ["ok", "ok", "ok", unavailable], settings: { sendRetryFor: Duration.zero } }
@@ -538,7 +556,12 @@ describe("SessionService", () => {
           })
           const status = yield* SessionService.windowStatus(pair)
           const withoutFallback = yield* Effect.flip(
-            SessionService.send({ from: business, to: customer, content: followUpTemplate, idempotencyKey: Option.none() })
+            SessionService.send({
+              from: business,
+              to: customer,
+              content: followUpTemplate,
+              idempotencyKey: Option.none()
+            })
           )
           return { withFallback, status, withoutFallback }
         }),
@@ -634,7 +657,12 @@ describe("SessionService", () => {
     Effect.gen(function*() {
       yield* setNow("2026-01-20T10:00:00+05:30")
       const { result } = yield* run(Effect.gen(function*() {
-        yield* SessionService.send({ from: business, to: customer, content: followUpTemplate, idempotencyKey: Option.none() })
+        yield* SessionService.send({
+          from: business,
+          to: customer,
+          content: followUpTemplate,
+          idempotencyKey: Option.none()
+        })
         const ref = { _tag: "ByProviderId", providerMessageId: "sid-1" } as const
         const delivered = yield* report(ref, "delivered")
         const lateSent = yield* report(ref, "sent")
@@ -659,7 +687,9 @@ describe("SessionService", () => {
             to: customer,
             content: followUpTemplate,
             idempotencyKey: Option.none()
-          }).pipe(Effect.provideService(SessionStore.SessionStore, { ...store, findOutbound: () => Effect.succeedNone }))
+          }).pipe(
+            Effect.provideService(SessionStore.SessionStore, { ...store, findOutbound: () => Effect.succeedNone })
+          )
         })
       ))
       assert.isTrue(exit._tag === "Failure" && Cause.isDie(exit.cause))
@@ -668,12 +698,19 @@ describe("SessionService", () => {
 
 /** Like `run`, with what the test store recorded: its events and quarantine. */
 const runPorts = <A, E>(
-  effect: Effect.Effect<A, E, SessionStore.SessionStore | MessageSender.MessageSender | SessionService.SessionConfig | import("../src/Ids.js").Ids>,
-  options: { script?: Array<MessageSender.ProviderError | "ok">; settings?: Partial<SessionService.SessionSettings> } = {}
+  effect: Effect.Effect<
+    A,
+    E,
+    SessionStore.SessionStore | MessageSender.MessageSender | SessionService.SessionConfig | Ids.Ids
+  >,
+  options: { script?: Array<MessageSender.ProviderError | "ok">; settings?: Partial<SessionService.SessionSettings> } =
+    {}
 ) =>
   Effect.gen(function*() {
     const ports = yield* testLayer(options.script)
-    const result = yield* effect.pipe(Effect.provide(Layer.merge(ports.layer, SessionService.layerConfig(options.settings))))
+    const result = yield* effect.pipe(
+      Effect.provide(Layer.merge(ports.layer, SessionService.layerConfig(options.settings)))
+    )
     return { result, events: ports.events(), quarantine: ports.quarantine, sent: yield* ports.sent }
   })
 
@@ -682,10 +719,17 @@ const withStore = <A, E, R>(
   patch: (store: SessionStore.SessionStoreShape) => Partial<SessionStore.SessionStoreShape>,
   effect: Effect.Effect<A, E, R>
 ) =>
-  Effect.flatMap(SessionStore.SessionStore, (store) =>
-    effect.pipe(Effect.provideService(SessionStore.SessionStore, { ...store, ...patch(store) })))
+  Effect.flatMap(
+    SessionStore.SessionStore,
+    (store) => effect.pipe(Effect.provideService(SessionStore.SessionStore, { ...store, ...patch(store) }))
+  )
 
-const undecodable = (raw: unknown): Ingest.UndecodableItem => ({ _tag: "Undecodable", kind: "item", reason: "missing sid", raw })
+const undecodable = (raw: unknown): Ingest.UndecodableItem => ({
+  _tag: "Undecodable",
+  kind: "item",
+  reason: "missing sid",
+  raw
+})
 
 const inboundItem = (messageId: string, raw: unknown): Ingest.InboundItem => ({
   _tag: "Inbound",
@@ -701,11 +745,17 @@ const inboundItem = (messageId: string, raw: unknown): Ingest.InboundItem => ({
 
 describe("SessionService: ingest, window events and the quarantine", () => {
   it("policyOf takes the margin and the lead from the settings; the default lead is an hour", () => {
-    const settings = { ...SessionService.defaultSettings, safetyMargin: Duration.minutes(5), expiringLead: Duration.zero }
+    const settings = {
+      ...SessionService.defaultSettings,
+      safetyMargin: Duration.minutes(5),
+      expiringLead: Duration.zero
+    }
     const policy = SessionService.policyOf(settings)
     assert.isTrue(Duration.equals(policy.safetyMargin, Duration.minutes(5)))
     assert.isTrue(Duration.isZero(policy.expiringLead))
-    assert.isTrue(Duration.equals(SessionService.policyOf(SessionService.defaultSettings).expiringLead, Duration.hours(1)))
+    assert.isTrue(
+      Duration.equals(SessionService.policyOf(SessionService.defaultSettings).expiringLead, Duration.hours(1))
+    )
   })
 
   it.effect("recordInbound records the content and profile name given, and unknown content otherwise", () =>
@@ -746,7 +796,11 @@ describe("SessionService: ingest, window events and the quarantine", () => {
       assert.deepStrictEqual(received[1]?.content, { type: "unknown" })
       assert.strictEqual(received[1]?.profileName, null)
       assert.strictEqual(received[1]?.timestampAdjustment, "missing")
-      assert.deepStrictEqual(events.map((e) => e.type).slice(0, 3), ["message.received", "window.opened", "message.received"])
+      assert.deepStrictEqual(events.map((e) => e.type).slice(0, 3), [
+        "message.received",
+        "window.opened",
+        "message.received"
+      ])
     }))
 
   it.effect("recordInbound: a store answering with another kind of result is a defect", () =>
@@ -813,7 +867,10 @@ describe("SessionService: ingest, window events and the quarantine", () => {
       ])
       const closedEvent = events.at(-1)
       assert.isTrue(closedEvent?.type === "window.closed" && closedEvent.data.reason === "expired")
-      assert.deepStrictEqual(closedEvent?.type === "window.closed" && closedEvent.data.closedAt, at("2026-01-21T09:30:00+05:30"))
+      assert.deepStrictEqual(
+        closedEvent?.type === "window.closed" && closedEvent.data.closedAt,
+        at("2026-01-21T09:30:00+05:30")
+      )
     }))
 
   it.effect("prune removes what is older than the retention, counted from now", () =>
@@ -861,7 +918,10 @@ describe("SessionService: ingest, window events and the quarantine", () => {
           raw: JSON.parse(entry.raw)
         }])
         yield* TestClock.adjust(Duration.minutes(1))
-        const fixed = yield* SessionService.retryQuarantined(id, (entry) => [inboundItem("wamid.9", JSON.parse(entry.raw))])
+        const fixed = yield* SessionService.retryQuarantined(
+          id,
+          (entry) => [inboundItem("wamid.9", JSON.parse(entry.raw))]
+        )
         let decoded = 0
         const settled = yield* SessionService.retryQuarantined(id, () => (decoded++, []))
         return { missing, again, fixed, settled, decoded, id }

@@ -117,7 +117,9 @@ describe("SessionWindow laws", () => {
     fc.assert(
       fc.property(messagesArb, (messages) => {
         const window = fold(messages)
-        for (const message of messages) assert.deepStrictEqual(snapshot(SessionWindow.record(window, message)), snapshot(window))
+        for (const message of messages) {
+          assert.deepStrictEqual(snapshot(SessionWindow.record(window, message)), snapshot(window))
+        }
       })
     )
   })
@@ -180,8 +182,13 @@ describe("SessionWindow examples", () => {
       }
     }
     // an older message received earlier than anything else only moves firstSeenAt
-    const late = fold([a, inbound("old", DateTime.unsafeMake(t.epochMillis - 1), DateTime.unsafeMake(t.epochMillis - 1))])
-    assert.isTrue(SessionWindow.hasWindow(late) && late.basisMessageId === "a" && late.firstSeenAt.epochMillis === t.epochMillis - 1)
+    const late = fold([
+      a,
+      inbound("old", DateTime.unsafeMake(t.epochMillis - 1), DateTime.unsafeMake(t.epochMillis - 1))
+    ])
+    assert.isTrue(
+      SessionWindow.hasWindow(late) && late.basisMessageId === "a" && late.firstSeenAt.epochMillis === t.epochMillis - 1
+    )
   })
 
   it("explain names the basis message, the timestamps, the margin and a provider closure", () => {

@@ -48,7 +48,9 @@ const latenessArb = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight:
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.tuple(fc.stringMatching(/^[a-c]{1,2}$/), durationArb, latenessArb).map(([key, advance, lateness]) => ({
+    arbitrary: fc.tuple(fc.stringMatching(/^[a-c]{1,2}$/), durationArb, latenessArb).map((
+      [key, advance, lateness]
+    ) => ({
       _tag: "Message" as const,
       key,
       advance,
@@ -141,7 +143,10 @@ const fold = (steps: ReadonlyArray<Step>, policy: WindowEvents.Policy): Readonly
 }
 
 /** The same timeline through `Ingest.plan`, one batch per step, with the store state carried between batches. */
-const viaPlan = (traced: ReadonlyArray<Traced>, policy: WindowEvents.Policy): ReadonlyArray<ReadonlyArray<Event.Draft>> => {
+const viaPlan = (
+  traced: ReadonlyArray<Traced>,
+  policy: WindowEvents.Policy
+): ReadonlyArray<ReadonlyArray<Event.Draft>> => {
   const key = Ingest.pairKey(pair)
   let pairState: Ingest.PairState | undefined
   const seen = new Map<string, string>()
@@ -236,7 +241,10 @@ describe("WindowEvents laws (random timelines of one pair)", () => {
                 // the event is about the window as it was (or is) at this step
                 assert.isTrue(expiry === expiryOf(step.before) || expiry === expiryOf(step.after))
                 assert.strictEqual(event.data.sendableUntil.epochMillis, expiry - margin)
-                assert.strictEqual(event.data.remainingSeconds, Math.max(0, Math.floor((expiry - margin - step.now) / 1000)))
+                assert.strictEqual(
+                  event.data.remainingSeconds,
+                  Math.max(0, Math.floor((expiry - margin - step.now) / 1000))
+                )
                 assert.strictEqual(event.data.leadSeconds, Math.floor(lead / 1000))
                 assert.strictEqual(event.createdAt.epochMillis, step.now)
                 break
@@ -318,7 +326,10 @@ describe("WindowEvents laws (random timelines of one pair)", () => {
             }
             const window = step.after as SessionWindow.SessionWindow
             assert.strictEqual(event.data.basisMessageId, window.basisMessageId)
-            assert.strictEqual(event.data.sendableUntil.epochMillis, SessionWindow.expiresAt(window).epochMillis - margin)
+            assert.strictEqual(
+              event.data.sendableUntil.epochMillis,
+              SessionWindow.expiresAt(window).epochMillis - margin
+            )
             assert.strictEqual(event.createdAt.epochMillis, step.now)
           }
           const status = SessionWindow.statusAt(step.after, instant(step.now), policy)

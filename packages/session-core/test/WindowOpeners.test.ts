@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option } from "effect"
 import * as fc from "fast-check"
-import { Ingest, PhoneNumber, SessionWindow, WindowEvents, WindowOpeners } from "../src/index.js"
+import { Ingest, PhoneNumber, SessionWindow, type WindowEvents, WindowOpeners } from "../src/index.js"
 import { snapshot } from "./fixtures.js"
 
 const HOUR = 3_600_000
@@ -125,7 +125,10 @@ describe("WindowOpeners.classify", () => {
 interface GenItem {
   readonly pairIndex: number
   readonly at: number | null
-  readonly kind: { readonly _tag: "Opens"; readonly index: number } | { readonly _tag: "StoredOnly"; readonly index: number }
+  readonly kind: { readonly _tag: "Opens"; readonly index: number } | {
+    readonly _tag: "StoredOnly"
+    readonly index: number
+  }
   readonly known: boolean
 }
 
@@ -291,7 +294,9 @@ describe("Ingest.plan with WindowOpeners", () => {
         const { items, state } = build(scenario)
         const openers = items.filter(isOpener)
         const asText = openers.map((item): Ingest.Item =>
-          item._tag === "Inbound" ? { ...item, contentType: "text", content: { type: "text" }, groupId: undefined } : item
+          item._tag === "Inbound"
+            ? { ...item, contentType: "text", content: { type: "text" }, groupId: undefined }
+            : item
         )
         const typed = planOf(state, openers)
         const text = planOf(state, asText)
@@ -353,7 +358,10 @@ describe("Ingest.plan with WindowOpeners: examples", () => {
       new SessionWindow.InboundMessage({ ...pair, messageId: "old", sentAt: hours(-30), receivedAt: hours(-30) })
     )
     const state: Ingest.State = {
-      pairs: new Map([[Ingest.pairKey(pair), { window: Option.some(old), announced: { open: false, expiringFor: Option.none() } }]]),
+      pairs: new Map([[Ingest.pairKey(pair), {
+        window: Option.some(old),
+        announced: { open: false, expiringFor: Option.none() }
+      }]]),
       inbound: new Map(),
       outbound: new Map(),
       quarantine: new Set()

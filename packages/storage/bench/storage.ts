@@ -10,10 +10,10 @@
  * PostgreSQL figures need WA_SESSION_BENCH_PG_URL or the local server (postgres://postgres@127.0.0.1:5432/test);
  * the bench creates its own schema and drops it. Without a server those rows are skipped.
  */
+import * as PgClient from "@effect/sql-pg/PgClient"
 import { PhoneNumber, SessionWindow } from "@wa-session/session-core"
 import Sqlite from "better-sqlite3"
 import { DateTime, Duration, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
-import * as PgClient from "@effect/sql-pg/PgClient"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
@@ -377,8 +377,10 @@ const main = async () => {
     const db = new Sqlite(queryFile)
     db.pragma("synchronous = OFF")
     // bulk load without the secondary indexes, then rebuild them from their definitions in the schema
-    const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'wa_windows' " +
-      "AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>
+    const indexes = db.prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'wa_windows' " +
+        "AND sql IS NOT NULL"
+    ).all() as Array<{ name: string; sql: string }>
     for (const index of indexes) db.exec(`DROP INDEX ${index.name}`)
     const insert = db.prepare(
       "INSERT INTO wa_windows (business, customer, last_inbound_at, expires_at, basis_message_id, basis_received_at, " +

@@ -60,10 +60,14 @@ export const make = (
     const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), (queue) =>
       Queue.takeAll(queue).pipe(
         Effect.flatMap((pending) =>
-          Effect.forEach(pending, ([, deferred]) =>
-            Deferred.fail(deferred, new Store.StorageError({ operation: "ingest", detail: "the store was closed" })), {
-            discard: true
-          })
+          Effect.forEach(
+            pending,
+            ([, deferred]) =>
+              Deferred.fail(deferred, new Store.StorageError({ operation: "ingest", detail: "the store was closed" })),
+            {
+              discard: true
+            }
+          )
         ),
         Effect.zipRight(Queue.shutdown(queue))
       ))
@@ -100,19 +104,20 @@ export const make = (
       })
     }
 
-    const takeGroup = (waitForFirst: Effect.Effect<Pending>) => Effect.gen(function*() {
-      const first = yield* waitForFirst
-      yield* nextTurn
-      const group: Array<Pending> = [first]
-      let size = first[0].items.length
-      while (size < maxBatch) {
-        const next = yield* Queue.poll(queue)
-        if (next._tag === "None") break
-        group.push(next.value)
-        size += next.value[0].items.length
-      }
-      return group
-    })
+    const takeGroup = (waitForFirst: Effect.Effect<Pending>) =>
+      Effect.gen(function*() {
+        const first = yield* waitForFirst
+        yield* nextTurn
+        const group: Array<Pending> = [first]
+        let size = first[0].items.length
+        while (size < maxBatch) {
+          const next = yield* Queue.poll(queue)
+          if (next._tag === "None") break
+          group.push(next.value)
+          size += next.value[0].items.length
+        }
+        return group
+      })
 
     // only waiting for the first caller can be interrupted: a group taken from the queue is always written (else its
     // callers would wait forever)

@@ -28,8 +28,8 @@ import * as Schema from "effect/Schema"
 import { toStorageError } from "./internal/errors.js"
 import * as EventLogSql from "./internal/eventLog.js"
 import * as IngestSql from "./internal/ingest.js"
-import * as LightCommit from "./internal/lightCommit.js"
 import { context } from "./internal/layer.js"
+import * as LightCommit from "./internal/lightCommit.js"
 import * as Migrations from "./internal/migrations.js"
 import { fromJoinedRows, Millis } from "./internal/outbound.js"
 import * as Reads from "./internal/reads.js"
@@ -110,7 +110,10 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
           )
         ),
       closeByProvider: (pair, at, now, policy) =>
-        traced("closeByProvider", Effect.asVoid(ingest.run({ now, policy, items: [{ _tag: "Close", pair, at }], resolves: [] }))),
+        traced(
+          "closeByProvider",
+          Effect.asVoid(ingest.run({ now, policy, items: [{ _tag: "Close", pair, at }], resolves: [] }))
+        ),
       listExpiring: (query) =>
         Effect.gen(function*() {
           const bounds = yield* StoreCursor.expiringBounds(query)
@@ -335,5 +338,8 @@ WHERE ${sql.in("id", stale.map((row) => row.id))} AND send_state = 'sending'`
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError, SqlClient.SqlClient> =
-  Layer.effectContext(Effect.map(make, context))
+export const layer: Layer.Layer<
+  SessionStore.SessionStore | EventLog.EventLog | Storage,
+  SessionStore.StorageError,
+  SqlClient.SqlClient
+> = Layer.effectContext(Effect.map(make, context))

@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import type { EventLog } from "@wa-session/session-core"
 import { SessionStore } from "@wa-session/session-core"
 import * as Config from "effect/Config"
@@ -17,8 +17,8 @@ import * as Layer from "effect/Layer"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { toStorageError } from "./internal/errors.js"
-import * as SqlStore from "./SqlStore.js"
 import { context, mapOperations } from "./internal/layer.js"
+import * as SqlStore from "./SqlStore.js"
 import type { Storage, StorageShape } from "./Storage.js"
 
 /**
@@ -57,8 +57,7 @@ export const layerClient = (
     const client = yield* SqliteClient.make({ filename: options.filename }).pipe(
       Effect.catchAllDefect((defect) => Effect.fail(toStorageError("open")(defect)))
     )
-    const pragma = (statement: string) =>
-      Effect.mapError(client.unsafe(`PRAGMA ${statement}`), toStorageError("open"))
+    const pragma = (statement: string) => Effect.mapError(client.unsafe(`PRAGMA ${statement}`), toStorageError("open"))
     yield* pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout ?? 10_000))}`)
     yield* pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`)
     return Context.make(SqliteClient.SqliteClient, client).pipe(Context.add(SqlClient.SqlClient, client))
@@ -92,7 +91,8 @@ const guardFile = (filename: string, store: StorageShape): StorageShape => {
       : Effect.fail(
         new SessionStore.StorageError({
           operation: "file",
-          detail: `${filename} was deleted or replaced while open; nothing more is written to it: restart on the right file`
+          detail:
+            `${filename} was deleted or replaced while open; nothing more is written to it: restart on the right file`
         })
       )
   })
@@ -107,5 +107,7 @@ const guardFile = (filename: string, store: StorageShape): StorageShape => {
  */
 export const layerConfig = (
   config: Config.Config.Wrap<SqliteStoreOptions>
-): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
+): Layer.Layer<
+  SessionStore.SessionStore | EventLog.EventLog | Storage,
+  SessionStore.StorageError | ConfigError.ConfigError
+> => Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -184,7 +184,10 @@ export const layer = (
  */
 export const layerFromUrl = (
   value: Redacted.Redacted<string> | string
-): Layer.Layer<SessionStore.SessionStore | EventLog.EventLog | Storage, SessionStore.StorageError | InvalidDatabaseUrl> =>
+): Layer.Layer<
+  SessionStore.SessionStore | EventLog.EventLog | Storage,
+  SessionStore.StorageError | InvalidDatabaseUrl
+> =>
   Layer.unwrapEffect(
     Either.match(parse(value), {
       onLeft: (error) => Effect.fail(error),

@@ -52,7 +52,9 @@ export const EventsLive: Layer.Layer<
         secret: Option.map(Option.fromNullable(payload.secret), Redacted.make)
       }).pipe(
         Effect.tap((endpoint) =>
-          Effect.logInfo("endpoint added").pipe(Effect.annotateLogs({ id: endpoint.id, url: Delivery.redactUrl(endpoint.url) }))
+          Effect.logInfo("endpoint added").pipe(
+            Effect.annotateLogs({ id: endpoint.id, url: Delivery.redactUrl(endpoint.url) })
+          )
         ),
         Effect.map((endpoint) => ({
           ...Translate.endpointView(endpoint),
@@ -105,5 +107,4 @@ export const EventsLive: Layer.Layer<
         })
         yield* Effect.logInfo("deliveries replayed").pipe(Effect.annotateLogs({ replayed }))
         return { replayed }
-      }).pipe(Effect.catchTags({ EndpointNotFound: endpointNotFound, StorageError: Translate.storageError })))
-)
+      }).pipe(Effect.catchTags({ EndpointNotFound: endpointNotFound, StorageError: Translate.storageError }))))

@@ -19,7 +19,15 @@ const providerFailed = (error: MessageSender.ProviderError, messageId: string | 
 
 /** What the send request answers: the message as it stands once the wait is over (a replay is answered as stored). */
 const resultOf = (status: Outbound.OutboundStatus, dryRun: boolean, replayed: boolean): SendResult =>
-  replayed ? "replayed" : dryRun ? "dry_run" : status === "queued" ? "queued" : status === "unknown" ? "unknown" : "sent"
+  replayed
+    ? "replayed"
+    : dryRun
+    ? "dry_run"
+    : status === "queued"
+    ? "queued"
+    : status === "unknown"
+    ? "unknown"
+    : "sent"
 
 export const MessagesLive: Layer.Layer<
   HttpApiGroup.ApiGroup<"wa-session", "messages">,
@@ -73,7 +81,10 @@ export const MessagesLive: Layer.Layer<
             ? waited.value.message
             : submitted.replayed || stored.dryRun
             ? stored
-            : Option.getOrElse(yield* Effect.flatMap(SessionStore.SessionStore, (store) => store.findOutbound(stored.id)), () => stored)
+            : Option.getOrElse(
+              yield* Effect.flatMap(SessionStore.SessionStore, (store) => store.findOutbound(stored.id)),
+              () => stored
+            )
           yield* count(message.decision, resultOf(message.status, message.dryRun, submitted.replayed))
           yield* Effect.logInfo(submitted.replayed ? "send replayed" : "message decided").pipe(
             Effect.annotateLogs({
@@ -104,12 +115,13 @@ export const MessagesLive: Layer.Layer<
           })
         ))
       .handle("getMessage", ({ path }) =>
-        Effect.flatMap(SessionStore.SessionStore, (store) => store.findOutbound(path.id)).pipe(
-          Effect.flatMap(Option.match({
-            onNone: () =>
-              Effect.fail(new MessageNotFoundError({ message: `No outbound message ${path.id}`, id: path.id })),
-            onSome: (message) => Effect.succeed(Translate.messageView(message))
-          })),
-          Effect.catchTag("StorageError", Translate.storageError)
-        ))
+        Effect.flatMap(SessionStore.SessionStore, (store) =>
+          store.findOutbound(path.id)).pipe(
+            Effect.flatMap(Option.match({
+              onNone: () =>
+                Effect.fail(new MessageNotFoundError({ message: `No outbound message ${path.id}`, id: path.id })),
+              onSome: (message) => Effect.succeed(Translate.messageView(message))
+            })),
+            Effect.catchTag("StorageError", Translate.storageError)
+          ))
   }))

@@ -1,6 +1,6 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
-import { type Authorization, QuarantineNotFoundError, WaSessionApi } from "@wa-session/http-api"
 import { Webhook } from "@wa-session/exotel"
+import { type Authorization, QuarantineNotFoundError, WaSessionApi } from "@wa-session/http-api"
 import { Ingest, SessionService, SessionStore } from "@wa-session/session-core"
 import { Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
@@ -36,8 +36,8 @@ export const QuarantineLive: Layer.Layer<
           result: Ingest.counts(outcome.results)
         })),
         Effect.catchTags({
-          QuarantineNotFound: (e) => Effect.fail(new QuarantineNotFoundError({ message: e.message, id: e.id })),
+          QuarantineNotFound: (e) =>
+            Effect.fail(new QuarantineNotFoundError({ message: e.message, id: e.id })),
           StorageError: Translate.storageError
         })
-      ))
-)
+      )))

@@ -1,7 +1,7 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { Settings, VirtualClock } from "@wa-session/clock"
 import { type Authorization, WaSessionApi } from "@wa-session/http-api"
-import { Ids, PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
+import { type Ids, PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
 import { type DateTime, Duration, Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
 
@@ -67,7 +67,11 @@ export const SessionsLive: Layer.Layer<
     .handle("listMessages", ({ path, urlParams }) =>
       Effect.gen(function*() {
         const pair = yield* pairOf(path)
-        const page = yield* SessionService.history(pair, urlParams.limit ?? DEFAULT_HISTORY_SIZE, Option.fromNullable(urlParams.cursor))
+        const page = yield* SessionService.history(
+          pair,
+          urlParams.limit ?? DEFAULT_HISTORY_SIZE,
+          Option.fromNullable(urlParams.cursor)
+        )
         return { items: page.items.map(Translate.historyEntry), nextCursor: Option.getOrNull(page.nextCursor) }
       }).pipe(
         Effect.catchTags({
@@ -94,5 +98,4 @@ export const SessionsLive: Layer.Layer<
           InvalidCursor: Translate.invalidCursor("cursor"),
           StorageError: Translate.storageError
         })
-      ))
-)
+      )))

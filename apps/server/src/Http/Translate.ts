@@ -2,8 +2,8 @@ import { type ExplanationView, type RecordInboundResponse, type SessionView, Vie
 import {
   IdempotencyKeyReusedError,
   InvalidMessageError,
-  InvalidRequestError,
   InvalidPhoneNumberError,
+  InvalidRequestError,
   MAX_LISTED_PROBLEMS,
   MessageTypeNotSupportedError,
   NoActiveSessionError,

@@ -4,7 +4,7 @@ import { Effect, type Layer } from "effect"
 import { makeVerifier } from "../Auth.js"
 import { ServerConfig } from "../Config.js"
 import { Ingest } from "../Ingest.js"
-import { Metrics } from "../Metrics.js"
+import type { Metrics } from "../Metrics.js"
 import * as Webhook from "../Webhook.js"
 
 /**

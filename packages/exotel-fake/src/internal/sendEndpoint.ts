@@ -96,4 +96,3 @@ export const acceptRequest = (
   }
   return acceptBatch(endpoint, request.parsed.value, failing)
 }
-

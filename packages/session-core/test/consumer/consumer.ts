@@ -72,8 +72,8 @@ const expiredCode: "SESSION_EXPIRED" = new SessionExpired({
 }).code
 const codes: ReadonlyArray<ErrorCode> = ErrorCode.literals
 
-const validated: Either.Either<MessageContent.MessageContent, InvalidMessage | MessageTypeNotSupported> =
-  MessageContent.validate({ type: "text", text: { body: "Hello" } })
+const validated: Either.Either<MessageContent.MessageContent, InvalidMessage | MessageTypeNotSupported> = MessageContent
+  .validate({ type: "text", text: { body: "Hello" } })
 
 // the ports can be implemented and the use cases keep their precise types
 const sender: MessageSender.MessageSenderShape = {

@@ -141,20 +141,24 @@ ON CONFLICT (id) DO NOTHING RETURNING seq`
       if (inserted.length === 0) return 0
       const seqs = inserted.map((row) => toMillis(row.seq))
       const at = DateTime.toEpochMillis(now)
-      yield* chunked(seqs, (chunk) =>
-        sql`INSERT INTO wa_deliveries (endpoint_id, event_seq, event_id, event_type, business, customer, pair_key, state,
+      yield* chunked(
+        seqs,
+        (chunk) =>
+          sql`INSERT INTO wa_deliveries (endpoint_id, event_seq, event_id, event_type, business, customer, pair_key, state,
   attempts, created_at, next_attempt_at)
 SELECT ep.id, ev.seq, ev.id, ev.type, ev.business, ev.customer, ${sql.literal(PAIR_KEY_SQL)}, 'pending', 0, ${at}, ${at}
 FROM wa_events ev JOIN wa_endpoints ep ON ${sql.literal(WANTS_SQL)}
 WHERE ${sql.in("ev.seq", chunk)}
-ON CONFLICT DO NOTHING`)
+ON CONFLICT DO NOTHING`
+      )
       return inserted.length
     })
 
-  const positionOf = (id: string) =>
-    (isPg
-      ? sql<{ readonly seq: unknown; readonly txid: unknown }>`SELECT seq, txid::text AS txid FROM wa_events WHERE id = ${id}`
-      : sql<{ readonly seq: unknown; readonly txid: unknown }>`SELECT seq, NULL AS txid FROM wa_events WHERE id = ${id}`)
+  const positionOf = (id: string) => (isPg
+    ? sql<
+      { readonly seq: unknown; readonly txid: unknown }
+    >`SELECT seq, txid::text AS txid FROM wa_events WHERE id = ${id}`
+    : sql<{ readonly seq: unknown; readonly txid: unknown }>`SELECT seq, NULL AS txid FROM wa_events WHERE id = ${id}`)
 
   const listEvents = (
     query: EventLog.EventQuery
@@ -357,7 +361,9 @@ WHERE state = 'pending' AND ${
     sql.withTransaction(Effect.gen(function*() {
       const now = DateTime.toEpochMillis(query.now)
       const eventConditions = []
-      if (Option.isSome(query.since)) eventConditions.push(sql`ev.created_at >= ${DateTime.toEpochMillis(query.since.value)}`)
+      if (Option.isSome(query.since)) {
+        eventConditions.push(sql`ev.created_at >= ${DateTime.toEpochMillis(query.since.value)}`)
+      }
       if (Option.isSome(query.eventIds)) {
         if (query.eventIds.value.length === 0) return 0
         eventConditions.push(sql.in("ev.id", query.eventIds.value))
@@ -375,7 +381,9 @@ WHERE state <> 'pending' AND EXISTS (
 ) RETURNING endpoint_id`
       const added = yield* sql`INSERT INTO wa_deliveries (endpoint_id, event_seq, event_id, event_type, business,
   customer, pair_key, state, attempts, created_at, next_attempt_at)
-SELECT ep.id, ev.seq, ev.id, ev.type, ev.business, ev.customer, ${sql.literal(PAIR_KEY_SQL)}, 'pending', 0, ${now}, ${now}
+SELECT ep.id, ev.seq, ev.id, ev.type, ev.business, ev.customer, ${
+        sql.literal(PAIR_KEY_SQL)
+      }, 'pending', 0, ${now}, ${now}
 FROM wa_events ev JOIN wa_endpoints ep ON ${sql.literal(WANTS_SQL)} AND ${endpointCondition}
 WHERE ${events} AND NOT EXISTS (
   SELECT 1 FROM wa_deliveries d WHERE d.endpoint_id = ep.id AND d.event_seq = ev.seq

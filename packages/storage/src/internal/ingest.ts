@@ -62,7 +62,9 @@ export const make = (sql: SqlClient.SqlClient, isPg: boolean, events: ReturnType
   const loadRefs = (refs: ReadonlyArray<SessionStore.OutboundRef>) =>
     Effect.gen(function*() {
       const ids = [...new Set(refs.flatMap((ref) => ref._tag === "ById" ? [ref.id] : []))]
-      const providerIds = [...new Set(refs.flatMap((ref) => ref._tag === "ByProviderId" ? [ref.providerMessageId] : []))]
+      const providerIds = [
+        ...new Set(refs.flatMap((ref) => ref._tag === "ByProviderId" ? [ref.providerMessageId] : []))
+      ]
       const rows: Array<Record<string, unknown>> = []
       const load = (where: Statement.Fragment) =>
         sql<Record<string, unknown>>`${sql.literal(JOINED_SELECT)} WHERE ${where} ORDER BY o.id, s.status_rank`
@@ -74,7 +76,9 @@ export const make = (sql: SqlClient.SqlClient, isPg: boolean, events: ReturnType
         // by provider id: the oldest message with it
         const message = messages.filter((m) =>
           ref._tag === "ById" ? m.id === ref.id : Option.contains(m.providerMessageId, ref.providerMessageId)
-        ).sort((a, b) => a.createdAt.epochMillis - b.createdAt.epochMillis || (a.id < b.id ? -1 : 1))[0]
+        ).sort((a, b) =>
+          a.createdAt.epochMillis - b.createdAt.epochMillis || (a.id < b.id ? -1 : 1)
+        )[0]
         if (message !== undefined) found.set(Ingest.refKey(ref), message)
       }
       return found
@@ -104,7 +108,9 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
   message_id, customer FROM wa_inbound WHERE ${
           tupleIn(sql, "business, message_id", chunk.map((item) => [item.message.business, item.message.messageId]))
         }`)
-      const inbound = new Map(known.map((row) => [`${row.business}|${row.message_id}`, `${row.business}|${row.customer}`]))
+      const inbound = new Map(
+        known.map((row) => [`${row.business}|${row.message_id}`, `${row.business}|${row.customer}`])
+      )
       const pairKeys = [
         ...Ingest.pairsOf(batch.items).map(Ingest.pairKey),
         ...[...outbound.values()].map(Ingest.pairKey),
@@ -119,7 +125,9 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
         pairs: yield* loadPairs(pairKeys),
         inbound,
         outbound,
-        quarantine: new Set(present.map((row) => row.id))
+        quarantine: new Set(present.map((row) =>
+          row.id
+        ))
       } satisfies Ingest.State
     })
 
@@ -142,14 +150,17 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
       } ON CONFLICT DO NOTHING`)
 
   const writeWindows = (windows: Ingest.Plan["windows"]) =>
-    chunked(windows, (chunk) =>
-      sql`INSERT INTO wa_windows ${
-        sql.insert(chunk.map(({ announced, window }) => windowRow(window, announced)))
-      } ON CONFLICT (business, customer) DO UPDATE SET last_inbound_at = excluded.last_inbound_at,
+    chunked(
+      windows,
+      (chunk) =>
+        sql`INSERT INTO wa_windows ${
+          sql.insert(chunk.map(({ announced, window }) => windowRow(window, announced)))
+        } ON CONFLICT (business, customer) DO UPDATE SET last_inbound_at = excluded.last_inbound_at,
   expires_at = excluded.expires_at, basis_message_id = excluded.basis_message_id,
   basis_received_at = excluded.basis_received_at, first_seen_at = excluded.first_seen_at,
   closed_by_provider_at = excluded.closed_by_provider_at, announced_open = excluded.announced_open,
-  announced_expiring_for = excluded.announced_expiring_for`)
+  announced_expiring_for = excluded.announced_expiring_for`
+    )
 
   const writeStatuses = (statuses: ReadonlyArray<Ingest.StatusWrite>) =>
     Effect.forEach(statuses, ({ event, message }) =>
@@ -183,19 +194,22 @@ ON CONFLICT DO NOTHING`
 
   // in id order: entries have no pair lock, and two servers inserting the same ones in opposite orders would deadlock
   const writeQuarantine = (items: ReadonlyArray<Ingest.PreparedQuarantine>, now: number) =>
-    chunked([...items].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0), (chunk) =>
-      sql`INSERT INTO wa_quarantine ${
-        sql.insert(chunk.map((item) => ({
-          id: item.id,
-          kind: item.kind,
-          reason: item.reason,
-          received_at: now,
-          raw: item.raw,
-          state: "quarantined",
-          resolved_at: null,
-          retries: 0
-        })))
-      } ON CONFLICT DO NOTHING`)
+    chunked(
+      [...items].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      (chunk) =>
+        sql`INSERT INTO wa_quarantine ${
+          sql.insert(chunk.map((item) => ({
+            id: item.id,
+            kind: item.kind,
+            reason: item.reason,
+            received_at: now,
+            raw: item.raw,
+            state: "quarantined",
+            resolved_at: null,
+            retries: 0
+          })))
+        } ON CONFLICT DO NOTHING`
+    )
 
   /**
    * Records a batch in one transaction: locks its pairs, reads what `Ingest.plan` needs, plans, and writes the plan

@@ -1,14 +1,17 @@
 import { EventLog, SessionStore } from "@wa-session/session-core"
 import type { StorageError } from "@wa-session/session-core/SessionStore"
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { Storage, type StorageShape } from "../Storage.js"
 
 /** The three tags, one implementation. */
 export const context = (
   store: StorageShape
 ): Context.Context<Storage | SessionStore.SessionStore | EventLog.EventLog> =>
-  Context.make(Storage, store).pipe(Context.add(SessionStore.SessionStore, store), Context.add(EventLog.EventLog, store))
+  Context.make(Storage, store).pipe(
+    Context.add(SessionStore.SessionStore, store),
+    Context.add(EventLog.EventLog, store)
+  )
 
 /** Wraps one named operation of a store. */
 type Around = <A, E, R>(name: string, operation: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>

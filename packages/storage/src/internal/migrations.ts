@@ -212,7 +212,8 @@ const requestFingerprint = Effect.gen(function*() {
 const durableSends = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   // the ranks of 0.2.0, written out: a migration must not move when the code's order changes again
-  const rerank = "CASE status WHEN 'queued' THEN 0 WHEN 'pending' THEN 1 WHEN 'unknown' THEN 2 WHEN 'accepted' THEN 3 " +
+  const rerank =
+    "CASE status WHEN 'queued' THEN 0 WHEN 'pending' THEN 1 WHEN 'unknown' THEN 2 WHEN 'accepted' THEN 3 " +
     "WHEN 'sent' THEN 4 WHEN 'delivered' THEN 5 WHEN 'read' THEN 6 WHEN 'failed' THEN 7 ELSE status_rank END"
   yield* sql.unsafe(`ALTER TABLE wa_outbound ADD COLUMN send_since BIGINT`)
   yield* sql.unsafe(`UPDATE wa_outbound SET status_rank = ${rerank}`)

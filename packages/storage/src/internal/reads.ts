@@ -74,7 +74,12 @@ AND ${before("outbound", "created_at", "id")} ORDER BY created_at DESC, id DESC 
           } ORDER BY o.id, s.status_rank`,
           messagesOf
         )
-      type Entry = { readonly time: number; readonly kind: "inbound" | "outbound"; readonly id: string; readonly item: SessionStore.HistoryItem }
+      type Entry = {
+        readonly time: number
+        readonly kind: "inbound" | "outbound"
+        readonly id: string
+        readonly item: SessionStore.HistoryItem
+      }
       const entries: Array<Entry> = [
         ...inbound.map((row): Entry => ({
           time: toMillis(row.received_at),
@@ -184,4 +189,3 @@ AND send_state IS NULL LIMIT ${limit}`).map((row) => row.id)
 
   return { listMessages, listQuarantine, findQuarantine, requarantine, prune }
 }
-

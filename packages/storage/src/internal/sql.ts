@@ -38,7 +38,8 @@ export const toMillis = (value: unknown): number => {
   return millis
 }
 
-export const toMillisOrNull = (value: unknown): number | null => value === null || value === undefined ? null : toMillis(value)
+export const toMillisOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : toMillis(value)
 
 /**
  * Takes the locks of a transaction that records events, before its first write: on PostgreSQL an advisory lock per

@@ -62,8 +62,7 @@ export interface UnknownRecord {
 
 export const isRecord = (u: unknown): u is UnknownRecord => typeof u === "object" && u !== null && !Array.isArray(u)
 
-export const own = (record: UnknownRecord, key: string): unknown =>
-  Object.hasOwn(record, key) ? record[key] : undefined
+export const own = (record: UnknownRecord, key: string): unknown => Object.hasOwn(record, key) ? record[key] : undefined
 
 export const dig = (value: unknown, ...keys: ReadonlyArray<string>): unknown => {
   let current = value

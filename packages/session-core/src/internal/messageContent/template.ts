@@ -21,15 +21,7 @@ import {
   struct,
   tagged
 } from "./decoder.js"
-import {
-  HEADER_TEXT_MAX,
-  headerDocument,
-  location,
-  media,
-  nonEmpty,
-  recipientType,
-  replyContext
-} from "./rules.js"
+import { HEADER_TEXT_MAX, headerDocument, location, media, nonEmpty, recipientType, replyContext } from "./rules.js"
 import { HeaderDocument, Location, Media, RecipientType, ReplyContext } from "./schema.js"
 
 // -------------------------------------------------------------------------------------------------------------------
