@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { json, run, tempDir, writeJson } from "./support.js"
 
 const temp = tempDir("check")
@@ -7,14 +7,14 @@ afterAll(temp.remove)
 describe.concurrent("check", () => {
   it("accepts a valid text message (human)", async () => {
     const result = await run(["check", "--text", "Your order #12345 is out for delivery"])
-    expect(result.code).toBe(0)
-    expect(result.stdout).toContain("valid: a text message")
+    assert.strictEqual(result.code, 0)
+    assert.include(result.stdout, "valid: a text message")
   })
 
   it("accepts a valid text message (--json)", async () => {
     const result = await run(["check", "--text", "Hi", "--json"])
-    expect(result.code).toBe(0)
-    expect(json(result)).toEqual({ valid: true, type: "text", violations: [] })
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(json(result), { valid: true, type: "text", violations: [] })
   })
 
   it("lists every violation with path, limit and actual value (human, exit 2)", async () => {
@@ -34,21 +34,20 @@ describe.concurrent("check", () => {
       }
     })
     const result = await run(["check", "--content-file", file])
-    expect(result.code).toBe(2)
-    expect(result.stdout).toMatch(/PATH\s+PROBLEM\s+LIMIT\s+ACTUAL/)
-    expect(result.stdout).toContain("interactive.body.text")
-    expect(result.stdout).toContain("interactive.action.buttons[0].reply.title")
-    expect(result.stderr).toMatch(/^wa-session: INVALID_MESSAGE: \d+ violations of WhatsApp's rules\n$/)
+    assert.strictEqual(result.code, 2)
+    assert.match(result.stdout, /PATH\s+PROBLEM\s+LIMIT\s+ACTUAL/)
+    assert.include(result.stdout, "interactive.body.text")
+    assert.include(result.stdout, "interactive.action.buttons[0].reply.title")
+    assert.match(result.stderr, /^wa-session: INVALID_MESSAGE: \d+ violations of WhatsApp's rules\n$/)
   })
 
   it("lists every violation (--json, exit 2)", async () => {
     const result = await run(["check", "--text", "x".repeat(4097), "--json"])
-    expect(result.code).toBe(2)
-    expect(json(result)).toEqual({
-      valid: false,
-      code: "INVALID_MESSAGE",
-      violations: [expect.objectContaining({ path: "text.body", limit: 4096, actual: 4097 })]
-    })
+    assert.strictEqual(result.code, 2)
+    const { violations, ...verdict } = json(result)
+    assert.deepStrictEqual(verdict, { valid: false, code: "INVALID_MESSAGE" })
+    assert.lengthOf(violations, 1)
+    assert.containsSubset(violations[0], { path: "text.body", limit: 4096, actual: 4097 })
   })
 
   it("reads YAML content files", async () => {
@@ -58,30 +57,29 @@ describe.concurrent("check", () => {
       "type: template\ntemplate:\n  name: follow_up\n  language: { code: en }\n"
     )
     const result = await run(["check", "--content-file", file, "--json"])
-    expect(result.code).toBe(0)
-    expect(json(result)).toMatchObject({ valid: true, type: "template" })
+    assert.strictEqual(result.code, 0)
+    assert.containsSubset(json(result), { valid: true, type: "template" })
   })
 
   it("an unsupported type is bad input (exit 2)", async () => {
     const file = writeJson(temp.dir, "bogus.json", { type: "carousel" })
     const result = await run(["check", "--content-file", file, "--json"])
-    expect(result.code).toBe(2)
-    expect(json(result)).toMatchObject({
-      valid: false,
-      code: "MESSAGE_TYPE_NOT_SUPPORTED",
-      violations: [{ path: "type", actual: "carousel" }]
-    })
+    assert.strictEqual(result.code, 2)
+    const verdict = json(result)
+    assert.containsSubset(verdict, { valid: false, code: "MESSAGE_TYPE_NOT_SUPPORTED" })
+    assert.lengthOf(verdict.violations, 1)
+    assert.containsSubset(verdict.violations[0], { path: "type", actual: "carousel" })
   })
 
   it("a file that is not JSON is bad input naming the option (exit 2)", async () => {
     const file = writeJson(temp.dir, "broken.json", "{ nope")
     const result = await run(["check", "--content-file", file])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain("broken.json is not valid JSON")
+    assert.strictEqual(result.code, 2)
+    assert.include(result.stderr, "broken.json is not valid JSON")
   })
 
   it("needs --text or --content-file (exit 2)", async () => {
     const result = await run(["check"])
-    expect(result.code).toBe(2)
+    assert.strictEqual(result.code, 2)
   })
 })

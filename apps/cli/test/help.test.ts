@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { ANSI, run } from "./support.js"
 
 const COMMANDS = [
@@ -21,27 +21,27 @@ const SUBCOMMANDS = ["deliveries replay", "quarantine retry", "endpoints add", "
 describe.concurrent("--help", () => {
   it("lists every command", async () => {
     const result = await run(["--help"])
-    expect(result.code).toBe(0)
-    for (const command of COMMANDS) expect(result.stdout).toContain(`- ${command}`)
+    assert.strictEqual(result.code, 0)
+    for (const command of COMMANDS) assert.include(result.stdout, `- ${command}`)
   })
 
   for (const command of COMMANDS) {
     it(`${command} --help has a description and an example`, async () => {
       const result = await run([command, "--help"])
-      expect(result.code).toBe(0)
-      expect(result.stdout).toMatch(/Examples?:/)
-      expect(result.stdout).toContain(`$ ${command === "serve" ? "PORT=8080 " : ""}wa-session ${command}`)
-      expect(result.stderr).toBe("")
+      assert.strictEqual(result.code, 0)
+      assert.match(result.stdout, /Examples?:/)
+      assert.include(result.stdout, `$ ${command === "serve" ? "PORT=8080 " : ""}wa-session ${command}`)
+      assert.strictEqual(result.stderr, "")
     })
   }
 
   for (const command of SUBCOMMANDS) {
     it(`${command} --help has a description and an example`, async () => {
       const result = await run([...command.split(" "), "--help"])
-      expect(result.code).toBe(0)
-      expect(result.stdout).toMatch(/Examples?:/)
-      expect(result.stdout).toContain(`$ wa-session ${command}`)
-      expect(result.stderr).toBe("")
+      assert.strictEqual(result.code, 0)
+      assert.match(result.stdout, /Examples?:/)
+      assert.include(result.stdout, `$ wa-session ${command}`)
+      assert.strictEqual(result.stderr, "")
     })
   }
 
@@ -49,30 +49,30 @@ describe.concurrent("--help", () => {
     const result = await run(["--help"])
     for (const command of SUBCOMMANDS) {
       const [parent, child] = command.split(" ")
-      expect(result.stdout).toMatch(new RegExp(`- ${parent} .*\\] ${child}\\b`))
+      assert.match(result.stdout, new RegExp(`- ${parent} .*\\] ${child}\\b`))
     }
   })
 
   it("has no colour when stdout is not a terminal", async () => {
     const result = await run(["status", "--help"])
-    expect(result.stdout).not.toMatch(ANSI)
+    assert.notMatch(result.stdout, ANSI)
   })
 
   it("--version prints the version", async () => {
     const result = await run(["--version"])
-    expect(result.code).toBe(0)
-    expect(result.stdout.trim()).toBe("0.1.0")
+    assert.strictEqual(result.code, 0)
+    assert.strictEqual(result.stdout.trim(), "0.1.0")
   })
 
   it("an unknown command is bad usage (exit 2)", async () => {
     const result = await run(["frobnicate"])
-    expect(result.code).toBe(2)
+    assert.strictEqual(result.code, 2)
   })
 
   it("a missing required option is bad usage (exit 2) and names it", async () => {
     const result = await run(["status", "--business", "+919876500001"])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain("--customer")
-    expect(result.stderr).not.toMatch(ANSI)
+    assert.strictEqual(result.code, 2)
+    assert.include(result.stderr, "--customer")
+    assert.notMatch(result.stderr, ANSI)
   })
 })

@@ -1,7 +1,7 @@
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
 import { baseEnv, root, run, tempDir } from "./support.js"
 
 // Each test runs its own copy of dist/wa-session.mjs + wa-session.cjs, so its cache directory is its own.
@@ -37,14 +37,14 @@ describe("the launcher's code cache", () => {
     const { dir, xdg } = copyOfDist()
     const expected = await run(["--help"])
     const first = await runCopy(dir, ["--help"], { XDG_CACHE_HOME: xdg })
-    expect(first).toEqual(expected)
+    assert.deepStrictEqual(first, expected)
     const [cache] = cacheFiles(join(dir, ".cache"))
-    expect(cache).toMatch(new RegExp(`wa-session-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8cache$`))
+    assert.match(cache!, new RegExp(`wa-session-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8cache$`))
     const written = statSync(cache!).mtimeMs
     const second = await runCopy(dir, ["--help"], { XDG_CACHE_HOME: xdg })
-    expect(second).toEqual(expected)
-    expect(statSync(cache!).mtimeMs).toBe(written)
-    expect(cacheFiles(xdg)).toEqual([])
+    assert.deepStrictEqual(second, expected)
+    assert.strictEqual(statSync(cache!).mtimeMs, written)
+    assert.deepStrictEqual(cacheFiles(xdg), [])
   })
 
   it("replaces a cache V8 rejects, and the command still works", async () => {
@@ -53,9 +53,9 @@ describe("the launcher's code cache", () => {
     const [cache] = cacheFiles(join(dir, ".cache"))
     writeFileSync(cache!, Buffer.alloc(4096, 7))
     const result = await runCopy(dir, ["check", "--text", "hello", "--json"], { XDG_CACHE_HOME: xdg })
-    expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ valid: true, type: "text", violations: [] })
-    expect(readFileSync(cache!).equals(Buffer.alloc(4096, 7))).toBe(false)
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(JSON.parse(result.stdout), { valid: true, type: "text", violations: [] })
+    assert.isFalse(readFileSync(cache!).equals(Buffer.alloc(4096, 7)))
   })
 
   it("falls back to the user's cache directory when it cannot write beside the bundle", async () => {
@@ -63,8 +63,8 @@ describe("the launcher's code cache", () => {
     // a file where the cache directory would go: mkdir fails even for root
     writeFileSync(join(dir, ".cache"), "")
     const result = await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
-    expect(result.stdout.trim()).toBe("0.1.0")
-    expect(cacheFiles(join(xdg, "wa-session"))).toHaveLength(1)
+    assert.strictEqual(result.stdout.trim(), "0.1.0")
+    assert.lengthOf(cacheFiles(join(xdg, "wa-session")), 1)
   })
 
   it("prefers the user's cache it wrote while the bundle's directory was not writable", async () => {
@@ -75,24 +75,24 @@ describe("the launcher's code cache", () => {
     const written = statSync(userCache!).mtimeMs
     rmSync(join(dir, ".cache"))
     const result = await runCopy(dir, ["--help"], { XDG_CACHE_HOME: xdg })
-    expect(result.code).toBe(0)
+    assert.strictEqual(result.code, 0)
     // accepted: not rewritten, and nothing written beside the bundle
-    expect(statSync(userCache!).mtimeMs).toBe(written)
-    expect(existsSync(join(dir, ".cache"))).toBe(false)
+    assert.strictEqual(statSync(userCache!).mtimeMs, written)
+    assert.isFalse(existsSync(join(dir, ".cache")))
   })
 
   it("removes caches of other builds, and writes none with WA_SESSION_NO_CODE_CACHE", async () => {
     const { dir, xdg } = copyOfDist()
     const stale = join(dir, ".cache", "wa-session-0000000000000000-v20.0.0-x64.v8cache")
     const none = await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg, WA_SESSION_NO_CODE_CACHE: "1" })
-    expect(none.stdout.trim()).toBe("0.1.0")
-    expect(existsSync(join(dir, ".cache"))).toBe(false)
-    expect(cacheFiles(xdg)).toEqual([])
+    assert.strictEqual(none.stdout.trim(), "0.1.0")
+    assert.isFalse(existsSync(join(dir, ".cache")))
+    assert.deepStrictEqual(cacheFiles(xdg), [])
     await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
     writeFileSync(stale, "old")
     // a cache of another build (another hash in its name) goes when this build writes its own
     for (const cache of cacheFiles(join(dir, ".cache"))) if (cache !== stale) writeFileSync(cache, "rejected")
     await runCopy(dir, ["--version"], { XDG_CACHE_HOME: xdg })
-    expect(cacheFiles(join(dir, ".cache")).map((path) => path.includes("0000000000000000"))).toEqual([false])
+    assert.deepStrictEqual(cacheFiles(join(dir, ".cache")).map((path) => path.includes("0000000000000000")), [false])
   })
 })

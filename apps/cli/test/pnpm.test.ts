@@ -1,5 +1,5 @@
+import { assert, describe, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
-import { describe, expect, it } from "vitest"
 import { baseEnv, repo } from "./support.js"
 
 describe("from the repository", () => {
@@ -12,8 +12,8 @@ describe("from the repository", () => {
         (error, stdout) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout })
       )
     )
-    expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ valid: true, type: "text", violations: [] })
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(JSON.parse(result.stdout), { valid: true, type: "text", violations: [] })
   }, 180_000)
 
   it("pnpm cli serve runs the server from source (a bad setting: exit 2, one line)", async () => {
@@ -25,7 +25,7 @@ describe("from the repository", () => {
         (error, _stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stderr })
       )
     )
-    expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/wa-session: invalid configuration: .*PORT/)
+    assert.strictEqual(result.code, 2)
+    assert.match(result.stderr, /wa-session: invalid configuration: .*PORT/)
   }, 180_000)
 })

@@ -1,6 +1,6 @@
+import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { describe, expect, it } from "vitest"
 import { run, startServer, tempDir } from "./support.js"
 
 const SECRET = "serve-test-secret-0123456789"
@@ -15,12 +15,12 @@ describe("wa-session serve: the server program, as pnpm start runs it", () => {
         WA_SESSION_WEBHOOK_SECRET: SECRET
       })
       const health = await fetch(`${server.url}/healthz`)
-      expect(health.status).toBe(200)
-      expect(await server.stop()).toBe(0)
+      assert.strictEqual(health.status, 200)
+      assert.strictEqual(await server.stop(), 0)
       const output = server.output()
-      expect(output).toContain(`webhook URL  ${server.url}/webhooks/exotel/${SECRET.slice(0, 4)}…`)
-      expect(output).not.toContain(SECRET)
-      expect(output).toContain("API token    from WA_SESSION_API_TOKEN")
+      assert.include(output, `webhook URL  ${server.url}/webhooks/exotel/${SECRET.slice(0, 4)}…`)
+      assert.notInclude(output, SECRET)
+      assert.include(output, "API token    from WA_SESSION_API_TOKEN")
     } finally {
       temp.remove()
     }
@@ -36,17 +36,17 @@ describe("wa-session serve: the server program, as pnpm start runs it", () => {
           WA_SESSION_DATABASE_URL: `sqlite:${join(temp.dir, "env.db")}`
         }
       })
-      expect(fromEnv.code).toBe(0)
-      expect(fromEnv.stdout).toBe(`http://127.0.0.1:9090/webhooks/exotel/${SECRET}\n`)
+      assert.strictEqual(fromEnv.code, 0)
+      assert.strictEqual(fromEnv.stdout, `http://127.0.0.1:9090/webhooks/exotel/${SECRET}\n`)
       const generated = await run(["webhook-url"], {
         env: {
           WA_SESSION_DATABASE_URL: `sqlite:${join(temp.dir, "generated", "w.db")}`,
           WA_SESSION_PUBLIC_URL: "https://wa.example.com"
         }
       })
-      expect(generated.code).toBe(0)
+      assert.strictEqual(generated.code, 0)
       const secret = readFileSync(join(temp.dir, "generated", "webhook-secret"), "utf8").trim()
-      expect(generated.stdout).toBe(`https://wa.example.com/webhooks/exotel/${encodeURIComponent(secret)}\n`)
+      assert.strictEqual(generated.stdout, `https://wa.example.com/webhooks/exotel/${encodeURIComponent(secret)}\n`)
     } finally {
       temp.remove()
     }
@@ -54,9 +54,9 @@ describe("wa-session serve: the server program, as pnpm start runs it", () => {
 
   it("a setting to fix: one line naming it, exit 2", async () => {
     const result = await run(["serve"], { env: { PORT: "eighty" } })
-    expect(result.code).toBe(2)
-    expect(result.stderr.trim().split("\n")).toHaveLength(1)
-    expect(result.stderr).toMatch(/^wa-session: invalid configuration: .*PORT/)
-    expect(result.stdout).toBe("")
+    assert.strictEqual(result.code, 2)
+    assert.lengthOf(result.stderr.trim().split("\n"), 1)
+    assert.match(result.stderr, /^wa-session: invalid configuration: .*PORT/)
+    assert.strictEqual(result.stdout, "")
   })
 })

@@ -1,6 +1,6 @@
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
 import { ANSI, json, run, scenarios, tempDir, writeJson } from "./support.js"
 
 const temp = tempDir("simulate")
@@ -10,7 +10,7 @@ const SCENARIOS = readdirSync(scenarios).filter((name) => /^scenario-.*(?<!\.exp
 
 describe.concurrent("simulate: the seed's scenarios", () => {
   it("ships all four", () => {
-    expect(SCENARIOS).toEqual([
+    assert.deepStrictEqual(SCENARIOS, [
       "scenario-1-customer-initiates.json",
       "scenario-2-window-extends.json",
       "scenario-3-window-expires.json",
@@ -22,27 +22,27 @@ describe.concurrent("simulate: the seed's scenarios", () => {
     it(`${name} --json matches ${name.replace(".json", ".expected.json")}`, async () => {
       const expected = JSON.parse(readFileSync(join(scenarios, name.replace(".json", ".expected.json")), "utf8"))
       const result = await run(["simulate", join(scenarios, name), "--json"])
-      expect(result.code).toBe(0)
-      expect(result.stderr).toBe("")
-      expect(json(result)).toEqual(expected)
+      assert.strictEqual(result.code, 0)
+      assert.strictEqual(result.stderr, "")
+      assert.deepStrictEqual(json(result), expected)
     })
   }
 
   it("prints a table in local time with relative expiries (human)", async () => {
     const result = await run(["simulate", join(scenarios, "scenario-2-window-extends.json")])
-    expect(result.code).toBe(0)
-    expect(result.stdout).not.toMatch(ANSI)
+    assert.strictEqual(result.code, 0)
+    assert.notMatch(result.stdout, ANSI)
     const lines = result.stdout.trimEnd().split("\n")
-    expect(lines[0]).toMatch(/^#\s+AT\s+EVENT\s+CUSTOMER\s+WINDOW\s+EXPIRES\s+DECISION\s+REASON$/)
-    expect(lines[2]).toContain("2026-01-20 15:00 +05:30  inbound")
-    expect(lines[3]).toMatch(/send\s+\+919876543210\s+open\s+2026-01-21 15:00 \+05:30 \(in 23h 55m\)\s+session/)
-    expect(lines[4]).toMatch(/check .* open .* \(in 5h\)/)
-    expect(lines[5]).toMatch(/check .* expired /)
+    assert.match(lines[0]!, /^#\s+AT\s+EVENT\s+CUSTOMER\s+WINDOW\s+EXPIRES\s+DECISION\s+REASON$/)
+    assert.include(lines[2], "2026-01-20 15:00 +05:30  inbound")
+    assert.match(lines[3]!, /send\s+\+919876543210\s+open\s+2026-01-21 15:00 \+05:30 \(in 23h 55m\)\s+session/)
+    assert.match(lines[4]!, /check .* open .* \(in 5h\)/)
+    assert.match(lines[5]!, /check .* expired /)
   })
 
   it("scenario 3 refuses the session message without a fallback and sends the template with one", async () => {
     const steps = json(await run(["simulate", join(scenarios, "scenario-3-window-expires.json"), "--json"]))
-    expect(steps.slice(2).map((s: any) => [s.decision, s.reason])).toEqual([
+    assert.deepStrictEqual(steps.slice(2).map((s: any) => [s.decision, s.reason]), [
       ["rejected", "SESSION_EXPIRED"],
       ["template", "SESSION_EXPIRED"]
     ])
@@ -72,7 +72,7 @@ describe.concurrent("simulate: timelines", () => {
       ].join("\n")
     )
     const steps = json(await run(["simulate", file, "--json"]))
-    expect(steps.map((s: any) => [s.kind, s.state, s.expiresAt, s.decision, s.reason])).toEqual([
+    assert.deepStrictEqual(steps.map((s: any) => [s.kind, s.state, s.expiresAt, s.decision, s.reason]), [
       ["inbound", "open", "2026-01-21T04:30:00.000Z", null, null],
       ["inbound", "open", "2026-01-21T04:30:00.000Z", null, null],
       ["inbound", "open", "2026-01-21T04:30:00.000Z", null, null],
@@ -82,7 +82,7 @@ describe.concurrent("simulate: timelines", () => {
       ["send", "expired", "2026-01-21T04:30:00.000Z", "rejected", "MESSAGE_TYPE_NOT_SUPPORTED"],
       ["send", "expired", "2026-01-21T04:30:00.000Z", "rejected", "INVALID_MESSAGE"]
     ])
-    expect(steps[0]).toEqual({
+    assert.deepStrictEqual(steps[0], {
       index: 0,
       at: "2026-01-20T04:30:00.000Z",
       kind: "inbound",
@@ -97,8 +97,8 @@ describe.concurrent("simulate: timelines", () => {
   it("an empty timeline prints an empty array", async () => {
     const file = writeJson(temp.dir, "empty.json", { business: "+919876500001", events: [] })
     const result = await run(["simulate", file, "--json"])
-    expect(result.code).toBe(0)
-    expect(json(result)).toEqual([])
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(json(result), [])
   })
 
   it("a malformed file exits 2 naming each event index and field", async () => {
@@ -113,40 +113,40 @@ describe.concurrent("simulate: timelines", () => {
       ]
     })
     const result = await run(["simulate", file, "--json"])
-    expect(result.code).toBe(2)
-    expect(json(result).error).toMatchObject({
-      code: "USAGE",
-      field: file,
-      issues: [
-        expect.stringMatching(/^events\[1\]\.at: /),
-        expect.stringMatching(/^events\[2\]\.kind: /),
-        "events[3].customer: \"12\" is not a phone number in E.164 form (2 digits, at least 8 needed)",
-        "events[3].content: is missing",
-        "events[4].fallbak: is not a known field"
-      ]
-    })
-    const lines = result.stderr.trimEnd().split("\n")
-    expect(lines).toEqual([
-      expect.stringMatching(/^wa-session: .*bad\.json: events\[1\]\.at: expected an ISO-8601 instant with an offset/),
-      expect.stringMatching(/bad\.json: events\[2\]\.kind: must be one of inbound, send, check; got "sned"$/),
-      expect.stringMatching(/bad\.json: events\[3\]\.customer: "12" is not a phone number/),
-      expect.stringMatching(/bad\.json: events\[3\]\.content: is missing$/),
-      expect.stringMatching(/bad\.json: events\[4\]\.fallbak: is not a known field$/)
+    assert.strictEqual(result.code, 2)
+    const error = json(result).error
+    assert.containsSubset(error, { code: "USAGE", field: file })
+    assert.lengthOf(error.issues, 5)
+    assert.isString(error.issues[0])
+    assert.match(error.issues[0], /^events\[1\]\.at: /)
+    assert.isString(error.issues[1])
+    assert.match(error.issues[1], /^events\[2\]\.kind: /)
+    assert.deepStrictEqual(error.issues.slice(2), [
+      "events[3].customer: \"12\" is not a phone number in E.164 form (2 digits, at least 8 needed)",
+      "events[3].content: is missing",
+      "events[4].fallbak: is not a known field"
     ])
+    const lines = result.stderr.trimEnd().split("\n")
+    assert.lengthOf(lines, 5)
+    assert.match(lines[0]!, /^wa-session: .*bad\.json: events\[1\]\.at: expected an ISO-8601 instant with an offset/)
+    assert.match(lines[1]!, /bad\.json: events\[2\]\.kind: must be one of inbound, send, check; got "sned"$/)
+    assert.match(lines[2]!, /bad\.json: events\[3\]\.customer: "12" is not a phone number/)
+    assert.match(lines[3]!, /bad\.json: events\[3\]\.content: is missing$/)
+    assert.match(lines[4]!, /bad\.json: events\[4\]\.fallbak: is not a known field$/)
   })
 
   it("a bad business number or safety margin names the field", async () => {
     const file = writeJson(temp.dir, "bad-top.json", { business: "hello", safetyMargin: "soon", events: [] })
     const result = await run(["simulate", file])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/business: "hello" is not a phone number/)
-    expect(result.stderr).toMatch(/safetyMargin: expected seconds \(300\) or a duration like 2h, 90m, 1h30m/)
+    assert.strictEqual(result.code, 2)
+    assert.match(result.stderr, /business: "hello" is not a phone number/)
+    assert.match(result.stderr, /safetyMargin: expected seconds \(300\) or a duration like 2h, 90m, 1h30m/)
   })
 
   it("a file that is not JSON exits 2", async () => {
     const file = writeJson(temp.dir, "broken.json", "{ \"events\": [ ,")
     const result = await run(["simulate", file])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain("is not valid JSON")
+    assert.strictEqual(result.code, 2)
+    assert.include(result.stderr, "is not valid JSON")
   })
 })

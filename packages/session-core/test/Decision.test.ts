@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Either, Option } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Decision, SessionWindow } from "../src/index.js"
 import { at, followUpTemplate, inbound, pair, text } from "./fixtures.js"
 
@@ -35,39 +35,33 @@ const fallbackArb = fc.oneof(
 )
 
 describe("Decision.decide", () => {
-  it("is total, and decides session only when the window is open", () => {
-    fc.assert(
-      fc.property(
-        windowArb,
-        contentArb,
-        fallbackArb,
-        fc.integer({ min: -DAY, max: 5 * DAY }),
-        fc.integer({ min: 0, max: DAY }),
-        (window, content, fallback, now, margin) => {
-          const instant = DateTime.unsafeMake(T0 + now)
-          const options = { fallback, safetyMargin: Duration.millis(margin) }
-          const decision = Decision.decide(window, content, instant, options)
-          const status = SessionWindow.statusAt(window, instant, options)
-          if (Either.isRight(decision)) {
-            const d = decision.right
-            assert.strictEqual(d.window.state, status.state)
-            if (d.kind === "session") assert.strictEqual(status.state, "open")
-            if (Option.isSome(d.reason)) {
-              assert.notStrictEqual(status.state, "open")
-              assert.strictEqual(d.reason.value, status.state === "none" ? "NO_ACTIVE_SESSION" : "SESSION_EXPIRED")
-              assert.strictEqual(d.content.type, "template")
-            }
-          } else {
-            assert.include(
-              ["INVALID_MESSAGE", "MESSAGE_TYPE_NOT_SUPPORTED", "SESSION_EXPIRED", "NO_ACTIVE_SESSION"],
-              decision.left.code
-            )
-          }
-        }
-      ),
-      { numRuns: 1000 }
-    )
-  })
+  it.prop("is total, and decides session only when the window is open", [
+    windowArb,
+    contentArb,
+    fallbackArb,
+    fc.integer({ min: -DAY, max: 5 * DAY }),
+    fc.integer({ min: 0, max: DAY })
+  ], ([window, content, fallback, now, margin]) => {
+    const instant = DateTime.unsafeMake(T0 + now)
+    const options = { fallback, safetyMargin: Duration.millis(margin) }
+    const decision = Decision.decide(window, content, instant, options)
+    const status = SessionWindow.statusAt(window, instant, options)
+    if (Either.isRight(decision)) {
+      const d = decision.right
+      assert.strictEqual(d.window.state, status.state)
+      if (d.kind === "session") assert.strictEqual(status.state, "open")
+      if (Option.isSome(d.reason)) {
+        assert.notStrictEqual(status.state, "open")
+        assert.strictEqual(d.reason.value, status.state === "none" ? "NO_ACTIVE_SESSION" : "SESSION_EXPIRED")
+        assert.strictEqual(d.content.type, "template")
+      }
+    } else {
+      assert.include(
+        ["INVALID_MESSAGE", "MESSAGE_TYPE_NOT_SUPPORTED", "SESSION_EXPIRED", "NO_ACTIVE_SESSION"],
+        decision.left.code
+      )
+    }
+  }, { fastCheck: { numRuns: 1000 } })
 
   const open = SessionWindow.record(SessionWindow.empty(pair), inbound("m", at("2026-01-20T10:00:00Z")))
   const inside = at("2026-01-20T11:00:00Z")

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option, Redacted, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Delivery } from "../src/index.js"
 import { hash128 } from "../src/internal/hash.js"
 import { at } from "./fixtures.js"
@@ -33,34 +33,32 @@ const unjittered = (policy: Delivery.RetryPolicy, attempts: number): number =>
 const ms = (duration: Duration.Duration) => Duration.toMillis(duration)
 
 describe("Delivery.backoff", () => {
-  it("stays between (1 - jitter) x the un-jittered delay and the un-jittered delay, never above maxDelay", () => {
-    fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 80 }), fc.string(), (policy, attempts, key) => {
-        const delay = ms(Delivery.backoff(policy, attempts, key))
-        const full = unjittered(policy, attempts)
-        assert.isTrue(Number.isInteger(delay))
-        assert.isAtMost(delay, full)
-        assert.isAtMost(delay, ms(policy.maxDelay))
-        assert.isAtLeast(delay, Math.floor((1 - policy.jitter) * full))
-        assert.isAtLeast(delay, 0)
-      }),
-      { numRuns: 500 }
-    )
-  })
+  it.prop("stays between (1 - jitter) x the un-jittered delay and the un-jittered delay, never above maxDelay", [
+    policyArb,
+    fc.integer({ min: 1, max: 80 }),
+    fc.string()
+  ], ([policy, attempts, key]) => {
+    const delay = ms(Delivery.backoff(policy, attempts, key))
+    const full = unjittered(policy, attempts)
+    assert.isTrue(Number.isInteger(delay))
+    assert.isAtMost(delay, full)
+    assert.isAtMost(delay, ms(policy.maxDelay))
+    assert.isAtLeast(delay, Math.floor((1 - policy.jitter) * full))
+    assert.isAtLeast(delay, 0)
+  }, { fastCheck: { numRuns: 500 } })
 
-  it("grows with the attempts up to jitter, exactly doubling to maxDelay without jitter", () => {
-    fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 60 }), fc.string(), (policy, attempts, key) => {
-        const now = ms(Delivery.backoff(policy, attempts, key))
-        const next = ms(Delivery.backoff(policy, attempts + 1, key))
-        assert.isAtLeast(next, Math.floor((1 - policy.jitter) * now))
-        const exact = { ...policy, jitter: 0 }
-        assert.strictEqual(ms(Delivery.backoff(exact, attempts, key)), unjittered(policy, attempts))
-        assert.isAtLeast(ms(Delivery.backoff(exact, attempts + 1, key)), ms(Delivery.backoff(exact, attempts, key)))
-      }),
-      { numRuns: 500 }
-    )
-  })
+  it.prop("grows with the attempts up to jitter, exactly doubling to maxDelay without jitter", [
+    policyArb,
+    fc.integer({ min: 1, max: 60 }),
+    fc.string()
+  ], ([policy, attempts, key]) => {
+    const now = ms(Delivery.backoff(policy, attempts, key))
+    const next = ms(Delivery.backoff(policy, attempts + 1, key))
+    assert.isAtLeast(next, Math.floor((1 - policy.jitter) * now))
+    const exact = { ...policy, jitter: 0 }
+    assert.strictEqual(ms(Delivery.backoff(exact, attempts, key)), unjittered(policy, attempts))
+    assert.isAtLeast(ms(Delivery.backoff(exact, attempts + 1, key)), ms(Delivery.backoff(exact, attempts, key)))
+  }, { fastCheck: { numRuns: 500 } })
 
   it("is deterministic per (key, attempt), and spreads different keys", () => {
     fc.assert(
@@ -103,17 +101,17 @@ describe("Delivery.nextAttemptAt and judge", () => {
     DateTime.unsafeMake(CREATED.epochMillis + offset)
   )
 
-  it("nextAttemptAt: now + backoff, None exactly when that is past createdAt + retryFor", () => {
-    fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 40 }), nowArb, fc.string(), (policy, attempts, now, key) => {
-        const next = Delivery.nextAttemptAt(policy, attempts, CREATED, now, key)
-        const at = now.epochMillis + ms(Delivery.backoff(policy, attempts, key))
-        const deadline = CREATED.epochMillis + ms(policy.retryFor)
-        assert.deepStrictEqual(next, at > deadline ? Option.none() : Option.some(DateTime.unsafeMake(at)))
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it.prop("nextAttemptAt: now + backoff, None exactly when that is past createdAt + retryFor", [
+    policyArb,
+    fc.integer({ min: 1, max: 40 }),
+    nowArb,
+    fc.string()
+  ], ([policy, attempts, now, key]) => {
+    const next = Delivery.nextAttemptAt(policy, attempts, CREATED, now, key)
+    const at = now.epochMillis + ms(Delivery.backoff(policy, attempts, key))
+    const deadline = CREATED.epochMillis + ms(policy.retryFor)
+    assert.deepStrictEqual(next, at > deadline ? Option.none() : Option.some(DateTime.unsafeMake(at)))
+  }, { fastCheck: { numRuns: 300 } })
 
   it("judge: 2xx delivered, 410 gone, anything else retried (or given up) with an error naming it", () => {
     const resultArb: fc.Arbitrary<Delivery.AttemptResult> = fc.oneof(

@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Event, Outbound, PhoneNumber, SessionWindow } from "../src/index.js"
 
 const business = PhoneNumber.unsafeMake("+919876500001")
@@ -88,22 +88,16 @@ const eventsAt = (t: number, margin: number, withProfile: boolean): ReadonlyArra
 }
 
 describe("Event.encode", () => {
-  it("is the schema's encoding for every type, and decodes back", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 4_000_000_000_000 }),
-        fc.integer({ min: 0, max: 7_200_000 }),
-        fc.boolean(),
-        (t, margin, withProfile) => {
-          for (const event of eventsAt(t, margin, withProfile)) {
-            const encoded = Event.encode(event)
-            assert.deepStrictEqual(encoded, schemaEncode(event), event.type)
-            assert.strictEqual(JSON.stringify(encoded), JSON.stringify(schemaEncode(event)), event.type)
-            assert.deepStrictEqual(decode(JSON.parse(JSON.stringify(encoded))), event)
-          }
-        }
-      ),
-      { numRuns: 200 }
-    )
-  })
+  it.prop("is the schema's encoding for every type, and decodes back", [
+    fc.integer({ min: 0, max: 4_000_000_000_000 }),
+    fc.integer({ min: 0, max: 7_200_000 }),
+    fc.boolean()
+  ], ([t, margin, withProfile]) => {
+    for (const event of eventsAt(t, margin, withProfile)) {
+      const encoded = Event.encode(event)
+      assert.deepStrictEqual(encoded, schemaEncode(event), event.type)
+      assert.strictEqual(JSON.stringify(encoded), JSON.stringify(schemaEncode(event)), event.type)
+      assert.deepStrictEqual(decode(JSON.parse(JSON.stringify(encoded))), event)
+    }
+  }, { fastCheck: { numRuns: 200 } })
 })

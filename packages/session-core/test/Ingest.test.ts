@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import {
   Event,
   Ingest,
@@ -209,14 +209,18 @@ describe("Ingest.prepare", () => {
 
   it("quarantine ids: q_ and 32 hex digits of the kind and the text, the same wherever computed", () => {
     fc.assert(
-      fc.property(fc.string(), fc.constantFrom("item", "body", "unknown_message" as const), (raw, kind) => {
-        const id = Ingest.quarantineIdOf(kind, raw)
-        assert.match(id, /^q_[0-9a-f]{32}$/)
-        assert.strictEqual(Ingest.quarantineIdOf(kind, raw), id)
-        for (const other of ["item", "body", "unknown_message"] as const) {
-          if (other !== kind) assert.notStrictEqual(Ingest.quarantineIdOf(other, raw), id)
+      fc.property(
+        fc.string(),
+        fc.constantFrom("item" as const, "body" as const, "unknown_message" as const),
+        (raw, kind) => {
+          const id = Ingest.quarantineIdOf(kind, raw)
+          assert.match(id, /^q_[0-9a-f]{32}$/)
+          assert.strictEqual(Ingest.quarantineIdOf(kind, raw), id)
+          for (const other of ["item", "body", "unknown_message"] as const) {
+            if (other !== kind) assert.notStrictEqual(Ingest.quarantineIdOf(other, raw), id)
+          }
         }
-      }),
+      ),
       { numRuns: 200 }
     )
     // pinned: stored entries are found again by this id after an upgrade
@@ -686,180 +690,176 @@ const model = ({ batch, state, store }: Built) => {
 }
 
 describe("Ingest.plan against a model", () => {
-  it("results, dedup, windows, statuses, fallbacks, quarantine, resolved, events and counts follow the rules", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const built = build(scenario)
-        const plan = Ingest.plan(built.state, built.batch)
-        const expected = model(built)
+  it.prop("results, dedup, windows, statuses, fallbacks, quarantine, resolved, events and counts follow the rules", [
+    scenarioArb
+  ], ([scenario]) => {
+    const built = build(scenario)
+    const plan = Ingest.plan(built.state, built.batch)
+    const expected = model(built)
 
-        // one result per operation, in order
-        assert.strictEqual(plan.results.length, built.batch.items.length)
-        plan.results.forEach((result, i) => {
-          const want = expected.results[i]!
-          assert.strictEqual(result._tag, want._tag)
-          switch (want._tag) {
-            case "Inbound": {
-              // duplicate iff seen before (in the store or earlier in the batch), with the window it was recorded under
-              assert.isTrue(result._tag === "Inbound" && result.duplicate === want.duplicate)
-              const window = expected.windows.get(want.pair)
-              assert.isDefined(window)
-              assert.deepStrictEqual(result._tag === "Inbound" && snapshot(result.window), window && snapshot(window))
-              break
+    // one result per operation, in order
+    assert.strictEqual(plan.results.length, built.batch.items.length)
+    plan.results.forEach((result, i) => {
+      const want = expected.results[i]!
+      assert.strictEqual(result._tag, want._tag)
+      switch (want._tag) {
+        case "Inbound": {
+          // duplicate iff seen before (in the store or earlier in the batch), with the window it was recorded under
+          assert.isTrue(result._tag === "Inbound" && result.duplicate === want.duplicate)
+          const window = expected.windows.get(want.pair)
+          assert.isDefined(window)
+          assert.deepStrictEqual(result._tag === "Inbound" && snapshot(result.window), window && snapshot(window))
+          break
+        }
+        case "Status": {
+          if (result._tag !== "Status") return
+          assert.strictEqual(result.outcome, want.outcome)
+          assert.deepStrictEqual(Option.map(result.fallback, (m) => m.id), want.fallback)
+          assert.deepStrictEqual(Option.map(result.message, (m) => m.status), want.status)
+          if (Option.isSome(result.message)) {
+            const message = result.message.value
+            assert.deepStrictEqual(message.history.map((e) => e.status), want.history)
+            assert.deepStrictEqual(message.fallbackMessageId, want.fallbackMessageId)
+            const before = Option.getOrThrow(want.before)
+            if (want.outcome === "applied" || Option.isSome(before.providerMessageId)) {
+              assert.deepStrictEqual(message.providerMessageId, want.providerMessageId)
             }
-            case "Status": {
-              if (result._tag !== "Status") return
-              assert.strictEqual(result.outcome, want.outcome)
-              assert.deepStrictEqual(Option.map(result.fallback, (m) => m.id), want.fallback)
-              assert.deepStrictEqual(Option.map(result.message, (m) => m.status), want.status)
-              if (Option.isSome(result.message)) {
-                const message = result.message.value
-                assert.deepStrictEqual(message.history.map((e) => e.status), want.history)
-                assert.deepStrictEqual(message.fallbackMessageId, want.fallbackMessageId)
-                const before = Option.getOrThrow(want.before)
-                if (want.outcome === "applied" || Option.isSome(before.providerMessageId)) {
-                  assert.deepStrictEqual(message.providerMessageId, want.providerMessageId)
-                }
-                // forward only: the status is the highest-ranked one reached, and never moves back
-                assert.isFalse(Outbound.advances(message.status, before.status))
-                for (const e of message.history) assert.isFalse(Outbound.advances(message.status, e.status))
-              }
-              break
-            }
-            case "Quarantined": {
-              assert.deepStrictEqual(result, want)
-              break
-            }
-            case "Window":
-              break
+            // forward only: the status is the highest-ranked one reached, and never moves back
+            assert.isFalse(Outbound.advances(message.status, before.status))
+            for (const e of message.history) assert.isFalse(Outbound.advances(message.status, e.status))
           }
-        })
-
-        // new inbound messages, in order; each with exactly one message.received
-        assert.deepStrictEqual(
-          plan.inbound.map((m) => `${m.message.business}|${m.message.messageId}`),
-          expected.newInbound.map((m) => `${m.message.business}|${m.message.messageId}`)
-        )
-        const byType = (type: Event.EventType) =>
-          plan.events.filter((d) => d.event.type === type).map((d) => d.event.id)
-        assert.deepStrictEqual(
-          byType("message.received"),
-          expected.newInbound.map((m) => Event.idOf(`message.received|${m.message.business}|${m.message.messageId}`))
-        )
-
-        // windows: every changed pair once, as folding record / closeByProvider gives it, announced in line with it
-        const planned = new Map(plan.windows.map((w) => [Ingest.pairKey(w.window), w]))
-        assert.strictEqual(planned.size, plan.windows.length)
-        for (const key of expected.changed) assert.isTrue(planned.has(key), `window of ${key} not written`)
-        for (const [key, { announced, window }] of planned) {
-          assert.isTrue(expected.touchedPairs.has(key))
-          assert.deepStrictEqual(snapshot(window), snapshot(expected.windows.get(key)!))
-          assert.strictEqual(announced.open, SessionWindow.isOpenAt(window, NOW, policy))
+          break
         }
-        for (const { event } of plan.events) {
-          if (event.type.startsWith("window.")) {
-            assert.isTrue(expected.touchedPairs.has(`${event.business}|${event.customer}`))
-          }
+        case "Quarantined": {
+          assert.deepStrictEqual(result, want)
+          break
         }
+        case "Window":
+          break
+      }
+    })
 
-        // statuses and fallbacks
-        assert.deepStrictEqual(
-          plan.statuses.map((s) => ({ id: s.message.id, status: s.event.status })),
-          expected.applied
-        )
-        assert.deepStrictEqual(
-          plan.fallbacks.map((f) => ({ originalId: f.originalId, fallbackId: f.fallback.id })),
-          expected.fallbacks
-        )
-        const originals = plan.fallbacks.map((f) => f.originalId)
-        assert.strictEqual(new Set(originals).size, originals.length, "two fallbacks for one message")
-        for (const { fallback, originalId } of plan.fallbacks) {
-          const original = built.store.find((m) => m.id === originalId)!
-          assert.isTrue(original.decision === "session" && !original.dryRun)
-          assert.strictEqual(fallback.decision, "template")
-          assert.deepStrictEqual(Option.some(fallback.content), original.fallback)
-          assert.strictEqual(fallback.status, "queued")
-          assert.deepStrictEqual(fallback.createdAt, NOW)
-        }
-        assert.deepStrictEqual(
-          byType("message.status"),
-          expected.applied.filter((a) => !["queued", "pending", "accepted"].includes(a.status)).map((a) =>
-            Event.idOf(`message.status|${a.id}|${a.status}`)
-          )
-        )
-
-        // quarantine: new entries once each, unknown reports as unknown_message, each with its event
-        assert.deepStrictEqual(
-          plan.quarantine.map((q) => ({ id: q.id, kind: q.kind, reason: q.reason })),
-          expected.newQuarantine
-        )
-        assert.deepStrictEqual(
-          byType("webhook.quarantined"),
-          expected.newQuarantine.map((q) => Event.idOf(`webhook.quarantined|${q.id}`))
-        )
-        assert.deepStrictEqual(plan.resolved, expected.resolved)
-
-        // every event once
-        const ids = plan.events.map((d) => d.event.id)
-        assert.strictEqual(new Set(ids).size, ids.length)
-
-        // counts add up
-        const counts = Ingest.counts(plan.results)
-        const counted = plan.results.filter((r) => r._tag !== "Window").length
-        assert.strictEqual(counts.accepted + counts.duplicates + counts.rejected, counted)
-        assert.strictEqual(counts.rejected, plan.results.filter((r) => r._tag === "Quarantined").length)
-        assert.strictEqual(
-          counts.duplicates,
-          expected.results.filter((r) =>
-            r._tag === "Inbound" ? r.duplicate : r._tag === "Status" && r.outcome === "duplicate"
-          )
-            .length
-        )
-      }),
-      { numRuns: 300 }
+    // new inbound messages, in order; each with exactly one message.received
+    assert.deepStrictEqual(
+      plan.inbound.map((m) => `${m.message.business}|${m.message.messageId}`),
+      expected.newInbound.map((m) => `${m.message.business}|${m.message.messageId}`)
     )
-  })
+    const byType = (type: Event.EventType) => plan.events.filter((d) => d.event.type === type).map((d) => d.event.id)
+    assert.deepStrictEqual(
+      byType("message.received"),
+      expected.newInbound.map((m) => Event.idOf(`message.received|${m.message.business}|${m.message.messageId}`))
+    )
 
-  it("a batch twice: the second time everything is a duplicate and nothing is written", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const built = build(scenario)
-        const first = Ingest.plan(built.state, built.batch)
-        // the store after the first plan
-        const pairs = new Map(built.state.pairs)
-        for (const { announced, window } of first.windows) {
-          pairs.set(Ingest.pairKey(window), { window: Option.some(window), announced })
-        }
-        const inbound = new Map(built.state.inbound)
-        for (const m of first.inbound) {
-          inbound.set(`${m.message.business}|${m.message.messageId}`, Ingest.pairKey(m.message))
-        }
-        const outbound = new Map(built.state.outbound)
-        for (const { message } of first.statuses) {
-          for (const [key, m] of outbound) if (m.id === message.id) outbound.set(key, message)
-        }
-        for (const { fallback, originalId } of first.fallbacks) {
-          for (const [key, m] of outbound) {
-            if (m.id === originalId) {
-              outbound.set(key, new Outbound.OutboundMessage({ ...m, fallbackMessageId: Option.some(fallback.id) }))
-            }
+    // windows: every changed pair once, as folding record / closeByProvider gives it, announced in line with it
+    const planned = new Map(plan.windows.map((w) => [Ingest.pairKey(w.window), w]))
+    assert.strictEqual(planned.size, plan.windows.length)
+    for (const key of expected.changed) assert.isTrue(planned.has(key), `window of ${key} not written`)
+    for (const [key, { announced, window }] of planned) {
+      assert.isTrue(expected.touchedPairs.has(key))
+      assert.deepStrictEqual(snapshot(window), snapshot(expected.windows.get(key)!))
+      assert.strictEqual(announced.open, SessionWindow.isOpenAt(window, NOW, policy))
+    }
+    for (const { event } of plan.events) {
+      if (event.type.startsWith("window.")) {
+        assert.isTrue(expected.touchedPairs.has(`${event.business}|${event.customer}`))
+      }
+    }
+
+    // statuses and fallbacks
+    assert.deepStrictEqual(
+      plan.statuses.map((s) => ({ id: s.message.id, status: s.event.status })),
+      expected.applied
+    )
+    assert.deepStrictEqual(
+      plan.fallbacks.map((f) => ({ originalId: f.originalId, fallbackId: f.fallback.id })),
+      expected.fallbacks
+    )
+    const originals = plan.fallbacks.map((f) => f.originalId)
+    assert.strictEqual(new Set(originals).size, originals.length, "two fallbacks for one message")
+    for (const { fallback, originalId } of plan.fallbacks) {
+      const original = built.store.find((m) => m.id === originalId)!
+      assert.isTrue(original.decision === "session" && !original.dryRun)
+      assert.strictEqual(fallback.decision, "template")
+      assert.deepStrictEqual(Option.some(fallback.content), original.fallback)
+      assert.strictEqual(fallback.status, "queued")
+      assert.deepStrictEqual(fallback.createdAt, NOW)
+    }
+    assert.deepStrictEqual(
+      byType("message.status"),
+      expected.applied.filter((a) => !["queued", "pending", "accepted"].includes(a.status)).map((a) =>
+        Event.idOf(`message.status|${a.id}|${a.status}`)
+      )
+    )
+
+    // quarantine: new entries once each, unknown reports as unknown_message, each with its event
+    assert.deepStrictEqual(
+      plan.quarantine.map((q) => ({ id: q.id, kind: q.kind, reason: q.reason })),
+      expected.newQuarantine
+    )
+    assert.deepStrictEqual(
+      byType("webhook.quarantined"),
+      expected.newQuarantine.map((q) => Event.idOf(`webhook.quarantined|${q.id}`))
+    )
+    assert.deepStrictEqual(plan.resolved, expected.resolved)
+
+    // every event once
+    const ids = plan.events.map((d) => d.event.id)
+    assert.strictEqual(new Set(ids).size, ids.length)
+
+    // counts add up
+    const counts = Ingest.counts(plan.results)
+    const counted = plan.results.filter((r) => r._tag !== "Window").length
+    assert.strictEqual(counts.accepted + counts.duplicates + counts.rejected, counted)
+    assert.strictEqual(counts.rejected, plan.results.filter((r) => r._tag === "Quarantined").length)
+    assert.strictEqual(
+      counts.duplicates,
+      expected.results.filter((r) =>
+        r._tag === "Inbound" ? r.duplicate : r._tag === "Status" && r.outcome === "duplicate"
+      )
+        .length
+    )
+  }, { fastCheck: { numRuns: 300 } })
+
+  it.prop(
+    "a batch twice: the second time everything is a duplicate and nothing is written",
+    [scenarioArb],
+    ([scenario]) => {
+      const built = build(scenario)
+      const first = Ingest.plan(built.state, built.batch)
+      // the store after the first plan
+      const pairs = new Map(built.state.pairs)
+      for (const { announced, window } of first.windows) {
+        pairs.set(Ingest.pairKey(window), { window: Option.some(window), announced })
+      }
+      const inbound = new Map(built.state.inbound)
+      for (const m of first.inbound) {
+        inbound.set(`${m.message.business}|${m.message.messageId}`, Ingest.pairKey(m.message))
+      }
+      const outbound = new Map(built.state.outbound)
+      for (const { message } of first.statuses) {
+        for (const [key, m] of outbound) if (m.id === message.id) outbound.set(key, message)
+      }
+      for (const { fallback, originalId } of first.fallbacks) {
+        for (const [key, m] of outbound) {
+          if (m.id === originalId) {
+            outbound.set(key, new Outbound.OutboundMessage({ ...m, fallbackMessageId: Option.some(fallback.id) }))
           }
         }
-        const quarantine = new Set([...built.state.quarantine, ...first.quarantine.map((q) => q.id)])
-        const second = Ingest.plan({ pairs, inbound, outbound, quarantine }, built.batch)
-        assert.deepStrictEqual(second.inbound, [])
-        assert.deepStrictEqual(second.statuses, [])
-        assert.deepStrictEqual(second.fallbacks, [])
-        assert.deepStrictEqual(second.quarantine, [])
-        assert.isTrue(second.events.every((d) => d.event.type.startsWith("window.")))
-        assert.strictEqual(
-          Ingest.counts(second.results).accepted,
-          second.results.filter((r) => r._tag === "Status" && r.outcome === "unknown").length
-        )
-      }),
-      { numRuns: 200 }
-    )
-  })
+      }
+      const quarantine = new Set([...built.state.quarantine, ...first.quarantine.map((q) => q.id)])
+      const second = Ingest.plan({ pairs, inbound, outbound, quarantine }, built.batch)
+      assert.deepStrictEqual(second.inbound, [])
+      assert.deepStrictEqual(second.statuses, [])
+      assert.deepStrictEqual(second.fallbacks, [])
+      assert.deepStrictEqual(second.quarantine, [])
+      assert.isTrue(second.events.every((d) => d.event.type.startsWith("window.")))
+      assert.strictEqual(
+        Ingest.counts(second.results).accepted,
+        second.results.filter((r) => r._tag === "Status" && r.outcome === "unknown").length
+      )
+    },
+    { fastCheck: { numRuns: 200 } }
+  )
 })
 
 describe("Ingest.plan examples", () => {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Option, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { isDeepStrictEqual } from "node:util"
 import { Outbound } from "../src/index.js"
 import { business, customer, followUpTemplate, text } from "./fixtures.js"
@@ -28,7 +28,7 @@ const request = fc.record({
   content: fc.jsonValue(),
   fallback: fc.option(fc.jsonValue(), { nil: undefined }),
   dryRun: fc.option(fc.boolean(), { nil: undefined })
-})
+}, { noNullPrototype: false })
 
 describe("Outbound.requestFingerprint", () => {
   it("is 32 hex digits, the same for the same request, with absent fields as their defaults", () => {
@@ -71,30 +71,29 @@ describe("Outbound.requestFingerprint", () => {
     assert.strictEqual(fingerprint({ ...base, content: { n: 12n } }), fingerprint({ ...base, content: { n: "12" } }))
   })
 
-  it("property: insensitive to key order, sensitive to any change of to, content, fallback or dryRun", () => {
-    fc.assert(
-      fc.property(request, fc.nat(), request, (input, turn, other) => {
-        const value = fingerprint(input)
-        const reordered = {
-          dryRun: input.dryRun,
-          fallback: reorder(input.fallback, turn),
-          content: reorder(input.content, turn + 1),
-          to: input.to,
-          from: input.from
-        }
-        assert.strictEqual(fingerprint(reordered), value)
-        if (other.to !== input.to) assert.notStrictEqual(fingerprint({ ...input, to: other.to }), value)
-        if (!sameJson(other.content, input.content)) {
-          assert.notStrictEqual(fingerprint({ ...input, content: other.content }), value)
-        }
-        if (!sameJson(other.fallback ?? null, input.fallback ?? null)) {
-          assert.notStrictEqual(fingerprint({ ...input, fallback: other.fallback }), value)
-        }
-        assert.notStrictEqual(fingerprint({ ...input, dryRun: input.dryRun !== true }), value)
-      }),
-      { numRuns: 500 }
-    )
-  })
+  it.prop("property: insensitive to key order, sensitive to any change of to, content, fallback or dryRun", [
+    request,
+    fc.nat(),
+    request
+  ], ([input, turn, other]) => {
+    const value = fingerprint(input)
+    const reordered = {
+      dryRun: input.dryRun,
+      fallback: reorder(input.fallback, turn),
+      content: reorder(input.content, turn + 1),
+      to: input.to,
+      from: input.from
+    }
+    assert.strictEqual(fingerprint(reordered), value)
+    if (other.to !== input.to) assert.notStrictEqual(fingerprint({ ...input, to: other.to }), value)
+    if (!sameJson(other.content, input.content)) {
+      assert.notStrictEqual(fingerprint({ ...input, content: other.content }), value)
+    }
+    if (!sameJson(other.fallback ?? null, input.fallback ?? null)) {
+      assert.notStrictEqual(fingerprint({ ...input, fallback: other.fallback }), value)
+    }
+    assert.notStrictEqual(fingerprint({ ...input, dryRun: input.dryRun !== true }), value)
+  }, { fastCheck: { numRuns: 500 } })
 })
 
 describe("Outbound.OutboundMessage.requestFingerprint", () => {

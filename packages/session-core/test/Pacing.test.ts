@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Pacing } from "../src/index.js"
 
 const MINUTE = 60_000
@@ -94,73 +94,59 @@ describe("Pacing", () => {
     assert.strictEqual(Pacing.slotOf(tat, 1_000, policy), 1_000)
   })
 
-  it("slots are never before their arrival, never go back, and no 60-second window holds more than the limit", () => {
-    fc.assert(
-      fc.property(scenarioArb, ({ arrivals, policy }) => {
-        const slots = reserveAll(arrivals, policy)
-        slots.forEach((slot, i) => {
-          assert.isTrue(Number.isInteger(slot))
-          assert.isAtLeast(slot, arrivals[i]!, `slot ${i} before its arrival`)
-          if (i > 0) assert.isAtLeast(slot, slots[i - 1]!, `slot ${i} before slot ${i - 1}`)
-        })
-        assert.isAtMost(busiestMinute(slots), Pacing.limitOf(policy))
-      }),
-      { numRuns: 200 }
-    )
+  it.prop("slots are never before their arrival, never go back, and no 60-second window holds more than the limit", [
+    scenarioArb
+  ], ([{ arrivals, policy }]) => {
+    const slots = reserveAll(arrivals, policy)
+    slots.forEach((slot, i) => {
+      assert.isTrue(Number.isInteger(slot))
+      assert.isAtLeast(slot, arrivals[i]!, `slot ${i} before its arrival`)
+      if (i > 0) assert.isAtLeast(slot, slots[i - 1]!, `slot ${i} before slot ${i - 1}`)
+    })
+    assert.isAtMost(busiestMinute(slots), Pacing.limitOf(policy))
+  }, { fastCheck: { numRuns: 200 } })
+
+  it.prop("a burst at one instant after a quiet spell: 1 + burst slots at once, then one every interval", [
+    policyArb,
+    fc.integer({ min: 0, max: 10 * MINUTE }),
+    fc.integer({ min: 0, max: 10 * MINUTE })
+  ], ([policy, quiet, before]) => {
+    const burst = Pacing.burstOf(policy)
+    const interval = Pacing.intervalMillis(policy)
+    // a state left by earlier sends that is at most `now` (the quiet spell): untouched, or a past reservation
+    const now = EPOCH + before + quiet
+    let tat = before === 0 ? 0 : EPOCH + before
+    const count = burst + 3
+    const slots: Array<number> = []
+    for (let k = 0; k < count; k++) {
+      tat = Pacing.next(tat, now, policy)
+      slots.push(Pacing.slotOf(tat, now, policy))
+    }
+    assert.deepStrictEqual(slots.slice(0, burst + 1), Array.from({ length: burst + 1 }, () => now))
+    assert.strictEqual(slots[burst + 1], now + interval)
+    assert.strictEqual(slots[burst + 2], now + 2 * interval)
   })
 
-  it("a burst at one instant after a quiet spell: 1 + burst slots at once, then one every interval", () => {
-    fc.assert(
-      fc.property(
-        policyArb,
-        fc.integer({ min: 0, max: 10 * MINUTE }),
-        fc.integer({ min: 0, max: 10 * MINUTE }),
-        (policy, quiet, before) => {
-          const burst = Pacing.burstOf(policy)
-          const interval = Pacing.intervalMillis(policy)
-          // a state left by earlier sends that is at most `now` (the quiet spell): untouched, or a past reservation
-          const now = EPOCH + before + quiet
-          let tat = before === 0 ? 0 : EPOCH + before
-          const count = burst + 3
-          const slots: Array<number> = []
-          for (let k = 0; k < count; k++) {
-            tat = Pacing.next(tat, now, policy)
-            slots.push(Pacing.slotOf(tat, now, policy))
-          }
-          assert.deepStrictEqual(slots.slice(0, burst + 1), Array.from({ length: burst + 1 }, () => now))
-          assert.strictEqual(slots[burst + 1], now + interval)
-          assert.strictEqual(slots[burst + 2], now + 2 * interval)
-        }
-      )
-    )
+  it.prop("after a quiet spell (arrival at or after the state) the slot is the arrival itself", [
+    policyArb,
+    fc.integer({ min: 0, max: 100 * MINUTE }),
+    fc.integer({ min: 0, max: 10 * MINUTE })
+  ], ([policy, tatOffset, quiet]) => {
+    const tat = EPOCH + tatOffset
+    const now = tat + quiet
+    const nextTat = Pacing.next(tat, now, policy)
+    assert.strictEqual(nextTat, now + Pacing.intervalMillis(policy))
+    assert.strictEqual(Pacing.slotOf(nextTat, now, policy), now)
   })
 
-  it("after a quiet spell (arrival at or after the state) the slot is the arrival itself", () => {
-    fc.assert(
-      fc.property(
-        policyArb,
-        fc.integer({ min: 0, max: 100 * MINUTE }),
-        fc.integer({ min: 0, max: 10 * MINUTE }),
-        (policy, tatOffset, quiet) => {
-          const tat = EPOCH + tatOffset
-          const now = tat + quiet
-          const nextTat = Pacing.next(tat, now, policy)
-          assert.strictEqual(nextTat, now + Pacing.intervalMillis(policy))
-          assert.strictEqual(Pacing.slotOf(nextTat, now, policy), now)
-        }
-      )
-    )
-  })
-
-  it("a send that arrives while the line is busy waits exactly for the state minus the tolerance", () => {
-    fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 10 * MINUTE }), (policy, ahead) => {
-        const interval = Pacing.intervalMillis(policy)
-        const tolerance = Pacing.burstOf(policy) * interval
-        const now = EPOCH
-        const nextTat = Pacing.next(now + ahead, now, policy)
-        assert.strictEqual(Pacing.slotOf(nextTat, now, policy), Math.max(now, now + ahead - tolerance))
-      })
-    )
+  it.prop("a send that arrives while the line is busy waits exactly for the state minus the tolerance", [
+    policyArb,
+    fc.integer({ min: 1, max: 10 * MINUTE })
+  ], ([policy, ahead]) => {
+    const interval = Pacing.intervalMillis(policy)
+    const tolerance = Pacing.burstOf(policy) * interval
+    const now = EPOCH
+    const nextTat = Pacing.next(now + ahead, now, policy)
+    assert.strictEqual(Pacing.slotOf(nextTat, now, policy), Math.max(now, now + ahead - tolerance))
   })
 })

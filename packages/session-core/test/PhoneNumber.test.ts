@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either, ParseResult, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { PhoneNumber } from "../src/index.js"
 
 describe("PhoneNumber", () => {
@@ -41,22 +41,17 @@ describe("PhoneNumber", () => {
     assert.throws(() => PhoneNumber.unsafeMake("12"))
   })
 
-  it("parsing is idempotent and accepts every formatting of a valid number", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 9 }),
-        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 7, maxLength: 14 }),
-        fc.array(fc.constantFrom(" ", "-", "", "."), { minLength: 15, maxLength: 15 }),
-        fc.boolean(),
-        (first, rest, seps, plus) => {
-          const digits = [first, ...rest].join("")
-          const written = (plus ? "+" : "") + [...digits].map((d, i) => d + (seps[i] ?? "")).join("")
-          const parsed = Either.getOrThrow(PhoneNumber.parse(written))
-          assert.strictEqual(parsed, `+${digits}`)
-          assert.deepStrictEqual(PhoneNumber.parse(parsed), Either.right(parsed))
-        }
-      )
-    )
+  it.prop("parsing is idempotent and accepts every formatting of a valid number", [
+    fc.integer({ min: 1, max: 9 }),
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 7, maxLength: 14 }),
+    fc.array(fc.constantFrom(" ", "-", "", "."), { minLength: 15, maxLength: 15 }),
+    fc.boolean()
+  ], ([first, rest, seps, plus]) => {
+    const digits = [first, ...rest].join("")
+    const written = (plus ? "+" : "") + [...digits].map((d, i) => d + (seps[i] ?? "")).join("")
+    const parsed = Either.getOrThrow(PhoneNumber.parse(written))
+    assert.strictEqual(parsed, `+${digits}`)
+    assert.deepStrictEqual(PhoneNumber.parse(parsed), Either.right(parsed))
   })
 
   it("FromString: decodes every written form to the normalized number, names the input and why otherwise", () => {

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { SendJobs } from "../src/index.js"
 
 const job = (
@@ -106,40 +106,34 @@ const jobsArb = fc.uniqueArray(
     customer: fc.constantFrom("+919876543210", "+919876543211", "+919876543212"),
     createdAt: fc.integer({ min: 0, max: 6 }),
     state: fc.constantFrom<SendJobs.JobState>("queued", "queued", "claimed", "sending")
-  }),
+  }, { noNullPrototype: false }),
   { selector: (j) => j.id, maxLength: 25 }
 )
 
 describe("SendJobs.claimable against a model", () => {
-  it("matches the model for any jobs, limit and id; sorted oldest first; never two of a pair; input order free", () => {
-    fc.assert(
-      fc.property(
-        jobsArb,
-        fc.integer({ min: -2, max: 12 }),
-        fc.option(fc.oneof(fc.constant("m1"), fc.stringMatching(/^m[0-9]{1,3}$/)), { nil: undefined }),
-        fc.infiniteStream(fc.nat()),
-        (jobs, limit, pick, noise) => {
-          // an id the batch holds most of the time
-          const id = pick === undefined || jobs.length === 0 ? pick : jobs[noise.next().value % jobs.length]!.id
-          const chosen = SendJobs.claimable(jobs, limit, id)
-          assert.deepStrictEqual(chosen, model(jobs, limit, id))
-          const byId = new Map(jobs.map((j) => [j.id, j]))
-          const picked = chosen.map((x) => byId.get(x)!)
-          assert.isAtMost(chosen.length, Math.max(0, limit))
-          assert.isTrue(picked.every((j) => j.state === "queued"))
-          assert.strictEqual(new Set(picked.map((j) => `${j.business}|${j.customer}`)).size, picked.length)
-          for (let i = 1; i < picked.length; i++) assert.isBelow(compare(picked[i - 1]!, picked[i]!), 0)
-          // no job of a chosen pair is older than the chosen one
-          for (const j of picked) {
-            assert.isFalse(
-              jobs.some((o) => o.business === j.business && o.customer === j.customer && compare(o, j) < 0)
-            )
-          }
-          const shuffled = [...jobs].sort(() => (noise.next().value % 3) - 1)
-          assert.deepStrictEqual(SendJobs.claimable(shuffled, limit, id), chosen)
-        }
-      ),
-      { numRuns: 500 }
-    )
-  })
+  it.prop("matches the model for any jobs, limit and id; sorted oldest first; never two of a pair; input order free", [
+    jobsArb,
+    fc.integer({ min: -2, max: 12 }),
+    fc.option(fc.oneof(fc.constant("m1"), fc.stringMatching(/^m[0-9]{1,3}$/)), { nil: undefined }),
+    fc.infiniteStream(fc.nat())
+  ], ([jobs, limit, pick, noise]) => {
+    // an id the batch holds most of the time
+    const id = pick === undefined || jobs.length === 0 ? pick : jobs[noise.next().value % jobs.length]!.id
+    const chosen = SendJobs.claimable(jobs, limit, id)
+    assert.deepStrictEqual(chosen, model(jobs, limit, id))
+    const byId = new Map(jobs.map((j) => [j.id, j]))
+    const picked = chosen.map((x) => byId.get(x)!)
+    assert.isAtMost(chosen.length, Math.max(0, limit))
+    assert.isTrue(picked.every((j) => j.state === "queued"))
+    assert.strictEqual(new Set(picked.map((j) => `${j.business}|${j.customer}`)).size, picked.length)
+    for (let i = 1; i < picked.length; i++) assert.isBelow(compare(picked[i - 1]!, picked[i]!), 0)
+    // no job of a chosen pair is older than the chosen one
+    for (const j of picked) {
+      assert.isFalse(
+        jobs.some((o) => o.business === j.business && o.customer === j.customer && compare(o, j) < 0)
+      )
+    }
+    const shuffled = [...jobs].sort(() => (noise.next().value % 3) - 1)
+    assert.deepStrictEqual(SendJobs.claimable(shuffled, limit, id), chosen)
+  }, { fastCheck: { numRuns: 500 } })
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Array as Arr, DateTime, Duration, Option, Order } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { SessionWindow } from "../src/index.js"
 import { at, business, customer, inbound, pair, snapshot } from "./fixtures.js"
 
@@ -42,113 +42,101 @@ const byTime = Order.mapInput(DateTime.Order, (m: SessionWindow.InboundMessage) 
 const instantArb = fc.integer({ min: -DAY, max: 7 * DAY }).map((ms) => DateTime.unsafeMake(T0 + ms))
 
 describe("SessionWindow laws", () => {
-  it("any permutation of an inbound stream, with any duplicates, gives the window of the sorted unique stream", () => {
-    fc.assert(
-      fc.property(deliveriesArb, ({ deliveries, messages }) => {
-        assert.deepStrictEqual(snapshot(fold(deliveries)), snapshot(fold(Arr.sort(messages, byTime))))
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it.prop("any permutation of an inbound stream, with any duplicates, gives the window of the sorted unique stream", [
+    deliveriesArb
+  ], ([{ deliveries, messages }]) => {
+    assert.deepStrictEqual(snapshot(fold(deliveries)), snapshot(fold(Arr.sort(messages, byTime))))
+  }, { fastCheck: { numRuns: 300 } })
 
-  it("recording never shortens expiresAt and keeps lastInboundAt at the maximum timestamp", () => {
-    fc.assert(
-      fc.property(messagesArb, (messages) => {
-        let window: SessionWindow.Window = empty
-        for (const message of messages) {
-          const next = SessionWindow.record(window, message)
-          if (SessionWindow.hasWindow(window)) {
-            assert.isTrue(DateTime.greaterThanOrEqualTo(SessionWindow.expiresAt(next), SessionWindow.expiresAt(window)))
-          }
-          window = next
-        }
-        const max = messages.reduce((a, m) => Math.max(a, m.sentAt.epochMillis), -Infinity)
-        assert.isTrue(SessionWindow.hasWindow(window) && window.lastInboundAt.epochMillis === max)
-      })
-    )
-  })
-
-  it("expiresAt - lastInboundAt is exactly 24 hours", () => {
-    fc.assert(
-      fc.property(messagesArb, (messages) => {
-        const window = fold(messages)
-        assert.isTrue(SessionWindow.hasWindow(window))
+  it.prop(
+    "recording never shortens expiresAt and keeps lastInboundAt at the maximum timestamp",
+    [messagesArb],
+    ([messages]) => {
+      let window: SessionWindow.Window = empty
+      for (const message of messages) {
+        const next = SessionWindow.record(window, message)
         if (SessionWindow.hasWindow(window)) {
-          assert.strictEqual(SessionWindow.expiresAt(window).epochMillis - window.lastInboundAt.epochMillis, DAY)
-          assert.isTrue(Duration.equals(SessionWindow.WINDOW_LENGTH, Duration.hours(24)))
+          assert.isTrue(DateTime.greaterThanOrEqualTo(SessionWindow.expiresAt(next), SessionWindow.expiresAt(window)))
         }
-      })
-    )
+        window = next
+      }
+      const max = messages.reduce((a, m) => Math.max(a, m.sentAt.epochMillis), -Infinity)
+      assert.isTrue(SessionWindow.hasWindow(window) && window.lastInboundAt.epochMillis === max)
+    }
+  )
+
+  it.prop("expiresAt - lastInboundAt is exactly 24 hours", [messagesArb], ([messages]) => {
+    const window = fold(messages)
+    assert.isTrue(SessionWindow.hasWindow(window))
+    if (SessionWindow.hasWindow(window)) {
+      assert.strictEqual(SessionWindow.expiresAt(window).epochMillis - window.lastInboundAt.epochMillis, DAY)
+      assert.isTrue(Duration.equals(SessionWindow.WINDOW_LENGTH, Duration.hours(24)))
+    }
   })
 
-  it("open at now iff some inbound t <= now has now < t + 24h - margin (brute-force oracle)", () => {
-    fc.assert(
-      fc.property(messagesArb, instantArb, fc.integer({ min: 0, max: 3 * 60 * 60 * 1000 }), (messages, now, margin) => {
-        const sentBy = messages.filter((m) => DateTime.lessThanOrEqualTo(m.sentAt, now))
-        const oracle = sentBy.some((m) => now.epochMillis < m.sentAt.epochMillis + DAY - margin)
-        const status = SessionWindow.statusAt(fold(sentBy), now, { safetyMargin: Duration.millis(margin) })
-        assert.strictEqual(status.state === "open", oracle)
-        assert.strictEqual(SessionWindow.isOpenAt(fold(sentBy), now, { safetyMargin: Duration.millis(margin) }), oracle)
-        assert.strictEqual(status.state === "none", sentBy.length === 0)
-        if (status.state === "open") {
-          const expiry = Option.getOrThrow(status.expiresAt).epochMillis
-          assert.strictEqual(Duration.toMillis(status.remaining), expiry - margin - now.epochMillis)
-        } else {
-          assert.isTrue(Duration.isZero(status.remaining))
-        }
-      }),
-      { numRuns: 500 }
-    )
+  it.prop("open at now iff some inbound t <= now has now < t + 24h - margin (brute-force oracle)", [
+    messagesArb,
+    instantArb,
+    fc.integer({ min: 0, max: 3 * 60 * 60 * 1000 })
+  ], ([messages, now, margin]) => {
+    const sentBy = messages.filter((m) => DateTime.lessThanOrEqualTo(m.sentAt, now))
+    const oracle = sentBy.some((m) => now.epochMillis < m.sentAt.epochMillis + DAY - margin)
+    const status = SessionWindow.statusAt(fold(sentBy), now, { safetyMargin: Duration.millis(margin) })
+    assert.strictEqual(status.state === "open", oracle)
+    assert.strictEqual(SessionWindow.isOpenAt(fold(sentBy), now, { safetyMargin: Duration.millis(margin) }), oracle)
+    assert.strictEqual(status.state === "none", sentBy.length === 0)
+    if (status.state === "open") {
+      const expiry = Option.getOrThrow(status.expiresAt).epochMillis
+      assert.strictEqual(Duration.toMillis(status.remaining), expiry - margin - now.epochMillis)
+    } else {
+      assert.isTrue(Duration.isZero(status.remaining))
+    }
+  }, { fastCheck: { numRuns: 500 } })
+
+  it.prop("an open window was open at every earlier instant since its latest message", [
+    messagesArb,
+    fc.integer({ min: 0, max: DAY }),
+    fc.integer({ min: 0, max: DAY })
+  ], ([ms, a, b]) => {
+    const window = fold(ms)
+    if (!SessionWindow.hasWindow(window)) return
+    const later = DateTime.unsafeMake(window.lastInboundAt.epochMillis + Math.max(a, b))
+    const earlier = DateTime.unsafeMake(window.lastInboundAt.epochMillis + Math.min(a, b))
+    if (SessionWindow.isOpenAt(window, later)) assert.isTrue(SessionWindow.isOpenAt(window, earlier))
   })
 
-  it("an open window was open at every earlier instant since its latest message", () => {
-    fc.assert(
-      fc.property(messagesArb, fc.integer({ min: 0, max: DAY }), fc.integer({ min: 0, max: DAY }), (ms, a, b) => {
-        const window = fold(ms)
-        if (!SessionWindow.hasWindow(window)) return
-        const later = DateTime.unsafeMake(window.lastInboundAt.epochMillis + Math.max(a, b))
-        const earlier = DateTime.unsafeMake(window.lastInboundAt.epochMillis + Math.min(a, b))
-        if (SessionWindow.isOpenAt(window, later)) assert.isTrue(SessionWindow.isOpenAt(window, earlier))
-      })
-    )
+  it.prop("the same message twice changes nothing", [messagesArb], ([messages]) => {
+    const window = fold(messages)
+    for (const message of messages) {
+      assert.deepStrictEqual(snapshot(SessionWindow.record(window, message)), snapshot(window))
+    }
   })
 
-  it("the same message twice changes nothing", () => {
-    fc.assert(
-      fc.property(messagesArb, (messages) => {
-        const window = fold(messages)
-        for (const message of messages) {
-          assert.deepStrictEqual(snapshot(SessionWindow.record(window, message)), snapshot(window))
-        }
-      })
-    )
-  })
-
-  it("a provider closure holds until a message sent after it arrives, whatever the clock says", () => {
-    fc.assert(
-      fc.property(messagesArb, fc.integer({ min: 0, max: 2 * DAY }), fc.integer({ min: 1, max: DAY }), (ms, c, d) => {
-        const window = fold(ms)
-        if (!SessionWindow.hasWindow(window)) return
-        const closedAt = DateTime.unsafeMake(window.lastInboundAt.epochMillis + c)
-        const closed = SessionWindow.closeByProvider(window, closedAt)
-        const now = DateTime.unsafeMake(closedAt.epochMillis + 1)
-        const status = SessionWindow.statusAt(closed, now)
-        assert.strictEqual(status.state, "expired")
-        assert.isTrue(status.closedByProvider)
-        // an older closure never replaces a newer one
-        const again = SessionWindow.closeByProvider(closed, window.lastInboundAt)
-        assert.strictEqual(SessionWindow.statusAt(again, now).state, "expired")
-        // a late webhook of a message sent before the closure does not reopen it
-        const stale = SessionWindow.record(closed, inbound("stale", DateTime.unsafeMake(closedAt.epochMillis - 1)))
-        assert.strictEqual(SessionWindow.statusAt(stale, now).state, "expired")
-        // a message sent after the closure reopens it
-        const reply = inbound("reply-after-closure", DateTime.unsafeMake(closedAt.epochMillis + d))
-        const reopened = SessionWindow.record(closed, reply)
-        const status2 = SessionWindow.statusAt(reopened, reply.sentAt)
-        assert.strictEqual(status2.state, "open")
-        assert.isFalse(status2.closedByProvider)
-      })
-    )
+  it.prop("a provider closure holds until a message sent after it arrives, whatever the clock says", [
+    messagesArb,
+    fc.integer({ min: 0, max: 2 * DAY }),
+    fc.integer({ min: 1, max: DAY })
+  ], ([ms, c, d]) => {
+    const window = fold(ms)
+    if (!SessionWindow.hasWindow(window)) return
+    const closedAt = DateTime.unsafeMake(window.lastInboundAt.epochMillis + c)
+    const closed = SessionWindow.closeByProvider(window, closedAt)
+    const now = DateTime.unsafeMake(closedAt.epochMillis + 1)
+    const status = SessionWindow.statusAt(closed, now)
+    assert.strictEqual(status.state, "expired")
+    assert.isTrue(status.closedByProvider)
+    // an older closure never replaces a newer one
+    const again = SessionWindow.closeByProvider(closed, window.lastInboundAt)
+    assert.strictEqual(SessionWindow.statusAt(again, now).state, "expired")
+    // a late webhook of a message sent before the closure does not reopen it
+    const stale = SessionWindow.record(closed, inbound("stale", DateTime.unsafeMake(closedAt.epochMillis - 1)))
+    assert.strictEqual(SessionWindow.statusAt(stale, now).state, "expired")
+    // a message sent after the closure reopens it
+    const reply = inbound("reply-after-closure", DateTime.unsafeMake(closedAt.epochMillis + d))
+    const reopened = SessionWindow.record(closed, reply)
+    const status2 = SessionWindow.statusAt(reopened, reply.sentAt)
+    assert.strictEqual(status2.state, "open")
+    assert.isFalse(status2.closedByProvider)
   })
 })
 

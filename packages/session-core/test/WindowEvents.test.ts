@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Event, Ingest, PhoneNumber, SessionWindow, WindowEvents } from "../src/index.js"
 import { at, inbound, pair } from "./fixtures.js"
 
@@ -187,116 +187,116 @@ const windowEvents = (drafts: ReadonlyArray<Event.Draft>) =>
   drafts.map((d) => d.event).filter((e) => e.type.startsWith("window."))
 
 describe("WindowEvents laws (random timelines of one pair)", () => {
-  it("window.opened and window.closed alternate, starting with window.opened; announced.open is the window's state", () => {
-    fc.assert(
-      fc.property(timelineArb, ({ lead, margin, steps }) => {
-        const policy = policyOf(margin, lead)
-        let open = false
-        for (const step of fold(steps, policy)) {
-          for (const { event } of step.events) {
-            if (event.type === "window.opened") {
-              assert.isFalse(open, "window.opened while announced open")
+  it.prop(
+    "window.opened and window.closed alternate, starting with window.opened; announced.open is the window's state",
+    [timelineArb],
+    ([{ lead, margin, steps }]) => {
+      const policy = policyOf(margin, lead)
+      let open = false
+      for (const step of fold(steps, policy)) {
+        for (const { event } of step.events) {
+          if (event.type === "window.opened") {
+            assert.isFalse(open, "window.opened while announced open")
+            open = true
+          } else if (event.type === "window.closed") {
+            assert.isTrue(open, "window.closed while not announced open")
+            open = false
+          }
+        }
+        assert.strictEqual(open, step.announced.open)
+        assert.strictEqual(step.announced.open, isOpen(step.after, step.now, policy))
+      }
+    },
+    { fastCheck: { numRuns: 400 } }
+  )
+
+  it.prop(
+    "window.expiring: at most one per expiry, only while announced open, never with a zero lead, never early, and never for an expiry replaced before its moment",
+    [timelineArb],
+    ([{ lead, margin, steps }]) => {
+      const policy = policyOf(margin, lead)
+      const expiringFor = new Set<number>()
+      /** expiry → the instant a message replaced it */
+      const replacedAt = new Map<number, number>()
+      let open = false
+      let expiringSinceOpened = new Set<number>()
+      for (const step of fold(steps, policy)) {
+        for (const { event } of step.events) {
+          switch (event.type) {
+            case "window.opened": {
               open = true
-            } else if (event.type === "window.closed") {
-              assert.isTrue(open, "window.closed while not announced open")
+              expiringSinceOpened = new Set()
+              break
+            }
+            case "window.expiring": {
+              assert.isTrue(lead > 0, "window.expiring with a zero lead")
+              assert.isTrue(open, "window.expiring while not announced open")
+              const expiry = event.data.expiresAt.epochMillis
+              assert.isFalse(expiringFor.has(expiry), "two window.expiring for one expiry")
+              expiringFor.add(expiry)
+              expiringSinceOpened.add(expiry)
+              const due = expiry - margin - lead
+              assert.isAtLeast(step.now, due, "window.expiring before it is due")
+              const replaced = replacedAt.get(expiry)
+              assert.isTrue(replaced === undefined || replaced >= due, "window.expiring for an expiry replaced early")
+              // the event is about the window as it was (or is) at this step
+              assert.isTrue(expiry === expiryOf(step.before) || expiry === expiryOf(step.after))
+              assert.strictEqual(event.data.sendableUntil.epochMillis, expiry - margin)
+              assert.strictEqual(
+                event.data.remainingSeconds,
+                Math.max(0, Math.floor((expiry - margin - step.now) / 1000))
+              )
+              assert.strictEqual(event.data.leadSeconds, Math.floor(lead / 1000))
+              assert.strictEqual(event.createdAt.epochMillis, step.now)
+              break
+            }
+            case "window.closed": {
+              // a window that ran out always had its window.expiring (when there is a lead)
+              if (event.data.reason === "expired" && lead > 0) {
+                assert.isTrue(expiringSinceOpened.has(event.data.expiresAt.epochMillis), "closed without expiring")
+              }
               open = false
+              break
             }
           }
-          assert.strictEqual(open, step.announced.open)
-          assert.strictEqual(step.announced.open, isOpen(step.after, step.now, policy))
         }
-      }),
-      { numRuns: 400 }
-    )
-  })
+        const [before, after] = [expiryOf(step.before), expiryOf(step.after)]
+        if (before !== undefined && after !== before && !replacedAt.has(before)) replacedAt.set(before, step.now)
+      }
+    },
+    { fastCheck: { numRuns: 400 } }
+  )
 
-  it("window.expiring: at most one per expiry, only while announced open, never with a zero lead, never early, and never for an expiry replaced before its moment", () => {
-    fc.assert(
-      fc.property(timelineArb, ({ lead, margin, steps }) => {
-        const policy = policyOf(margin, lead)
-        const expiringFor = new Set<number>()
-        /** expiry → the instant a message replaced it */
-        const replacedAt = new Map<number, number>()
-        let open = false
-        let expiringSinceOpened = new Set<number>()
-        for (const step of fold(steps, policy)) {
-          for (const { event } of step.events) {
-            switch (event.type) {
-              case "window.opened": {
-                open = true
-                expiringSinceOpened = new Set()
-                break
-              }
-              case "window.expiring": {
-                assert.isTrue(lead > 0, "window.expiring with a zero lead")
-                assert.isTrue(open, "window.expiring while not announced open")
-                const expiry = event.data.expiresAt.epochMillis
-                assert.isFalse(expiringFor.has(expiry), "two window.expiring for one expiry")
-                expiringFor.add(expiry)
-                expiringSinceOpened.add(expiry)
-                const due = expiry - margin - lead
-                assert.isAtLeast(step.now, due, "window.expiring before it is due")
-                const replaced = replacedAt.get(expiry)
-                assert.isTrue(replaced === undefined || replaced >= due, "window.expiring for an expiry replaced early")
-                // the event is about the window as it was (or is) at this step
-                assert.isTrue(expiry === expiryOf(step.before) || expiry === expiryOf(step.after))
-                assert.strictEqual(event.data.sendableUntil.epochMillis, expiry - margin)
-                assert.strictEqual(
-                  event.data.remainingSeconds,
-                  Math.max(0, Math.floor((expiry - margin - step.now) / 1000))
-                )
-                assert.strictEqual(event.data.leadSeconds, Math.floor(lead / 1000))
-                assert.strictEqual(event.createdAt.epochMillis, step.now)
-                break
-              }
-              case "window.closed": {
-                // a window that ran out always had its window.expiring (when there is a lead)
-                if (event.data.reason === "expired" && lead > 0) {
-                  assert.isTrue(expiringSinceOpened.has(event.data.expiresAt.epochMillis), "closed without expiring")
-                }
-                open = false
-                break
-              }
-            }
-          }
-          const [before, after] = [expiryOf(step.before), expiryOf(step.after)]
-          if (before !== undefined && after !== before && !replacedAt.has(before)) replacedAt.set(before, step.now)
-        }
-      }),
-      { numRuns: 400 }
-    )
-  })
-
-  it("window.closed says provider exactly when the provider closed a window still open by time; expired closes at expiresAt - margin", () => {
-    fc.assert(
-      fc.property(timelineArb, ({ lead, margin, steps }) => {
-        const policy = policyOf(margin, lead)
-        for (const step of fold(steps, policy)) {
-          for (const { event } of step.events) {
-            if (event.type !== "window.closed") continue
-            const before = step.before
-            assert.isTrue(SessionWindow.hasWindow(before))
-            if (!SessionWindow.hasWindow(before)) return
-            const ranOut = step.now >= SessionWindow.expiresAt(before).epochMillis - margin
-            const provider = closureInForce(step.after) && !ranOut
-            assert.strictEqual(event.data.reason, provider ? "provider" : "expired")
-            assert.strictEqual(event.createdAt.epochMillis, step.now)
-            if (provider) {
-              assert.strictEqual(step.step._tag, "Close")
-              const after = step.after as SessionWindow.SessionWindow
-              assert.deepStrictEqual(Option.some(event.data.closedAt), after.closedByProviderAt)
-              assert.isAtMost(event.data.closedAt.epochMillis, step.now)
-            } else {
-              assert.strictEqual(event.data.expiresAt.epochMillis, SessionWindow.expiresAt(before).epochMillis)
-              assert.strictEqual(event.data.closedAt.epochMillis, event.data.expiresAt.epochMillis - margin)
-              assert.isAtMost(event.data.closedAt.epochMillis, step.now, "closed before it ran out")
-            }
+  it.prop(
+    "window.closed says provider exactly when the provider closed a window still open by time; expired closes at expiresAt - margin",
+    [timelineArb],
+    ([{ lead, margin, steps }]) => {
+      const policy = policyOf(margin, lead)
+      for (const step of fold(steps, policy)) {
+        for (const { event } of step.events) {
+          if (event.type !== "window.closed") continue
+          const before = step.before
+          assert.isTrue(SessionWindow.hasWindow(before))
+          if (!SessionWindow.hasWindow(before)) return
+          const ranOut = step.now >= SessionWindow.expiresAt(before).epochMillis - margin
+          const provider = closureInForce(step.after) && !ranOut
+          assert.strictEqual(event.data.reason, provider ? "provider" : "expired")
+          assert.strictEqual(event.createdAt.epochMillis, step.now)
+          if (provider) {
+            assert.strictEqual(step.step._tag, "Close")
+            const after = step.after as SessionWindow.SessionWindow
+            assert.deepStrictEqual(Option.some(event.data.closedAt), after.closedByProviderAt)
+            assert.isAtMost(event.data.closedAt.epochMillis, step.now)
+          } else {
+            assert.strictEqual(event.data.expiresAt.epochMillis, SessionWindow.expiresAt(before).epochMillis)
+            assert.strictEqual(event.data.closedAt.epochMillis, event.data.expiresAt.epochMillis - margin)
+            assert.isAtMost(event.data.closedAt.epochMillis, step.now, "closed before it ran out")
           }
         }
-      }),
-      { numRuns: 400 }
-    )
-  })
+      }
+    },
+    { fastCheck: { numRuns: 400 } }
+  )
 
   // `window.opened` "opens from the last state anybody was told": the reason of the preceding `window.closed`, or the
   // window a later `message.received` reported (a message too late to open the window reports it expired); `none`
@@ -351,69 +351,71 @@ describe("WindowEvents laws (random timelines of one pair)", () => {
     assert.isAbove(checked, 3 * deviations, "the timelines exercise the law more than its exception")
   })
 
-  it("reconcile is idempotent: reconciling again at the same now gives nothing and changes nothing", () => {
-    fc.assert(
-      fc.property(timelineArb, ({ lead, margin, steps }) => {
-        const policy = policyOf(margin, lead)
-        for (const step of fold(steps, policy)) {
-          const again = WindowEvents.reconcile(step.after, step.announced, instant(step.now), policy)
-          assert.deepStrictEqual(again.events, [])
-          assert.deepStrictEqual(again.announced, step.announced)
-        }
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it.prop(
+    "reconcile is idempotent: reconciling again at the same now gives nothing and changes nothing",
+    [timelineArb],
+    ([{ lead, margin, steps }]) => {
+      const policy = policyOf(margin, lead)
+      for (const step of fold(steps, policy)) {
+        const again = WindowEvents.reconcile(step.after, step.announced, instant(step.now), policy)
+        assert.deepStrictEqual(again.events, [])
+        assert.deepStrictEqual(again.announced, step.announced)
+      }
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 
-  it("nextDueAt: a tick at it gives an event, a tick before it (and after now) gives none; None unless announced open", () => {
-    fc.assert(
-      fc.property(timelineArb, fc.double({ min: 0, max: 1, noNaN: true }), ({ lead, margin, steps }, fraction) => {
-        const policy = policyOf(margin, lead)
-        for (const step of fold(steps, policy)) {
-          const window = step.after
-          if (!SessionWindow.hasWindow(window)) continue
-          const due = WindowEvents.nextDueAt(window, step.announced, policy)
-          if (!step.announced.open) {
-            assert.isTrue(Option.isNone(due))
-            continue
-          }
-          const dueAt = Option.getOrThrow(due).epochMillis
-          assert.isAbove(dueAt, step.now, "something due is left pending")
-          const atDue = WindowEvents.reconcile(window, step.announced, instant(dueAt), policy)
-          assert.isAbove(atDue.events.length, 0)
-          const justBefore = WindowEvents.reconcile(window, step.announced, instant(dueAt - 1), policy)
-          assert.deepStrictEqual(justBefore.events, [])
-          const between = step.now + Math.floor((dueAt - 1 - step.now) * fraction)
-          assert.deepStrictEqual(WindowEvents.reconcile(window, step.announced, instant(between), policy).events, [])
+  it.prop(
+    "nextDueAt: a tick at it gives an event, a tick before it (and after now) gives none; None unless announced open",
+    [timelineArb, fc.double({ min: 0, max: 1, noNaN: true })],
+    ([{ lead, margin, steps }, fraction]) => {
+      const policy = policyOf(margin, lead)
+      for (const step of fold(steps, policy)) {
+        const window = step.after
+        if (!SessionWindow.hasWindow(window)) {
+          continue
         }
-      }),
-      { numRuns: 300 }
-    )
-  })
+        const due = WindowEvents.nextDueAt(window, step.announced, policy)
+        if (!step.announced.open) {
+          assert.isTrue(Option.isNone(due))
+          continue
+        }
+        const dueAt = Option.getOrThrow(due).epochMillis
+        assert.isAbove(dueAt, step.now, "something due is left pending")
+        const atDue = WindowEvents.reconcile(window, step.announced, instant(dueAt), policy)
+        assert.isAbove(atDue.events.length, 0)
+        const justBefore = WindowEvents.reconcile(window, step.announced, instant(dueAt - 1), policy)
+        assert.deepStrictEqual(justBefore.events, [])
+        const between = step.now + Math.floor((dueAt - 1 - step.now) * fraction)
+        assert.deepStrictEqual(WindowEvents.reconcile(window, step.announced, instant(between), policy).events, [])
+      }
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 
-  it("event ids are deterministic and distinct, and Ingest.plan records the same window events", () => {
-    fc.assert(
-      fc.property(timelineArb, ({ lead, margin, steps }) => {
-        const policy = policyOf(margin, lead)
-        const traced = fold(steps, policy)
-        const again = fold(steps, policy)
-        const ids = traced.flatMap((s) => s.events.map((d) => d.event.id))
-        assert.deepStrictEqual(again.flatMap((s) => s.events.map((d) => d.event.id)), ids)
-        assert.strictEqual(new Set(ids).size, ids.length, "two window events with one id")
-        for (const { event, key } of traced.flatMap((s) => s.events)) assert.strictEqual(event.id, Event.idOf(key))
-        const planned = viaPlan(traced, policy)
-        traced.forEach((step, i) => {
-          const drafts = planned[i] ?? []
-          assert.deepStrictEqual(windowEvents(drafts).map(Event.encode), step.events.map((d) => Event.encode(d.event)))
-          const received = drafts.filter((d) => d.event.type === "message.received")
-          assert.strictEqual(received.length, step.step._tag === "Message" ? 1 : 0)
-        })
-        const all = planned.flat().map((d) => d.event.id)
-        assert.strictEqual(new Set(all).size, all.length)
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it.prop(
+    "event ids are deterministic and distinct, and Ingest.plan records the same window events",
+    [timelineArb],
+    ([{ lead, margin, steps }]) => {
+      const policy = policyOf(margin, lead)
+      const traced = fold(steps, policy)
+      const again = fold(steps, policy)
+      const ids = traced.flatMap((s) => s.events.map((d) => d.event.id))
+      assert.deepStrictEqual(again.flatMap((s) => s.events.map((d) => d.event.id)), ids)
+      assert.strictEqual(new Set(ids).size, ids.length, "two window events with one id")
+      for (const { event, key } of traced.flatMap((s) => s.events)) assert.strictEqual(event.id, Event.idOf(key))
+      const planned = viaPlan(traced, policy)
+      traced.forEach((step, i) => {
+        const drafts = planned[i] ?? []
+        assert.deepStrictEqual(windowEvents(drafts).map(Event.encode), step.events.map((d) => Event.encode(d.event)))
+        const received = drafts.filter((d) => d.event.type === "message.received")
+        assert.strictEqual(received.length, step.step._tag === "Message" ? 1 : 0)
+      })
+      const all = planned.flat().map((d) => d.event.id)
+      assert.strictEqual(new Set(all).size, all.length)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 })
 
 describe("WindowEvents examples", () => {

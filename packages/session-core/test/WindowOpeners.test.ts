@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Option } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { Ingest, PhoneNumber, SessionWindow, type WindowEvents, WindowOpeners } from "../src/index.js"
 import { snapshot } from "./fixtures.js"
 
@@ -86,36 +86,30 @@ describe("WindowOpeners.classify", () => {
     }
   })
 
-  it("any type opens unless it is system, in a group, or a reaction without an emoji", () => {
-    fc.assert(
-      fc.property(
-        fc.oneof(fc.string(), fc.constantFrom("system", " SYSTEM", "reaction", "Reaction ", "text", "unknown")),
-        fc.option(fc.oneof(fc.string(), fc.constantFrom("", " ", "👍"))),
-        fc.option(fc.oneof(fc.string({ minLength: 1 }), fc.constant(" "))),
-        (type, emoji, groupId) => {
-          const candidate: Candidate = {
-            contentType: type,
-            content: { type, reaction: { message_id: "m", ...(emoji === null ? {} : { emoji }) } },
-            ...(groupId === null ? {} : { groupId: Option.some(groupId) })
-          }
-          const normalized = type.trim().toLowerCase()
-          const expected = normalized === "system"
-            ? "system"
-            : groupId !== null && groupId.trim() !== ""
-            ? "group"
-            : normalized === "reaction" && (emoji === null || emoji.trim() === "")
-            ? "reaction_removed"
-            : undefined
-          assert.deepStrictEqual(
-            WindowOpeners.classify(candidate),
-            expected === undefined ? { _tag: "Opens" } : { _tag: "StoredOnly", reason: expected }
-          )
-          assert.strictEqual(WindowOpeners.opensWindow(candidate), expected === undefined)
-        }
-      ),
-      { numRuns: 500 }
+  it.prop("any type opens unless it is system, in a group, or a reaction without an emoji", [
+    fc.oneof(fc.string(), fc.constantFrom("system", " SYSTEM", "reaction", "Reaction ", "text", "unknown")),
+    fc.option(fc.oneof(fc.string(), fc.constantFrom("", " ", "👍"))),
+    fc.option(fc.oneof(fc.string({ minLength: 1 }), fc.constant(" ")))
+  ], ([type, emoji, groupId]) => {
+    const candidate: Candidate = {
+      contentType: type,
+      content: { type, reaction: { message_id: "m", ...(emoji === null ? {} : { emoji }) } },
+      ...(groupId === null ? {} : { groupId: Option.some(groupId) })
+    }
+    const normalized = type.trim().toLowerCase()
+    const expected = normalized === "system"
+      ? "system"
+      : groupId !== null && groupId.trim() !== ""
+      ? "group"
+      : normalized === "reaction" && (emoji === null || emoji.trim() === "")
+      ? "reaction_removed"
+      : undefined
+    assert.deepStrictEqual(
+      WindowOpeners.classify(candidate),
+      expected === undefined ? { _tag: "Opens" } : { _tag: "StoredOnly", reason: expected }
     )
-  })
+    assert.strictEqual(WindowOpeners.opensWindow(candidate), expected === undefined)
+  }, { fastCheck: { numRuns: 500 } })
 })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -224,93 +218,88 @@ const eventsOf = (plan: Ingest.Plan) => plan.events.map(({ event }) => `${event.
 const isOpener = (item: Ingest.Item) => item._tag === "Inbound" && WindowOpeners.opensWindow(item)
 
 describe("Ingest.plan with WindowOpeners", () => {
-  it("stored-only messages never change a window and are still recorded; the rest of the batch plans as without them", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const { items, state } = build(scenario)
-        const all = planOf(state, items)
-        const openers = planOf(state, items.filter(isOpener))
+  it.prop(
+    "stored-only messages never change a window and are still recorded; the rest of the batch plans as without them",
+    [scenarioArb],
+    ([scenario]) => {
+      const { items, state } = build(scenario)
+      const all = planOf(state, items)
+      const openers = planOf(state, items.filter(isOpener))
 
-        // windows and window events exactly as if the stored-only messages were not there
-        assert.deepStrictEqual(windowsOf(all), windowsOf(openers))
-        const storedOnlyReceived = new Set(
-          all.events.filter(({ event }) =>
-            event.type === "message.received" &&
-            !isOpener(items.find((item) => item._tag === "Inbound" && item.messageId === event.data.messageId)!)
-          ).map(({ event }) => `${event.type}|${event.id}`)
-        )
-        assert.deepStrictEqual(eventsOf(all).filter((e) => !storedOnlyReceived.has(e)), eventsOf(openers))
+      // windows and window events exactly as if the stored-only messages were not there
+      assert.deepStrictEqual(windowsOf(all), windowsOf(openers))
+      const storedOnlyReceived = new Set(
+        all.events.filter(({ event }) =>
+          event.type === "message.received" &&
+          !isOpener(items.find((item) => item._tag === "Inbound" && item.messageId === event.data.messageId)!)
+        ).map(({ event }) => `${event.type}|${event.id}`)
+      )
+      assert.deepStrictEqual(eventsOf(all).filter((e) => !storedOnlyReceived.has(e)), eventsOf(openers))
 
-        // every new message is recorded, in order, each with one message.received; the duplicates are not
-        const fresh = items.filter((item) =>
-          item._tag === "Inbound" && !state.inbound.has(`${item.business}|${item.messageId}`)
-        )
-        assert.deepStrictEqual(
-          all.inbound.map((m) => m.message.messageId),
-          fresh.map((item) => item._tag === "Inbound" ? item.messageId : "")
-        )
-        assert.strictEqual(
-          all.events.filter(({ event }) => event.type === "message.received").length,
-          fresh.length
-        )
+      // every new message is recorded, in order, each with one message.received; the duplicates are not
+      const fresh = items.filter((item) =>
+        item._tag === "Inbound" && !state.inbound.has(`${item.business}|${item.messageId}`)
+      )
+      assert.deepStrictEqual(
+        all.inbound.map((m) => m.message.messageId),
+        fresh.map((item) => item._tag === "Inbound" ? item.messageId : "")
+      )
+      assert.strictEqual(
+        all.events.filter(({ event }) => event.type === "message.received").length,
+        fresh.length
+      )
 
-        // results: the openers' as without the others; a stored-only one says why, with its pair's window after the
-        // batch (as it was) or no window at all
-        const finalWindows = new Map(state.pairs)
-        for (const { announced, window } of all.windows) {
-          finalWindows.set(Ingest.pairKey(window), { window: Option.some(window), announced })
+      // results: the openers' as without the others; a stored-only one says why, with its pair's window after the
+      // batch (as it was) or no window at all
+      const finalWindows = new Map(state.pairs)
+      for (const { announced, window } of all.windows) {
+        finalWindows.set(Ingest.pairKey(window), { window: Option.some(window), announced })
+      }
+      const openerResults: Array<Ingest.ItemResult> = []
+      all.results.forEach((result, i) => {
+        const item = items[i]!
+        if (item._tag !== "Inbound") return
+        const classification = WindowOpeners.classify(item)
+        if (classification._tag === "Opens") {
+          openerResults.push(result)
+          return
         }
-        const openerResults: Array<Ingest.ItemResult> = []
-        all.results.forEach((result, i) => {
-          const item = items[i]!
-          if (item._tag !== "Inbound") return
-          const classification = WindowOpeners.classify(item)
-          if (classification._tag === "Opens") {
-            openerResults.push(result)
-            return
-          }
-          const duplicate = state.inbound.has(`${item.business}|${item.messageId}`)
-          const window = Option.flatMap(Option.fromNullable(finalWindows.get(Ingest.pairKey(item))), (p) => p.window)
-          assert.deepStrictEqual(
-            result,
-            Option.match(window, {
-              onNone: () => ({ _tag: "InboundWithoutWindow" as const, duplicate, storedOnly: classification.reason }),
-              onSome: (window) => ({ _tag: "Inbound" as const, duplicate, window, storedOnly: classification.reason })
-            })
-          )
-        })
-        assert.deepStrictEqual(openerResults, openers.results)
-        const counts = Ingest.counts(all.results)
-        assert.strictEqual(counts.accepted + counts.duplicates, items.length)
-        assert.strictEqual(counts.duplicates, items.length - fresh.length)
-      }),
-      { numRuns: 300 }
-    )
-  })
-
-  it("an opening message of any type plans exactly as a text message does", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const { items, state } = build(scenario)
-        const openers = items.filter(isOpener)
-        const asText = openers.map((item): Ingest.Item =>
-          item._tag === "Inbound"
-            ? { ...item, contentType: "text", content: { type: "text" }, groupId: undefined }
-            : item
-        )
-        const typed = planOf(state, openers)
-        const text = planOf(state, asText)
-        assert.deepStrictEqual(windowsOf(typed), windowsOf(text))
-        assert.deepStrictEqual(eventsOf(typed), eventsOf(text))
-        assert.deepStrictEqual(typed.results, text.results)
+        const duplicate = state.inbound.has(`${item.business}|${item.messageId}`)
+        const window = Option.flatMap(Option.fromNullable(finalWindows.get(Ingest.pairKey(item))), (p) => p.window)
         assert.deepStrictEqual(
-          typed.inbound.map((m) => m.message),
-          text.inbound.map((m) => m.message)
+          result,
+          Option.match(window, {
+            onNone: () => ({ _tag: "InboundWithoutWindow" as const, duplicate, storedOnly: classification.reason }),
+            onSome: (window) => ({ _tag: "Inbound" as const, duplicate, window, storedOnly: classification.reason })
+          })
         )
-      }),
-      { numRuns: 200 }
+      })
+      assert.deepStrictEqual(openerResults, openers.results)
+      const counts = Ingest.counts(all.results)
+      assert.strictEqual(counts.accepted + counts.duplicates, items.length)
+      assert.strictEqual(counts.duplicates, items.length - fresh.length)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.prop("an opening message of any type plans exactly as a text message does", [scenarioArb], ([scenario]) => {
+    const { items, state } = build(scenario)
+    const openers = items.filter(isOpener)
+    const asText = openers.map((item): Ingest.Item =>
+      item._tag === "Inbound"
+        ? { ...item, contentType: "text", content: { type: "text" }, groupId: undefined }
+        : item
     )
-  })
+    const typed = planOf(state, openers)
+    const text = planOf(state, asText)
+    assert.deepStrictEqual(windowsOf(typed), windowsOf(text))
+    assert.deepStrictEqual(eventsOf(typed), eventsOf(text))
+    assert.deepStrictEqual(typed.results, text.results)
+    assert.deepStrictEqual(
+      typed.inbound.map((m) => m.message),
+      text.inbound.map((m) => m.message)
+    )
+  }, { fastCheck: { numRuns: 200 } })
 })
 
 describe("Ingest.plan with WindowOpeners: examples", () => {
