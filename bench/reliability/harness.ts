@@ -34,6 +34,16 @@ export const freePort = (): Promise<number> =>
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Polls `check` every 100 ms until it holds; fails after `timeoutMs`. */
+export const waitUntil = async (check: () => Promise<boolean> | boolean, what: string, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(100)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
 export interface ServerOptions {
   readonly databaseUrl: string
   readonly port?: number

@@ -21,20 +21,12 @@ import {
   sleep,
   startServer,
   TEMPLATE,
-  tmpDir
+  tmpDir,
+  waitUntil
 } from "./harness.js"
 import { createSchema, dropSchema, freshSchema, pgAvailable, urlWithSchema } from "./pg.js"
 
 const sendsTo = (fake: FakeExotel) => fake.requests.filter((r) => r.path.includes("/messages")).length
-
-const waitUntil = async (check: () => Promise<boolean> | boolean, what: string, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await sleep(100)
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-}
 
 describe("durable sends", () => {
   const servers: Array<RunningServer> = []

@@ -27,7 +27,8 @@ export interface WindowView {
 
 export interface SendView {
   readonly id: string
-  readonly decision: Outbound.DecisionKind
+  /** `parked` (since 0.2.0): waiting for the customer's next message (`whenClosed: "park"`) */
+  readonly decision: Outbound.DecisionKind | "parked"
   readonly reason: Option.Option<Outbound.FallbackReason>
   readonly window: { readonly state: SessionWindow.WindowState; readonly expiresAt: Option.Option<DateTime.Utc> }
   readonly providerMessageId: Option.Option<string>

@@ -2,10 +2,11 @@
 // (Commands/*); bin.ts runs the tree.
 import * as Command from "@effect/cli/Command"
 import type { Effect } from "effect"
-import { endpoints } from "./Commands/Endpoints.js"
-import { deliveries, events } from "./Commands/Events.js"
+import type { CommandTree } from "./Argv.js"
+import { addEndpoint, deleteEndpoint, endpoints } from "./Commands/Endpoints.js"
+import { deliveries, events, replay } from "./Commands/Events.js"
 import { check, simulate } from "./Commands/Offline.js"
-import { quarantine } from "./Commands/Quarantine.js"
+import { quarantine, retry } from "./Commands/Quarantine.js"
 import { send } from "./Commands/Send.js"
 import { serve, webhookUrl } from "./Commands/Server.js"
 import { expiring, explain, history, inbound, status } from "./Commands/Sessions.js"
@@ -32,6 +33,34 @@ export const command = Command.make("wa-session").pipe(
     simulate
   ])
 )
+
+const leaf = (command: { readonly descriptor: CommandTree["descriptor"] }, name: string): CommandTree => ({
+  name,
+  descriptor: command.descriptor,
+  children: []
+})
+
+/** The commands and their subcommands, for bin.ts's reading of the command line and for --help. */
+export const tree: CommandTree = {
+  name: "wa-session",
+  descriptor: command.descriptor,
+  children: [
+    leaf(serve, "serve"),
+    leaf(webhookUrl, "webhook-url"),
+    leaf(send, "send"),
+    leaf(status, "status"),
+    leaf(expiring, "expiring"),
+    leaf(explain, "explain"),
+    leaf(check, "check"),
+    leaf(inbound, "inbound"),
+    leaf(history, "history"),
+    leaf(events, "events"),
+    { ...leaf(deliveries, "deliveries"), children: [leaf(replay, "replay")] },
+    { ...leaf(quarantine, "quarantine"), children: [leaf(retry, "retry")] },
+    { ...leaf(endpoints, "endpoints"), children: [leaf(addEndpoint, "add"), leaf(deleteEndpoint, "delete")] },
+    leaf(simulate, "simulate")
+  ]
+}
 
 export const run = Command.run(command, { name: "wa-session", version: "0.1.0" })
 

@@ -13,6 +13,22 @@ export class UsageError extends Schema.TaggedError<UsageError>("@wa-session/cli/
   readonly code = "USAGE" as const
 }
 
+/**
+ * A command that reads the local store found none where `WA_SESSION_DATABASE_URL` points: reading never creates a
+ * store (an empty one would answer `none` for every pair). `url` is the setting's value (password hidden), `file` the
+ * SQLite file looked for. Exit 2: the setting or the directory is wrong.
+ */
+export class StoreNotFound extends Schema.TaggedError<StoreNotFound>("@wa-session/cli/StoreNotFound")(
+  "StoreNotFound",
+  { url: Schema.String, file: Schema.String }
+) {
+  readonly code = "STORE_NOT_FOUND" as const
+  override get message(): string {
+    return `no store at ${this.file} (WA_SESSION_DATABASE_URL=${this.url}); a command that reads never creates ` +
+      "one: set WA_SESSION_DATABASE_URL to the server's store, or record into this one first (inbound, send)"
+  }
+}
+
 /** The server could not be reached or answered something that is not the contract. Exit 3. */
 export class ServerUnreachable extends Schema.TaggedError<ServerUnreachable>("@wa-session/cli/ServerUnreachable")(
   "ServerUnreachable",
@@ -49,6 +65,7 @@ export class RemoteFailure extends Schema.TaggedError<RemoteFailure>("@wa-sessio
  */
 export type CliError =
   | UsageError
+  | StoreNotFound
   | ServerUnreachable
   | InvalidInput
   | ContentRejected
@@ -90,7 +107,8 @@ const BAD_INPUT = new Set([
   "MESSAGE_NOT_FOUND",
   "PAYLOAD_TOO_LARGE",
   "CONFIG",
-  "INVALID_DATABASE_URL"
+  "INVALID_DATABASE_URL",
+  "STORE_NOT_FOUND"
 ])
 
 /**
@@ -120,6 +138,7 @@ const DETAIL_KEYS = [
   "idempotencyKey",
   "operation",
   "url",
+  "file",
   "id"
 ] as const
 
@@ -194,6 +213,7 @@ const describeTagged: (error: Exclude<CliError, ConfigError.ConfigError>) => Fai
     SecretFileError: (error) => config(error.message),
     RemoteFailure: (error) => coded({ ...error.details, code: error.code, message: error.message }),
     UsageError: coded,
+    StoreNotFound: coded,
     ServerUnreachable: coded,
     InvalidInput: coded,
     ContentRejected: coded,
@@ -202,7 +222,18 @@ const describeTagged: (error: Exclude<CliError, ConfigError.ConfigError>) => Fai
     NoActiveSession: coded,
     InvalidMessage: coded,
     MessageTypeNotSupported: coded,
-    ProviderError: coded,
+    // the message the failed send stored, as the server's PROVIDER_ERROR body names it
+    ProviderError: (error) => {
+      const named = {
+        code: error.code,
+        message: error.message,
+        reason: error.reason,
+        providerCode: error.providerCode,
+        httpStatus: error.httpStatus,
+        messageId: error.outboundId
+      }
+      return coded(named)
+    },
     StorageError: coded,
     InvalidCursor: coded,
     EndpointNotFound: coded,

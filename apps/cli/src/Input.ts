@@ -25,10 +25,26 @@ export const forOption = <A>(field: string, schema: Schema.Schema<A, string>): S
   })
 }
 
+/**
+ * Reads a value given with the option `field`: a bad one is refused in one line naming the option (`--to: "12" is
+ * not a phone number…`), without the schema's tree of transformations.
+ */
+export const readOption = <A>(field: string, schema: Schema.Schema<A, string>) => {
+  const decode = ParseResult.decodeUnknownEither(schema)
+  return (input: string): Either.Either<A, string> =>
+    Either.mapLeft(decode(input), (issue) => {
+      const messages = ParseResult.ArrayFormatter.formatIssueSync(issue).map((leaf) => leaf.message)
+      return `${field}: ${messages.join("; ")}`
+    })
+}
+
 /** An instant given with the option `field`: a bad one is refused naming the option. */
 export const InstantFor = (field: string): Schema.Schema<DateTime.Utc, string> => forOption(field, Instant)
 
-/** Parses JSON or YAML text (YAML only when `path` ends in .yaml/.yml); the error names `field`. */
+/** What a file's errors start with: the option and the file (`--content-file: a.json`), or the file argument. */
+export const fileSubject = (path: string, field: string): string => field === path ? path : `${field}: ${path}`
+
+/** Parses JSON or YAML text (YAML only when `path` ends in .yaml/.yml); the error names `field` and the file. */
 export const parseDocument = (
   text: string,
   path: string,
@@ -42,11 +58,13 @@ export const parseDocument = (
           const yaml = (module as unknown as { readonly default?: typeof module }).default ?? module
           return yaml.parse(text) as unknown
         }),
-      catch: (cause) => new UsageError({ field, message: `${path} is not valid YAML: ${firstLine(cause)}` })
+      catch: (cause) =>
+        new UsageError({ field, message: `${fileSubject(path, field)} is not valid YAML: ${firstLine(cause)}` })
     })
     : Effect.try({
       try: () => JSON.parse(text) as unknown,
-      catch: (cause) => new UsageError({ field, message: `${path} is not valid JSON: ${firstLine(cause)}` })
+      catch: (cause) =>
+        new UsageError({ field, message: `${fileSubject(path, field)} is not valid JSON: ${firstLine(cause)}` })
     })
 
 const firstLine = (cause: unknown): string =>

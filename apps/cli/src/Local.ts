@@ -14,9 +14,11 @@ import {
   type Tokens
 } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
-import { type ConfigError, DateTime, Effect, Layer, Option } from "effect"
+import { type ConfigError, DateTime, Effect, Either, Layer, Option } from "effect"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
 import { Backend, type BackendShape, type WindowView } from "./Backend.js"
-import { InvalidInput } from "./Errors.js"
+import { InvalidInput, StoreNotFound } from "./Errors.js"
 
 export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => ({
   business: status.business,
@@ -92,7 +94,7 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
         const message = result.message
         return {
           id: message.id,
-          decision: message.decision,
+          decision: Views.decisionOf(message),
           reason: message.reason,
           window: { state: message.windowState, expiresAt: message.windowExpiresAt },
           providerMessageId: message.providerMessageId,
@@ -178,6 +180,19 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
       ),
     deleteEndpoint: (id) => use(RelayService.deleteEndpoint(id))
   }
+})
+
+/**
+ * Fails when the store `WA_SESSION_DATABASE_URL` names does not exist: a SQLite file (opening it would create an
+ * empty store, which answers `none` for every pair). Memory stores are always new; a PostgreSQL database is never
+ * created (the connection fails). An invalid URL is left for the store's layer to refuse.
+ */
+export const existingStore: Effect.Effect<void, StoreNotFound | ConfigError.ConfigError> = Effect.gen(function*() {
+  const url = yield* StoreConfig.url
+  const parsed = StoreConfig.parse(url)
+  if (Either.isLeft(parsed) || parsed.right._tag !== "Sqlite" || parsed.right.filename === ":memory:") return
+  const file = NodePath.resolve(parsed.right.filename)
+  if (!NodeFs.existsSync(file)) return yield* new StoreNotFound({ url: StoreConfig.display(url), file })
 })
 
 /** The local backend: the store chosen by WA_SESSION_DATABASE_URL (the server's default), random ids and secrets. */

@@ -67,6 +67,60 @@ export { localTime, relative, span, when }
 const optionalWhen = (at: Option.Option<DateTime.Utc>, now: DateTime.Utc, none = "-"): string =>
   Option.match(at, { onNone: () => none, onSome: (value) => when(value, now) })
 
+/**
+ * The safety margin of an open window, from its 24-hour mark and the time left to send (which the margin shortens),
+ * to the second: both backends report the time left, the server in whole seconds.
+ */
+const marginOf = (view: WindowView, now: DateTime.Utc): Duration.Duration =>
+  view.state === "open" && Option.isSome(view.expiresAt)
+    ? Duration.seconds(Math.max(
+      0,
+      Math.round(
+        (DateTime.toEpochMillis(view.expiresAt.value) - DateTime.toEpochMillis(now) -
+          Duration.toMillis(view.remaining)) /
+          1000
+      )
+    ))
+    : Duration.zero
+
+/** When session messages stop: the 24-hour mark minus the safety margin. */
+const sendableUntil = (expiresAt: DateTime.Utc, margin: Duration.Duration): DateTime.Utc =>
+  DateTime.subtractDuration(expiresAt, margin)
+
+/**
+ * `closes …` / `closed …` at the time session messages stop, relative to now, and the safety margin when there is
+ * one: `closes 2026-01-21 09:30 +05:30 (in 15m; safety margin 30m before the 24-hour mark at 10:00 +05:30)`.
+ */
+const closingText = (view: WindowView, now: DateTime.Utc, margin: Duration.Duration): string =>
+  Option.match(view.expiresAt, {
+    onNone: () => "no expiry",
+    onSome: (expiresAt) => {
+      const until = sendableUntil(expiresAt, margin)
+      const note = Duration.isZero(margin)
+        ? ""
+        : `; safety margin ${span(margin)} before the 24-hour mark at ${localTime(expiresAt)}`
+      return `${view.state === "open" ? "closes" : "closed"} ${localTime(until)} (${relative(until, now)}${note})`
+    }
+  })
+
+/** The time left to send, and when that ends if a safety margin brings it before the 24-hour mark. */
+const remainingText = (view: WindowView, now: DateTime.Utc): string => {
+  if (view.state !== "open") {
+    const early = !view.closedByProvider && view.state === "expired" &&
+      Option.exists(view.expiresAt, (at) => DateTime.greaterThan(at, now))
+    return early ? "- (closed by the safety margin before the 24-hour mark)" : "-"
+  }
+  const margin = marginOf(view, now)
+  return Option.match(view.expiresAt, {
+    onNone: () => span(view.remaining),
+    onSome: (expiresAt) =>
+      Duration.isZero(margin)
+        ? span(view.remaining)
+        : `${span(view.remaining)} (session messages until ${localTime(sendableUntil(expiresAt, margin))}, ` +
+          `safety margin ${span(margin)})`
+  })
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // JSON
 
@@ -126,11 +180,10 @@ export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JS
 // ---------------------------------------------------------------------------------------------------------------
 // human text
 
-const expiryText = (out: Output, view: WindowView, now: DateTime.Utc): string => {
+const expiryText = (out: Output, view: WindowView, now: DateTime.Utc, margin: Duration.Duration): string => {
   if (view.state === "none") return paint(out, "dim", "no window")
-  const expiry = optionalWhen(view.expiresAt, now)
-  if (view.closedByProvider) return `closed by the provider (24h mark ${expiry})`
-  return view.state === "open" ? `closes ${expiry}` : `closed ${expiry}`
+  if (view.closedByProvider) return `closed by the provider (24h mark ${optionalWhen(view.expiresAt, now)})`
+  return closingText(view, now, margin)
 }
 
 export const windowText = (out: Output, view: WindowView, now: DateTime.Utc): string =>
@@ -138,7 +191,7 @@ export const windowText = (out: Output, view: WindowView, now: DateTime.Utc): st
     ["Pair", `${view.business} → ${view.customer}`],
     ["State", state(out, view.state)],
     ["Expires", optionalWhen(view.expiresAt, now)],
-    ["Remaining", view.state === "open" ? span(view.remaining) : "-"],
+    ["Remaining", remainingText(view, now)],
     ["Last inbound", optionalWhen(view.lastInboundAt, now)],
     ["Closed by provider", view.closedByProvider ? paint(out, "red", "yes") : "no"],
     ["At", localTime(now)]
@@ -150,7 +203,17 @@ const SEND_NOTES: Partial<Record<string, string>> = {
   unknown: "Exotel's answer was lost: it may have been sent, so it is not sent again; its delivery report settles it"
 }
 
-export const sendText = (out: Output, view: SendView, now: DateTime.Utc, requestedDryRun: boolean): string => {
+/**
+ * `window` is the pair's status after the send, when it was read (human output only): it tells when session messages
+ * stop, which the send's answer (the 24-hour mark) does not when a safety margin applies.
+ */
+export const sendText = (
+  out: Output,
+  view: SendView,
+  now: DateTime.Utc,
+  requestedDryRun: boolean,
+  after: Option.Option<WindowView> = Option.none()
+): string => {
   const reason = Option.match(view.reason, {
     onNone: () => view.decision === "session" ? "the window is open" : "the content is a template",
     onSome: (reason) => `${reason}: sent as the fallback template`
@@ -158,9 +221,13 @@ export const sendText = (out: Output, view: SendView, now: DateTime.Utc, request
   const window = view.window.state === "none"
     ? paint(out, "dim", "none (the customer never wrote)")
     : `${state(out, view.window.state)}, ${
-      Option.match(view.window.expiresAt, {
-        onNone: () => "no expiry",
-        onSome: (at) => `${view.window.state === "open" ? "closes" : "closed"} ${when(at, now)}`
+      Option.match(Option.filter(after, (status) => status.state === view.window.state), {
+        onSome: (status) => closingText({ ...status, expiresAt: view.window.expiresAt }, now, marginOf(status, now)),
+        onNone: () =>
+          Option.match(view.window.expiresAt, {
+            onNone: () => "no expiry",
+            onSome: (at) => `${view.window.state === "open" ? "closes" : "closed"} ${when(at, now)}`
+          })
       })
     }`
   const provider = view.dryRun
@@ -187,7 +254,10 @@ export const expiringText = (out: Output, view: ExpiringView, now: DateTime.Utc,
   const rows = view.items.map((item) => [
     item.business,
     item.customer,
-    Option.match(item.expiresAt, { onNone: () => "-", onSome: localTime }),
+    Option.match(item.expiresAt, {
+      onNone: () => "-",
+      onSome: (at) => localTime(sendableUntil(at, marginOf(item, now)))
+    }),
     paint(out, Duration.lessThan(item.remaining, Duration.hours(1)) ? "red" : "bold", span(item.remaining)),
     Option.match(item.lastInboundAt, { onNone: () => "-", onSome: (at) => relative(at, now) })
   ])
@@ -198,6 +268,31 @@ export const expiringText = (out: Output, view: ExpiringView, now: DateTime.Utc,
   return table(out, ["BUSINESS", "CUSTOMER", "CLOSES", "LEFT", "LAST INBOUND"], rows) + more
 }
 
+/** Why the window is what it is, in local time (the core's `summary`, in --json, is in UTC). */
+const explainSummary = (view: ExplainView, now: DateTime.Utc): string => {
+  const status = view.status
+  if (status.state === "none" || Option.isNone(status.expiresAt) || Option.isNone(status.lastInboundAt)) {
+    return `No window: ${status.customer} has never written to ${status.business}. Only a template can start the ` +
+      "conversation."
+  }
+  const received = Option.match(view.basisReceivedAt, {
+    onNone: () => "",
+    onSome: (at) => ` (received ${localTime(at)})`
+  })
+  const margin = Duration.isZero(view.safetyMargin) ? "" : ` minus a safety margin of ${span(view.safetyMargin)}`
+  const basis = `The latest customer message ${Option.getOrElse(view.basisMessageId, () => "-")} was sent at ${
+    localTime(status.lastInboundAt.value)
+  }${received}, so the window runs to ${localTime(status.expiresAt.value)}${margin}`
+  if (status.closedByProvider) {
+    const closedAt = Option.match(view.closedByProviderAt, { onNone: () => "", onSome: (at) => ` at ${localTime(at)}` })
+    return `${basis}, but the provider reported the window closed${closedAt} (re-engagement failure) and no newer ` +
+      "customer message has arrived: closed."
+  }
+  return status.state === "open"
+    ? `${basis}: open at ${localTime(now)}, ${span(status.remaining)} left.`
+    : `${basis}: expired at ${localTime(now)}.`
+}
+
 export const explainText = (out: Output, view: ExplainView, now: DateTime.Utc): string =>
   [
     fields(out, [
@@ -205,7 +300,7 @@ export const explainText = (out: Output, view: ExplainView, now: DateTime.Utc): 
       [
         "State",
         `${state(out, view.status.state)}${
-          view.status.state === "none" ? "" : `, ${expiryText(out, view.status, now)}`
+          view.status.state === "none" ? "" : `, ${expiryText(out, view.status, now, view.safetyMargin)}`
         }`
       ],
       ["Basis message", Option.getOrElse(view.basisMessageId, () => "-")],
@@ -217,7 +312,7 @@ export const explainText = (out: Output, view: ExplainView, now: DateTime.Utc): 
       ["At", localTime(now)]
     ]),
     "",
-    view.summary
+    explainSummary(view, now)
   ].join("\n")
 
 export const inboundText = (out: Output, view: InboundView, now: DateTime.Utc): string =>
@@ -229,7 +324,7 @@ export const inboundText = (out: Output, view: InboundView, now: DateTime.Utc): 
     ["Pair", `${view.window.business} → ${view.window.customer}`],
     ["State", state(out, view.window.state)],
     ["Expires", optionalWhen(view.window.expiresAt, now)],
-    ["Remaining", view.window.state === "open" ? span(view.window.remaining) : "-"]
+    ["Remaining", remainingText(view.window, now)]
   ])
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -240,21 +335,22 @@ const stripArgs = (args: ReadonlyArray<unknown>) =>
 
 // A Standard Webhooks signing secret; @effect/cli echoes a stray argument in its errors, which could be one.
 const SECRET = /whsec_[A-Za-z0-9+/]+=*/g
-const maskArgs = (args: ReadonlyArray<unknown>) =>
-  args.map((arg) => typeof arg === "string" ? arg.replace(SECRET, "whsec_<hidden>") : arg)
+
+/** Text for stderr with any signing secret hidden: only `endpoints add` prints one, on stdout. */
+export const maskSecrets = (text: string): string => text.replace(SECRET, "whsec_<hidden>")
 
 /**
- * The console with ANSI escapes removed from what goes to a stream that is not a terminal (or with NO_COLOR):
- * @effect/cli colours its help and errors unconditionally. Signing secrets never reach stderr: only `endpoints add`
- * prints one, on stdout.
+ * The console with ANSI escapes removed from what goes to stdout when it is not a terminal (or with NO_COLOR):
+ * @effect/cli colours its help unconditionally. Its error channel is silent: only @effect/cli writes to it (its
+ * usage errors, in several paragraphs), and bin.ts prints every failure itself, in one line.
  */
 export const plainConsole = (
   console: Console.Console,
-  keep: { readonly stdout: boolean; readonly stderr: boolean }
+  keep: { readonly stdout: boolean }
 ): Console.Console => ({
   ...console,
   log: (...args) => console.log(...(keep.stdout ? args : stripArgs(args))),
   info: (...args) => console.info(...(keep.stdout ? args : stripArgs(args))),
-  error: (...args) => console.error(...maskArgs(keep.stderr ? args : stripArgs(args))),
-  warn: (...args) => console.warn(...maskArgs(keep.stderr ? args : stripArgs(args)))
+  error: () => Effect.void,
+  warn: () => Effect.void
 })

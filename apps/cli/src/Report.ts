@@ -1,18 +1,21 @@
-import { Cause, Console, Effect, Option, Schema } from "effect"
+import { Cause, Effect, Option, Schema } from "effect"
 import { type CliError, ContentRejected, describeCause, type Failure, line } from "./Errors.js"
 import * as Output from "./Output.js"
 
-/** The exit code a failure asked for, after its message was printed. */
-export class Exit extends Schema.TaggedError<Exit>("@wa-session/cli/Exit")("Exit", { code: Schema.Number }) {}
+/**
+ * The exit code a failure asked for and its one line for stderr (without `wa-session: `), which bin.ts prints: the
+ * one place that writes failures to stderr. Its JSON, with --json, was printed on stdout already.
+ */
+export class Exit extends Schema.TaggedError<Exit>("@wa-session/cli/Exit")("Exit", {
+  code: Schema.Number,
+  line: Schema.String
+}) {}
 
-/** One line on stderr, and with `json` the failure's JSON on stdout; then the exit code. */
+/** With `json` the failure's JSON on stdout; then the exit code and the line for stderr. */
 const exit = (failure: Failure, json: boolean): Effect.Effect<never, Exit> =>
   Effect.zipRight(
-    Effect.all([
-      json ? Output.printJson(Output.failureJson(failure)) : Effect.void,
-      Console.error(`wa-session: ${line(failure)}`)
-    ]),
-    Effect.fail(new Exit({ code: failure.exitCode }))
+    json ? Output.printJson(Output.failureJson(failure)) : Effect.void,
+    Effect.fail(new Exit({ code: failure.exitCode, line: line(failure) }))
   )
 
 /**

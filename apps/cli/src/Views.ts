@@ -158,6 +158,8 @@ const pairOf = (event: Event): string =>
 const TYPE_STYLE: Record<string, Style> = {
   "message.received": "cyan",
   "message.status": "bold",
+  "message.released": "green",
+  "message.expired": "yellow",
   "window.opened": "green",
   "window.expiring": "yellow",
   "window.closed": "red",
@@ -174,6 +176,10 @@ export const summary = (event: Event): string => {
       const code = event.data.code === null ? "" : `, code ${clip(event.data.code, 20)}`
       return `${event.data.status}${code} (${event.data.messageId})`
     }
+    case "message.released":
+      return `${event.data.messageId} released (parked ${localTime(event.data.parkedAt)})`
+    case "message.expired":
+      return `${event.data.messageId} expired unsent (parked until ${localTime(event.data.parkedUntil)})`
     case "window.opened":
       return `was ${event.data.previousState}; session messages until ${localTime(event.data.sendableUntil)}`
     case "window.expiring":

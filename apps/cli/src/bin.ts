@@ -1,11 +1,14 @@
+import type * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Cause, Config, Effect, Exit, Layer, Logger, LogLevel, Match, Option } from "effect"
+import { Cause, Config, Console, Effect, Exit, Layer, Logger, LogLevel, Match, Option } from "effect"
 import { createRequire } from "node:module"
+import * as Argv from "./Argv.js"
 import * as Cli from "./Cli.js"
-import { describe, describeUnfailed, type Failure, line } from "./Errors.js"
+import { describe, describeUnfailed, type Failure, line, UsageError } from "./Errors.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 /** Set by scripts/build.mjs: the server's own bundle, beside this one. Undefined when run from source (pnpm cli). */
@@ -26,8 +29,11 @@ const optional = (name: string) =>
   Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 
 /**
- * Under `pnpm cli` (this package's `start` script) the process runs in apps/cli: move back to where pnpm was
- * started, so relative paths mean what they meant there. Other scripts that call the binary are left alone.
+ * Under this package's `start` script (`pnpm cli`, `pnpm --filter @wa-session/cli start`) the process runs in
+ * apps/cli: move back to where pnpm was started (INIT_CWD), so relative paths mean what they meant there. Each pnpm
+ * sets INIT_CWD to its own directory: a script that runs `pnpm --filter …` must be started from the caller's
+ * directory for it to reach here (the root's `cli` script: `cd "$INIT_CWD" && pnpm --filter @wa-session/cli start`).
+ * Other scripts that call the binary are left alone.
  */
 const originalDirectory = Effect.gen(function*() {
   const pkg = yield* optional("npm_package_name")
@@ -39,53 +45,76 @@ const originalDirectory = Effect.gen(function*() {
   }
 })
 
-/** A failure nobody printed yet: one line on stderr, then its exit code. */
-const printed = (failure: Failure): Effect.Effect<number> =>
-  Effect.as(Effect.sync(() => process.stderr.write(`wa-session: ${line(failure)}\n`)), failure.exitCode)
+/** The one line of a failure on stderr, signing secrets hidden. */
+const toStderr = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => void process.stderr.write(`wa-session: ${Output.maskSecrets(text)}\n`))
 
-/** @effect/cli printed its own message: bad usage. */
-const refused = () => Effect.succeed(2)
+/** A failure: with --json its JSON on stdout, and its line on stderr; then its exit code. */
+const printed = (failure: Failure, json = false): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    if (json) yield* Output.printJson(Output.failureJson(failure))
+    yield* toStderr(line(failure))
+    return failure.exitCode
+  })
 
 /** What the command line failed with, as an exit code (or serve). */
-const outcome: (error: Cli.RunError) => Effect.Effect<number | "serve"> = Match.type<Cli.RunError>().pipe(
-  Match.tags({
-    Exit: (exit) => Effect.succeed(exit.code),
-    ServeRequested: () => Effect.succeed("serve" as const),
-    CommandMismatch: refused,
-    CorrectedFlag: refused,
-    InvalidArgument: refused,
-    InvalidValue: refused,
-    MissingFlag: refused,
-    MissingValue: refused,
-    MissingSubcommand: refused,
-    MultipleValuesDetected: refused,
-    NoBuiltInMatch: refused,
-    UnclusteredFlag: refused,
-    HelpRequested: refused
-  }),
-  // the rest is described at the edge (the failures of webhook-url, which prints no JSON)
-  Match.orElse((error) => printed(describe(error)))
-)
+const outcome = (scanned: Argv.Scan): (error: Cli.RunError) => Effect.Effect<number | "serve"> => {
+  // @effect/cli refused the command line: one line naming the option, as any usage error
+  const refused = (error: ValidationError.ValidationError) =>
+    printed(describe(Argv.describeValidation(scanned, error)), scanned.json)
+  return Match.type<Cli.RunError>().pipe(
+    Match.tags({
+      // a command's failure: its JSON (with --json) is printed already
+      Exit: (exit) => Effect.as(toStderr(exit.line), exit.code),
+      ServeRequested: () => Effect.succeed("serve" as const),
+      CommandMismatch: refused,
+      CorrectedFlag: refused,
+      InvalidArgument: refused,
+      InvalidValue: refused,
+      MissingFlag: refused,
+      MissingValue: refused,
+      MissingSubcommand: refused,
+      MultipleValuesDetected: refused,
+      NoBuiltInMatch: refused,
+      UnclusteredFlag: refused,
+      HelpRequested: refused
+    }),
+    // the rest is described at the edge (the failures of webhook-url, which prints no JSON)
+    Match.orElse((error) => printed(describe(error)))
+  )
+}
 
 /** 0 success, 1 a domain refusal, 2 bad usage or input, 3 a provider, storage or server failure; or serve. */
-const exitCode = (exit: Exit.Exit<void, Cli.RunError>): Effect.Effect<number | "serve"> =>
+const exitCode = (exit: Exit.Exit<void, Cli.RunError>, scanned: Argv.Scan): Effect.Effect<number | "serve"> =>
   Exit.match(exit, {
     onSuccess: () => Effect.succeed(0),
     onFailure: (cause) =>
       Option.match(Cause.failureOption(cause), {
-        onSome: outcome,
-        onNone: () => printed(describeUnfailed(cause))
+        onSome: outcome(scanned),
+        onNone: () => printed(describeUnfailed(cause), scanned.json)
       })
   })
 
 const main = Effect.gen(function*() {
   yield* originalDirectory
+  const args = process.argv.slice(2)
+  const scanned = Argv.scan(Cli.tree, args)
   const noColor = Option.isSome(yield* optional("NO_COLOR"))
   const console = yield* Effect.console
-  const plain = Output.plainConsole(console, {
-    stdout: !noColor && process.stdout.isTTY === true,
-    stderr: !noColor && process.stderr.isTTY === true
-  })
+  const plain = Output.plainConsole(console, { stdout: !noColor && process.stdout.isTTY === true })
+  // our own help: @effect/cli's repeats the type of every option and advertises --wizard
+  if (scanned.help || args.length === 0) {
+    yield* Effect.withConsole(Console.log(Help.render(Cli.tree, scanned.path)), plain)
+    return 0
+  }
+  // @effect/cli's wizard waits for a terminal's answers, and its commands are no easier than --help's examples
+  if (scanned.wizard) {
+    const error = new UsageError({
+      field: "--wizard",
+      message: `--wizard: not available; see ${["wa-session", ...scanned.path].join(" ")} --help for the options`
+    })
+    return yield* printed(describe(error), scanned.json)
+  }
   // logs are for people: on stderr, warnings and worse unless --log-level says otherwise
   const logger = Logger.replace(
     Logger.defaultLogger,
@@ -97,7 +126,7 @@ const main = Effect.gen(function*() {
     Effect.withConsole(plain),
     Effect.exit
   )
-  return yield* exitCode(exit)
+  return yield* exitCode(exit, scanned)
 }).pipe(
   // what @effect/cli needs; not NodeContext, whose process and worker services cost start-up time and go unused
   Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))

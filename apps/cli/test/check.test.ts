@@ -11,6 +11,16 @@ describe.concurrent("check", () => {
     assert.include(result.stdout, "valid: a text message")
   })
 
+  it("says \"an\" before a vowel: an image message", async () => {
+    const file = writeJson(temp.dir, "image.json", { type: "image", image: { link: "https://example.com/a.png" } })
+    const result = await run(["check", "--content-file", file])
+    assert.strictEqual(result.code, 0)
+    assert.strictEqual(
+      result.stdout,
+      "valid: an image message: allowed inside the 24-hour window, else only a template\n"
+    )
+  })
+
   it("accepts a valid text message (--json)", async () => {
     const result = await run(["check", "--text", "Hi", "--json"])
     assert.strictEqual(result.code, 0)

@@ -19,10 +19,13 @@ const COMMANDS = [
 const SUBCOMMANDS = ["deliveries replay", "quarantine retry", "endpoints add", "endpoints delete"] as const
 
 describe.concurrent("--help", () => {
-  it("lists every command", async () => {
+  it("lists every command with what it does; the usage line starts with wa-session", async () => {
     const result = await run(["--help"])
     assert.strictEqual(result.code, 0)
-    for (const command of COMMANDS) assert.include(result.stdout, `- ${command}`)
+    for (const command of [...COMMANDS, ...SUBCOMMANDS]) {
+      assert.match(result.stdout, new RegExp(`^  ${command} +[A-Z]`, "m"), command)
+    }
+    assert.match(result.stdout, /^\$ wa-session <command> \[options\]$/m)
   })
 
   for (const command of COMMANDS) {
@@ -32,8 +35,26 @@ describe.concurrent("--help", () => {
       assert.match(result.stdout, /Examples?:/)
       assert.include(result.stdout, `$ ${command === "serve" ? "PORT=8080 " : ""}wa-session ${command}`)
       assert.strictEqual(result.stderr, "")
+      // the usage line names the program, not the command alone
+      assert.match(result.stdout, new RegExp(`^USAGE\\n\\n\\$ wa-session ${command}\\b`, "m"))
     })
   }
+
+  it("describes each option once, in its own words: no type of value, no \"This setting is optional\"", async () => {
+    for (const command of COMMANDS) {
+      const result = await run([command, "--help"])
+      assert.notInclude(result.stdout, "A user-defined piece of text", command)
+      assert.notInclude(result.stdout, "This setting is optional", command)
+      assert.notInclude(result.stdout, "A true or false value", command)
+      assert.notInclude(result.stdout, "--wizard", command)
+    }
+    const status = (await run(["status", "--help"])).stdout
+    assert.include(
+      status,
+      "  --customer E164\n      The customer number (E.164; + optional, spaces and dashes allowed)\n"
+    )
+    assert.include(status, "  --json\n      Print JSON for machines instead of text\n")
+  })
 
   for (const command of SUBCOMMANDS) {
     it(`${command} --help has a description and an example`, async () => {
@@ -45,11 +66,12 @@ describe.concurrent("--help", () => {
     })
   }
 
-  it("lists the subcommands under their command", async () => {
-    const result = await run(["--help"])
+  it("lists the subcommands under their command, with their usage", async () => {
     for (const command of SUBCOMMANDS) {
-      const [parent, child] = command.split(" ")
-      assert.match(result.stdout, new RegExp(`- ${parent} .*\\] ${child}\\b`))
+      const [parent] = command.split(" ")
+      const result = await run([parent!, "--help"])
+      assert.match(result.stdout, new RegExp(`^  ${command} +[A-Z]`, "m"))
+      assert.match(result.stdout, new RegExp(`^\\$ wa-session ${command}\\b`, "m"))
     }
   })
 
@@ -72,7 +94,13 @@ describe.concurrent("--help", () => {
   it("a missing required option is bad usage (exit 2) and names it", async () => {
     const result = await run(["status", "--business", "+919876500001"])
     assert.strictEqual(result.code, 2)
-    assert.include(result.stderr, "--customer")
+    assert.strictEqual(result.stderr, "wa-session: --customer: missing; wa-session status needs it (see --help)\n")
     assert.notMatch(result.stderr, ANSI)
+  })
+
+  it("no command: the help (exit 0)", async () => {
+    const result = await run([])
+    assert.strictEqual(result.code, 0)
+    assert.match(result.stdout, /^COMMANDS$/m)
   })
 })

@@ -85,6 +85,42 @@ describe("local store (SQLite): recording and reading windows", () => {
     assert.containsSubset(json(result), { state: "expired", remainingSeconds: 0 })
   })
 
+  it("a safety margin: the relative times say when session messages stop, not the 24-hour mark", async () => {
+    const margin = { WA_SESSION_SAFETY_MARGIN: "30m" }
+    const open = await local(["status", ...pair(), "--at", "2026-01-21T09:15:00+05:30"], margin)
+    assert.match(open.stdout, /^Expires\s+2026-01-21 10:00 \+05:30 \(in 45m\)$/m)
+    assert.match(
+      open.stdout,
+      /^Remaining\s+15m \(session messages until 2026-01-21 09:30 \+05:30, safety margin 30m\)$/m
+    )
+    const why = await local(["explain", ...pair(), "--at", "2026-01-21T09:15:00+05:30"], margin)
+    assert.match(
+      why.stdout,
+      /^State\s+open, closes 2026-01-21 09:30 \+05:30 \(in 15m; safety margin 30m before the 24-hour mark at 2026-01-21 10:00 \+05:30\)$/m
+    )
+    const soon = await local(["expiring", "--within", "1h", "--at", "2026-01-21T09:15:00+05:30"], margin)
+    assert.match(soon.stdout.split("\n")[1]!, /^\+919876500001\s+\+919876543210\s+2026-01-21 09:30 \+05:30\s+15m\s/)
+    const early = await local(["status", ...pair(), "--at", "2026-01-21T09:45:00+05:30"], margin)
+    assert.match(early.stdout, /^State\s+expired$/m)
+    assert.match(early.stdout, /^Remaining\s+- \(closed by the safety margin before the 24-hour mark\)$/m)
+  })
+
+  it("explain ends in a sentence in local time, the time left rounded", async () => {
+    const result = await local(["explain", ...pair(), "--at", "2026-01-20T15:23:26.981+05:30"])
+    const summary = result.stdout.trimEnd().split("\n").at(-1)!
+    assert.match(
+      summary,
+      /^The latest customer message wamid\.1 was sent at 2026-01-20 10:00 \+05:30 \(received \d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? \+05:30\), so the window runs to 2026-01-21 10:00 \+05:30: open at 2026-01-20 15:23:26 \+05:30, 18h 36m left\.$/
+    )
+    assert.notInclude(result.stdout, "Z ")
+    assert.notInclude(result.stdout, "ms")
+    // --json keeps the core's summary (UTC), as the server answers it
+    assert.include(
+      json(await local([...["explain", ...pair()], "--at", "2026-01-20T15:23:26.981+05:30", "--json"])).summary,
+      "open at 2026-01-20T09:53:26.981Z"
+    )
+  })
+
   it("expiring --within (human, soonest first)", async () => {
     const result = await local(["expiring", "--within", "2h", "--at", "2026-01-21T09:00:00+05:30"])
     assert.strictEqual(result.code, 0)
@@ -167,6 +203,15 @@ describe("local store (SQLite): send", () => {
     assert.match(result.stdout, /^Reason\s+the window is open$/m)
     assert.match(result.stdout, /^Window\s+open, closes .* \(in 23h 59m\)$/m)
     assert.match(result.stdout, /^Provider id\s+dry run: nothing sent \(no EXOTEL_\* credentials\)$/m)
+  })
+
+  it("with a safety margin, the window line says when session messages stop", async () => {
+    const result = await local(send(OPEN, "--text", "Hi", "--dry-run"), { WA_SESSION_SAFETY_MARGIN: "30m" })
+    assert.strictEqual(result.code, 0)
+    assert.match(
+      result.stdout,
+      /^Window\s+open, closes .* \(in 23h 29m; safety margin 30m before the 24-hour mark at .*\)$/m
+    )
   })
 
   it("--dry-run --json", async () => {
@@ -290,9 +335,18 @@ describe("local store: configuration and storage failures", () => {
   it("a store that cannot be opened is a storage failure (exit 3)", async () => {
     const blocker = join(temp.dir, "not-a-directory")
     writeFileSync(blocker, "")
-    const result = await run(["status", ...pair()], { env: { WA_SESSION_DATABASE_URL: `sqlite:${blocker}/wa.db` } })
+    const result = await run(["inbound", ...pair()], { env: { WA_SESSION_DATABASE_URL: `sqlite:${blocker}/wa.db` } })
     assert.strictEqual(result.code, 3)
     assert.match(result.stderr, /^wa-session: STORAGE_ERROR: /)
+    // a read does not try: there is no store there
+    const read = await run(["status", ...pair()], { env: { WA_SESSION_DATABASE_URL: `sqlite:${blocker}/wa.db` } })
+    assert.strictEqual(read.code, 2)
+    assert.strictEqual(
+      read.stderr.split("\n")[0],
+      `wa-session: STORE_NOT_FOUND: no store at ${blocker}/wa.db ` +
+        `(WA_SESSION_DATABASE_URL=sqlite:${blocker}/wa.db); a command that reads never creates one: set ` +
+        "WA_SESSION_DATABASE_URL to the server's store, or record into this one first (inbound, send)"
+    )
   })
 
   it("an invalid WA_SESSION_SAFETY_MARGIN names the setting (exit 2)", async () => {
@@ -334,12 +388,22 @@ describe("local store: send through Exotel (the fake)", () => {
     assert.deepStrictEqual(fake.messages.at(-1)?.content, { type: "text", text: { body: "Again" } })
   })
 
-  it("a provider failure exits 3", async () => {
+  it("a provider failure exits 3; --json names the message it stored, as the server's body does", async () => {
     fake.script(Behaviour.unauthorized())
     const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi", "--json"], exotel())
     assert.strictEqual(result.code, 3)
-    assert.strictEqual(json(result).error.code, "PROVIDER_ERROR")
-    assert.match(result.stderr, /^wa-session: PROVIDER_ERROR: /m)
+    const error = json(result).error
+    assert.strictEqual(error.code, "PROVIDER_ERROR")
+    assert.match(error.messageId, /^msg_[0-9a-f]{32}$/)
+    assert.deepStrictEqual(Object.keys(error), ["code", "message", "reason", "providerCode", "httpStatus", "messageId"])
+    // the adapter's warning comes first: the failure is the one line of the command line, the last
+    assert.deepStrictEqual(
+      result.stderr.trimEnd().split("\n").filter((line) => line.startsWith("wa-session:")),
+      [`wa-session: PROVIDER_ERROR: ${error.message}`]
+    )
+    assert.strictEqual(result.stderr.trimEnd().split("\n").at(-1), `wa-session: PROVIDER_ERROR: ${error.message}`)
+    const history = json(await local(["history", ...pair(OPEN), "--json"]))
+    assert.containsSubset(history.items[0], { id: error.messageId, status: "failed" })
   })
 
   it("incomplete Exotel credentials are bad configuration naming the variable (exit 2)", async () => {

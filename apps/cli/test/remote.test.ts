@@ -139,11 +139,19 @@ describe("against a running server (wa-session serve)", () => {
     assert.containsSubset(json(result).error, { code: "INVALID_MESSAGE", path: "text.body" })
   })
 
-  it("a provider failure: exit 3", async () => {
+  it("a provider failure: exit 3, --json names the stored message as the server's body does", async () => {
     fake.script(Behaviour.unauthorized())
     const result = await remote(["send", "--from", BUSINESS, "--to", CUSTOMER, "--text", "Hi", "--json"])
     assert.strictEqual(result.code, 3)
-    assert.strictEqual(json(result).error.code, "PROVIDER_ERROR")
+    const error = json(result).error
+    assert.strictEqual(error.code, "PROVIDER_ERROR")
+    assert.match(error.messageId, /^msg_[0-9a-f]{32}$/)
+    // the adapter's warning comes first: the failure is the one line of the command line, the last
+    assert.deepStrictEqual(
+      result.stderr.trimEnd().split("\n").filter((line) => line.startsWith("wa-session:")),
+      [`wa-session: PROVIDER_ERROR: ${error.message}`]
+    )
+    assert.strictEqual(result.stderr.trimEnd().split("\n").at(-1), `wa-session: PROVIDER_ERROR: ${error.message}`)
   })
 
   it("a wrong token: UNAUTHORIZED, exit 2", async () => {

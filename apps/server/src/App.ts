@@ -116,7 +116,8 @@ export const layerServices = (options: AppOptions) => {
           dryRun: options.dryRun,
           expiringLead: settings.expiringLead,
           sendPacing: { perMinute: settings.sendRate },
-          sendRetryFor: settings.sendRetryFor
+          sendRetryFor: settings.sendRetryFor,
+          reengageInterval: settings.reengageInterval
         }),
         RelayService.layerConfig(relaySettings(settings)),
         Metrics.layer,

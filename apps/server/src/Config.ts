@@ -59,6 +59,8 @@ export interface ServerSettings {
   readonly sendLease: Duration.Duration
   /** How long a send Exotel did not take (unavailable, rate-limited) is tried again (`WA_SESSION_SEND_RETRY_FOR`). */
   readonly sendRetryFor: Duration.Duration
+  /** At most one re-engagement template per pair in this long (`WA_SESSION_REENGAGE_INTERVAL`). */
+  readonly reengageInterval: Duration.Duration
   /** The limits of the HTTP server itself (slow, idle and too many connections). */
   readonly edge: EdgeSettings
 }
@@ -310,6 +312,7 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     sendRate,
     sendLease,
     sendRetryFor,
+    reengageInterval: Settings.reengageInterval,
     headersTimeout,
     requestTimeout,
     idleTimeout,
@@ -371,6 +374,7 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
     sendRate: read.sendRate,
     sendLease: read.sendLease,
     sendRetryFor: read.sendRetryFor,
+    reengageInterval: read.reengageInterval,
     edge: {
       headersTimeout: read.headersTimeout,
       requestTimeout: read.requestTimeout,
@@ -393,7 +397,8 @@ export const RELAY_DEFAULTS = {
   sendWait: Duration.seconds(5),
   sendRate: 200,
   sendLease: Duration.minutes(2),
-  sendRetryFor: Duration.hours(1)
+  sendRetryFor: Duration.hours(1),
+  reengageInterval: Duration.hours(24)
 } as const
 
 /** The defaults of the HTTP server's limits (as `load` reads them when unset). */

@@ -49,7 +49,10 @@ export const make = Effect.gen(function*() {
   const { maxBatchItems } = (yield* ServerConfig).edge
   const context = yield* Effect.context<SessionStore.SessionStore | SessionService.SessionConfig>()
 
-  /** Counts the batch's items in the metrics; logs one line per batch, and only when something in it needs a look. */
+  /**
+   * Counts the batch's items in the metrics; logs one line per batch: at info or warning level when something in it
+   * needs a look, else at debug level.
+   */
   const report = (outcome: SessionService.IngestOutcome) => {
     const summary = { quarantined: 0, unknownReports: 0, futureTimestamps: 0, fallbacksQueued: 0 }
     const reasons: Array<string> = []
@@ -91,10 +94,26 @@ export const make = Effect.gen(function*() {
       }
     }
     // chained by hand: Effect.forEach costs several times more, per webhook
-    let counted = Metrics.incrementBy(metrics.fallbacks("queued"), summary.fallbacksQueued)
+    let counted = Effect.zipRight(
+      Metrics.incrementBy(metrics.fallbacks("queued"), summary.fallbacksQueued),
+      Metrics.incrementBy(metrics.parking("released"), outcome.released)
+    )
     for (const [counter, count] of items) counted = Effect.zipRight(counted, Metric.incrementBy(counter, count))
     const notable = summary.quarantined + summary.unknownReports + summary.futureTimestamps + summary.fallbacksQueued
-    if (notable === 0) return counted
+    // an ordinary batch: a debug line with its counts (no ids, no content)
+    if (notable === 0) {
+      return Effect.zipRight(
+        counted,
+        Effect.whenLogLevel(
+          Effect.suspend(() =>
+            Effect.logDebug("webhook batch recorded").pipe(
+              Effect.annotateLogs({ items: outcome.results.length, ...outcome.counts })
+            )
+          ),
+          "Debug"
+        )
+      )
+    }
     const log = summary.quarantined + summary.unknownReports + summary.futureTimestamps > 0
       ? Effect.logWarning
       : Effect.logInfo

@@ -1,4 +1,5 @@
 import { HttpServer } from "@effect/platform"
+import { Logging } from "@wa-session/clock"
 import { ExotelConfig } from "@wa-session/exotel"
 import { Delivery } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
@@ -9,6 +10,7 @@ import {
   Console,
   Context,
   Effect,
+  Either,
   Exit,
   Layer,
   Logger,
@@ -78,19 +80,6 @@ const banner = (
   return lines.join("\n")
 }
 
-const logLevel = Config.literal("trace", "debug", "info", "warning", "error")("WA_SESSION_LOG_LEVEL").pipe(
-  Config.withDefault("info" as const),
-  Config.map((level): LogLevel.LogLevel =>
-    ({
-      trace: LogLevel.Trace,
-      debug: LogLevel.Debug,
-      info: LogLevel.Info,
-      warning: LogLevel.Warning,
-      error: LogLevel.Error
-    })[level]
-  )
-)
-
 const optional = (name: string) =>
   Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 
@@ -113,33 +102,89 @@ const regionName = (url: string): string => {
   return region === undefined ? "" : ` (${region}, EXOTEL_REGION)`
 }
 
-const program = Effect.gen(function*() {
-  yield* originalDirectory
-  const settings = yield* Settings.load
-  const dryRun = yield* Settings.isDryRun
-  // the cluster in use, as the sender reads it (credentials are present unless in dry-run)
-  const exotelUrl = dryRun
-    ? Option.none<string>()
-    : Option.map(Option.getRight(yield* Effect.either(ExotelConfig.config())), (options) => options.baseUrl)
-  if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
-  return yield* App.layer({ settings, dryRun }).pipe(
-    Layer.tap((context) =>
-      Console.log(
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const
+
+/**
+ * Which signal stopped the server, if one did: noted by listeners that stay only until the first signal (so a second
+ * one still reaches node's default handling once the runner has let go of its own) or until the server stops.
+ */
+const stopSignal = Effect.acquireRelease(
+  Effect.sync(() => {
+    const state: { signal: NodeJS.Signals | undefined; readonly listener: (signal: NodeJS.Signals) => void } = {
+      signal: undefined,
+      listener: (signal) => {
+        state.signal = signal
+        for (const name of STOP_SIGNALS) process.removeListener(name, state.listener)
+      }
+    }
+    for (const name of STOP_SIGNALS) process.on(name, state.listener)
+    return state
+  }),
+  (state) => Effect.sync(() => STOP_SIGNALS.forEach((name) => process.removeListener(name, state.listener)))
+)
+
+/** What the server prints once listening: the banner as it is (logfmt), or as one JSON log line. */
+const announce = (text: string, format: Logging.LogFormat) => {
+  if (format === "logfmt") return Console.log(text)
+  const [first = "", ...rest] = text.split("\n")
+  // shown whatever the level, as the logfmt banner is
+  return Effect.logInfo(first).pipe(
+    Effect.annotateLogs({ banner: rest.filter((line) => line.trim() !== "").map((line) => line.trim()) }),
+    Logger.withMinimumLogLevel(LogLevel.Info)
+  )
+}
+
+const program = (logging: Logging.LogSettings) =>
+  Effect.gen(function*() {
+    yield* originalDirectory
+    const settings = yield* Settings.load
+    const dryRun = yield* Settings.isDryRun
+    // the cluster in use, as the sender reads it (credentials are present unless in dry-run)
+    const exotelUrl = dryRun
+      ? Option.none<string>()
+      : Option.map(Option.getRight(yield* Effect.either(ExotelConfig.config())), (options) => options.baseUrl)
+    if (dryRun) yield* Effect.logWarning("dry-run: no Exotel credentials, nothing will be sent")
+    const stop = yield* stopSignal
+    const reason = () => stop.signal ?? "interrupted"
+    let stopping = 0
+    return yield* Effect.gen(function*() {
+      const context = yield* Layer.build(App.layer({ settings, dryRun }))
+      yield* announce(
         banner(
           settings,
           dryRun,
           Context.get(context, HttpServer.HttpServer).address,
           process.stdout.isTTY === true,
           exotelUrl
+        ),
+        logging.format
+      )
+      // added last, run first: before the server closes and the requests in flight drain
+      yield* Effect.addFinalizer(() =>
+        Effect.suspend(() => {
+          stopping = performance.now()
+          return Effect.logInfo("wa-session stopping: no new connections; draining the requests in flight").pipe(
+            Effect.annotateLogs({ reason: reason() })
+          )
+        })
+      )
+      return yield* Effect.never
+    }).pipe(
+      Effect.scoped,
+      Effect.onInterrupt(() =>
+        Effect.logInfo("wa-session stopped").pipe(
+          Effect.annotateLogs({
+            reason: reason(),
+            drained: true,
+            ms: stopping === 0 ? 0 : Math.round(performance.now() - stopping)
+          })
         )
       )
-    ),
-    Layer.launch
-  )
-})
+    )
+  }).pipe(Effect.scoped)
 
 /** Why the server could not start, or stopped: a setting, the store, the port. */
-export type StartError = Effect.Effect.Error<typeof program> | ConfigError.ConfigError
+export type StartError = Effect.Effect.Error<ReturnType<typeof program>> | ConfigError.ConfigError
 
 interface Problem {
   /** One line for a person. */
@@ -163,22 +208,24 @@ const problem: (error: StartError) => Problem = Match.type<StartError>().pipe(
   })
 )
 
+const report = (cause: Cause.Cause<StartError>) =>
+  Option.match(Cause.failureOption(cause), {
+    onNone: () => Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("wa-session stopped", cause),
+    onSome: (error) => Console.error(`wa-session: ${problem(error).line}`)
+  })
+
 /**
  * The server as a program: settings from the environment, the banner, then serving until interrupted. A failure
  * is reported here (one line for each typed failure: a setting, the store, the port; the whole cause for a defect),
  * so runners only pick the exit code.
  */
 export const main: Effect.Effect<void, StartError> = Effect.flatMap(
-  logLevel,
-  (level) => Logger.withMinimumLogLevel(program, level)
-).pipe(
-  Effect.tapErrorCause((cause) =>
-    Option.match(Cause.failureOption(cause), {
-      onNone: () => Effect.logError("wa-session stopped", cause),
-      onSome: (error) => Console.error(`wa-session: ${problem(error).line}`)
-    })
-  ),
-  Effect.provide(Logger.logFmt)
+  // read first, alone: a bad value is reported like any other setting (one line on stderr)
+  Effect.either(Logging.logSettings),
+  Either.match({
+    onLeft: (error) => Effect.zipRight(report(Cause.fail(error)), Effect.fail(error)),
+    onRight: (logging) => program(logging).pipe(Effect.tapErrorCause(report), Effect.provide(Logging.layer(logging)))
+  })
 )
 
 /**

@@ -34,3 +34,42 @@ export const makeAllowedMethods = (): (path: string) => ReadonlyArray<string> =>
     return [...methods].sort()
   }
 }
+
+/** The label of a request that matched no route. */
+export const UNMATCHED = "unmatched"
+
+/**
+ * The route template of a request, as the docs write it (`/v1/messages/{id}`, `/webhooks/exotel/{secret}`), from the
+ * contract itself; `unmatched` for a path no route has. For metrics: a template, never the raw path, so the number of
+ * series stays bounded and no secret or phone number becomes a label.
+ */
+export const makeRouteTemplate = (): (method: string, url: string) => string => {
+  const routes: Array<{ readonly pattern: RegExp; readonly method: string; readonly template: string }> = []
+  const add = (method: string, path: string) =>
+    routes.push({
+      pattern: patternOf(path),
+      method,
+      template: path.split("/").map((segment) => (segment.startsWith(":") ? `{${segment.slice(1)}}` : segment)).join(
+        "/"
+      )
+    })
+  for (const [method, path] of EXTRA_ROUTES) add(method, path)
+  HttpApi.reflect(WaSessionApi, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint }) => add(endpoint.method, endpoint.path)
+  })
+  const known = new Map<string, string>()
+  return (method, url) => {
+    const end = url.indexOf("?")
+    const path = end === -1 ? url : url.slice(0, end)
+    const key = `${method} ${path}`
+    const found = known.get(key)
+    if (found !== undefined) return found
+    const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(path)) ??
+      routes.find((candidate) => candidate.pattern.test(path))
+    const template = route?.template ?? UNMATCHED
+    // only paths without parameters are worth keeping (every phone number or message id would grow the map)
+    if (route !== undefined && !route.template.includes("{")) known.set(key, template)
+    return template
+  }
+}

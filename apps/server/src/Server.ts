@@ -34,7 +34,7 @@ import { QuarantineLive } from "./Http/Quarantine.js"
 import { SessionsLive } from "./Http/Sessions.js"
 import { WebhooksLive } from "./Http/Webhooks.js"
 import type { Ingest } from "./Ingest.js"
-import type { Metrics } from "./Metrics.js"
+import { HTTP_METHODS, Metrics } from "./Metrics.js"
 import { makeBodyReader, payloadTooLargeError } from "./NodeReply.js"
 import * as Routes from "./Routes.js"
 import type { Sends } from "./Sends.js"
@@ -221,20 +221,42 @@ export type Dispatch = (
  */
 export class DispatchingServer extends Http.Server {
   readonly guard: Edge.ConnectionGuard
-  constructor(readonly dispatch: Dispatch, edge: EdgeSettings) {
+  constructor(
+    readonly dispatch: Dispatch,
+    edge: EdgeSettings,
+    /** Told of every answered request, with the time since it arrived (milliseconds, `performance.now()`). */
+    readonly answered: (req: Http.IncomingMessage, res: Http.ServerResponse, millis: number) => void = () => {}
+  ) {
     // how often node checks the headers and request timeouts (its default, 30 s, would let them run 30 s over)
     super({ connectionsCheckingInterval: 1000 })
     this.guard = Edge.guardConnections(this, edge)
   }
   override emit(event: string | symbol, ...args: Array<any>): boolean {
     if (event === "request") {
-      const socket = (args[0] as Http.IncomingMessage).socket
+      const started = performance.now()
+      const req = args[0] as Http.IncomingMessage
+      const res = args[1] as Http.ServerResponse
+      const socket = req.socket
       this.guard.served(socket)
-      ;(args[1] as Http.ServerResponse).once("finish", () => this.guard.idle(socket))
-      if (this.dispatch(args[0], args[1], (req, res) => super.emit("request", req, res))) return true
+      res.once("finish", () => {
+        this.guard.idle(socket)
+        this.answered(req, res, performance.now() - started)
+      })
+      if (this.dispatch(req, res, (req, res) => super.emit("request", req, res))) return true
     }
     return super.emit(event as string, ...args)
   }
+}
+
+/** Methods whose requests carry a JSON body on this API. */
+const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
+
+const EMPTY_JSON = Buffer.from("{}")
+
+const isJsonType = (type: string | undefined): boolean => {
+  if (type === undefined) return false
+  const essence = (type.split(";")[0] ?? "").trim().toLowerCase()
+  return essence === "application/json" || essence.endsWith("+json")
 }
 
 /** The same request with its body already read: what the Effect stack reads is `body`. */
@@ -254,9 +276,13 @@ const withBody = (req: Http.IncomingMessage, body: Buffer): Http.IncomingMessage
   return copy
 }
 
-/** Makes the http.Server: the dispatch in front, the connection guard around. */
+/** The webhook's route template (the secret is a parameter). */
+const WEBHOOK_ROUTE = `${Webhook.PATH_PREFIX}{secret}`
+
+/** Makes the http.Server: the dispatch in front, the connection guard around; every answer timed in the metrics. */
 const makeServer = Effect.gen(function*() {
   const settings = yield* ServerConfig
+  const metrics = yield* Metrics
   const runSync = Runtime.runSync(yield* Effect.runtime<Metrics>())
   // a refused body on the webhook route is a webhook answer, counted as such
   const bodies = makeBodyReader(settings.maxBodyBytes, (req) => {
@@ -266,15 +292,35 @@ const makeServer = Effect.gen(function*() {
   const dispatch: Dispatch = (req, res, forward) => {
     if (bodies.refuseDeclared(req, res)) return true
     if (webhook(req, res)) return true
+    if (!BODY_METHODS.has(req.method ?? "")) return false
+    // Every body of this API is JSON: read it as JSON whatever it declares (curl -d says form-urlencoded, fetch with
+    // a string says text/plain, some clients say nothing); a body that is not JSON is answered as such.
+    if (!isJsonType(req.headers["content-type"])) req.headers["content-type"] = "application/json"
+    const length = req.headers["content-length"]
+    const chunked = req.headers["transfer-encoding"] !== undefined
+    // No body at all is the empty object (the docs' "may be {}"), not null.
+    if ((length === undefined && !chunked) || (length !== undefined && Number(length) === 0)) {
+      forward(withBody(req, EMPTY_JSON), res)
+      return true
+    }
     // A body of unknown length (chunked): read it here with the limit, so an oversized one gets its 413 (the Effect
     // stack would reset the connection), then hand the request over with the body in hand.
-    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] !== undefined) {
-      bodies.read(req, res, (body) => forward(withBody(req, body), res))
+    if (length === undefined) {
+      bodies.read(req, res, (body) => forward(withBody(req, body.length === 0 ? EMPTY_JSON : body), res))
       return true
     }
     return false
   }
-  return () => new DispatchingServer(dispatch, settings.edge)
+  const routeOf = Routes.makeRouteTemplate()
+  const answered = (req: Http.IncomingMessage, res: Http.ServerResponse, millis: number) => {
+    const method = req.method !== undefined && HTTP_METHODS.has(req.method) ? req.method : "other"
+    // the webhook route by prefix: its secret is never matched here, nor becomes a label
+    const route = req.url?.startsWith(Webhook.PATH_PREFIX) === true
+      ? WEBHOOK_ROUTE
+      : routeOf(method, req.url ?? "")
+    metrics.observeRequest(method, route, res.statusCode, millis / 1000)
+  }
+  return () => new DispatchingServer(dispatch, settings.edge, answered)
 })
 
 /** node:http on `host:port` with the fast paths in front of the Effect stack. */

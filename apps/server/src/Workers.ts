@@ -179,8 +179,13 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
       ))
     const recovery = Effect.flatMap(SessionService.recoverSends(settings.sendLease), (recovered) =>
       Effect.as(countJobs([["requeued", recovered.requeued], ["abandoned", recovered.unknown]]), false))
-    const scheduler = Effect.flatMap(SessionService.emitDueWindowEvents(SCHEDULER_BATCH), (events) =>
-      Effect.as(Metrics.incrementBy(metrics.scheduledEvents, events), events >= SCHEDULER_BATCH))
+    const scheduler = Effect.gen(function*() {
+      const events = yield* SessionService.emitDueWindowEvents(SCHEDULER_BATCH)
+      yield* Metrics.incrementBy(metrics.scheduledEvents, events)
+      const expired = yield* SessionService.expireParked(SCHEDULER_BATCH)
+      yield* Metrics.incrementBy(metrics.parking("expired"), expired)
+      return events >= SCHEDULER_BATCH || expired >= SCHEDULER_BATCH
+    })
     const retention = Effect.map(SessionService.prune(settings.retention, PRUNE_BATCH), (pruned) => {
       const again = SessionService.isPartial(pruned, PRUNE_BATCH)
       const removed = pruned.inbound + pruned.outbound + pruned.deliveries + pruned.events + pruned.quarantine

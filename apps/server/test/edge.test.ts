@@ -141,7 +141,7 @@ describe("answers of the server's own", () => {
   it.live("a path with other methods: 405 with Allow; no such path: 404", () =>
     Effect.gen(function*() {
       const env = yield* TestEnv
-      const get = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/v1/messages"))
+      const get = yield* Effect.promise(() => rawRequest(env.baseUrl, "GET", "/v1/deliveries/replay"))
       assert.strictEqual(get.status, 405)
       assert.strictEqual(get.allow, "POST")
       assert.deepStrictEqual(JSON.parse(get.text).allow, ["POST"])

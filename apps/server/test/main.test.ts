@@ -155,6 +155,9 @@ describe("the server process", () => {
           // the kept-alive connection of the answered request does not hold the exit for the keep-alive time (65 s)
           assert.isBelow(Date.now() - stopping, 15_000)
           const logs = child.output().stdout + child.output().stderr
+          // the shutdown is logged: the signal, then that the requests in flight drained
+          assert.match(logs, /level=INFO .*message="wa-session stopping[^"]*" reason=SIGTERM\n/)
+          assert.match(logs, /level=INFO .*message="wa-session stopped" reason=SIGTERM drained=true ms=\d+\n/)
           assert.notInclude(logs, "secret order detail")
           assert.notInclude(logs, "another secret detail")
           assert.notInclude(logs, TOKEN)

@@ -291,7 +291,9 @@ describe("POST /v1/messages", () => {
         providerMessageId: null,
         status: "pending",
         dryRun: true,
-        replayed: false
+        replayed: false,
+        parkedUntil: null,
+        reengagementMessageId: null
       })
       assert.strictEqual(dry.window.state, "open")
       const stored = yield* api.messages.getMessage({ path: { id: dry.id } })

@@ -31,7 +31,9 @@ describe("GET /v1/sessions/{business}/{customer}", () => {
         lastInboundAt: null,
         expiresAt: null,
         remainingSeconds: 0,
-        closedByProvider: false
+        closedByProvider: false,
+        parked: 0,
+        nextParkedExpiresAt: null
       })
     }).pipe(Effect.provide(TestServer())))
 

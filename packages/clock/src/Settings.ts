@@ -102,6 +102,19 @@ export const expiringLead: Config.Config<Duration.Duration> = duration("WA_SESSI
 })
 
 /**
+ * `WA_SESSION_REENGAGE_INTERVAL`: at most one re-engagement template per pair in this long, however many messages are
+ * parked for it (default 24 hours; 0 nudges with every parked message; under 30 days).
+ *
+ * @since 0.2.0
+ * @category settings
+ */
+export const reengageInterval: Config.Config<Duration.Duration> = duration(
+  "WA_SESSION_REENGAGE_INTERVAL",
+  Duration.hours(24),
+  { below: Duration.days(30), what: "shorter than 30 days (0 sends the template with every parked message)" }
+)
+
+/**
  * `WA_SESSION_SEND_RATE`: the provider's account limit in sends a minute (default 200, 1 to 100,000).
  *
  * @since 0.2.0
@@ -124,9 +137,15 @@ export const sessionSettings: Config.Config<{
   readonly safetyMargin: Duration.Duration
   readonly expiringLead: Duration.Duration
   readonly sendPacing: { readonly perMinute: number }
+  readonly reengageInterval: Duration.Duration
 }> = Config.map(
-  Config.all([safetyMargin, expiringLead, sendRate]),
-  ([safetyMargin, expiringLead, perMinute]) => ({ safetyMargin, expiringLead, sendPacing: { perMinute } })
+  Config.all([safetyMargin, expiringLead, sendRate, reengageInterval]),
+  ([safetyMargin, expiringLead, perMinute, reengageInterval]) => ({
+    safetyMargin,
+    expiringLead,
+    sendPacing: { perMinute },
+    reengageInterval
+  })
 )
 
 /**

@@ -18,3 +18,7 @@ export * as RandomTokens from "./RandomTokens.js"
  * @since 0.2.0
  */
 export * as Settings from "./Settings.js"
+/**
+ * @since 0.2.0
+ */
+export * as Logging from "./Logging.js"

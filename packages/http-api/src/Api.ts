@@ -25,6 +25,7 @@ import {
   InvalidRequestError,
   InvalidWebhookError,
   MessageNotFoundError,
+  MessageNotParkedError,
   MessageTypeNotSupportedError,
   MethodNotAllowedError,
   NoActiveSessionError,
@@ -53,7 +54,10 @@ import {
   HistoryPage,
   HistoryParams,
   ListExpiringParams,
+  MessageList,
+  MessageListParams,
   MessageView,
+  PairSessionView,
   QuarantinePage,
   QuarantineParams,
   QuarantineRetryResponse,
@@ -66,13 +70,18 @@ import {
   SendMessageRequest,
   SendMessageResponse,
   SessionPage,
-  SessionView,
   WebhookAck
 } from "./Models.js"
 
 const EVENT_SCHEMAS: ReadonlyArray<readonly [Event.EventType, Schema.Schema.Any, string]> = [
   ["message.received", Event.MessageReceived, "A customer's message, with its content"],
   ["message.status", Event.MessageStatus, "An outbound message was sent, delivered, read, or failed"],
+  [
+    "message.released",
+    Event.MessageReleased,
+    "A parked message was released: the customer's message opened the window"
+  ],
+  ["message.expired", Event.MessageExpired, "A parked message was not released within its ttl: it is never sent"],
   ["window.opened", Event.WindowOpened, "A pair's 24-hour window opened"],
   ["window.expiring", Event.WindowExpiring, "A window stops being open within the lead time"],
   ["window.closed", Event.WindowClosed, "A window stopped being open (it ran out, or the provider closed it)"],
@@ -110,7 +119,8 @@ export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@wa-s
 }) {}
 
 /**
- * `POST /v1/messages` (send with fallback) and `GET /v1/messages/{id}`.
+ * `POST /v1/messages` (send with fallback, or park), `GET /v1/messages/{id}`, `DELETE /v1/messages/{id}` (cancel a
+ * parked message) and `GET /v1/messages?state=parked`.
  *
  * @since 0.1.0
  * @category groups
@@ -132,7 +142,11 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
       .annotate(
         OpenApi.Description,
         "Decides from the 24-hour window whether the content may go as a session message; when the window is not " +
-          "open and a template `fallback` is given, sends that instead, else answers 409. The same idempotency key " +
+          "open and a template `fallback` is given, sends that instead, else answers 409; with `whenClosed: park` " +
+          "it parks the message instead (`decision: parked`): it is released as a session message when the " +
+          "customer's next message opens the window, before any message sent after that, or expires after `ttl`; " +
+          "the `fallback` goes at once as a re-engagement template, at most once per pair per " +
+          "WA_SESSION_REENGAGE_INTERVAL. The same idempotency key " +
           "with the same request (`from`, `to`, `content`, `fallback`, `dryRun`; field order does not matter) " +
           "returns the first result and sends nothing (`replayed: true`); with another request it answers 422 " +
           "`IDEMPOTENCY_KEY_REUSED` and stores and sends nothing. With `dryRun` the decision is made and stored, " +
@@ -148,6 +162,26 @@ export class MessagesGroup extends HttpApiGroup.make("messages")
       .addSuccess(MessageView)
       .addError(MessageNotFoundError)
       .annotate(OpenApi.Summary, "An outbound message with its status history")
+  )
+  .add(
+    HttpApiEndpoint.del("cancelMessage", "/v1/messages/:id")
+      .setPath(Schema.Struct({ id: Schema.String }))
+      .addSuccess(MessageView)
+      .addError(MessageNotFoundError)
+      .addError(MessageNotParkedError)
+      .annotate(OpenApi.Summary, "Cancel a parked message")
+      .annotate(
+        OpenApi.Description,
+        "A parked message (`whenClosed: park`) that was not released yet becomes `cancelled` and is never sent; " +
+          "409 `MESSAGE_NOT_PARKED` once it was released, expired or cancelled, or when it never was parked."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listMessagesByState", "/v1/messages")
+      .setUrlParams(MessageListParams)
+      .addSuccess(MessageList)
+      .addError(InvalidPhoneNumberError)
+      .annotate(OpenApi.Summary, "Parked messages (state=parked), of a business or a pair, in release order")
   )
   .addError(StorageUnavailableError)
   .middleware(Authorization)
@@ -172,7 +206,7 @@ export class SessionsGroup extends HttpApiGroup.make("sessions")
     HttpApiEndpoint.get("getSession", "/v1/sessions/:business/:customer")
       .setPath(PairPath)
       .setUrlParams(AtParams)
-      .addSuccess(SessionView)
+      .addSuccess(PairSessionView)
       .addError(InvalidPhoneNumberError)
       .annotate(OpenApi.Summary, "The 24-hour window of a (business, customer) pair now, or `at` an instant")
   )

@@ -145,6 +145,22 @@ export class MessageNotFoundError extends Schema.TaggedError<MessageNotFoundErro
 }, response(404, "MessageNotFoundError", "No outbound message with this id")) {}
 
 /**
+ * 409: the message is not parked (any more): it was released (and sent), expired, or cancelled, or it never was
+ * parked. `status` is its status now.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class MessageNotParkedError extends Schema.TaggedError<MessageNotParkedError>(
+  "@wa-session/http-api/MessageNotParkedError"
+)("MessageNotParkedError", {
+  code: code("MESSAGE_NOT_PARKED"),
+  message: Schema.String,
+  id: Schema.String,
+  status: Schema.String
+}, response(409, "MessageNotParkedError", "The message is not parked: it left the parking or never was parked")) {}
+
+/**
  * 409: the 24-hour window of the pair has closed (or the provider closed it) and no usable fallback was given.
  *
  * @since 0.1.0
@@ -335,6 +351,7 @@ export const ErrorCode = Schema.Literal(
   "UNAUTHORIZED",
   "NOT_FOUND",
   "MESSAGE_NOT_FOUND",
+  "MESSAGE_NOT_PARKED",
   "SESSION_EXPIRED",
   "NO_ACTIVE_SESSION",
   "PAYLOAD_TOO_LARGE",

@@ -33,6 +33,26 @@ export const SessionView = Schema.Struct({
 export type SessionView = typeof SessionView.Type
 
 /**
+ * `GET /v1/sessions/{business}/{customer}`: the window, and (since 0.2.0) the pair's parked messages: how many
+ * (`parked`) and when the first of them expires unsent (`nextParkedExpiresAt`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const PairSessionView = Schema.Struct({
+  ...SessionView.fields,
+  // absent from an older server's answers: none
+  parked: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  nextParkedExpiresAt: Schema.optionalWith(Schema.NullOr(Schema.DateTimeUtc), { default: () => null })
+}).annotations({ identifier: "PairSessionView" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type PairSessionView = typeof PairSessionView.Type
+
+/**
  * The query of `GET /v1/sessions/{business}/{customer}` and of its `/explanation`: `at`, an instant to evaluate at
  * instead of now (read-only: nothing is recorded).
  *

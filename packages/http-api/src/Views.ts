@@ -8,14 +8,27 @@ import { Delivery, type Ingest, type Outbound, type SessionService, type Session
 import * as Option from "effect/Option"
 import type { DeliveryView, EndpointView, InboundEntry, MessageView, OutboundEntry, QuarantineView } from "./Models.js"
 
+/**
+ * How a message goes out, as the API says it: `parked` while a parked message waits (or once it ended unsent);
+ * released, it is a session message.
+ *
+ * @since 0.2.0
+ * @category views
+ */
+export const decisionOf = (message: Outbound.OutboundMessage): "session" | "template" | "parked" =>
+  message.status === "parked" || message.status === "expired" || message.status === "cancelled"
+    ? "parked"
+    : message.decision
+
 const outboundSummary = (message: Outbound.OutboundMessage) => ({
   id: message.id,
-  decision: message.decision,
+  decision: decisionOf(message),
   reason: Option.getOrNull(message.reason),
   window: { state: message.windowState, expiresAt: Option.getOrNull(message.windowExpiresAt) },
   providerMessageId: Option.getOrNull(message.providerMessageId),
   status: message.status,
-  dryRun: message.dryRun
+  dryRun: message.dryRun,
+  parkedUntil: Option.getOrNull(message.parkedUntil)
 })
 
 /**
@@ -26,7 +39,8 @@ const outboundSummary = (message: Outbound.OutboundMessage) => ({
  */
 export const sendResponse = (result: SessionService.SendResult) => ({
   ...outboundSummary(result.message),
-  replayed: result.replayed
+  replayed: result.replayed,
+  reengagementMessageId: Option.getOrNull(Option.map(result.reengagement ?? Option.none(), (message) => message.id))
 })
 
 /**

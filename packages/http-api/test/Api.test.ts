@@ -44,7 +44,9 @@ describe("WaSessionApi", () => {
     // what an endpoint receives, per event type (OpenAPI 3.1 webhooks)
     const webhooks = (spec as unknown as { webhooks: Record<string, { post: { requestBody: unknown } }> }).webhooks
     assert.deepStrictEqual(Object.keys(webhooks).sort(), [
+      "message.expired",
       "message.received",
+      "message.released",
       "message.status",
       "webhook.quarantined",
       "window.closed",
@@ -154,6 +156,9 @@ describe("WaSessionApi", () => {
       replayed: false
     })
     assert.strictEqual(response.window.state, "expired")
+    // an older server's answer has no parking fields: they read as null
+    assert.strictEqual(response.parkedUntil, null)
+    assert.strictEqual(response.reengagementMessageId, null)
     assert.strictEqual(Schema.encodeSync(SendMessageResponse)(response).window.expiresAt, "2026-01-21T04:30:00.000Z")
   })
 })

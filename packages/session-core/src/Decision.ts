@@ -18,6 +18,12 @@ import * as SessionWindow from "./SessionWindow.js"
 export interface DecideOptions extends SessionWindow.WindowOptions {
   /** The template to send instead when the window is not open. */
   readonly fallback?: unknown
+  /**
+   * `"park"` (since 0.2.0): a session message for a window that is not open is parked until the customer's next
+   * message (the fallback, if any, becomes its re-engagement template); `"fallback"` (the default): the fallback
+   * template goes instead, or the message is refused.
+   */
+  readonly whenClosed?: "park" | "fallback" | undefined
 }
 
 /**
@@ -33,6 +39,8 @@ export interface Decision {
   /** The validated fallback template, kept for a later provider re-engagement failure (session decisions only). */
   readonly fallback: Option.Option<MessageContent.TemplateContent>
   readonly window: SessionWindow.WindowStatus
+  /** The session message waits for the window (`whenClosed: "park"`); `reason` says why. Since 0.2.0. */
+  readonly parked: boolean
 }
 
 const validateFallback = (
@@ -56,8 +64,9 @@ const validateFallback = (
  * - invalid content (or an invalid fallback) is rejected with its error;
  * - a template is always allowed;
  * - a session message goes as a session message when the window is open;
- * - otherwise it goes as the fallback template when one is given, with reason `SESSION_EXPIRED` or
- *   `NO_ACTIVE_SESSION`, else it is rejected with that error.
+ * - otherwise, with `whenClosed: "park"`, it is parked (`parked`, with reason `SESSION_EXPIRED` or
+ *   `NO_ACTIVE_SESSION`); else it goes as the fallback template when one is given, with that reason, else it is
+ *   rejected with that error.
  *
  * @example
  * ```ts
@@ -86,14 +95,31 @@ export const decide = (
     const fallback = yield* validateFallback(options?.fallback)
     const status = SessionWindow.statusAt(window, now, options)
     if (MessageContent.isTemplate(message)) {
-      return { kind: "template", content: message, reason: Option.none(), fallback: Option.none(), window: status }
+      return {
+        kind: "template",
+        content: message,
+        reason: Option.none(),
+        fallback: Option.none(),
+        window: status,
+        parked: false
+      }
     }
     if (status.state === "open") {
-      return { kind: "session", content: message, reason: Option.none(), fallback, window: status }
+      return { kind: "session", content: message, reason: Option.none(), fallback, window: status, parked: false }
     }
     const reason: FallbackReason = status.state === "none" ? "NO_ACTIVE_SESSION" : "SESSION_EXPIRED"
+    if (options?.whenClosed === "park") {
+      return { kind: "session", content: message, reason: Option.some(reason), fallback, window: status, parked: true }
+    }
     if (Option.isSome(fallback)) {
-      return { kind: "template", content: fallback.value, reason: Option.some(reason), fallback, window: status }
+      return {
+        kind: "template",
+        content: fallback.value,
+        reason: Option.some(reason),
+        fallback,
+        window: status,
+        parked: false
+      }
     }
     return yield* Either.left(refusal(status))
   })

@@ -29,8 +29,12 @@ export {
   EventType,
   isEventType,
   JsonObject,
+  MessageExpired,
+  MessageExpiredData,
   MessageReceived,
   MessageReceivedData,
+  MessageReleased,
+  MessageReleasedData,
   MessageStatus,
   MessageStatusData,
   parseTypes,
@@ -180,6 +184,58 @@ export const messageStatus = (
     }
   })))
 }
+
+/**
+ * `message.released` for a parked message released at `releasedAt`, when the customer's message `basisMessageId`
+ * opened the window.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const messageReleased = (
+  message: OutboundMessage,
+  releasedAt: DateTime.Utc,
+  basisMessageId: Option.Option<string>
+): Draft =>
+  draft(`message.released|${message.id}`, (id) => ({
+    id,
+    type: "message.released",
+    createdAt: releasedAt,
+    business: message.business,
+    customer: message.customer,
+    data: {
+      messageId: message.id,
+      idempotencyKey: Option.getOrNull(message.idempotencyKey),
+      parkedAt: message.createdAt,
+      releasedAt,
+      basisMessageId: Option.getOrNull(basisMessageId)
+    }
+  }))
+
+/**
+ * `message.expired` for a parked message whose time to live ran out, recorded at `recordedAt`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const messageExpired = (
+  message: OutboundMessage,
+  parkedUntil: DateTime.Utc,
+  recordedAt: DateTime.Utc
+): Draft =>
+  draft(`message.expired|${message.id}`, (id) => ({
+    id,
+    type: "message.expired",
+    createdAt: recordedAt,
+    business: message.business,
+    customer: message.customer,
+    data: {
+      messageId: message.id,
+      idempotencyKey: Option.getOrNull(message.idempotencyKey),
+      parkedAt: message.createdAt,
+      parkedUntil
+    }
+  }))
 
 /**
  * `window.opened` for a window open at `now`, which was `previous` before.

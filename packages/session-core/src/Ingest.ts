@@ -23,6 +23,7 @@ import type {
 } from "./internal/ingestModel.js"
 import * as Outbound from "./Outbound.js"
 import type { OutboundMessage, OutboundRef } from "./Outbound.js"
+import * as Parking from "./Parking.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import * as SendJobs from "./SendJobs.js"
 import * as SessionWindow from "./SessionWindow.js"
@@ -108,7 +109,7 @@ const resendOf = (
   if (message.dryRun || Option.isNone(reported) || Option.isNone(message.providerMessageId)) return apply
   if (message.providerMessageId.value !== reported.value) return { _tag: "Superseded" }
   if (Outbound.rank(message.status) >= Outbound.rank("delivered")) return apply
-  return Option.match(SendJobs.retryAt(message.createdAt, batch.now, batch.resend.retryFor), {
+  return Option.match(SendJobs.retryAt(Outbound.queuedAt(message), batch.now, batch.resend.retryFor), {
     onNone: () => apply,
     onSome: (at) => ({ _tag: "Resend", at }) as const
   })
@@ -122,6 +123,50 @@ const unknownReason = (ref: OutboundRef): string =>
     : `no outbound message with provider id ${ref.providerMessageId}`
 
 /**
+ * The parked messages of the pairs whose customer messages the batch recorded: `Parking.due` at `now` with each
+ * pair's window after the batch. Released messages become `queued` (their `message.released` events, in release
+ * order, then the customer's message is answered in it); expired ones `expired`.
+ */
+const leaveParking = (
+  state: State,
+  openers: ReadonlySet<string>,
+  pairs: ReadonlyMap<string, PairState>,
+  now: DateTime.Utc,
+  policy: WindowEvents.Policy
+) => {
+  const released: Array<OutboundMessage> = []
+  const expired: Array<OutboundMessage> = []
+  const statuses: Array<StatusWrite> = []
+  const events: Array<Event.Draft> = []
+  for (const key of openers) {
+    const parked = state.parked?.get(key) ?? []
+    const window = pairs.get(key)?.window
+    if (parked.length === 0 || window === undefined || Option.isNone(window)) continue
+    const due = Parking.due(parked.map(parkedOf), window.value, now, { safetyMargin: policy.safetyMargin })
+    for (const { message } of due.release) {
+      const change = Outbound.release(message, now)
+      released.push(change.message)
+      statuses.push(change)
+      events.push(Event.messageReleased(change.message, now, Option.some(window.value.basisMessageId)))
+    }
+    for (const { expiresAt, message } of due.expire) {
+      const change = Outbound.leaveParking(message, "expired", now)
+      expired.push(change.message)
+      statuses.push(change)
+      events.push(Event.messageExpired(change.message, expiresAt, now))
+    }
+  }
+  return { released, expired, statuses, events }
+}
+
+const parkedOf = (message: OutboundMessage) => ({
+  id: message.id,
+  parkedAt: message.createdAt,
+  expiresAt: Option.getOrElse(message.parkedUntil, () => message.createdAt),
+  message
+})
+
+/**
  * Plans a batch: the pure rule of what recording it means, given what the store read (see `State`). Customer
  * messages are deduplicated on (business, message id) and extend windows (`SessionWindow.record`), except those
  * `WindowOpeners.classify` finds stored-only (system notices, group messages, withdrawn reactions): those are
@@ -129,7 +174,7 @@ const unknownReason = (ref: OutboundRef): string =>
  * statuses forward (a status already in a message's history is a duplicate); a re-engagement failure closes the
  * window (`SessionWindow.closeByProvider`) and queues the message's fallback template (`Outbound.fallbackFor`, once);
  * a report about no message we know goes to the quarantine; window events come from `WindowEvents.reconcile` at
- * `batch.now`. Every store applies the plan it gets, so all stores behave alike.
+ * `batch.now`; a customer message that opens its pair's window releases the pair's parked messages (`Parking.due`). Every store applies the plan it gets, so all stores behave alike.
  *
  * @example
  * ```ts
@@ -154,6 +199,7 @@ export const plan = (state: State, batch: Batch): Plan => {
   const requeues: Array<{ readonly id: string; readonly notBefore: DateTime.Utc }> = []
   const quarantine: Array<PreparedQuarantine> = []
   const events: Array<Event.Draft> = []
+  const openers = new Set<string>()
   const results: Array<
     ItemResult | {
       readonly _tag: "Recorded"
@@ -234,6 +280,7 @@ export const plan = (state: State, batch: Batch): Plan => {
         )
         events.push(...lapsed.events, Event.messageReceived(item, after, policy.safetyMargin), ...opened.events)
         set(key, after, opened.announced)
+        openers.add(key)
         inbound.push(item)
         results.push({ _tag: "Recorded", duplicate: false, pair: key, storedOnly })
         break
@@ -311,6 +358,10 @@ export const plan = (state: State, batch: Batch): Plan => {
     }
   }
 
+  const parking = leaveParking(state, openers, pairs, now, policy)
+  statuses.push(...parking.statuses)
+  events.push(...parking.events)
+
   return {
     inbound,
     windows: [...changedWindows.values()],
@@ -319,6 +370,7 @@ export const plan = (state: State, batch: Batch): Plan => {
     requeues,
     quarantine,
     resolved: batch.resolves.filter((id) => !touchedQuarantine.has(id)),
+    parking: { released: parking.released, expired: parking.expired },
     events,
     results: results.map((result): ItemResult => {
       if (result._tag !== "Recorded") return result

@@ -44,12 +44,15 @@ export type FallbackReason = typeof FallbackReason.Type
  * 0.2.0); `pending`: a dry-run message (and, before 0.2.0, any message before the provider answered); `unknown`: the
  * request may have reached the provider and its answer was lost, so it is never sent again and waits for the
  * delivery report that settles it (since 0.2.0); `accepted` once the provider took the message, then `sent` <
- * `delivered` < `read`; `failed` is terminal.
+ * `delivered` < `read`; `failed` is terminal. A message parked for a closed window (`"whenClosed": "park"`, since
+ * 0.2.0) is `parked` until the customer's next message releases it (then `queued`), or ends `expired` (its time to
+ * live ran out) or `cancelled` (the business cancelled it); neither was ever sent.
  *
  * @since 0.1.0
  * @category models
  */
 export const OutboundStatus = Schema.Literal(
+  "parked",
   "queued",
   "pending",
   "unknown",
@@ -57,7 +60,9 @@ export const OutboundStatus = Schema.Literal(
   "sent",
   "delivered",
   "read",
-  "failed"
+  "failed",
+  "expired",
+  "cancelled"
 )
 
 /**
@@ -66,7 +71,10 @@ export const OutboundStatus = Schema.Literal(
  */
 export type OutboundStatus = typeof OutboundStatus.Type
 
+// parked ranks below 0 and the two ends of a parked message above failed, so that the ranks stored before 0.2.0's
+// parking kept their meaning (no migration rewrote them)
 const RANK: Record<OutboundStatus, number> = {
+  parked: -1,
   queued: 0,
   pending: 1,
   unknown: 2,
@@ -74,7 +82,9 @@ const RANK: Record<OutboundStatus, number> = {
   sent: 4,
   delivered: 5,
   read: 6,
-  failed: 7
+  failed: 7,
+  expired: 8,
+  cancelled: 9
 }
 
 /**
@@ -137,7 +147,8 @@ export class StatusEvent extends Schema.Class<StatusEvent>("@wa-session/session-
  * message once it was sent (at most once). `requestFingerprint` (since 0.2.0) is the `requestFingerprint` of the send
  * request that created the message: what a later request with the same idempotency key is compared with. It is
  * `None` for messages stored before 0.2.0 and for messages no send request created (fallback templates); it is
- * optional in the constructor and in the encoded form.
+ * optional in the constructor and in the encoded form. `parkedUntil` (since 0.2.0, optional the same way): for a message
+ * parked for a closed window, the end of its time to live.
  *
  * @since 0.1.0
  * @category models
@@ -161,8 +172,60 @@ export class OutboundMessage extends Schema.Class<OutboundMessage>("@wa-session/
   fallbackMessageId: Schema.OptionFromNullOr(Schema.String),
   requestFingerprint: Schema.optionalWith(Schema.String, { as: "Option", nullable: true }).pipe(
     Schema.withConstructorDefault(() => Option.none<string>())
+  ),
+  parkedUntil: Schema.optionalWith(Schema.DateTimeUtc, { as: "Option", nullable: true }).pipe(
+    Schema.withConstructorDefault(() => Option.none<DateTime.Utc>())
   )
 }) {}
+
+/**
+ * Whether a message is waiting for its pair's window (`parked`).
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isParked = (message: OutboundMessage): boolean => message.status === "parked"
+
+/**
+ * A parked message that ends without being sent, at `at`: `expired` (its time to live ran out) or `cancelled`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const leaveParking = (
+  message: OutboundMessage,
+  status: "expired" | "cancelled",
+  at: DateTime.Utc
+): { readonly message: OutboundMessage; readonly event: StatusEvent } => {
+  const event = new StatusEvent({ status, at, code: Option.none(), detail: Option.none() })
+  return { message: new OutboundMessage({ ...message, status, history: [...message.history, event] }), event }
+}
+
+/**
+ * A parked message released at `at`: `queued`, to be sent as a session message (`pending` in a dry run: decided,
+ * never sent).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const release = (
+  message: OutboundMessage,
+  at: DateTime.Utc
+): { readonly message: OutboundMessage; readonly event: StatusEvent } => {
+  const status = message.dryRun ? "pending" : "queued"
+  const event = new StatusEvent({ status, at, code: Option.none(), detail: Option.none() })
+  return { message: new OutboundMessage({ ...message, status, history: [...message.history, event] }), event }
+}
+
+/**
+ * When a message was last queued to be sent: its release for a message that was parked, else its creation. A send
+ * job's retry period counts from here.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const queuedAt = (message: OutboundMessage): DateTime.Utc =>
+  message.history.find((event) => event.status === "queued")?.at ?? message.createdAt
 
 /**
  * What a send request asked for, as `requestFingerprint` reads it (`SessionService.SendInput` is one): the numbers,
@@ -177,6 +240,10 @@ export interface FingerprintInput {
   readonly content: unknown
   readonly fallback?: unknown
   readonly dryRun?: boolean | undefined
+  /** `"park"`: park the message when the window is not open (since 0.2.0) */
+  readonly whenClosed?: "park" | "fallback" | undefined
+  /** the time to live of a parked message, in seconds, as requested (since 0.2.0) */
+  readonly ttlSeconds?: number | undefined
 }
 
 /** JSON with every object's keys sorted, recursively; a bigint as its decimal string. */
@@ -191,7 +258,8 @@ const canonical = (value: unknown): unknown => {
 
 /**
  * The fingerprint of a send request: a stable 128-bit hash (32 hex digits) of the canonical JSON of `from`, `to`,
- * `content`, `fallback` (absent is `null`) and the `dryRun` flag (absent is `false`). Canonical means every object's
+ * `content`, `fallback` (absent is `null`) and the `dryRun` flag (absent is `false`), and for a request that parks
+ * (`whenClosed: "park"`) that and its `ttl`. Canonical means every object's
  * keys sorted, recursively, so the order of the fields in the client's JSON does not matter; an absent field and
  * one that is `undefined` are the same. The numbers are compared as given (the use case passes them normalized).
  * It is stored with the message (`OutboundMessage.requestFingerprint`): a request with the same idempotency key and
@@ -223,7 +291,9 @@ export const requestFingerprint = (input: FingerprintInput): string =>
     to: input.to,
     content: input.content,
     fallback: input.fallback ?? null,
-    dryRun: input.dryRun === true
+    dryRun: input.dryRun === true,
+    // only when asked for, so that the fingerprints of requests that do not park stay what they were
+    ...(input.whenClosed === "park" ? { whenClosed: "park", ttl: input.ttlSeconds ?? null } : {})
   })))
 
 /**

@@ -20,8 +20,10 @@ import { loadWindow, reload, reloadQuarantine } from "./internal/serviceReads.js
 import { policyOf, SessionConfig } from "./internal/serviceSettings.js"
 import { type IdempotencyKeyReused, type SendInput, type SendResult, submit } from "./internal/serviceSubmit.js"
 import type { MessageSender, ProviderError } from "./MessageSender.js"
+import * as Outbound from "./Outbound.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import {
+  type CancelResult,
   type HistoryPage,
   type InvalidCursor,
   type Pruned,
@@ -186,6 +188,12 @@ export const send = (
   Effect.gen(function*() {
     const submitted = yield* submit(input)
     if (submitted.replayed || submitted.message.dryRun) return submitted
+    if (Outbound.isParked(submitted.message)) {
+      // the re-engagement template's outcome is its own (a failure does not fail the parking)
+      const reengagement = Option.flatten(Option.fromNullable(submitted.reengagement))
+      yield* Effect.forEach(Option.toArray(reengagement), (template) => dispatch(template.id), { discard: true })
+      return submitted
+    }
     const dispatched = yield* dispatch(submitted.message.id)
     switch (dispatched._tag) {
       case "Sent":
@@ -238,6 +246,34 @@ export const emitDueWindowEvents = (
     const store = yield* SessionStore
     const settings = yield* SessionConfig
     return yield* store.emitDueWindowEvents(yield* DateTime.now, policyOf(settings), limit)
+  })
+
+/**
+ * Cancels a parked message now (`SessionStore.cancelParked`): `None` when there is no such message; `cancelled:
+ * false` with the message as it is when it already left the parking (released, expired, cancelled) or never parked.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const cancelParked = (
+  id: string
+): Effect.Effect<Option.Option<CancelResult>, StorageError, SessionStore> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    return yield* store.cancelParked(id, yield* DateTime.now)
+  })
+
+/**
+ * Ends the parked messages whose time to live is over now (`expired`, each with its `message.expired` event), at
+ * most `limit`; how many. A scheduler calls it every few seconds.
+ *
+ * @since 0.2.0
+ * @category use cases
+ */
+export const expireParked = (limit: number): Effect.Effect<number, StorageError, SessionStore> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    return yield* store.expireParked(yield* DateTime.now, limit)
   })
 
 /**

@@ -14,6 +14,7 @@ import type * as Ingest from "./Ingest.js"
 import type * as Outbound from "./Outbound.js"
 import type { OutboundMessage, StatusEvent } from "./Outbound.js"
 import type * as Pacing from "./Pacing.js"
+import type * as Parking from "./Parking.js"
 import type { Pair, PhoneNumber } from "./PhoneNumber.js"
 import type { InboundMessage, SessionWindow } from "./SessionWindow.js"
 import type * as WindowEvents from "./WindowEvents.js"
@@ -203,6 +204,61 @@ export interface RecoveredSends {
 }
 
 /**
+ * A session message to park for a pair whose window was not open at decision time (see `SessionStoreShape.park`):
+ * `message` is `parked`, with its `parkedUntil`; `reengagement` the template to send now to bring the customer back,
+ * when the request carried one (a queued template message); `safetyMargin` how the window is judged at `now`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ParkRequest {
+  readonly message: OutboundMessage
+  readonly reengagement: Option.Option<OutboundMessage>
+  readonly now: DateTime.Utc
+  readonly safetyMargin: Duration.Duration
+  readonly policy: Parking.Policy
+}
+
+/**
+ * What `park` did: nothing (`WindowOpen`: the window opened since the decision, so decide again), or the message
+ * parked (`inserted: false` when its idempotency key was taken: `message` is that key's message) with the
+ * re-engagement template it queued, if the pair may be nudged again (`Parking.mayReengage`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ParkResult =
+  | { readonly _tag: "WindowOpen" }
+  | {
+    readonly _tag: "Parked"
+    readonly inserted: boolean
+    readonly message: OutboundMessage
+    readonly reengagement: Option.Option<OutboundMessage>
+  }
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface ParkedQuery {
+  readonly business: Option.Option<PhoneNumber>
+  readonly customer: Option.Option<PhoneNumber>
+  readonly limit: number
+}
+
+/**
+ * What `cancelParked` did: the message, `cancelled` when it was still parked (now `cancelled`), else as it is (it
+ * left the parking: released, expired, cancelled before, or it was never parked).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CancelResult {
+  readonly cancelled: boolean
+  readonly message: OutboundMessage
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -211,8 +267,8 @@ export interface SessionStoreShape {
    * Records a webhook batch in ONE transaction: every inbound message with its content (deduplicated on
    * (business, message id); windows only move forward), every delivery report (statuses forward only; a
    * re-engagement failure closes the window and queues the fallback template of a session message, once), every
-   * quarantined item, and the events all of it causes (`window.*` through `WindowEvents.reconcile` at `now`).
-   * All of it, or none.
+   * quarantined item, and the events all of it causes (`window.*` through `WindowEvents.reconcile` at `now`); a
+   * customer message that opens a window releases the pair's parked messages (`Ingest.plan`). All of it, or none.
    */
   readonly ingest: (batch: Ingest.Batch) => Effect.Effect<Ingest.BatchResult, StorageError>
   readonly getWindow: (pair: Pair) => Effect.Effect<Option.Option<SessionWindow>, StorageError>
@@ -311,6 +367,26 @@ export interface SessionStoreShape {
    * for, and quarantine entries. Windows are kept.
    */
   readonly prune: (before: DateTime.Utc, limit: number) => Effect.Effect<Pruned, StorageError>
+  /**
+   * Parks a session message (see `ParkRequest`), under its pair's lock, so that no customer message can open the
+   * window and release the pair's parked messages in between: when the window is open at `now` nothing is written
+   * (`WindowOpen`); else the message is inserted as `parked` (idempotency keys as in `insertOutbound`), and when it
+   * was and the pair was not nudged within `policy.reengageInterval`, the re-engagement template is queued and the
+   * pair's last re-engagement set to `now`. Since 0.2.0.
+   */
+  readonly park: (request: ParkRequest) => Effect.Effect<ParkResult, StorageError>
+  /** Cancels a parked message at `now` (see `CancelResult`); `None` when there is no such message. Since 0.2.0. */
+  readonly cancelParked: (
+    id: string,
+    now: DateTime.Utc
+  ) => Effect.Effect<Option.Option<CancelResult>, StorageError>
+  /**
+   * Ends the parked messages whose time to live is over at `now` (`expired`, with their `message.expired` events),
+   * at most `limit`; how many. Since 0.2.0.
+   */
+  readonly expireParked: (now: DateTime.Utc, limit: number) => Effect.Effect<number, StorageError>
+  /** Parked messages (of a business, of a pair), in release order, at most `limit`. Since 0.2.0. */
+  readonly listParked: (query: ParkedQuery) => Effect.Effect<ReadonlyArray<OutboundMessage>, StorageError>
   /** Succeeds when the store answers (readiness). */
   readonly ping: Effect.Effect<void, StorageError>
 }

@@ -60,6 +60,8 @@ const received = (content: Record<string, unknown> = { type: "text", text: { bod
 const allDrafts = (): ReadonlyArray<Event.Draft> => [
   received(),
   Option.getOrThrow(Event.messageStatus(sent, statusEvent("failed", "30018", "EX_REENGAGEMENT_ERROR"), NOW)),
+  Event.messageReleased(sent, NOW, Option.some("wamid.1")),
+  Event.messageExpired(sent, hours(1), hours(2)),
   Event.windowOpened(window, "none", NOW, MARGIN),
   Event.windowExpiring(window, NOW, MARGIN, Duration.hours(1)),
   Event.windowClosed(window, "expired", hours(21.5), hours(23)),
@@ -79,6 +81,29 @@ describe("Event", () => {
       assert.strictEqual(back.type, event.type)
     }
     assert.throws(() => Event.decode({ ...Event.encode(drafts[0]!.event), type: "window.reopened" }))
+  })
+
+  it("message.released and message.expired: the parked message, when it was parked, released or due", () => {
+    const released = Event.messageReleased(sent, NOW, Option.some("wamid.1"))
+    assert.strictEqual(released.key, `message.released|${sent.id}`)
+    assert.deepStrictEqual(Event.encode(released.event).data, {
+      messageId: sent.id,
+      idempotencyKey: Option.getOrNull(sent.idempotencyKey),
+      parkedAt: DateTime.formatIso(sent.createdAt),
+      releasedAt: DateTime.formatIso(NOW),
+      basisMessageId: "wamid.1"
+    })
+    const expired = Event.messageExpired(sent, hours(1), hours(2))
+    assert.strictEqual(expired.key, `message.expired|${sent.id}`)
+    assert.deepStrictEqual(expired.event.createdAt, hours(2))
+    assert.deepStrictEqual(Event.encode(expired.event).data, {
+      messageId: sent.id,
+      idempotencyKey: Option.getOrNull(sent.idempotencyKey),
+      parkedAt: DateTime.formatIso(sent.createdAt),
+      parkedUntil: DateTime.formatIso(hours(1))
+    })
+    const unknownBasis = Event.messageReleased(sent, NOW, Option.none()).event
+    assert.isTrue(unknownBasis.type === "message.released" && unknownBasis.data.basisMessageId === null)
   })
 
   it("message.received: the message, its content as sent, and the window after it", () => {
@@ -199,10 +224,12 @@ describe("Event", () => {
     assert.deepStrictEqual(Event.orderingKey({ ...quarantined, business }), Option.none())
   })
 
-  it("isEventType knows exactly the six types, in the documented order", () => {
+  it("isEventType knows exactly the eight types, in the documented order", () => {
     assert.deepStrictEqual(Event.EVENT_TYPES, [
       "message.received",
       "message.status",
+      "message.released",
+      "message.expired",
       "window.opened",
       "window.expiring",
       "window.closed",

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Option, Schema } from "effect"
+import { DateTime, Option, Schema } from "effect"
 import * as fc from "effect/FastCheck"
 import { isDeepStrictEqual } from "node:util"
-import { Outbound } from "../src/index.js"
+import { MessageContent, Outbound } from "../src/index.js"
 import { business, customer, followUpTemplate, text } from "./fixtures.js"
 
 const fingerprint = Outbound.requestFingerprint
@@ -139,5 +139,54 @@ describe("Outbound.OutboundMessage.requestFingerprint", () => {
     const fallback = Option.getOrThrow(Outbound.fallbackFor(original, original.createdAt))
     assert.deepStrictEqual(fallback.requestFingerprint, Option.none())
     assert.deepStrictEqual(fallback.idempotencyKey, Option.none())
+  })
+})
+
+describe("Outbound.queuedAt and the parking statuses", () => {
+  const at = (iso: string) => DateTime.unsafeMake(iso)
+  const message = (history: ReadonlyArray<Outbound.StatusEvent>) =>
+    new Outbound.OutboundMessage({
+      id: "m1",
+      business,
+      customer,
+      idempotencyKey: Option.none(),
+      decision: "session",
+      reason: Option.none(),
+      windowState: "none",
+      windowExpiresAt: Option.none(),
+      content: Schema.decodeUnknownSync(MessageContent.MessageContent)(text("hi")),
+      fallback: Option.none(),
+      providerMessageId: Option.none(),
+      status: history[history.length - 1]!.status,
+      history,
+      createdAt: at("2026-01-20T10:00:00Z"),
+      dryRun: false,
+      fallbackMessageId: Option.none()
+    })
+  const event = (status: Outbound.OutboundStatus, iso: string) =>
+    new Outbound.StatusEvent({ status, at: at(iso), code: Option.none(), detail: Option.none() })
+
+  it("queuedAt: the release for a parked message, the creation for one never queued", () => {
+    const parked = message([event("parked", "2026-01-20T10:00:00Z")])
+    assert.deepStrictEqual(Outbound.queuedAt(parked), parked.createdAt)
+    const released = Outbound.release(parked, at("2026-01-21T09:00:00Z"))
+    assert.deepStrictEqual(Outbound.queuedAt(released.message), at("2026-01-21T09:00:00Z"))
+    assert.strictEqual(released.message.status, "queued")
+    const dry = Outbound.release(new Outbound.OutboundMessage({ ...parked, dryRun: true }), at("2026-01-21T09:00:00Z"))
+    assert.strictEqual(dry.message.status, "pending")
+  })
+
+  it("parked ranks below queued; expired and cancelled are terminal, above failed", () => {
+    assert.isTrue(Outbound.advances("parked", "queued"))
+    assert.isTrue(Outbound.advances("failed", "expired"))
+    assert.isTrue(Outbound.advances("expired", "cancelled"))
+    assert.isFalse(Outbound.advances("cancelled", "read"))
+    const ended = Outbound.leaveParking(
+      message([event("parked", "2026-01-20T10:00:00Z")]),
+      "cancelled",
+      at("2026-01-20T11:00:00Z")
+    )
+    assert.deepStrictEqual(ended.message.history.map((e) => e.status), ["parked", "cancelled"])
+    assert.isFalse(Outbound.isParked(ended.message))
   })
 })

@@ -32,6 +32,7 @@ import { context } from "./internal/layer.js"
 import * as LightCommit from "./internal/lightCommit.js"
 import * as Migrations from "./internal/migrations.js"
 import { fromJoinedRows, Millis } from "./internal/outbound.js"
+import * as ParkingSql from "./internal/parking.js"
 import * as Reads from "./internal/reads.js"
 import { expiresAtMillis, fromRow, fromRows, millis } from "./internal/window.js"
 import type { Backend, Storage, StorageShape } from "./Storage.js"
@@ -76,6 +77,7 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
     const eventLog = EventLogSql.make(sql, isPg, bookkeeping)
     const ingest = IngestSql.make(sql, isPg, eventLog)
     const reads = Reads.make(sql)
+    const parking = ParkingSql.make(sql, isPg, ingest, eventLog)
 
     const loadOutbound = (where: Statement.Fragment) =>
       Effect.flatMap(
@@ -100,7 +102,11 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
 
     const store: StorageShape = {
       backend,
-      ingest: (batch) => traced("ingest", Effect.map(ingest.run(batch), (plan) => ({ items: plan.results }))),
+      ingest: (batch) =>
+        traced(
+          "ingest",
+          Effect.map(ingest.run(batch), (plan) => ({ items: plan.results, released: plan.parking.released.length }))
+        ),
       getWindow: (pair) =>
         traced(
           "getWindow",
@@ -165,7 +171,7 @@ AND (closed_by_provider_at IS NULL OR closed_by_provider_at < last_inbound_at)`,
         traced(
           "insertOutbound",
           sql.withTransaction(Effect.gen(function*() {
-            if (yield* ingest.insertOutboundRows(message, options?.queued === true)) {
+            if (yield* ingest.insertOutboundRows(message, options?.queued === true ? "queued" : null)) {
               return { inserted: true, message: yield* Effect.flatMap(loadById(message.id), mustExist(message.id)) }
             }
             const byKey = Option.isNone(message.idempotencyKey)
@@ -215,17 +221,20 @@ WHERE id = ${id} AND fallback_message_id IS NULL RETURNING id`,
           Effect.gen(function*() {
             const size = Math.max(0, Math.floor(limit))
             if (size === 0) return []
-            // next in its pair's line: no other job of the pair claimed or in flight, and none queued before it
-            const claimed = yield* sql<{ readonly id: string }>`UPDATE wa_outbound SET send_state = 'claimed',
-send_since = ${millis(now)}
-WHERE id IN (SELECT o.id FROM wa_outbound o WHERE o.send_state = 'queued'
+            // next in its pair's line: no other job of the pair claimed or in flight, and none queued before it.
+            // The pick is a MATERIALIZED CTE, evaluated once: as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`,
+            // PostgreSQL re-ran the subquery when a concurrent claim had changed a row, and one claim of one job
+            // took every queued job (handing back one, the others claimed by nobody until their lease ran out).
+            const claimed = yield* sql<{ readonly id: string }>`WITH picked AS MATERIALIZED (
+SELECT o.id FROM wa_outbound o WHERE o.send_state = 'queued'
   AND (o.send_since IS NULL OR o.send_since <= ${millis(now)})${
               id === undefined ? sql.literal("") : sql` AND o.id = ${id}`
             } AND NOT EXISTS (SELECT 1 FROM wa_outbound p WHERE p.business = o.business AND p.customer = o.customer
-  AND p.send_state IS NOT NULL AND p.id <> o.id
+  AND p.send_state IS NOT NULL AND p.send_state <> 'parked' AND p.id <> o.id
   AND (p.send_state <> 'queued' OR p.created_at < o.created_at OR (p.created_at = o.created_at AND p.id < o.id)))
 ORDER BY o.created_at, o.id LIMIT ${size}${sql.literal(isPg ? " FOR UPDATE SKIP LOCKED" : "")})
-AND send_state = 'queued' RETURNING id`
+UPDATE wa_outbound SET send_state = 'claimed', send_since = ${millis(now)}
+WHERE id IN (SELECT id FROM picked) AND send_state = 'queued' RETURNING id`
             if (claimed.length === 0) return []
             const rows = yield* sql<Record<string, unknown>>`${sql.literal(IngestSql.JOINED_SELECT)} WHERE ${
               sql.in("o.id", claimed.map((row) => row.id))
@@ -315,6 +324,10 @@ WHERE ${sql.in("id", stale.map((row) => row.id))} AND send_state = 'sending'`
       findQuarantine: (id) => traced("findQuarantine", reads.findQuarantine(id)),
       requarantine: (id, reason) => traced("requarantine", reads.requarantine(id, reason)),
       prune: (before, limit) => traced("prune", reads.prune(before, limit)),
+      park: (request) => traced("park", parking.park(request)),
+      cancelParked: (id, now) => traced("cancelParked", parking.cancel(id, now)),
+      expireParked: (now, limit) => traced("expireParked", parking.expire(now, limit)),
+      listParked: (query) => traced("listParked", parking.list(query)),
       listEvents: (query) => traced("listEvents", eventLog.listEvents(query)),
       addEndpoint: (endpoint) => traced("addEndpoint", Effect.asVoid(eventLog.insertEndpoint(endpoint))),
       configureEndpoint: (endpoint, now) => traced("configureEndpoint", eventLog.configureEndpoint(endpoint, now)),

@@ -916,6 +916,35 @@ export const suite = (
         assert.deepStrictEqual([...all].sort(), messages.map((m) => m.id).sort())
       }))
 
+    it.effect("send jobs: concurrent claims of one job each never take more, and leave no job claimed by nobody", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const b = freshNumber()
+        const messages = Array.from({ length: 16 }, (_, i) => queuedMessage(b, freshNumber(), t + i))
+        for (const message of messages) yield* store.insertOutbound(message, { queued: true })
+        const taken: Array<string> = []
+        for (let round = 0; round < 6 && taken.length < messages.length; round++) {
+          const claims = yield* Effect.forEach(
+            Array.from({ length: 8 }, (_, i) => i),
+            () =>
+              Effect.map(
+                store.claimSends({ now: at(t + 100 + round), limit: 1 }),
+                (claimed) => claimed.filter((m) => m.business === b).map((m) => m.id)
+              ),
+            { concurrency: "unbounded" }
+          )
+          for (const claim of claims) assert.isAtMost(claim.length, 1, "a claim of one took more")
+          taken.push(...claims.flat())
+        }
+        assert.strictEqual(new Set(taken).size, taken.length, "a job claimed twice")
+        assert.deepStrictEqual(
+          [...taken].sort(),
+          messages.map((m) => m.id).sort(),
+          "a job claimed but handed to nobody"
+        )
+      }))
+
     it.effect("send jobs: recovery requeues stale claims, makes stale started sends unknown, and nothing else", () =>
       Effect.gen(function*() {
         const store = yield* Storage.Storage

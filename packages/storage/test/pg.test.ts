@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Outbound } from "@wa-session/session-core"
 import { DateTime, Effect, Either, Layer, Option, Redacted } from "effect"
 import { PgStore, Storage } from "../src/index.js"
+import { parkingSuite } from "./ParkingContract.js"
 import { freshSchema, pgAvailable, schemaLayer, urlWithSchema } from "./pg.js"
 import { relaySuite } from "./RelayContract.js"
 import { freshNumber, outbound, suite } from "./StoreContract.js"
@@ -15,6 +16,11 @@ describe.skipIf(!pgAvailable)("PostgreSQL", () => {
     "PgStore",
     PgStore.layer({ url: Redacted.make(urlWithSchema(schema)) }).pipe(Layer.provide(schemaLayer(schema))),
     { numRuns: 25 }
+  )
+  const parkingSchema = freshSchema("parking")
+  parkingSuite(
+    "PgStore",
+    PgStore.layer({ url: Redacted.make(urlWithSchema(parkingSchema)) }).pipe(Layer.provide(schemaLayer(parkingSchema)))
   )
   const relaySchema = freshSchema("relay")
   relaySuite(

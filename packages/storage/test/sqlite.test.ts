@@ -8,6 +8,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { SqliteStore, SqlStore, Storage } from "../src/index.js"
 import * as LightCommit from "../src/internal/lightCommit.js"
+import { parkingSuite } from "./ParkingContract.js"
 import { relaySuite } from "./RelayContract.js"
 import { freshNumber, inbound, outbound, recordInbound, suite } from "./StoreContract.js"
 import { legacyRows, ROLLBACK_TO_0002 } from "./support/legacy.js"
@@ -17,6 +18,7 @@ afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
 
 suite("SqliteStore", SqliteStore.layer({ filename: NodePath.join(dir, "nested", "contract.db") }))
 relaySuite("SqliteStore", SqliteStore.layer({ filename: NodePath.join(dir, "relay.db") }))
+parkingSuite("SqliteStore", SqliteStore.layer({ filename: NodePath.join(dir, "parking.db") }))
 
 describe("SqliteStore on a file", () => {
   it.effect("what was written survives closing and reopening; migrations run once", () =>
@@ -37,7 +39,8 @@ describe("SqliteStore on a file", () => {
         { migration_id: 2 },
         { migration_id: 3 },
         { migration_id: 4 },
-        { migration_id: 5 }
+        { migration_id: 5 },
+        { migration_id: 6 }
       ])
       db.close()
     }))
@@ -77,7 +80,7 @@ describe("SqliteStore on a file", () => {
       assert.deepStrictEqual(mine.map((m) => [m.id, m.status]), [[queued.id, "queued"]])
       const after = new Sqlite(filename, { readonly: true })
       assert.deepStrictEqual(after.prepare("SELECT max(migration_id) AS id FROM wa_session_migrations").get(), {
-        id: 5
+        id: 6
       })
       assert.deepStrictEqual(
         after.prepare("SELECT status_rank FROM wa_outbound WHERE id = ?").get(message.id),

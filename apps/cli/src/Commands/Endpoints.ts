@@ -7,7 +7,7 @@ import { Backend } from "../Backend.js"
 import { connection, EVENT_TYPES, help, json } from "./Shared.js"
 import { onBackend, showView } from "./Wiring.js"
 
-const addEndpoint = Command.make(
+export const addEndpoint = Command.make(
   "add",
   {
     url: Args.text({ name: "URL" }).pipe(Args.withDescription("Where to POST events (http or https)")),
@@ -41,7 +41,8 @@ const addEndpoint = Command.make(
               (Views, out, v) => Views.addedText(out, v)
             )
           )
-        )
+        ),
+      { creates: true }
     )
 ).pipe(
   Command.withDescription(help(
@@ -51,7 +52,7 @@ const addEndpoint = Command.make(
   ))
 )
 
-const deleteEndpoint = Command.make(
+export const deleteEndpoint = Command.make(
   "delete",
   {
     id: Args.text({ name: "ID" }).pipe(Args.withDescription("The endpoint (ep_…)")),

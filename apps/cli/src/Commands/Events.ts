@@ -5,9 +5,20 @@ import type * as Event from "@wa-session/session-core/Event"
 import { Console, Duration, Effect, Either, Option } from "effect"
 import { Backend } from "../Backend.js"
 import { InvalidInput, UsageError } from "../Errors.js"
-import { InstantFor } from "../Input.js"
 import * as Output from "../Output.js"
-import { connection, cursor, DELIVERY_STATES, endpoint, EVENT_TYPES, help, json, lazy, limit } from "./Shared.js"
+import {
+  connection,
+  cursor,
+  DELIVERY_STATES,
+  endpoint,
+  EVENT_TYPES,
+  help,
+  instant,
+  json,
+  lazy,
+  limit,
+  oneOf
+} from "./Shared.js"
 import { onBackend, show, showView, views } from "./Wiring.js"
 
 /** `--type a,b`: each one an event type, in the server's words when not (`INVALID_REQUEST`, `path: type`). */
@@ -92,16 +103,11 @@ export const events = Command.make(
   ))
 )
 
-const replay = Command.make(
+export const replay = Command.make(
   "replay",
   {
     endpoint: endpoint("Only to this endpoint (default: every endpoint)"),
-    since: Options.text("since").pipe(
-      Options.withSchema(InstantFor("--since")),
-      Options.withPseudoName("INSTANT"),
-      Options.withDescription("The events recorded since this instant (ISO-8601 with offset)"),
-      Options.optional
-    ),
+    since: instant("since", "The events recorded since this instant (ISO-8601 with offset)").pipe(Options.optional),
     eventIds: Options.text("event").pipe(
       Options.withPseudoName("ID"),
       Options.withDescription("This event (repeatable)"),
@@ -145,8 +151,7 @@ const replay = Command.make(
 export const deliveries = Command.make(
   "deliveries",
   {
-    state: Options.choice("state", DELIVERY_STATES).pipe(
-      Options.withDescription("Only deliveries in this state (failed: the dead letters)"),
+    state: oneOf("state", DELIVERY_STATES, "Only deliveries in this state (failed: the dead letters)").pipe(
       Options.optional
     ),
     endpoint: endpoint("Only the deliveries to this endpoint"),

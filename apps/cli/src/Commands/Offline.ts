@@ -22,7 +22,8 @@ export const check = Command.make(
         const content = result.right
         const kind = MessageContent.isTemplate(content)
           ? "a template: allowed at any time"
-          : `a ${content.type} message: allowed inside the 24-hour window, else only a template`
+          : `${/^[aeiou]/.test(content.type) ? "an" : "a"} ${content.type} message: allowed inside the 24-hour ` +
+            "window, else only a template"
         return yield* out.json
           ? Output.printJson({ valid: true, type: content.type, violations: [] })
           : Console.log(`${Output.paint(out, "green", "valid")}: ${kind}`)
@@ -83,7 +84,8 @@ const simulateText = (out: Output.Output, steps: ReadonlyArray<Simulate.Step>): 
 export const simulate = Command.make(
   "simulate",
   {
-    file: Args.file({ name: "FILE", exists: "yes" }).pipe(
+    // read by readDocument, whose error names the file
+    file: Args.file({ name: "FILE" }).pipe(
       Args.withDescription("The timeline: JSON, or YAML when it ends in .yaml/.yml")
     ),
     json

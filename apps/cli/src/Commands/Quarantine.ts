@@ -4,10 +4,10 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option } from "effect"
 import { Backend } from "../Backend.js"
-import { connection, cursor, help, json, limit, QUARANTINE_STATES } from "./Shared.js"
+import { connection, cursor, help, json, limit, oneOf, QUARANTINE_STATES } from "./Shared.js"
 import { onBackend, showView } from "./Wiring.js"
 
-const retry = Command.make(
+export const retry = Command.make(
   "retry",
   {
     id: Args.text({ name: "ID" }).pipe(Args.withDescription("The quarantine entry (q_…)")),
@@ -39,10 +39,7 @@ const retry = Command.make(
 export const quarantine = Command.make(
   "quarantine",
   {
-    state: Options.choice("state", QUARANTINE_STATES).pipe(
-      Options.withDescription("Only entries in this state"),
-      Options.optional
-    ),
+    state: oneOf("state", QUARANTINE_STATES, "Only entries in this state").pipe(Options.optional),
     limit: limit(1000, 100, "entries"),
     cursor,
     json,

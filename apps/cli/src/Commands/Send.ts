@@ -5,7 +5,7 @@ import { Effect, Option } from "effect"
 import { Backend } from "../Backend.js"
 import { UsageError } from "../Errors.js"
 import * as Output from "../Output.js"
-import { connection, contentSource, help, json, loadContent, phone } from "./Shared.js"
+import { connection, contentSource, help, json, loadContent, pairOf, phone } from "./Shared.js"
 import { onBackend, show } from "./Wiring.js"
 
 /** The content of `--fallback-template` and its `--language` and `--param`s (undefined without one). */
@@ -85,8 +85,18 @@ export const send = Command.make(
           idempotencyKey: config.idempotencyKey,
           dryRun: config.dryRun
         })
-        yield* show(config.json, view, Output.sendJson, (out, v, now) => Output.sendText(out, v, now, config.dryRun))
-      })
+        // for people: when session messages stop, which the answer does not say when a safety margin applies
+        const window = view.window.state === "open" && !config.json
+          ? yield* Effect.option(backend.status(pairOf({ business: config.from, customer: config.to })))
+          : Option.none()
+        yield* show(
+          config.json,
+          view,
+          Output.sendJson,
+          (out, v, now) => Output.sendText(out, v, now, config.dryRun, window)
+        )
+      }),
+      { creates: true }
     )
 ).pipe(
   Command.withDescription(help(

@@ -4,9 +4,22 @@ import * as Options from "@effect/cli/Options"
 import * as Durations from "@wa-session/session-core/Durations"
 import { Duration, Effect } from "effect"
 import { Backend } from "../Backend.js"
-import { forOption, InstantFor } from "../Input.js"
+import { readOption } from "../Input.js"
 import * as Output from "../Output.js"
-import { at, business, connection, cursor, customer, help, json, limit, pairOf } from "./Shared.js"
+import {
+  at,
+  business,
+  connection,
+  cursor,
+  customer,
+  help,
+  instant,
+  json,
+  limit,
+  pairOf,
+  parsed,
+  phone
+} from "./Shared.js"
 import { onBackend, show, showView } from "./Wiring.js"
 
 export const status = Command.make(
@@ -18,7 +31,7 @@ export const status = Command.make(
       Effect.flatMap(Backend, (backend) => backend.status(pairOf(config))).pipe(
         Effect.flatMap((view) => show(config.json, view, Output.windowJson, Output.windowText))
       ),
-      config.at
+      { at: config.at }
     )
 ).pipe(
   Command.withDescription(help(
@@ -38,7 +51,7 @@ export const explain = Command.make(
       Effect.flatMap(Backend, (backend) => backend.explain(pairOf(config))).pipe(
         Effect.flatMap((view) => show(config.json, view, Output.explainJson, Output.explainText))
       ),
-      config.at
+      { at: config.at }
     )
 ).pipe(
   Command.withDescription(help(
@@ -52,12 +65,12 @@ export const expiring = Command.make(
   "expiring",
   {
     within: Options.text("within").pipe(
-      Options.withSchema(forOption("--within", Durations.FromString)),
+      parsed(readOption("--within", Durations.FromString)),
       Options.withPseudoName("DURATION"),
       Options.withDescription("How soon: 2h, 90m, 1h30m, \"2 hours\" (default 24h: every open window)"),
       Options.withDefault(Duration.hours(24))
     ),
-    business: business.pipe(Options.withDescription("Only this business number"), Options.optional),
+    business: phone("business", "Only this business number (E.164)").pipe(Options.optional),
     limit: limit(1000, 100, "windows"),
     cursor,
     at,
@@ -83,7 +96,7 @@ export const expiring = Command.make(
             )
           )
         ),
-      config.at
+      { at: config.at }
     )
 ).pipe(
   Command.withDescription(help(
@@ -99,12 +112,7 @@ export const inbound = Command.make(
   {
     business,
     customer,
-    at: Options.text("at").pipe(
-      Options.withSchema(InstantFor("--at")),
-      Options.withPseudoName("INSTANT"),
-      Options.withDescription("When the customer sent it (default now; ISO-8601 with offset)"),
-      Options.optional
-    ),
+    at: instant("at", "When the customer sent it (default now; ISO-8601 with offset)").pipe(Options.optional),
     messageId: Options.text("message-id").pipe(
       Options.withPseudoName("ID"),
       Options.withDescription("The provider's message id: the same id twice is recorded once (default: generated)"),
@@ -122,7 +130,8 @@ export const inbound = Command.make(
           customer: config.customer,
           messageId: config.messageId,
           sentAt: config.at
-        })).pipe(Effect.flatMap((view) => show(config.json, view, Output.inboundJson, Output.inboundText)))
+        })).pipe(Effect.flatMap((view) => show(config.json, view, Output.inboundJson, Output.inboundText))),
+      { creates: true }
     )
 ).pipe(
   Command.withDescription(help(

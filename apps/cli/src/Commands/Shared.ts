@@ -2,14 +2,15 @@
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Delivery from "@wa-session/session-core/Delivery"
 import type * as Event from "@wa-session/session-core/Event"
 // one module, not the package: the rest of session-core loads with the commands that use it
 import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
-import { Config, Effect, Either, type Option, type Redacted, Schema } from "effect"
+import { Config, Effect, Either, type Option, type Redacted } from "effect"
 import { UsageError } from "../Errors.js"
-import { forOption, InstantFor, parseDocument } from "../Input.js"
+import { fileSubject, Instant, parseDocument, readOption } from "../Input.js"
 
 /** A description, then its examples. */
 export const help = (description: string, ...examples: ReadonlyArray<string>): HelpDoc.HelpDoc =>
@@ -22,9 +23,22 @@ export const help = (description: string, ...examples: ReadonlyArray<string>): H
 /** Loaded on first use, so --help and the offline commands never load the store, the drivers or the HTTP client. */
 export const lazy = <M>(load: () => Promise<M>): Effect.Effect<M> => Effect.promise(load)
 
+/**
+ * A text option read by `parse`: a bad value is refused in one line naming the option, which bin.ts prints (not
+ * @effect/cli's tree of the schema's transformations, nor its "is not a integer" that names no option).
+ */
+export const parsed = <A>(parse: (input: string) => Either.Either<A, string>) =>
+(
+  self: Options.Options<string>
+): Options.Options<A> =>
+  Options.mapEffect(
+    self,
+    (input) => Either.mapLeft(parse(input), (message) => ValidationError.invalidValue(HelpDoc.p(message)))
+  )
+
 export const phone = (name: string, description: string) =>
   Options.text(name).pipe(
-    Options.withSchema(forOption(`--${name}`, PhoneNumber.FromString)),
+    parsed(readOption(`--${name}`, PhoneNumber.FromString)),
     Options.withPseudoName("E164"),
     Options.withDescription(description)
   )
@@ -32,26 +46,50 @@ export const phone = (name: string, description: string) =>
 export const business = phone("business", "The business number (E.164; + optional, spaces and dashes allowed)")
 export const customer = phone("customer", "The customer number (E.164; + optional, spaces and dashes allowed)")
 
+/** An instant option (ISO-8601 with an offset), named in its errors. */
+export const instant = (name: string, description: string) =>
+  Options.text(name).pipe(
+    parsed(readOption(`--${name}`, Instant)),
+    Options.withPseudoName("INSTANT"),
+    Options.withDescription(description)
+  )
+
+/** One of `values`, named in its errors (`--state: expected pending, delivered or failed, got "lost"`). */
+export const oneOf = <const T extends string>(name: string, values: ReadonlyArray<T>, description: string) =>
+  Options.text(name).pipe(
+    parsed((input) => {
+      const value = values.find((candidate) => candidate === input)
+      return value === undefined
+        ? Either.left(
+          `--${name}: expected ${values.slice(0, -1).join(", ")} or ${values.at(-1) ?? ""}, got ${
+            JSON.stringify(input)
+          }`
+        )
+        : Either.right(value)
+    }),
+    Options.withPseudoName(values.join("|")),
+    Options.withDescription(description)
+  )
+
 export const pairOf = (
   config: { readonly business: PhoneNumber.PhoneNumber; readonly customer: PhoneNumber.PhoneNumber }
 ) => ({ business: config.business, customer: config.customer }) as PhoneNumber.Pair
 
 export const json = Options.boolean("json").pipe(Options.withDescription("Print JSON for machines instead of text"))
 
-export const at = Options.text("at").pipe(
-  Options.withSchema(InstantFor("--at")),
-  Options.withPseudoName("INSTANT"),
-  Options.withDescription(
-    "Evaluate at this instant instead of now (ISO-8601 with offset, e.g. 2026-01-21T09:00:00+05:30)"
-  ),
-  Options.optional
-)
+export const at = instant(
+  "at",
+  "Evaluate at this instant instead of now (ISO-8601 with offset, e.g. 2026-01-21T09:00:00+05:30)"
+).pipe(Options.optional)
 
 export const limit = (max: number, fallback: number, what: string) =>
-  Options.integer("limit").pipe(
-    Options.withSchema(
-      Schema.Int.pipe(Schema.between(1, max, { message: () => `--limit must be 1 to ${max}` }))
-    ),
+  Options.text("limit").pipe(
+    parsed((input) => {
+      const n = /^\d{1,9}$/.test(input.trim()) ? Number(input.trim()) : Number.NaN
+      return n >= 1 && n <= max
+        ? Either.right(n)
+        : Either.left(`--limit must be 1 to ${max}, got ${JSON.stringify(input)}`)
+    }),
     Options.withPseudoName("N"),
     Options.withDescription(`At most N ${what} (1 to ${max}, default ${fallback})`),
     Options.withDefault(fallback)
@@ -69,6 +107,16 @@ export const endpoint = (description: string) =>
 /** `--server` and `--token`: a running server instead of the local store. */
 export const connection = {
   server: Options.text("server").pipe(
+    parsed((input) => {
+      const url = URL.canParse(input) ? new URL(input) : undefined
+      return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
+        ? Either.right(input)
+        : Either.left(
+          `--server: expected the server's http:// or https:// URL, like http://127.0.0.1:8080, got ${
+            JSON.stringify(input)
+          }`
+        )
+    }),
     Options.withPseudoName("URL"),
     Options.withDescription("Call a running wa-session server instead of the local store (e.g. http://127.0.0.1:8080)"),
     Options.optional
@@ -91,7 +139,8 @@ export const contentSource = Options.text("text").pipe(
   Options.withPseudoName("TEXT"),
   Options.withDescription("A text message body"),
   Options.orElseEither(
-    Options.file("content-file", { exists: "yes" }).pipe(
+    // text, not a file option: read by loadContent (a pipe too), whose error names the option and the file
+    Options.text("content-file").pipe(
       Options.withPseudoName("FILE"),
       Options.withDescription("A JSON (or YAML) file holding the WhatsApp message content, any type")
     )
@@ -103,7 +152,14 @@ export const readDocument = (path: string, field: string): Effect.Effect<unknown
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const text = yield* fs.readFileString(path).pipe(
-      Effect.mapError((error) => new UsageError({ field, message: `${field} ${path}: ${error.message}` }))
+      Effect.mapError((error) =>
+        new UsageError({
+          field,
+          message: error._tag === "SystemError" && error.reason === "NotFound"
+            ? `${fileSubject(path, field)} does not exist`
+            : `${fileSubject(path, field)} cannot be read: ${error.message}`
+        })
+      )
     )
     return yield* parseDocument(text, path, field)
   })
@@ -129,6 +185,8 @@ const everyOf = <T extends string>() =>
 export const EVENT_TYPES = everyOf<Event.EventType>()([
   "message.received",
   "message.status",
+  "message.released",
+  "message.expired",
   "window.opened",
   "window.expiring",
   "window.closed",

@@ -2,22 +2,34 @@
 import type * as Terminal from "@effect/platform/Terminal"
 import { Console, type DateTime, Effect, Layer, Option } from "effect"
 import { Backend } from "../Backend.js"
-import type { CliError } from "../Errors.js"
+import type { CliError, StoreNotFound } from "../Errors.js"
 import type * as Local from "../Local.js"
 import * as Output from "../Output.js"
 import { type Exit, report } from "../Report.js"
 import type * as Views from "../Views.js"
 import { type Connection, lazy } from "./Shared.js"
 
+/** How a command uses the store: `--at` for the commands that evaluate at an instant, `creates` for those that record. */
+export interface Use {
+  readonly at?: Option.Option<DateTime.Utc>
+  /** send, inbound, endpoints add: they may start a store; the others fail when there is none (StoreNotFound). */
+  readonly creates?: boolean
+}
+
 /** The local store and its settings, or the server's typed client (Local.ts and Remote.ts, loaded on first use). */
 const backendLayer = (
   connection: Connection,
-  instant: Option.Option<DateTime.Utc>
-): Layer.Layer<Backend, Layer.Layer.Error<typeof Local.layer>> =>
-  Option.match(connection.server, {
+  use: Use
+): Layer.Layer<Backend, Layer.Layer.Error<typeof Local.layer> | StoreNotFound> => {
+  const instant = use.at ?? Option.none()
+  return Option.match(connection.server, {
     onNone: () =>
       Layer.unwrapEffect(
-        Effect.map(lazy(() => import("../Local.js")), (Local) => Layer.merge(Local.layer, Local.clockLayer(instant)))
+        Effect.map(lazy(() => import("../Local.js")), (Local) =>
+          Layer.merge(
+            use.creates === true ? Local.layer : Layer.unwrapEffect(Effect.as(Local.existingStore, Local.layer)),
+            Local.clockLayer(instant)
+          ))
       ),
     onSome: (url) =>
       Layer.unwrapEffect(
@@ -27,18 +39,18 @@ const backendLayer = (
         )
       )
   })
+}
 
 /**
  * Runs a command on its backend and reports its failure. In the command's own handler, so that its type says it
  * fails only with Exit, and so that a command with subcommands does not wrap theirs (they choose their own backend).
- * `instant` is `--at` of the commands that evaluate at an instant.
  */
 export const onBackend = <E extends CliError, R>(
   config: { readonly json: boolean } & Connection,
   effect: Effect.Effect<void, E, R | Backend>,
-  instant: Option.Option<DateTime.Utc> = Option.none()
+  use: Use = {}
 ): Effect.Effect<void, Exit, Exclude<R, Backend>> =>
-  report(Effect.provide(effect, backendLayer(config, instant)), config.json)
+  report(Effect.provide(effect, backendLayer(config, use)), config.json)
 
 /** Prints a view: JSON, or text given the backend's "now" for relative times. */
 export const show = <V>(

@@ -1,7 +1,14 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
-import { type Authorization, MessageNotFoundError, ProviderFailedError, WaSessionApi } from "@wa-session/http-api"
-import { type Ids, type MessageSender, type Outbound, SessionService, SessionStore } from "@wa-session/session-core"
-import { Effect, type Layer, Metric, Option } from "effect"
+import {
+  type Authorization,
+  MessageNotFoundError,
+  MessageNotParkedError,
+  type MessageView,
+  ProviderFailedError,
+  WaSessionApi
+} from "@wa-session/http-api"
+import { type Ids, type MessageSender, Outbound, SessionService, SessionStore } from "@wa-session/session-core"
+import { Duration, Effect, type Layer, Metric, Option } from "effect"
 import { ServerConfig } from "../Config.js"
 import { Metrics, type SendDecision, type SendResult } from "../Metrics.js"
 import { Sends } from "../Sends.js"
@@ -16,6 +23,8 @@ const providerFailed = (error: MessageSender.ProviderError, messageId: string | 
     httpStatus: Option.getOrNull(error.httpStatus),
     messageId
   })
+
+const DEFAULT_LIST_SIZE = 100
 
 /** What the send request answers: the message as it stands once the wait is over (a replay is answered as stored). */
 const resultOf = (status: Outbound.OutboundStatus, dryRun: boolean, replayed: boolean): SendResult =>
@@ -45,6 +54,27 @@ export const MessagesLive: Layer.Layer<
     const sends = yield* Sends
     const settings = yield* ServerConfig
     const count = (decision: SendDecision, result: SendResult) => Metric.increment(metrics.sends(decision, result))
+    /** A parked message: its re-engagement template goes in the background (its outcome is its own). */
+    const answerParked = (submitted: SessionService.SendResult) =>
+      Effect.gen(function*() {
+        const reengagement = submitted.reengagement ?? Option.none()
+        if (!submitted.replayed) {
+          yield* Metric.increment(metrics.parking("parked"))
+          for (const template of Option.toArray(reengagement)) {
+            yield* Metric.increment(metrics.parking("reengaged"))
+            if (!template.dryRun) yield* sends.sendAndWait(template.id, Duration.zero)
+          }
+        }
+        yield* count("parked", submitted.replayed ? "replayed" : "parked")
+        yield* Effect.logInfo(submitted.replayed ? "send replayed" : "message parked").pipe(
+          Effect.annotateLogs({
+            id: submitted.message.id,
+            reason: Option.getOrNull(submitted.message.reason),
+            reengagement: Option.getOrNull(Option.map(reengagement, (template) => template.id))
+          })
+        )
+        return Translate.sendResponse(submitted)
+      })
     return handlers
       .handle("sendMessage", ({ headers, payload }) =>
         Effect.gen(function*() {
@@ -57,9 +87,12 @@ export const MessagesLive: Layer.Layer<
             fallback: payload.fallback,
             idempotencyKey: Option.fromNullable(payload.idempotencyKey ?? headers["idempotency-key"]),
             // OR-ed with the server's own dry-run (no Exotel credentials) by the use case
-            dryRun: payload.dryRun === true
+            dryRun: payload.dryRun === true,
+            whenClosed: payload.whenClosed,
+            ttl: payload.ttl === undefined ? undefined : Duration.seconds(payload.ttl)
           })
           const stored = submitted.message
+          if (Outbound.isParked(stored)) return yield* answerParked(submitted)
           const waited = submitted.replayed || stored.dryRun
             ? Option.none<SessionService.Dispatched>()
             : (yield* sends.sendAndWait(stored.id, settings.sendWait)).dispatched
@@ -113,6 +146,45 @@ export const MessagesLive: Layer.Layer<
             IdempotencyKeyReused: Translate.idempotencyKeyReused,
             StorageError: Translate.storageError
           })
+        ))
+      .handle("cancelMessage", ({ path }) =>
+        SessionService.cancelParked(path.id).pipe(
+          Effect.flatMap(Option.match({
+            onNone: (): Effect.Effect<MessageView, MessageNotFoundError | MessageNotParkedError> =>
+              Effect.fail(new MessageNotFoundError({ message: `No outbound message ${path.id}`, id: path.id })),
+            onSome: ({ cancelled, message }): Effect.Effect<MessageView, MessageNotParkedError> =>
+              cancelled
+                ? Effect.as(
+                  Effect.zipRight(
+                    Metric.increment(metrics.parking("cancelled")),
+                    Effect.logInfo("parked message cancelled").pipe(Effect.annotateLogs({ id: message.id }))
+                  ),
+                  Translate.messageView(message)
+                )
+                : Effect.fail(
+                  new MessageNotParkedError({
+                    message: `message ${message.id} is ${message.status}, not parked: only a parked message can be ` +
+                      "cancelled",
+                    id: message.id,
+                    status: message.status
+                  })
+                )
+          })),
+          Effect.catchTag("StorageError", Translate.storageError)
+        ))
+      .handle("listMessagesByState", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const business = yield* Effect.transposeOption(
+            Option.map(Option.fromNullable(urlParams.business), (number) => Translate.phone(number, "business"))
+          )
+          const customer = yield* Effect.transposeOption(
+            Option.map(Option.fromNullable(urlParams.customer), (number) => Translate.phone(number, "customer"))
+          )
+          const store = yield* SessionStore.SessionStore
+          const parked = yield* store.listParked({ business, customer, limit: urlParams.limit ?? DEFAULT_LIST_SIZE })
+          return { items: parked.map(Translate.messageView) }
+        }).pipe(
+          Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })
         ))
       .handle("getMessage", ({ path }) =>
         Effect.flatMap(SessionStore.SessionStore, (store) =>

@@ -1,7 +1,7 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { Settings, VirtualClock } from "@wa-session/clock"
 import { type Authorization, WaSessionApi } from "@wa-session/http-api"
-import { type Ids, PhoneNumber, SessionService, type SessionStore } from "@wa-session/session-core"
+import { type Ids, PhoneNumber, SessionService, SessionStore } from "@wa-session/session-core"
 import { type DateTime, Duration, Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
 
@@ -9,6 +9,8 @@ import * as Translate from "./Translate.js"
 export const DEFAULT_EXPIRING_WITHIN_SECONDS = 25 * 60 * 60
 export const DEFAULT_PAGE_SIZE = 100
 export const DEFAULT_HISTORY_SIZE = 50
+/** A pair's parked messages are counted up to this many. */
+export const PARKED_COUNT_LIMIT = 10_000
 
 const pairOf = (path: { readonly business: string; readonly customer: string }) =>
   Effect.gen(function*() {
@@ -34,7 +36,13 @@ export const SessionsLive: Layer.Layer<
       Effect.gen(function*() {
         const pair = yield* pairOf(path)
         const status = yield* SessionService.windowStatus(pair).pipe(evaluatedAt(urlParams.at))
-        return Translate.sessionView(status)
+        const parked = yield* Effect.flatMap(SessionStore.SessionStore, (store) =>
+          store.listParked({
+            business: Option.some(pair.business),
+            customer: Option.some(pair.customer),
+            limit: PARKED_COUNT_LIMIT
+          }))
+        return Translate.pairSessionView(status, parked)
       }).pipe(
         Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })
       ))

@@ -1,4 +1,10 @@
-import { type ExplanationView, type RecordInboundResponse, type SessionView, Views } from "@wa-session/http-api"
+import {
+  type ExplanationView,
+  type PairSessionView,
+  type RecordInboundResponse,
+  type SessionView,
+  Views
+} from "@wa-session/http-api"
 import {
   IdempotencyKeyReusedError,
   InvalidMessageError,
@@ -15,13 +21,14 @@ import type {
   InvalidPhoneNumber,
   MessageTypeNotSupported,
   NoActiveSession,
+  Outbound,
   SessionExpired,
   SessionService,
   SessionStore,
   SessionWindow
 } from "@wa-session/session-core"
 import { PhoneNumber } from "@wa-session/session-core"
-import { Duration, Effect, Option } from "effect"
+import { DateTime, Duration, Effect, Option } from "effect"
 
 /** Domain errors → contract errors. Each handler lists the ones its use case can fail with. */
 export const sessionExpired = (e: SessionExpired) =>
@@ -94,6 +101,20 @@ export const sessionView = (status: SessionWindow.WindowStatus): SessionView => 
   expiresAt: Option.getOrNull(status.expiresAt),
   remainingSeconds: toSeconds(status.remaining),
   closedByProvider: status.closedByProvider
+})
+
+/** The window of a pair with its parked messages (`GET /v1/sessions/{business}/{customer}`). */
+export const pairSessionView = (
+  status: SessionWindow.WindowStatus,
+  parked: ReadonlyArray<Outbound.OutboundMessage>
+): PairSessionView => ({
+  ...sessionView(status),
+  parked: parked.length,
+  nextParkedExpiresAt: parked.reduce<DateTime.Utc | null>((soonest, message) =>
+    Option.match(message.parkedUntil, {
+      onNone: () => soonest,
+      onSome: (until) => soonest === null || DateTime.lessThan(until, soonest) ? until : soonest
+    }), null)
 })
 
 export const explanationView = (explanation: SessionWindow.Explanation): ExplanationView => ({

@@ -48,6 +48,18 @@ export const encode = (event: Event): Encoded => {
     }
     case "message.status":
       return envelope({ ...event.data, at: iso(event.data.at) }) as Encoded
+    case "message.released":
+      return envelope({
+        ...event.data,
+        parkedAt: iso(event.data.parkedAt),
+        releasedAt: iso(event.data.releasedAt)
+      }) as Encoded
+    case "message.expired":
+      return envelope({
+        ...event.data,
+        parkedAt: iso(event.data.parkedAt),
+        parkedUntil: iso(event.data.parkedUntil)
+      }) as Encoded
     case "window.opened":
     case "window.expiring":
       return envelope({

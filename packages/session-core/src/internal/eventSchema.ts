@@ -14,6 +14,8 @@ import * as SessionWindow from "../SessionWindow.js"
 export const EventType = Schema.Literal(
   "message.received",
   "message.status",
+  "message.released",
+  "message.expired",
   "window.opened",
   "window.expiring",
   "window.closed",
@@ -149,6 +151,35 @@ export const MessageStatusData = Schema.Struct({
 }).annotations({ identifier: "MessageStatusData" })
 
 /**
+ * `message.released`: a message parked while the pair's window was not open (`"whenClosed": "park"`) was released
+ * when the customer's message `basisMessageId` opened the window: it is queued as a session message, sent before any
+ * message the business sends after it, and its `message.status` events follow.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const MessageReleasedData = Schema.Struct({
+  messageId: Schema.String,
+  idempotencyKey: Schema.NullOr(Schema.String),
+  parkedAt: Schema.DateTimeUtc,
+  releasedAt: Schema.DateTimeUtc,
+  basisMessageId: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "MessageReleasedData" })
+
+/**
+ * `message.expired`: a parked message was not released within its time to live (`parkedUntil`): it is never sent.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const MessageExpiredData = Schema.Struct({
+  messageId: Schema.String,
+  idempotencyKey: Schema.NullOr(Schema.String),
+  parkedAt: Schema.DateTimeUtc,
+  parkedUntil: Schema.DateTimeUtc
+}).annotations({ identifier: "MessageExpiredData" })
+
+/**
  * What a window was before it opened: never opened, expired, or closed by the provider.
  *
  * @since 0.2.0
@@ -261,6 +292,18 @@ export const MessageStatus = envelope("message.status", MessageStatusData, "Mess
  * @since 0.2.0
  * @category schemas
  */
+export const MessageReleased = envelope("message.released", MessageReleasedData, "MessageReleasedEvent")
+
+/**
+ * @since 0.2.0
+ * @category schemas
+ */
+export const MessageExpired = envelope("message.expired", MessageExpiredData, "MessageExpiredEvent")
+
+/**
+ * @since 0.2.0
+ * @category schemas
+ */
 export const WindowOpened = envelope("window.opened", WindowOpenedData, "WindowOpenedEvent")
 
 /**
@@ -292,6 +335,8 @@ export const WebhookQuarantined = envelope("webhook.quarantined", WebhookQuarant
 export const Event = Schema.Union(
   MessageReceived,
   MessageStatus,
+  MessageReleased,
+  MessageExpired,
   WindowOpened,
   WindowExpiring,
   WindowClosed,

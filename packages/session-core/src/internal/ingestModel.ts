@@ -232,6 +232,8 @@ export type ItemResult =
 export interface BatchResult {
   /** in the order of the batch's items */
   readonly items: ReadonlyArray<ItemResult>
+  /** how many parked messages the batch released (since 0.2.0; absent: none) */
+  readonly released?: number | undefined
 }
 
 /**
@@ -279,7 +281,8 @@ export interface PairState {
  * What a store reads, under the lock of every pair involved, before planning a batch: the pairs (by `pairKey`;
  * missing pairs have no window), the inbound messages already recorded among the batch's (`business|messageId` →
  * the `pairKey` they were recorded under, whose pair is read too: it has no window when the message opened none),
- * the outbound messages the reports name (by `refKey`), and the quarantine ids already present among the batch's.
+ * the outbound messages the reports name (by `refKey`), the quarantine ids already present among the batch's, and
+ * the messages parked for the pairs of the batch's customer messages (by `pairKey`; a pair with none may be missing).
  *
  * @since 0.2.0
  * @category models
@@ -289,6 +292,8 @@ export interface State {
   readonly inbound: ReadonlyMap<string, string>
   readonly outbound: ReadonlyMap<string, OutboundMessage>
   readonly quarantine: ReadonlySet<string>
+  /** Since 0.2.0's parking; a store that parks nothing may leave it out. */
+  readonly parked?: ReadonlyMap<string, ReadonlyArray<OutboundMessage>> | undefined
 }
 
 /**
@@ -323,6 +328,14 @@ export interface Plan {
   readonly requeues: ReadonlyArray<{ readonly id: string; readonly notBefore: DateTime.Utc }>
   readonly quarantine: ReadonlyArray<PreparedQuarantine>
   readonly resolved: ReadonlyArray<string>
+  /**
+   * Parked messages that leave the parking (since 0.2.0): `released` into a window a customer message opened (now
+   * `queued` send jobs, their `statuses` written too), `expired` past their time to live; each only if still parked.
+   */
+  readonly parking: {
+    readonly released: ReadonlyArray<OutboundMessage>
+    readonly expired: ReadonlyArray<OutboundMessage>
+  }
   readonly events: ReadonlyArray<Event.Draft>
   readonly results: ReadonlyArray<ItemResult>
 }

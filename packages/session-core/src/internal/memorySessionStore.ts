@@ -1,9 +1,11 @@
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Event from "../Event.js"
 import * as Ingest from "../Ingest.js"
 import * as Outbound from "../Outbound.js"
 import * as Pacing from "../Pacing.js"
+import * as Parking from "../Parking.js"
 import type { Pair } from "../PhoneNumber.js"
 import * as SendJobs from "../SendJobs.js"
 import type * as SessionStore from "../SessionStore.js"
@@ -11,6 +13,7 @@ import * as SessionWindow from "../SessionWindow.js"
 import * as StoreCursor from "../StoreCursor.js"
 import * as WindowEvents from "../WindowEvents.js"
 import {
+  byCreatedAt,
   compareIds,
   decodeOption,
   deleteOutbound,
@@ -19,6 +22,8 @@ import {
   insertOutbound,
   moveJob,
   pageOf,
+  parkedOf,
+  record,
   run,
   sizeOf,
   type State
@@ -85,7 +90,7 @@ const prune = (state: State, before: DateTime.Utc, limit: number): SessionStore.
   let outbound = 0
   for (const [id, message] of state.outbound) {
     if (outbound >= limit) break
-    if (message.createdAt.epochMillis < cutoff && !state.jobs.has(id)) {
+    if (message.createdAt.epochMillis < cutoff && !state.jobs.has(id) && !Outbound.isParked(message)) {
       deleteOutbound(state, message)
       outbound++
     }
@@ -132,7 +137,8 @@ export const makeSessionStore = (state: State): SessionStore.SessionStoreShape =
     run(state, { now, policy: WindowEvents.defaultPolicy, items, resolves: [] })
 
   return {
-    ingest: (batch) => Effect.map(run(state, batch), (plan) => ({ items: plan.results })),
+    ingest: (batch) =>
+      Effect.map(run(state, batch), (plan) => ({ items: plan.results, released: plan.parking.released.length })),
     getWindow: (pair) =>
       Effect.sync(() =>
         Option.flatMap(Option.fromNullable(pairs.get(Ingest.pairKey(pair))), (pairState) => pairState.window)
@@ -288,6 +294,55 @@ export const makeSessionStore = (state: State): SessionStore.SessionStoreShape =
         }
       }),
     prune: (before, limit) => atomically(() => prune(state, before, limit)),
+    park: ({ message, now, policy, reengagement, safetyMargin }) =>
+      atomically((): SessionStore.ParkResult => {
+        const key = Ingest.pairKey(message)
+        const window = Option.flatMap(Option.fromNullable(pairs.get(key)), (pairState) => pairState.window)
+        if (Option.exists(window, (open) => SessionWindow.isOpenAt(open, now, { safetyMargin }))) {
+          return { _tag: "WindowOpen" }
+        }
+        const inserted = insertOutbound(state, message, false)
+        if (!inserted.inserted) return { _tag: "Parked", ...inserted, reengagement: Option.none() }
+        const last = Option.map(Option.fromNullable(state.reengagedAt.get(key)), DateTime.unsafeMake)
+        const nudge = Option.filter(reengagement, () => Parking.mayReengage(last, now, policy))
+        if (Option.isSome(nudge)) {
+          insertOutbound(state, nudge.value, !nudge.value.dryRun)
+          state.reengagedAt.set(key, now.epochMillis)
+        }
+        return { _tag: "Parked", ...inserted, reengagement: nudge }
+      }),
+    cancelParked: (id, now) =>
+      atomically(() =>
+        Option.map(Option.fromNullable(outbound.get(id)), (message): SessionStore.CancelResult => {
+          if (!Outbound.isParked(message)) return { cancelled: false, message }
+          const cancelled = Outbound.leaveParking(message, "cancelled", now).message
+          outbound.set(id, cancelled)
+          return { cancelled: true, message: cancelled }
+        })
+      ),
+    expireParked: (now, limit) =>
+      atomically(() => {
+        const due = [...parkedOf(state).values()].flat()
+          .filter((message) => Option.exists(message.parkedUntil, (until) => until.epochMillis <= now.epochMillis))
+          .sort((a, b) =>
+            Option.getOrThrow(a.parkedUntil).epochMillis - Option.getOrThrow(b.parkedUntil).epochMillis ||
+            compareIds(a.id, b.id)
+          )
+          .slice(0, sizeOf(limit))
+        for (const message of due) {
+          const expired = Outbound.leaveParking(message, "expired", now).message
+          outbound.set(message.id, expired)
+          record(state, [Event.messageExpired(expired, Option.getOrThrow(message.parkedUntil), now)], now)
+        }
+        return due.length
+      }),
+    listParked: ({ business, customer, limit }) =>
+      Effect.sync(() =>
+        [...parkedOf(state).values()].flat().filter((message) =>
+          Option.match(business, { onNone: () => true, onSome: (number) => message.business === number }) &&
+          Option.match(customer, { onNone: () => true, onSome: (number) => message.customer === number })
+        ).sort(byCreatedAt).slice(0, sizeOf(limit))
+      ),
     ping: Effect.void
   }
 }

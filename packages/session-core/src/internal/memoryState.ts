@@ -54,6 +54,8 @@ export interface State {
   readonly endpoints: Map<string, Delivery.Endpoint>
   readonly deliveries: Map<string, StoredDelivery>
   readonly counters: { seq: number; pacingTat: number }
+  /** the last re-engagement template of each pair (`pairKey` → epoch milliseconds) */
+  readonly reengagedAt: Map<string, number>
 }
 
 export const makeState: Effect.Effect<State> = Effect.map(Effect.makeSemaphore(1), (lock) => ({
@@ -68,7 +70,8 @@ export const makeState: Effect.Effect<State> = Effect.map(Effect.makeSemaphore(1
   eventIds: new Set(),
   endpoints: new Map(),
   deliveries: new Map(),
-  counters: { seq: 0, pacingTat: 0 }
+  counters: { seq: 0, pacingTat: 0 },
+  reengagedAt: new Map()
 }))
 
 export const expiresAtMillis = (window: SessionWindow.SessionWindow): number =>
@@ -183,6 +186,19 @@ export const sizeOf = (limit: number): number => Math.max(0, Math.floor(limit))
 export const decodeOption = <A, E>(cursor: Option.Option<string>, decode: (cursor: string) => Effect.Effect<A, E>) =>
   Option.match(cursor, { onNone: () => Effect.succeedNone, onSome: (cursor) => Effect.asSome(decode(cursor)) })
 
+/** Every parked message, by pair, in release order. */
+export const parkedOf = (state: State): Map<string, Array<Outbound.OutboundMessage>> => {
+  const parked = new Map<string, Array<Outbound.OutboundMessage>>()
+  for (const message of [...state.outbound.values()].sort(byCreatedAt)) {
+    if (!Outbound.isParked(message)) continue
+    const key = Ingest.pairKey(message)
+    const list = parked.get(key)
+    if (list === undefined) parked.set(key, [message])
+    else list.push(message)
+  }
+  return parked
+}
+
 /** One transaction: read what the plan needs, plan, apply. */
 export const run = (state: State, batch: Ingest.Batch): Effect.Effect<Ingest.Plan> =>
   state.atomically(() => {
@@ -202,7 +218,7 @@ export const run = (state: State, batch: Ingest.Batch): Effect.Effect<Ingest.Pla
       }
     }
     const plan = Ingest.plan(
-      { pairs: new Map(state.pairs), inbound: known, outbound: refs, quarantine: present },
+      { pairs: new Map(state.pairs), inbound: known, outbound: refs, quarantine: present, parked: parkedOf(state) },
       batch
     )
     for (const item of plan.inbound) {
@@ -218,6 +234,7 @@ export const run = (state: State, batch: Ingest.Batch): Effect.Effect<Ingest.Pla
         new Outbound.OutboundMessage({ ...message, history: Outbound.normalizeHistory(message.history) })
       )
     }
+    for (const message of plan.parking.released) if (!message.dryRun) queueJob(state, message)
     for (const { id, notBefore } of plan.requeues) {
       const message = state.outbound.get(id)
       if (message !== undefined && !state.jobs.has(id)) queueJob(state, message, notBefore.epochMillis)

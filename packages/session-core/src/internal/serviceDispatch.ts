@@ -136,7 +136,7 @@ const sendClaimed = (message: Outbound.OutboundMessage) =>
       if (Either.isLeft(sent.value)) {
         const error = sent.value.left
         const later = retryAt(
-          message.createdAt,
+          Outbound.queuedAt(message),
           yield* DateTime.now,
           error.reason,
           settings.sendRetryFor ?? SEND_RETRY_FOR

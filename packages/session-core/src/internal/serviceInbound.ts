@@ -102,6 +102,8 @@ export interface IngestOutcome {
   readonly results: ReadonlyArray<Ingest.ItemResult>
   readonly counts: Ingest.Counts
   readonly prepared: ReadonlyArray<Ingest.Prepared>
+  /** Parked messages the batch's customer messages released (since 0.2.0). */
+  readonly released: number
 }
 
 /**
@@ -128,14 +130,14 @@ export const ingest = (
     const settings = yield* SessionConfig
     const now = yield* DateTime.now
     const prepared = Ingest.prepare(items, now, settings.skewTolerance)
-    const { items: results } = yield* store.ingest({
+    const { items: results, released } = yield* store.ingest({
       now,
       policy: policyOf(settings),
       items: prepared,
       resolves: options.resolves ?? [],
       resend: { retryFor: settings.sendRetryFor ?? SEND_RETRY_FOR }
     })
-    return { results, counts: Ingest.counts(results), prepared }
+    return { results, counts: Ingest.counts(results), prepared, released: released ?? 0 }
   })
 
 const UNKNOWN_CONTENT: Readonly<Record<string, unknown>> = { type: "unknown" }

@@ -28,6 +28,8 @@ export interface SessionSettings {
    * `SEND_RETRY_FOR`, an hour; zero: it fails at once). Since 0.2.0.
    */
   readonly sendRetryFor?: Duration.Duration | undefined
+  /** At most one re-engagement template per pair in this long (default 24 hours). Since 0.2.0. */
+  readonly reengageInterval?: Duration.Duration | undefined
 }
 
 /**

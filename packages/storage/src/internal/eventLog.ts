@@ -270,7 +270,7 @@ AND NOT EXISTS (SELECT 1 FROM wa_deliveries e WHERE e.endpoint_id = d.endpoint_i
 ORDER BY d.next_attempt_at, d.event_seq LIMIT ${limit}${sql.literal(isPg ? " FOR UPDATE OF d SKIP LOCKED" : "")}`
       const claimed = yield* (
         isPg
-          ? sql<Record<string, unknown>>`WITH picked AS (${candidates})
+          ? sql<Record<string, unknown>>`WITH picked AS MATERIALIZED (${candidates})
 UPDATE wa_deliveries d SET lease_until = ${lease} FROM picked
 WHERE d.endpoint_id = picked.endpoint_id AND d.event_seq = picked.event_seq
 RETURNING d.endpoint_id, d.event_seq`

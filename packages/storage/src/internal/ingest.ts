@@ -29,7 +29,7 @@ FROM wa_outbound o LEFT JOIN wa_outbound_status s ON s.message_id = o.id`
 
 const OUTBOUND_COLUMNS = "id, business, customer, idempotency_key, decision, reason, content, fallback, " +
   "provider_message_id, status, status_rank, created_at, dry_run, fallback_message_id, request_fingerprint, extra, " +
-  "send_state"
+  "send_state, park_expires_at"
 
 /** Groups joined outbound rows (ordered by id, then status rank) into messages. */
 export const messagesOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -99,6 +99,22 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
       return pairs
     })
 
+  /** The parked messages of the pairs, by pair, in release order (under the pairs' locks: nothing else moves them). */
+  const loadParked = (pairs: ReadonlyArray<readonly [string, string]>) =>
+    Effect.gen(function*() {
+      const unique = [...new Map(pairs.map((pair) => [`${pair[0]}|${pair[1]}`, pair])).values()]
+      const rows = yield* chunked(unique, (chunk) =>
+        sql<Record<string, unknown>>`${sql.literal(JOINED_SELECT)} WHERE o.send_state = 'parked' AND ${
+          tupleIn(sql, "o.business, o.customer", chunk)
+        } ORDER BY o.created_at, o.id, s.status_rank`)
+      const byPair = new Map<string, Array<Outbound.OutboundMessage>>()
+      for (const message of yield* messagesOf(rows)) {
+        const key = Ingest.pairKey(message)
+        byPair.set(key, [...(byPair.get(key) ?? []), message])
+      }
+      return byPair
+    })
+
   const readState = (batch: Ingest.Batch, refs: ReadonlyArray<SessionStore.OutboundRef>) =>
     Effect.gen(function*() {
       const outbound = yield* loadRefs(refs)
@@ -127,7 +143,8 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
         outbound,
         quarantine: new Set(present.map((row) =>
           row.id
-        ))
+        )),
+        parked: yield* loadParked(inboundItems.map((item) => [item.message.business, item.message.customer]))
       } satisfies Ingest.State
     })
 
@@ -173,14 +190,18 @@ provider_message_id = COALESCE(provider_message_id, ${Option.getOrNull(message.p
 WHERE id = ${message.id}`
       ), { discard: true })
 
-  /** Inserts a message and its history; `queued` marks it a send job. Inside the caller's transaction. */
-  const insertOutboundRows = (message: Outbound.OutboundMessage, queued: boolean) =>
+  /**
+   * Inserts a message and its history; `queued` marks it a send job, `parked` a message waiting for its window.
+   * Inside the caller's transaction.
+   */
+  const insertOutboundRows = (message: Outbound.OutboundMessage, sendState: "queued" | "parked" | null) =>
     Effect.gen(function*() {
       const { history, row } = yield* toRows(message)
       const inserted = yield* sql`INSERT INTO wa_outbound (${sql.literal(OUTBOUND_COLUMNS)}) VALUES (
   ${row.id}, ${row.business}, ${row.customer}, ${row.idempotency_key}, ${row.decision}, ${row.reason}, ${row.content},
   ${row.fallback}, ${row.provider_message_id}, ${row.status}, ${row.status_rank}, ${row.created_at}, ${row.dry_run},
-  ${row.fallback_message_id}, ${row.request_fingerprint}, ${row.extra}, ${queued ? "queued" : null}
+  ${row.fallback_message_id}, ${row.request_fingerprint}, ${row.extra}, ${sendState},
+  ${Option.getOrNull(Option.map(message.parkedUntil, millis))}
 ) ON CONFLICT DO NOTHING RETURNING id`
       if (inserted.length > 0) {
         for (const event of history) {
@@ -212,6 +233,25 @@ ON CONFLICT DO NOTHING`
     )
 
   /**
+   * Released messages become send jobs (a dry run's are settled: decided, never sent), expired ones are settled; only
+   * those still parked (their statuses are written with the plan's).
+   */
+  const leaveParking = ({ expired, released }: Ingest.Plan["parking"]) =>
+    Effect.zipRight(
+      chunked(released.map((message) => message.id), (ids) =>
+        sql`UPDATE wa_outbound SET send_state = CASE WHEN dry_run = 0 THEN 'queued' ELSE NULL END, send_since = NULL
+WHERE ${sql.in("id", ids)} AND send_state = 'parked' RETURNING id`),
+      chunked(
+        expired.map((message) =>
+          message.id
+        ),
+        (ids) =>
+          sql`UPDATE wa_outbound SET send_state = NULL, send_since = NULL
+WHERE ${sql.in("id", ids)} AND send_state = 'parked' RETURNING id`
+      )
+    )
+
+  /**
    * Records a batch in one transaction: locks its pairs, reads what `Ingest.plan` needs, plans, and writes the plan
    * with its events and deliveries.
    */
@@ -233,8 +273,9 @@ ON CONFLICT DO NOTHING`
           // the fallback's id is derived from the original's: whoever inserts it first sends it, once
           yield* sql`UPDATE wa_outbound SET fallback_message_id = COALESCE(fallback_message_id, ${fallback.id})
 WHERE id = ${originalId}`
-          yield* insertOutboundRows(fallback, true)
+          yield* insertOutboundRows(fallback, "queued")
         }
+        yield* leaveParking(plan.parking)
         for (const { id, notBefore } of plan.requeues) {
           // a job still queued or in flight is left as it is: this report is about a send it already replaced
           yield* sql`UPDATE wa_outbound SET send_state = 'queued', send_since = ${millis(notBefore)}
@@ -262,7 +303,7 @@ ORDER BY expires_at LIMIT ${Math.max(0, Math.floor(limit))}`.pipe(
     )
   }
 
-  return { run, duePairs, insertOutboundRows, loadRefs }
+  return { run, duePairs, insertOutboundRows, loadRefs, writeStatuses }
 }
 
 export const windowRow = (window: SessionWindow.SessionWindow, announced: WindowEvents.Announced) => ({

@@ -245,12 +245,34 @@ const claimOrder = Effect.gen(function*() {
   yield* sql.unsafe(`DROP INDEX wa_deliveries_due`)
 })
 
+/**
+ * Park and release: a parked message is a row with `send_state = 'parked'` and the end of its time to live
+ * (`park_expires_at`, what the scheduler scans), and each pair's last re-engagement template (at most one per
+ * interval).
+ */
+const parking = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const key = sql.onDialectOrElse({ pg: () => `TEXT COLLATE "C"`, orElse: () => "TEXT" })
+  const withoutRowid = sql.onDialectOrElse({ pg: () => "", orElse: () => " WITHOUT ROWID" })
+  yield* sql.unsafe(`ALTER TABLE wa_outbound ADD COLUMN park_expires_at BIGINT`)
+  yield* sql.unsafe(
+    `CREATE INDEX wa_outbound_parked ON wa_outbound (park_expires_at, id) WHERE send_state = 'parked'`
+  )
+  yield* sql.unsafe(`CREATE TABLE wa_reengagements (
+  business ${key} NOT NULL,
+  customer ${key} NOT NULL,
+  reengaged_at BIGINT NOT NULL,
+  PRIMARY KEY (business, customer)
+)${withoutRowid}`)
+})
+
 const loader = Migrator.fromRecord({
   "0001_create_tables": createTables,
   "0002_lossless_relay": lossless,
   "0003_request_fingerprint": requestFingerprint,
   "0004_durable_sends": durableSends,
-  "0005_delivery_claim_order": claimOrder
+  "0005_delivery_claim_order": claimOrder,
+  "0006_parking": parking
 })
 
 const migrate = Migrator.make({})({ loader, table: MIGRATIONS_TABLE })

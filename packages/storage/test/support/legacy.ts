@@ -3,6 +3,9 @@
  * 0.1 wrote them: the old status ranks, a queued fallback template still `pending`, a send claimed by an old server.
  */
 export const ROLLBACK_TO_0002: ReadonlyArray<string> = [
+  "DROP TABLE wa_reengagements",
+  "DROP INDEX wa_outbound_parked",
+  "ALTER TABLE wa_outbound DROP COLUMN park_expires_at",
   "DROP INDEX wa_deliveries_claim_order",
   "CREATE INDEX wa_deliveries_due ON wa_deliveries (next_attempt_at) WHERE state = 'pending'",
   "DROP INDEX wa_outbound_line",
