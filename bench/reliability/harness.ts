@@ -69,7 +69,10 @@ const exited = (child: ChildProcess.ChildProcess): Promise<void> =>
     ? Promise.resolve()
     : new Promise((resolve) => child.once("exit", () => resolve()))
 
-/** Starts `node --import tsx apps/server/src/main.ts` and resolves once GET /healthz answers 200 (30 s at most). */
+/**
+ * Starts `node --import tsx apps/server/src/main.ts` and resolves once GET /healthz answers 200 (60 s at most: on a
+ * loaded 2-core machine, tsx compiling the server beside other suites' servers took over 30 s).
+ */
 export const startServer = async (options: ServerOptions): Promise<RunningServer> => {
   const port = options.port ?? (await freePort())
   const chunks: Array<string> = []
@@ -91,12 +94,12 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   child.stdout!.on("data", (chunk) => chunks.push(String(chunk)))
   child.stderr!.on("data", (chunk) => chunks.push(String(chunk)))
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + 60_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${chunks.join("")}`)
     if (Date.now() > deadline) {
       child.kill("SIGKILL")
-      throw new Error(`server not healthy after 30 s:\n${chunks.join("")}`)
+      throw new Error(`server not healthy after 60 s:\n${chunks.join("")}`)
     }
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })

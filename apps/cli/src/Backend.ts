@@ -4,6 +4,8 @@ import type {
   EndpointView,
   EventsPage,
   HistoryPage,
+  MessageList,
+  MessageView,
   QuarantinePage,
   QuarantineRetryResponse
 } from "@wa-session/http-api"
@@ -12,7 +14,14 @@ import type { ClockSkew, Outbound } from "@wa-session/session-core"
 import type { Delivery, Event, RelayService, SessionService } from "@wa-session/session-core"
 import type { ConfigError, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import { Context } from "effect"
-import type { InvalidInput, RemoteFailure, ServerUnreachable, UsageError } from "./Errors.js"
+import type {
+  InvalidInput,
+  MessageNotFound,
+  MessageNotParked,
+  RemoteFailure,
+  ServerUnreachable,
+  UsageError
+} from "./Errors.js"
 
 /** The window of a pair at an instant, as both the local store and the server report it. */
 export interface WindowView {
@@ -36,6 +45,10 @@ export interface SendView {
   readonly dryRun: boolean
   /** true when the idempotency key was seen before: the first result, nothing sent again */
   readonly replayed: Option.Option<boolean>
+  /** a parked message's expiry: when it ends unsent if the customer has not written by then (since 0.2.0) */
+  readonly parkedUntil: Option.Option<DateTime.Utc>
+  /** the re-engagement template this send sent for its parked message (since 0.2.0) */
+  readonly reengagementMessageId: Option.Option<string>
 }
 
 export interface ExpiringView {
@@ -61,6 +74,8 @@ export interface SendRequest {
   readonly fallback: unknown
   readonly idempotencyKey: Option.Option<string>
   readonly dryRun: boolean
+  /** `--park`: park a session message for a window that is not open (`whenClosed: "park"`), for `ttl` at most */
+  readonly park: Option.Option<{ readonly ttl: Option.Option<Duration.Duration> }>
 }
 
 export interface ExpiringRequest {
@@ -87,6 +102,10 @@ export type DeliveriesView = typeof DeliveryPage.Type
 export type QuarantineView = typeof QuarantinePage.Type
 export type RetryView = typeof QuarantineRetryResponse.Type
 export type EndpointsView = ReadonlyArray<typeof EndpointView.Type>
+/** Parked messages in release order (`GET /v1/messages?state=parked`). */
+export type ParkedView = typeof MessageList.Type
+/** A message as `GET /v1/messages/{id}` shows it: the one `cancel` cancelled. */
+export type MessageDetailView = typeof MessageView.Type
 /** The endpoint just added, with the signing secret generated for it (shown once, kept redacted until then). */
 export type AddedEndpointView = Omit<typeof AddedEndpoint.Type, "secret"> & {
   /** None when the operator gave the secret: it is never printed back. */
@@ -124,6 +143,12 @@ export interface QuarantineRequest {
   readonly cursor: Option.Option<string>
 }
 
+export interface ParkedRequest {
+  readonly business: Option.Option<PhoneNumber.PhoneNumber>
+  readonly customer: Option.Option<PhoneNumber.PhoneNumber>
+  readonly limit: number
+}
+
 export interface EndpointRequest {
   readonly url: string
   readonly events: Option.Option<ReadonlyArray<string>>
@@ -144,6 +169,8 @@ export type BackendError =
   | RelayService.EndpointConfigured
   | SessionService.QuarantineNotFound
   | SessionService.IdempotencyKeyReused
+  | MessageNotFound
+  | MessageNotParked
   | ConfigError.ConfigError
 
 export interface BackendShape {
@@ -166,6 +193,10 @@ export interface BackendShape {
   readonly endpoints: Effect.Effect<EndpointsView, BackendError>
   readonly addEndpoint: (request: EndpointRequest) => Effect.Effect<AddedEndpointView, BackendError>
   readonly deleteEndpoint: (id: string) => Effect.Effect<void, BackendError>
+  /** Parked messages, in release order. */
+  readonly parked: (request: ParkedRequest) => Effect.Effect<ParkedView, BackendError>
+  /** Cancels a parked message: the message, now `cancelled`. */
+  readonly cancel: (id: string) => Effect.Effect<MessageDetailView, BackendError>
 }
 
 /** The use cases the commands call: over the local store (Local.ts) or a running server (Remote.ts). */

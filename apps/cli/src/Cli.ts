@@ -6,6 +6,7 @@ import type { CommandTree } from "./Argv.js"
 import { addEndpoint, deleteEndpoint, endpoints } from "./Commands/Endpoints.js"
 import { deliveries, events, replay } from "./Commands/Events.js"
 import { check, simulate } from "./Commands/Offline.js"
+import { cancel, parked } from "./Commands/Parking.js"
 import { quarantine, retry } from "./Commands/Quarantine.js"
 import { send } from "./Commands/Send.js"
 import { serve, webhookUrl } from "./Commands/Server.js"
@@ -20,6 +21,8 @@ export const command = Command.make("wa-session").pipe(
     serve,
     webhookUrl,
     send,
+    parked,
+    cancel,
     status,
     expiring,
     explain,
@@ -48,6 +51,8 @@ export const tree: CommandTree = {
     leaf(serve, "serve"),
     leaf(webhookUrl, "webhook-url"),
     leaf(send, "send"),
+    leaf(parked, "parked"),
+    leaf(cancel, "cancel"),
     leaf(status, "status"),
     leaf(expiring, "expiring"),
     leaf(explain, "explain"),

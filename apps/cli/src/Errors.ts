@@ -47,6 +47,31 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("@wa-session/
   path: Schema.String
 }) {}
 
+/** `cancel ID` where no outbound message has this id: bad input, as the server's 404 `MESSAGE_NOT_FOUND`. Exit 2. */
+export class MessageNotFound extends Schema.TaggedError<MessageNotFound>("@wa-session/cli/MessageNotFound")(
+  "MessageNotFound",
+  { id: Schema.String }
+) {
+  readonly code = "MESSAGE_NOT_FOUND" as const
+  override get message(): string {
+    return `No outbound message ${this.id}`
+  }
+}
+
+/**
+ * `cancel ID` of a message that is not parked (any more): released, expired, cancelled before, or never parked;
+ * `status` is its status now. A refusal, as the server's 409 `MESSAGE_NOT_PARKED`. Exit 1.
+ */
+export class MessageNotParked extends Schema.TaggedError<MessageNotParked>("@wa-session/cli/MessageNotParked")(
+  "MessageNotParked",
+  { id: Schema.String, status: Schema.String }
+) {
+  readonly code = "MESSAGE_NOT_PARKED" as const
+  override get message(): string {
+    return `message ${this.id} is ${this.status}, not parked: only a parked message can be cancelled`
+  }
+}
+
 /** The content given to `check` breaks WhatsApp's rules (the violations were printed). Exit 2. */
 export class ContentRejected extends Schema.TaggedError<ContentRejected>("@wa-session/cli/ContentRejected")(
   "ContentRejected",
@@ -70,6 +95,8 @@ export type CliError =
   | InvalidInput
   | ContentRejected
   | RemoteFailure
+  | MessageNotFound
+  | MessageNotParked
   | ConfigError.ConfigError
   | SecretFileError
   | StoreConfig.InvalidDatabaseUrl
@@ -90,7 +117,7 @@ export interface Failure {
   readonly details: Readonly<Record<string, unknown>>
 }
 
-const REFUSALS = new Set(["SESSION_EXPIRED", "NO_ACTIVE_SESSION", "ENDPOINT_CONFIGURED"])
+const REFUSALS = new Set(["SESSION_EXPIRED", "NO_ACTIVE_SESSION", "ENDPOINT_CONFIGURED", "MESSAGE_NOT_PARKED"])
 const BAD_INPUT = new Set([
   "USAGE",
   "INVALID_MESSAGE",
@@ -139,7 +166,8 @@ const DETAIL_KEYS = [
   "operation",
   "url",
   "file",
-  "id"
+  "id",
+  "status"
 ] as const
 
 const plain = (value: unknown): unknown => {
@@ -217,6 +245,8 @@ const describeTagged: (error: Exclude<CliError, ConfigError.ConfigError>) => Fai
     ServerUnreachable: coded,
     InvalidInput: coded,
     ContentRejected: coded,
+    MessageNotFound: coded,
+    MessageNotParked: coded,
     InvalidDatabaseUrl: coded,
     SessionExpired: coded,
     NoActiveSession: coded,

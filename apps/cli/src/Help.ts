@@ -13,6 +13,8 @@ export const SUMMARIES: ReadonlyArray<readonly [string, string]> = [
   ["serve", "Run the HTTP server (the same as pnpm start)"],
   ["webhook-url", "Print the webhook URL to give Exotel, secret included"],
   ["send", "Send a message: as a session message inside the window, else the fallback template, else refuse"],
+  ["parked", "Messages parked by send --park, waiting for their customer, in release order"],
+  ["cancel", "Cancel a parked message: it is never sent"],
   ["status", "The 24-hour window of a (business, customer) pair: state, expiry, time left"],
   ["expiring", "Open windows that close soon, soonest first"],
   ["explain", "Why a pair's window is what it is: the message it counts from, the margin, closures"],

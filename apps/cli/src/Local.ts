@@ -17,8 +17,8 @@ import { StoreConfig } from "@wa-session/storage"
 import { type ConfigError, DateTime, Effect, Either, Layer, Option } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import { Backend, type BackendShape, type WindowView } from "./Backend.js"
-import { InvalidInput, StoreNotFound } from "./Errors.js"
+import { Backend, type BackendShape, type MessageDetailView, type WindowView } from "./Backend.js"
+import { InvalidInput, MessageNotFound, MessageNotParked, StoreNotFound } from "./Errors.js"
 
 export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => ({
   business: status.business,
@@ -82,7 +82,11 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
           idempotencyKey: request.idempotencyKey,
           // what the caller asked for (part of the request an idempotency key stands for); missing credentials are
           // the setting's dry run, as on the server
-          dryRun: request.dryRun
+          dryRun: request.dryRun,
+          ...Option.match(request.park, {
+            onNone: () => ({}),
+            onSome: (park) => ({ whenClosed: "park" as const, ttl: Option.getOrUndefined(park.ttl) })
+          })
         }).pipe(
           Effect.provide(request.dryRun || unconfigured ? Settings.DryRunSender : exotelSender),
           Effect.updateService(SessionService.SessionConfig, (settings) => ({
@@ -100,7 +104,9 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
           providerMessageId: message.providerMessageId,
           status: message.status,
           dryRun: message.dryRun,
-          replayed: Option.some(result.replayed)
+          replayed: Option.some(result.replayed),
+          parkedUntil: message.parkedUntil,
+          reengagementMessageId: Option.map(result.reengagement ?? Option.none(), (template) => template.id)
         }
       }),
     expiring: (request) =>
@@ -178,7 +184,22 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
         Effect.catchTag("InvalidEndpoint", (error) =>
           Effect.fail(new InvalidInput({ code: "INVALID_ENDPOINT", message: error.message, path: error.field })))
       ),
-    deleteEndpoint: (id) => use(RelayService.deleteEndpoint(id))
+    deleteEndpoint: (id) => use(RelayService.deleteEndpoint(id)),
+    parked: (request) =>
+      use(Effect.flatMap(SessionStore.SessionStore, (store) => store.listParked(request))).pipe(
+        Effect.map((messages) => ({ items: messages.map(Views.messageView) }))
+      ),
+    cancel: (id) =>
+      use(SessionService.cancelParked(id)).pipe(
+        Effect.flatMap(Option.match({
+          onNone: (): Effect.Effect<MessageDetailView, MessageNotFound | MessageNotParked> =>
+            Effect.fail(new MessageNotFound({ id })),
+          onSome: ({ cancelled, message }): Effect.Effect<MessageDetailView, MessageNotParked> =>
+            cancelled
+              ? Effect.succeed(Views.messageView(message))
+              : Effect.fail(new MessageNotParked({ id: message.id, status: message.status }))
+        }))
+      )
   }
 })
 

@@ -33,7 +33,12 @@ const width = (text: string): number => [...text.replace(ANSI, "")].length
 const pad = (text: string, to: number): string => text + " ".repeat(Math.max(0, to - width(text)))
 
 const STATE_STYLE: Record<string, Style> = { open: "green", expired: "red", none: "yellow" }
-const DECISION_STYLE: Record<string, Style> = { session: "green", template: "yellow", rejected: "red" }
+const DECISION_STYLE: Record<string, Style> = {
+  session: "green",
+  template: "yellow",
+  parked: "cyan",
+  rejected: "red"
+}
 
 export const state = (out: Output, value: string): string => paint(out, STATE_STYLE[value] ?? "bold", value)
 export const decision = (out: Output, value: string): string => paint(out, DECISION_STYLE[value] ?? "bold", value)
@@ -146,7 +151,9 @@ export const sendJson = (view: SendView) => ({
   providerMessageId: Option.getOrNull(view.providerMessageId),
   status: view.status,
   dryRun: view.dryRun,
-  ...Option.match(view.replayed, { onNone: () => ({}), onSome: (replayed) => ({ replayed }) })
+  ...Option.match(view.replayed, { onNone: () => ({}), onSome: (replayed) => ({ replayed }) }),
+  parkedUntil: isoOrNull(view.parkedUntil),
+  reengagementMessageId: Option.getOrNull(view.reengagementMessageId)
 })
 
 export const expiringJson = (view: ExpiringView) => ({
@@ -203,6 +210,30 @@ const SEND_NOTES: Partial<Record<string, string>> = {
   unknown: "Exotel's answer was lost: it may have been sent, so it is not sent again; its delivery report settles it"
 }
 
+/** A parked message's lines: until when it waits, and the re-engagement template this send sent. */
+const parkingFields = (
+  out: Output,
+  view: SendView,
+  now: DateTime.Utc,
+  replayed: boolean
+): ReadonlyArray<readonly [string, string]> => [
+  ["Parked until", optionalWhen(view.parkedUntil, now)],
+  [
+    "Re-engagement",
+    Option.match(view.reengagementMessageId, {
+      onSome: (id) => `${id} (the fallback template, sent to bring the customer back)`,
+      onNone: () =>
+        paint(
+          out,
+          "dim",
+          replayed
+            ? "none sent again (replayed)"
+            : "none sent: no fallback template given, or the customer was nudged within WA_SESSION_REENGAGE_INTERVAL"
+        )
+    })
+  ]
+]
+
 /**
  * `window` is the pair's status after the send, when it was read (human output only): it tells when session messages
  * stop, which the send's answer (the 24-hour mark) does not when a safety margin applies.
@@ -214,9 +245,15 @@ export const sendText = (
   requestedDryRun: boolean,
   after: Option.Option<WindowView> = Option.none()
 ): string => {
+  const parked = view.decision === "parked"
   const reason = Option.match(view.reason, {
     onNone: () => view.decision === "session" ? "the window is open" : "the content is a template",
-    onSome: (reason) => `${reason}: sent as the fallback template`
+    onSome: (reason) =>
+      !parked
+        ? `${reason}: sent as the fallback template`
+        : view.status === "parked"
+        ? `${reason}: parked until the customer writes again`
+        : `${reason}: parked, then ${view.status} unsent`
   })
   const window = view.window.state === "none"
     ? paint(out, "dim", "none (the customer never wrote)")
@@ -244,6 +281,7 @@ export const sendText = (
     ["Reason", reason],
     ["Window", window],
     ["Message", `${view.id} (${view.status})${replayed ? ", replayed: nothing sent again" : ""}`],
+    ...(parked ? parkingFields(out, view, now, replayed) : []),
     ["Provider id", provider],
     ...(note === undefined ? [] : [["Note", paint(out, "yellow", note)] as const])
   ])

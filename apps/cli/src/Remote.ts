@@ -122,7 +122,15 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             content: request.content,
             ...(request.fallback === undefined ? {} : { fallback: request.fallback }),
             ...optionalField("idempotencyKey", request.idempotencyKey),
-            dryRun: request.dryRun
+            dryRun: request.dryRun,
+            ...Option.match(request.park, {
+              onNone: () => ({}),
+              onSome: (park) => ({
+                whenClosed: "park" as const,
+                // the API takes whole seconds
+                ...optionalField("ttl", Option.map(park.ttl, (ttl) => Math.ceil(Duration.toMillis(ttl) / 1000)))
+              })
+            })
           },
           headers: {}
         })).pipe(
@@ -134,7 +142,9 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             providerMessageId: Option.fromNullable(response.providerMessageId),
             status: response.status,
             dryRun: response.dryRun,
-            replayed: Option.some(response.replayed)
+            replayed: Option.some(response.replayed),
+            parkedUntil: Option.fromNullable(response.parkedUntil),
+            reengagementMessageId: Option.fromNullable(response.reengagementMessageId)
           }))
         ),
       status: (pair) =>
@@ -218,7 +228,17 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
         })).pipe(
           Effect.map((added) => ({ ...added, secret: Option.map(Option.fromNullable(added.secret), Redacted.make) }))
         ),
-      deleteEndpoint: (id) => call(client.events.deleteEndpoint({ path: { id } }))
+      deleteEndpoint: (id) => call(client.events.deleteEndpoint({ path: { id } })),
+      parked: (request) =>
+        call(client.messages.listMessagesByState({
+          urlParams: {
+            state: "parked",
+            limit: request.limit,
+            ...optionalField("business", request.business),
+            ...optionalField("customer", request.customer)
+          }
+        })),
+      cancel: (id) => call(client.messages.cancelMessage({ path: { id } }))
     }
   })
 

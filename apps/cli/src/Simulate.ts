@@ -2,8 +2,10 @@ import { RandomIds, Settings, VirtualClock } from "@wa-session/clock"
 import {
   type DecisionError,
   Durations,
+  Outbound,
   PhoneNumber,
   SessionService,
+  SessionStore,
   type SessionWindow
 } from "@wa-session/session-core"
 import { MemoryStore } from "@wa-session/storage"
@@ -31,7 +33,10 @@ const SendEvent = Schema.Struct({
   kind: Schema.Literal("send"),
   customer: PhoneNumber.FromString,
   content: Required,
-  fallback: Schema.optional(Schema.Unknown)
+  fallback: Schema.optional(Schema.Unknown),
+  // since 0.2.0: park the message while the window is not open, released by the customer's next message
+  whenClosed: Schema.optional(Schema.Literal("fallback", "park")),
+  ttl: Schema.optional(Durations.FromString)
 })
 
 const CheckEvent = Schema.Struct({
@@ -119,8 +124,12 @@ export interface Step {
   readonly customer: string
   readonly state: SessionWindow.WindowState
   readonly expiresAt: string | null
-  readonly decision: "session" | "template" | "rejected" | null
+  readonly decision: "session" | "template" | "parked" | "rejected" | null
   readonly reason: Reason | null
+  /** A parked send: whether its fallback template went as the re-engagement template (JSON only then). */
+  readonly reengagement: boolean | null
+  /** An inbound event: the indexes of the send events whose parked messages it released, in release order. */
+  readonly released: ReadonlyArray<number>
   /** For people, not in the JSON: the rejection message, the duplicate flag. */
   readonly note: string | null
 }
@@ -137,17 +146,35 @@ export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
   Effect.gen(function*() {
     const clock = yield* VirtualClock.VirtualClock
     const business = timeline.business
+    const store = yield* SessionStore.SessionStore
     const steps: Array<Step> = []
+    // the event index of each parked message, to name what an inbound event releases
+    const parkedBy = new Map<string, number>()
     for (const [index, event] of timeline.events.entries()) {
       yield* clock.set(event.at)
       const pair = { business, customer: event.customer } as PhoneNumber.Pair
-      const base = { index, at: iso(event.at), kind: event.kind, customer: event.customer }
+      const base = {
+        index,
+        at: iso(event.at),
+        kind: event.kind,
+        customer: event.customer,
+        reengagement: null,
+        released: []
+      }
       const window = Effect.map(SessionService.windowStatus(pair), (status) => ({
         state: status.state,
         expiresAt: Option.getOrNull(Option.map(status.expiresAt, iso))
       }))
       switch (event.kind) {
         case "inbound": {
+          // the pair's parked messages, in release order: those that left the parking as session messages were released
+          const waiting = parkedBy.size === 0
+            ? []
+            : yield* store.listParked({
+              business: Option.some(business),
+              customer: Option.some(event.customer),
+              limit: parkedBy.size
+            })
           const recorded = yield* SessionService.recordInbound({
             business,
             customer: event.customer,
@@ -158,11 +185,22 @@ export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
             recorded.duplicate ? "duplicate message id: nothing changed" : null,
             recorded.adjustment === "future" ? "sentAt is in the future: counted from at" : null
           ].filter((note) => note !== null)
+          const released: Array<number> = []
+          for (const parked of waiting) {
+            const current = yield* store.findOutbound(parked.id)
+            const sendIndex = parkedBy.get(parked.id)
+            if (Option.isSome(current) && !Outbound.isParked(current.value) && sendIndex !== undefined) {
+              parkedBy.delete(parked.id)
+              if (current.value.status !== "expired" && current.value.status !== "cancelled") released.push(sendIndex)
+            }
+          }
+          if (released.length > 0) notes.push(`released ${released.map((i) => `#${i}`).join(", ")}`)
           steps.push({
             ...base,
             ...(yield* window),
             decision: null,
             reason: null,
+            released,
             note: notes.length === 0 ? null : notes.join("; ")
           })
           break
@@ -174,17 +212,29 @@ export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
             content: event.content,
             fallback: event.fallback,
             idempotencyKey: Option.none(),
-            dryRun: true
+            dryRun: true,
+            whenClosed: event.whenClosed,
+            ttl: event.ttl
           }).pipe(Effect.either)
           if (Either.isRight(outcome)) {
             const message = outcome.right.message
+            const parked = Outbound.isParked(message)
+            const reengaged = Option.isSome(outcome.right.reengagement ?? Option.none())
+            if (parked) parkedBy.set(message.id, index)
             steps.push({
               ...base,
               state: message.windowState,
               expiresAt: Option.getOrNull(Option.map(message.windowExpiresAt, iso)),
-              decision: message.decision,
+              decision: parked ? "parked" : message.decision,
               reason: Option.getOrNull(message.reason),
-              note: null
+              reengagement: parked ? reengaged : null,
+              note: parked
+                ? reengaged
+                  ? "parked; the fallback template went to re-engage"
+                  : event.fallback === undefined
+                  ? "parked; no fallback template to re-engage with"
+                  : "parked; no template: the customer was re-engaged within the interval"
+                : null
             })
           } else if (
             outcome.left._tag === "ProviderError" || outcome.left._tag === "StorageError" ||
@@ -238,5 +288,8 @@ export const toJson = (steps: ReadonlyArray<Step>) =>
     state: step.state,
     expiresAt: step.expiresAt,
     decision: step.decision,
-    reason: step.reason
+    reason: step.reason,
+    // since 0.2.0, only where they say something: a parked send, an inbound event that released parked messages
+    ...(step.reengagement === null ? {} : { reengagement: step.reengagement }),
+    ...(step.released.length === 0 ? {} : { released: step.released })
   }))

@@ -6,6 +6,8 @@ import {
   EndpointList,
   EventsPage,
   HistoryPage,
+  MessageList,
+  MessageView,
   QuarantinePage,
   QuarantineRetryResponse
 } from "@wa-session/http-api"
@@ -16,6 +18,8 @@ import type {
   EndpointsView,
   EventsView,
   HistoryView,
+  MessageDetailView,
+  ParkedView,
   QuarantineView,
   RetryView
 } from "./Backend.js"
@@ -29,6 +33,8 @@ export const eventsJson = Schema.encodeSync(EventsPage)
 export const deliveriesJson = Schema.encodeSync(DeliveryPage)
 export const quarantineJson = Schema.encodeSync(QuarantinePage)
 export const retryJson = Schema.encodeSync(QuarantineRetryResponse)
+export const parkedJson = Schema.encodeSync(MessageList)
+export const messageJson = Schema.encodeSync(MessageView)
 export const endpointsJson = (view: EndpointsView) => Schema.encodeSync(EndpointList)({ items: view })
 /** The one place the secret of an endpoint is unwrapped: the answer to `endpoints add --json` (a generated one). */
 export const addedJson = (view: AddedEndpointView) =>
@@ -356,3 +362,39 @@ export const addedText = (out: Output, view: AddedEndpointView): string =>
 
 export const deletedText = (id: string): string =>
   `Deleted endpoint ${id}; its pending deliveries failed ("endpoint deleted").`
+
+// ---------------------------------------------------------------------------------------------------------------
+// parked messages
+
+/** Parked messages in release order: the pair, when it was parked, until when it waits, what it says. */
+export const parkedText = (out: Output, view: ParkedView, now: DateTime.Utc, what: string): string => {
+  if (view.items.length === 0) return `No ${what}.`
+  const rows = view.items.map((message) => [
+    message.id,
+    message.business,
+    message.customer,
+    localTime(message.createdAt),
+    message.parkedUntil === null
+      ? "-"
+      : paint(
+        out,
+        message.parkedUntil.epochMillis - now.epochMillis < 3_600_000 ? "red" : "bold",
+        `${localTime(message.parkedUntil)} (${relative(message.parkedUntil, now)})`
+      ),
+    preview(message.content, 50)
+  ])
+  return table(out, ["ID", "BUSINESS", "CUSTOMER", "PARKED", "EXPIRES", "CONTENT"], rows)
+}
+
+/** The message `cancel` cancelled. */
+export const cancelledText = (out: Output, view: MessageDetailView, now: DateTime.Utc): string =>
+  [
+    fields(out, [
+      ["Message", `${view.id} (${paint(out, "yellow", view.status)})`],
+      ["Pair", `${view.business} → ${view.customer}`],
+      ["Parked", `${localTime(view.createdAt)} (${relative(view.createdAt, now)})`],
+      ["Content", preview(view.content)]
+    ]),
+    "",
+    "Cancelled: it will never be sent."
+  ].join("\n")

@@ -3,7 +3,8 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Cause, Config, Console, Effect, Exit, Layer, Logger, LogLevel, Match, Option } from "effect"
+import * as Logging from "@wa-session/clock/Logging"
+import { Cause, Config, ConfigError, Console, Effect, Either, Exit, Layer, Logger, Match, Option } from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import * as Cli from "./Cli.js"
@@ -95,6 +96,10 @@ const exitCode = (exit: Exit.Exit<void, Cli.RunError>, scanned: Argv.Scan): Effe
       })
   })
 
+/** A log setting that cannot be read: a usage error naming the variable, its message the setting's own. */
+const logSettingError = (field: string, error: ConfigError.ConfigError) =>
+  new UsageError({ field, message: ConfigError.isInvalidData(error) ? error.message : `${field}: ${String(error)}` })
+
 const main = Effect.gen(function*() {
   yield* originalDirectory
   const args = process.argv.slice(2)
@@ -115,13 +120,24 @@ const main = Effect.gen(function*() {
     })
     return yield* printed(describe(error), scanned.json)
   }
-  // logs are for people: on stderr, warnings and worse unless --log-level says otherwise
-  const logger = Logger.replace(
-    Logger.defaultLogger,
-    Logger.prettyLogger({ stderr: true, colors: !noColor && process.stderr.isTTY === true })
-  )
+  // logs go to stderr, warnings and worse unless WA_SESSION_LOG_LEVEL (or --log-level) says otherwise; pretty for
+  // people, or the server's lines when WA_SESSION_LOG_FORMAT asks for a format, so that both log alike
+  const format = yield* Effect.either(Logging.logFormat)
+  const level = yield* Effect.either(Logging.logLevelOr("warning"))
+  if (Either.isLeft(format)) {
+    return yield* printed(describe(logSettingError("WA_SESSION_LOG_FORMAT", format.left)), scanned.json)
+  }
+  if (Either.isLeft(level)) {
+    return yield* printed(describe(logSettingError("WA_SESSION_LOG_LEVEL", level.left)), scanned.json)
+  }
+  const logs = { format: format.right, level: level.right }
+  const logger = Option.isSome(yield* optional("WA_SESSION_LOG_FORMAT"))
+    ? Logging.layer(logs, { output: "stderr" })
+    : Logger.replace(
+      Logger.defaultLogger,
+      Logger.prettyLogger({ stderr: true, colors: !noColor && process.stderr.isTTY === true })
+    ).pipe(Layer.provideMerge(Logger.minimumLogLevel(logs.level)))
   const exit = yield* Cli.run(process.argv).pipe(
-    Logger.withMinimumLogLevel(LogLevel.Warning),
     Effect.provide(logger),
     Effect.withConsole(plain),
     Effect.exit

@@ -4,6 +4,8 @@ import { ANSI, run } from "./support.js"
 const COMMANDS = [
   "serve",
   "send",
+  "parked",
+  "cancel",
   "status",
   "expiring",
   "explain",

@@ -49,6 +49,98 @@ describe.concurrent("simulate: the seed's scenarios", () => {
   })
 })
 
+describe.concurrent("simulate: park and release (docs/scenarios/park-and-release.json)", () => {
+  const file = join(scenarios, "park-and-release.json")
+
+  it("--json matches park-and-release.expected.json", async () => {
+    const expected = JSON.parse(readFileSync(join(scenarios, "park-and-release.expected.json"), "utf8"))
+    const result = await run(["simulate", file, "--json"])
+    assert.strictEqual(result.code, 0)
+    assert.strictEqual(result.stderr, "")
+    assert.deepStrictEqual(json(result), expected)
+  })
+
+  it("three parked messages, one re-engagement template, released in order by the customer's next message", async () => {
+    const steps = json(await run(["simulate", file, "--json"]))
+    assert.deepStrictEqual(
+      steps.map((s: any) => [s.kind, s.decision, s.reason, s.reengagement ?? null, s.released ?? null]),
+      [
+        ["inbound", null, null, null, null],
+        ["check", null, null, null, null],
+        ["send", "parked", "SESSION_EXPIRED", true, null],
+        ["send", "parked", "SESSION_EXPIRED", false, null],
+        ["send", "parked", "SESSION_EXPIRED", false, null],
+        ["inbound", null, null, null, [2, 3, 4]],
+        ["send", "session", null, null, null]
+      ]
+    )
+  })
+
+  it("the table says what was parked, re-engaged and released (human)", async () => {
+    const result = await run(["simulate", file])
+    assert.strictEqual(result.code, 0)
+    const lines = result.stdout.trimEnd().split("\n")
+    assert.match(lines[3]!, /send .* parked\s+SESSION_EXPIRED: parked; the fallback template went to re-engage$/)
+    assert.match(lines[4]!, /parked\s+SESSION_EXPIRED: parked; no template: the customer was re-engaged within the/)
+    assert.match(lines[5]!, /parked\s+SESSION_EXPIRED: parked; no fallback template to re-engage with$/)
+    assert.match(lines[6]!, /inbound .* open .*released #2, #3, #4$/)
+    assert.match(lines[7]!, /send .* open .* session$/)
+  })
+
+  it("parks only while the window is not open; a customer who never wrote; a late message releases nothing", async () => {
+    const park = (at: string, customer: string) => ({
+      at,
+      kind: "send",
+      customer,
+      content: { type: "text", text: { body: "hello" } },
+      whenClosed: "park"
+    })
+    const timeline = writeJson(temp.dir, "park.json", {
+      business: "+919876500001",
+      events: [
+        park("2026-01-20T09:00:00+05:30", "+919876543211"),
+        { at: "2026-01-20T10:00:00+05:30", kind: "inbound", customer: "+919876543210" },
+        park("2026-01-20T10:05:00+05:30", "+919876543210"),
+        // a message sent before the other customer's window would have closed, delivered two days late: no window
+        {
+          at: "2026-01-22T10:00:00+05:30",
+          kind: "inbound",
+          customer: "+919876543211",
+          sentAt: "2026-01-20T08:00:00+05:30"
+        },
+        { ...park("2026-01-22T10:01:00+05:30", "+919876543211"), ttl: "31 days" },
+        { at: "2026-01-22T10:02:00+05:30", kind: "inbound", customer: "+919876543211" }
+      ]
+    })
+    const steps = json(await run(["simulate", timeline, "--json"]))
+    assert.deepStrictEqual(steps.map((s: any) => [s.state, s.decision, s.reason, s.released ?? null]), [
+      ["none", "parked", "NO_ACTIVE_SESSION", null],
+      ["open", null, null, null],
+      ["open", "session", null, null],
+      ["expired", null, null, null],
+      ["expired", "rejected", "INVALID_MESSAGE", null],
+      ["open", null, null, [0]]
+    ])
+  })
+
+  it("a whenClosed that is neither park nor fallback names the field", async () => {
+    const timeline = writeJson(temp.dir, "bad-park.json", {
+      business: "+919876500001",
+      events: [{
+        at: "2026-01-20T10:00:00+05:30",
+        kind: "send",
+        customer: "+919876543210",
+        content: { type: "text", text: { body: "hi" } },
+        whenClosed: "later"
+      }]
+    })
+    const result = await run(["simulate", timeline, "--json"])
+    assert.strictEqual(result.code, 2)
+    assert.lengthOf(json(result).error.issues, 1)
+    assert.match(json(result).error.issues[0], /^events\[0\]\.whenClosed: /)
+  })
+})
+
 describe.concurrent("simulate: timelines", () => {
   it("late and duplicate deliveries, a safety margin, every reason (YAML)", async () => {
     const file = writeJson(

@@ -198,3 +198,58 @@ describe.concurrent("built-in options", () => {
     assert.include((await run(["--help"])).stdout, "--completions bash | fish | zsh | sh")
   })
 })
+
+describe.concurrent("logs like the server: WA_SESSION_LOG_FORMAT and WA_SESSION_LOG_LEVEL", () => {
+  it("JSON lines on stderr at the level asked for, stdout untouched", async () => {
+    const dir = tempDir("logs")
+    try {
+      const quietEnv = { WA_SESSION_DATABASE_URL: `sqlite:${join(dir.dir, "wa.db")}`, WA_SESSION_LOG_FORMAT: "json" }
+      const env = { ...quietEnv, WA_SESSION_LOG_LEVEL: "debug" }
+      const result = await run(["inbound", "--business", BUSINESS, "--customer", CUSTOMER, "--json"], { env })
+      assert.strictEqual(result.code, 0, result.stderr)
+      const lines = result.stderr.split("\n").filter((text) => text !== "").map((text) => JSON.parse(text))
+      assert.isAbove(lines.length, 0)
+      for (const entry of lines) {
+        assert.include(["DEBUG", "INFO", "WARN", "ERROR"], entry.level)
+        assert.isString(entry.message)
+      }
+      assert.isTrue(lines.some((entry) => entry.level === "DEBUG"))
+      assert.strictEqual(json(result).duplicate, false)
+      // the default level for the command line stays warning
+      const quiet = await run(["status", "--business", BUSINESS, "--customer", CUSTOMER], { env: quietEnv })
+      assert.strictEqual(quiet.code, 0, quiet.stderr)
+      assert.strictEqual(quiet.stderr, "")
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it("a value that is not a level or a format: one line naming the variable", async () => {
+    await refusedWith(
+      ["status", ...pair],
+      { WA_SESSION_LOG_LEVEL: "loud" },
+      "WA_SESSION_LOG_LEVEL must be one of trace, debug, info, warning, error, none, got \"loud\"",
+      "WA_SESSION_LOG_LEVEL"
+    )
+    await refusedWith(
+      ["status", ...pair],
+      { WA_SESSION_LOG_FORMAT: "xml" },
+      "WA_SESSION_LOG_FORMAT must be one of logfmt, json, got \"xml\"",
+      "WA_SESSION_LOG_FORMAT"
+    )
+  })
+})
+
+/** Like `refused`, with an environment. */
+const refusedWith = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  line: string,
+  field: string
+) => {
+  const human = await run(args, { cwd: temp.dir, env })
+  assert.strictEqual(human.code, 2, human.stderr)
+  assert.strictEqual(firstLine(human), `wa-session: ${line}`)
+  const machine = await run([...args, "--json"], { cwd: temp.dir, env })
+  assert.deepStrictEqual(json(machine), { error: { code: "USAGE", message: line, field } })
+}

@@ -11,8 +11,8 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
+import * as OpenApiJsonSchema from "@effect/platform/OpenApiJsonSchema"
 import { Event } from "@wa-session/session-core"
-import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import {
   EndpointConfiguredError,
@@ -39,6 +39,7 @@ import {
   StorageUnavailableError,
   UnauthorizedError
 } from "./Errors.js"
+import * as OpenApiFixes from "./internal/openapi.js"
 import {
   AddedEndpoint,
   AddEndpointRequest,
@@ -88,8 +89,12 @@ const EVENT_SCHEMAS: ReadonlyArray<readonly [Event.EventType, Schema.Schema.Any,
   ["webhook.quarantined", Event.WebhookQuarantined, "Something Exotel posted could not be used and was kept"]
 ]
 
-/** The event deliveries, as OpenAPI 3.1 `webhooks`: what a business endpoint receives. */
+/**
+ * The event deliveries, as OpenAPI 3.1 `webhooks`: what a business endpoint receives. Their schemas are components
+ * of the document like the others (a `$ref` to `#/$defs/…` would point nowhere in an OpenAPI document).
+ */
 const withEventWebhooks = (spec: Record<string, any>): Record<string, any> => {
+  const schemas: Record<string, any> = { ...spec.components?.schemas }
   const webhooks: Record<string, unknown> = {}
   for (const [type, schema, summary] of EVENT_SCHEMAS) {
     webhooks[type] = {
@@ -99,13 +104,20 @@ const withEventWebhooks = (spec: Record<string, any>): Record<string, any> => {
           "redelivery), webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">). " +
           "Answer 2xx within 10 s; anything else is retried with backoff (for 24 hours by default: " +
           "WA_SESSION_DELIVERY_RETRY_FOR); 410 Gone disables the endpoint.",
-        requestBody: { required: true, content: { "application/json": { schema: JSONSchema.make(schema) } } },
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: OpenApiJsonSchema.makeWithDefs(schema, { defs: schemas }) } }
+        },
         responses: { "200": { description: "Received" }, "410": { description: "Gone: stop delivering" } }
       }
     }
   }
-  return { ...spec, webhooks }
+  return { ...spec, components: { ...spec.components, schemas }, webhooks }
 }
+
+/** Every touch to the generated document, in order (see `internal/openapi.ts`). */
+const finishSpec = (spec: Record<string, any>): Record<string, any> =>
+  OpenApiFixes.withoutBuiltinIds(withEventWebhooks(OpenApiFixes.withoutDecodeError(spec)))
 
 /**
  * The bearer-token check of every `/v1` endpoint. The server provides its implementation.
@@ -368,8 +380,26 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
  * @category groups
  */
 export class HealthGroup extends HttpApiGroup.make("health")
-  .add(HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Health))
-  .add(HttpApiEndpoint.get("readyz", "/readyz").addSuccess(Readiness).addError(NotReadyError))
+  .add(
+    HttpApiEndpoint.get("healthz", "/healthz")
+      .addSuccess(Health)
+      .annotate(OpenApi.Summary, "Liveness: the process is up")
+      .annotate(
+        OpenApi.Description,
+        "200 `{\"status\":\"ok\"}` while the process serves requests; the store is not asked. No token needed."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("readyz", "/readyz")
+      .addSuccess(Readiness)
+      .addError(NotReadyError)
+      .annotate(OpenApi.Summary, "Readiness: the store answers")
+      .annotate(
+        OpenApi.Description,
+        "200 `{\"status\":\"ready\"}` when the store answers within 2 seconds, else 503 `NOT_READY`: take the " +
+          "server out of rotation. No token needed."
+      )
+  )
   .add(
     HttpApiEndpoint.get("metrics", "/metrics")
       .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
@@ -406,7 +436,8 @@ export class WaSessionApi extends HttpApi.make("wa-session")
   .addError(InternalError)
   .annotate(OpenApi.Title, "wa-session")
   .annotate(OpenApi.Version, "0.1.0")
-  .annotate(OpenApi.Transform, withEventWebhooks)
+  .annotate(OpenApi.Servers, [{ url: "/", description: "The server that serves this document" }])
+  .annotate(OpenApi.Transform, finishSpec)
   .annotate(
     OpenApi.Description,
     "Keeps WhatsApp Business messaging on Exotel inside the 24-hour customer-service window. Every error is JSON " +

@@ -5,6 +5,7 @@
  */
 import { MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
 import * as Schema from "effect/Schema"
+import { QueryInteger } from "./internal/schemas.js"
 
 /**
  * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a
@@ -184,7 +185,14 @@ export const MessageListParams = Schema.Struct({
   state: Schema.Literal("parked"),
   business: Schema.optional(Schema.String),
   customer: Schema.optional(Schema.String),
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)))
+  limit: Schema.optional(
+    QueryInteger({
+      minimum: 1,
+      maximum: 1000,
+      fallback: 100,
+      description: "At most this many, 1 to 1000 (default 100)"
+    })
+  )
 })
 
 /**

@@ -6,7 +6,7 @@
  */
 import { Event, SessionWindow } from "@wa-session/session-core"
 import * as Schema from "effect/Schema"
-import { Instant, Limit } from "./internal/schemas.js"
+import { Instant, Limit, QueryInteger } from "./internal/schemas.js"
 import { MessageView } from "./MessageModels.js"
 
 /**
@@ -72,9 +72,15 @@ export const AtParams = Schema.Struct({
  * @category models
  */
 export const ListExpiringParams = Schema.Struct({
-  expiringWithin: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  expiringWithin: Schema.optional(QueryInteger({
+    minimum: 0,
+    fallback: 90_000,
+    description: "Seconds: windows that stop being open within this long (default 90000 = 25 h: every open window)"
+  })),
   business: Schema.optional(Schema.String),
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000))),
+  limit: Schema.optional(
+    QueryInteger({ minimum: 1, maximum: 1000, fallback: 100, description: "Page size, 1 to 1000 (default 100)" })
+  ),
   cursor: Schema.optional(Schema.String),
   at: Schema.optional(Instant)
 })

@@ -53,7 +53,8 @@ describe("WaSessionApi", () => {
       "window.expiring",
       "window.opened"
     ])
-    assert.include(JSON.stringify(webhooks["message.received"]!.post.requestBody), "profileName")
+    assert.include(JSON.stringify(webhooks["message.received"]!.post.requestBody), "MessageReceivedEvent")
+    assert.include(JSON.stringify(spec.components.schemas["MessageReceivedData"]), "profileName")
     assert.deepStrictEqual(spec.paths["/v1/messages"]!.post!.security, [{ bearer: [] }])
     assert.deepStrictEqual(spec.paths["/v1/sessions"]!.get!.security, [{ bearer: [] }])
     assert.deepStrictEqual(spec.paths["/v1/sessions/{business}/{customer}/explanation"]!.get!.security, [{

@@ -237,9 +237,12 @@ export const plan = (state: State, batch: Batch): Plan => {
     events.push(...reconciled.events)
     set(key, after, reconciled.announced)
   }
-  /** Queues the fallback template of a message the provider refused for re-engagement, unless it has one already. */
+  /**
+   * Queues what follows a message the provider refused for re-engagement (its fallback template, or its copy parked
+   * again: `Outbound.afterRefusal`), unless something followed already.
+   */
   const queueFallback = (message: OutboundMessage): Option.Option<OutboundMessage> => {
-    const due = Outbound.fallbackFor(message, now)
+    const due = Outbound.afterRefusal(message, now)
     if (Option.isNone(due) || Option.isSome(message.fallbackMessageId)) return Option.none()
     fallbacks.push({ originalId: message.id, fallback: due.value })
     const claimed = new Outbound.OutboundMessage({ ...message, fallbackMessageId: Option.some(due.value.id) })

@@ -335,6 +335,50 @@ export const fallbackFor = (original: OutboundMessage, now: DateTime.Utc): Optio
 }
 
 /**
+ * What follows the provider's refusal of `original` because the window is over (Exotel 30018), sent after `now`: a
+ * message that was parked and released parks again, once (`repark`); any other session message sends its fallback
+ * template (`fallbackFor`). `None` when nothing follows (the message fails with the code).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const afterRefusal = (original: OutboundMessage, now: DateTime.Utc): Option.Option<OutboundMessage> =>
+  Option.isSome(original.parkedUntil) ? repark(original, now) : fallbackFor(original, now)
+
+/**
+ * A released parked message the provider refused (30018) parks again, once: a copy with the id
+ * `<original id>-repark`, `parked` at `now`, keeping the original's place in its pair's line (its creation time),
+ * content and time to live, released by the customer's next message like any parked message. `None` for a copy
+ * refused again (it fails with the code) and for dry runs.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const repark = (original: OutboundMessage, now: DateTime.Utc): Option.Option<OutboundMessage> =>
+  original.dryRun || original.id.endsWith(REPARK_SUFFIX)
+    ? Option.none()
+    : Option.some(
+      new OutboundMessage({
+        ...original,
+        id: `${original.id}${REPARK_SUFFIX}`,
+        idempotencyKey: Option.none(),
+        providerMessageId: Option.none(),
+        status: "parked",
+        history: [new StatusEvent({ status: "parked", at: now, code: Option.none(), detail: Option.none() })],
+        fallbackMessageId: Option.none(),
+        requestFingerprint: Option.none()
+      })
+    )
+
+/**
+ * The suffix of the id of a released message parked again after a 30018 refusal (`repark`).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const REPARK_SUFFIX = "-repark"
+
+/**
  * The status of a send whose holder stopped after starting its request and before recording the provider's answer
  * (a crash): `unknown` at `at`, never sent again; the provider's delivery report settles it.
  *

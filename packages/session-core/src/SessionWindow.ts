@@ -327,6 +327,12 @@ export interface Explanation {
 
 const iso = (at: DateTime.Utc): string => DateTime.formatIso(at)
 
+/** A time left in whole seconds (rounded down), as people read it: "6h 36m 33s", not "… 33s 19ms". */
+const wholeSeconds = (remaining: Duration.Duration): string => {
+  const seconds = Math.floor(Duration.toSeconds(remaining))
+  return seconds === 0 ? "under a second" : Duration.format(Duration.seconds(seconds))
+}
+
 /**
  * Explains the state of a window at `now`: which message set it, which timestamps, whether the provider closed it.
  *
@@ -368,7 +374,7 @@ export const explain = (window: Window, now: DateTime.Utc, options?: WindowOptio
       } (re-engagement failure) and no newer customer message has arrived: closed.`,
     onNone: () =>
       status.state === "open"
-        ? `${margin}: open at ${iso(now)}, ${Duration.format(status.remaining)} left.`
+        ? `${margin}: open at ${iso(now)}, ${wholeSeconds(status.remaining)} left.`
         : `${margin}: expired at ${iso(now)}.`
   })
   return {

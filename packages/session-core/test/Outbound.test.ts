@@ -189,4 +189,28 @@ describe("Outbound.queuedAt and the parking statuses", () => {
     assert.deepStrictEqual(ended.message.history.map((e) => e.status), ["parked", "cancelled"])
     assert.isFalse(Outbound.isParked(ended.message))
   })
+
+  it("repark: a released message once (a copy keeping its place); never a copy of a copy, never a dry run", () => {
+    const released = new Outbound.OutboundMessage({
+      ...message([event("parked", "2026-01-20T10:00:00Z"), event("queued", "2026-01-21T09:00:00Z")]),
+      parkedUntil: Option.some(at("2026-01-27T10:00:00Z"))
+    })
+    const copy = Option.getOrThrow(Outbound.afterRefusal(released, at("2026-01-21T09:01:00Z")))
+    assert.strictEqual(copy.id, `m1${Outbound.REPARK_SUFFIX}`)
+    assert.strictEqual(copy.status, "parked")
+    assert.deepStrictEqual(copy.createdAt, released.createdAt)
+    assert.deepStrictEqual(copy.parkedUntil, released.parkedUntil)
+    assert.isTrue(Option.isNone(Outbound.afterRefusal(copy, at("2026-01-21T09:02:00Z"))))
+    assert.isTrue(
+      Option.isNone(
+        Outbound.repark(new Outbound.OutboundMessage({ ...released, dryRun: true }), at("2026-01-21T09:02:00Z"))
+      )
+    )
+    // not parked before: the fallback template, as always
+    assert.isTrue(
+      Option.isNone(
+        Outbound.afterRefusal(message([event("queued", "2026-01-20T10:00:00Z")]), at("2026-01-21T09:02:00Z"))
+      )
+    )
+  })
 })

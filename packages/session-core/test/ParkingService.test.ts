@@ -1,11 +1,25 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Either, Layer, Option, TestClock } from "effect"
-import { type Ids, type MessageSender, Outbound, PhoneNumber, SessionService, SessionStore } from "../src/index.js"
+import { type Ids, MessageSender, Outbound, PhoneNumber, SessionService, SessionStore } from "../src/index.js"
 import { at, business, customer, followUpTemplate, text } from "./fixtures.js"
 import { type SenderStep, testLayer } from "./support/TestPorts.js"
 
 const setNow = (iso: string) => TestClock.setTime(at(iso).epochMillis)
 const otherCustomer = PhoneNumber.unsafeMake("+919876543299")
+
+const refusedByProvider = new MessageSender.ProviderError({
+  reason: "Rejected",
+  providerCode: Option.some("30018"),
+  httpStatus: Option.some(202),
+  detail: "EX_REENGAGEMENT_ERROR",
+  reengagement: true
+})
+
+const statusesOf = (id: string) =>
+  Effect.flatMap(
+    SessionStore.SessionStore,
+    (store) => Effect.map(store.findOutbound(id), (found) => Option.map(found, (message) => message.status))
+  )
 
 type Services = SessionStore.SessionStore | MessageSender.MessageSender | SessionService.SessionConfig | Ids.Ids
 
@@ -313,5 +327,118 @@ describe("SessionService: park and release", () => {
         [["message.expired", Option.getOrThrow(result.after[1]!).id]]
       )
       assert.strictEqual(sent.length, 1, "the one re-engagement template")
+    }))
+
+  it.effect("a released message refused with 30018 closes the window and parks again, once; then it fails", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00Z")
+      // the template, then the released message refused, then its copy refused again
+      const { result, sent } = yield* run(
+        Effect.gen(function*() {
+          const parked = yield* parkText("hi")
+          const id = parked.message.id
+          yield* inboundAt("wamid.1", "2026-01-20T10:05:00Z")
+          yield* setNow("2026-01-20T10:05:00Z")
+          const first = yield* SessionService.sendQueued(10)
+          const window = yield* SessionService.windowStatus({ business, customer } as PhoneNumber.Pair)
+          const afterFirst = yield* statusesOf(id)
+          const copy = yield* statusesOf(`${id}${Outbound.REPARK_SUFFIX}`)
+          yield* setNow("2026-01-20T10:10:00Z")
+          yield* inboundAt("wamid.2", "2026-01-20T10:10:00Z")
+          const second = yield* SessionService.sendQueued(10)
+          const copyAfter = yield* statusesOf(`${id}${Outbound.REPARK_SUFFIX}`)
+          const twice = yield* statusesOf(`${id}${Outbound.REPARK_SUFFIX}${Outbound.REPARK_SUFFIX}`)
+          return { first, window, afterFirst, copy, second, copyAfter, twice }
+        }),
+        { script: ["ok", refusedByProvider, refusedByProvider] }
+      )
+      assert.deepStrictEqual(result.first, { sent: 0, failed: 1, unknown: 0, deferred: 0 })
+      assert.strictEqual(result.window.state, "expired")
+      assert.isTrue(result.window.closedByProvider)
+      assert.deepStrictEqual(result.afterFirst, Option.some("failed"))
+      assert.deepStrictEqual(result.copy, Option.some("parked"))
+      assert.deepStrictEqual(result.second, { sent: 0, failed: 1, unknown: 0, deferred: 0 })
+      assert.deepStrictEqual(result.copyAfter, Option.some("failed"))
+      assert.isTrue(Option.isNone(result.twice))
+      assert.deepStrictEqual(sent.map((r) => r.content.type), ["template", "text", "text"])
+    }))
+
+  it.effect("a 30018 delivery report about a released message parks its copy in the webhook's transaction", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00Z")
+      const { result } = yield* run(Effect.gen(function*() {
+        const parked = yield* parkText("hi", { fallback: undefined })
+        yield* inboundAt("wamid.1", "2026-01-20T10:05:00Z")
+        yield* setNow("2026-01-20T10:05:00Z")
+        yield* SessionService.sendQueued(10)
+        const outcome = yield* SessionService.ingest([{
+          _tag: "Status",
+          ref: { _tag: "ById", id: parked.message.id },
+          status: "failed",
+          reengagement: true,
+          code: Option.some("30018"),
+          detail: Option.none(),
+          at: Option.some(yield* DateTime.now),
+          raw: {}
+        }])
+        const store = yield* SessionStore.SessionStore
+        const listed = yield* store.listParked({ business: Option.some(business), customer: Option.none(), limit: 10 })
+        return { parked, outcome, listed }
+      }))
+      const first = result.outcome.results[0]
+      assert.isTrue(first?._tag === "Status" && Option.isSome(first.fallback))
+      assert.deepStrictEqual(result.listed.map((m) => m.id), [`${result.parked.message.id}${Outbound.REPARK_SUFFIX}`])
+      assert.deepStrictEqual(result.listed[0]!.createdAt, result.parked.message.createdAt, "keeps its place")
+    }))
+
+  it.effect("a customer message between the 30018 refusal and the parking again sends the copy at once", () =>
+    Effect.gen(function*() {
+      yield* setNow("2026-01-20T10:00:00Z")
+      const { result, sent } = yield* run(
+        Effect.gen(function*() {
+          const parked = yield* parkText("hi", { fallback: undefined })
+          yield* inboundAt("wamid.1", "2026-01-20T10:05:00Z")
+          yield* setNow("2026-01-20T10:05:00Z")
+          const round = yield* SessionService.sendQueued(10)
+          return { round, copy: yield* statusesOf(`${parked.message.id}${Outbound.REPARK_SUFFIX}`) }
+        }),
+        {
+          script: [refusedByProvider, "ok"],
+          store: (store) => ({
+            ...store,
+            park: (request) =>
+              request.message.id.endsWith(Outbound.REPARK_SUFFIX)
+                ? Effect.zipRight(
+                  store.ingest({
+                    now: request.now,
+                    policy: { safetyMargin: Duration.zero, expiringLead: Duration.hours(1) },
+                    items: [{
+                      _tag: "Inbound",
+                      message: {
+                        business,
+                        customer,
+                        messageId: "wamid.2",
+                        sentAt: DateTime.addDuration(request.now, Duration.seconds(1)),
+                        receivedAt: DateTime.addDuration(request.now, Duration.seconds(1))
+                      },
+                      contentType: "text",
+                      content: { type: "text" },
+                      profileName: Option.none(),
+                      providerTimestamp: Option.none(),
+                      timestampAdjustment: "none",
+                      raw: "{}"
+                    }],
+                    resolves: []
+                  }),
+                  store.park(request)
+                )
+                : store.park(request)
+          })
+        }
+      )
+      // the refusal's outcome is the copy's, sent at once
+      assert.deepStrictEqual(result.round, { sent: 1, failed: 0, unknown: 0, deferred: 0 })
+      assert.deepStrictEqual(result.copy, Option.some("accepted"))
+      assert.deepStrictEqual(sent.map((r) => r.content.type), ["text", "text"])
     }))
 })

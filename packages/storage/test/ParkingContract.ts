@@ -5,7 +5,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import type { Event, Parking } from "@wa-session/session-core"
-import { Outbound, type PhoneNumber, type SessionStore, WindowEvents } from "@wa-session/session-core"
+import { Ingest, Outbound, PhoneNumber, type SessionStore, WindowEvents } from "@wa-session/session-core"
 import { DateTime, Duration, Effect, type Layer, Option } from "effect"
 import { Storage } from "../src/index.js"
 import { freshNumber, inbound, outbound } from "./StoreContract.js"
@@ -233,6 +233,44 @@ export const parkingSuite = (
         assert.deepStrictEqual(released.history.map((e) => e.status), ["parked", "pending"])
         assert.deepStrictEqual(yield* claimed(store, b, t + 2 * HOUR), [])
         assert.strictEqual((yield* eventsOf(store, b, ["message.released"])).length, 1)
+      }))
+
+    it.effect("a 30018 report about a released message closes the window and parks its copy, once", () =>
+      Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const t = freshEra()
+        const [b, c] = [freshNumber(), freshNumber()]
+        const message = parkedMessage(b, c, t)
+        parkedOf(yield* park(store, message, t, false))
+        yield* recordInbound(store, inbound(b, c, "wamid.open", t + HOUR))
+        const report = (at: number) =>
+          store.ingest({
+            now: DateTime.unsafeMake(at),
+            policy: WindowEvents.defaultPolicy,
+            items: [Ingest.ownStatus(
+              { _tag: "ById", id: message.id },
+              new Outbound.StatusEvent({
+                status: "failed",
+                at: DateTime.unsafeMake(at),
+                code: Option.some("30018"),
+                detail: Option.none()
+              })
+            )].map((item) => ({ ...item, reengagement: true })),
+            resolves: []
+          })
+        yield* report(t + HOUR + 1000)
+        yield* report(t + HOUR + 2000)
+        const copies = yield* store.listParked({ business: Option.some(b), customer: Option.none(), limit: 10 })
+        assert.deepStrictEqual(copies.map((m) => m.id), [`${message.id}${Outbound.REPARK_SUFFIX}`])
+        assert.deepStrictEqual(copies[0]!.createdAt, message.createdAt)
+        assert.strictEqual(yield* statusOf(store, message.id), "failed")
+        assert.isTrue(
+          Option.getOrThrow(yield* store.getWindow(new PhoneNumber.Pair({ business: b, customer: c })))
+            .closedByProviderAt._tag === "Some"
+        )
+        // the customer writes again: the copy is released
+        yield* recordInbound(store, inbound(b, c, "wamid.again", t + 2 * HOUR))
+        assert.strictEqual(yield* statusOf(store, copies[0]!.id), "queued")
       }))
 
     it.effect("a late customer message that does not open the window releases nothing", () =>

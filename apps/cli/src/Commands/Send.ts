@@ -1,11 +1,13 @@
 // `send`: decide from the window and send through Exotel.
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect, Option } from "effect"
+import * as Durations from "@wa-session/session-core/Durations"
+import { type Duration, Effect, Option } from "effect"
 import { Backend } from "../Backend.js"
 import { UsageError } from "../Errors.js"
+import { readOption } from "../Input.js"
 import * as Output from "../Output.js"
-import { connection, contentSource, help, json, loadContent, pairOf, phone } from "./Shared.js"
+import { connection, contentSource, help, json, loadContent, pairOf, parsed, phone } from "./Shared.js"
 import { onBackend, show } from "./Wiring.js"
 
 /** The content of `--fallback-template` and its `--language` and `--param`s (undefined without one). */
@@ -37,6 +39,22 @@ const fallbackTemplate = (
       })
   })
 
+/** `--park` and its `--ttl` (refused without `--park`). */
+const parking = (
+  park: boolean,
+  ttl: Option.Option<Duration.Duration>
+): Effect.Effect<Option.Option<{ readonly ttl: Option.Option<Duration.Duration> }>, UsageError> =>
+  park
+    ? Effect.succeed(Option.some({ ttl }))
+    : Option.isSome(ttl)
+    ? Effect.fail(
+      new UsageError({
+        field: "--ttl",
+        message: "--ttl: how long a parked message waits: give --park too"
+      })
+    )
+    : Effect.succeed(Option.none())
+
 export const send = Command.make(
   "send",
   {
@@ -67,6 +85,21 @@ export const send = Command.make(
       Options.optional
     ),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Decide and record, send nothing")),
+    park: Options.boolean("park").pipe(
+      Options.withDescription(
+        "When the window is not open, park the message until the customer writes again (then it goes as a session " +
+          "message); the fallback template goes now to bring them back, at most once a day per customer"
+      )
+    ),
+    ttl: Options.text("ttl").pipe(
+      parsed(readOption("--ttl", Durations.FromString)),
+      Options.withPseudoName("DURATION"),
+      Options.withDescription(
+        "With --park: how long the message waits before it expires unsent (default 7 days, at " +
+          "most 30 days; e.g. 2d, 12h, \"3 days\")"
+      ),
+      Options.optional
+    ),
     json,
     ...connection
   },
@@ -76,6 +109,7 @@ export const send = Command.make(
       Effect.gen(function*() {
         const content = yield* loadContent(config.content)
         const fallback = yield* fallbackTemplate(config.fallbackTemplate, config.language, config.params)
+        const park = yield* parking(config.park, config.ttl)
         const backend = yield* Backend
         const view = yield* backend.send({
           from: config.from,
@@ -83,7 +117,8 @@ export const send = Command.make(
           content,
           fallback,
           idempotencyKey: config.idempotencyKey,
-          dryRun: config.dryRun
+          dryRun: config.dryRun,
+          park
         })
         // for people: when session messages stop, which the answer does not say when a safety margin applies
         const window = view.window.state === "open" && !config.json
@@ -101,9 +136,13 @@ export const send = Command.make(
 ).pipe(
   Command.withDescription(help(
     "Decide how a message may go (session message, fallback template, or refusal) from the 24-hour window, then " +
-      "send it through Exotel. Prints the decision, its reason, the window and the provider's message id.",
+      "send it through Exotel. With --park, a session message for a closed window waits for the customer's next " +
+      "message instead (the fallback template goes once to bring them back). Prints the decision, its reason, the " +
+      "window and the provider's message id.",
     "wa-session send --from +919876500001 --to +919876543210 --text \"Your order is out for delivery\" " +
       "--fallback-template follow_up --language en --param \"Your order is out for delivery\"",
+    "wa-session send --from +919876500001 --to +919876543210 --text \"Your refund is on its way\" --park " +
+      "--ttl 3d --fallback-template follow_up",
     "wa-session send --from +919876500001 --to +919876543210 --content-file image.json --dry-run --json"
   ))
 )

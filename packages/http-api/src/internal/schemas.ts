@@ -15,10 +15,41 @@ const PlusRestored = Schema.transform(
 /** An ISO-8601 instant with an explicit offset, after the `+` a query string lost is restored. */
 export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.compose(PlusRestored, CoreInstant.Instant)
 
-/** An optional page size in a query, 1 to `max`. */
-export const Limit = (max: number, fallback: number) =>
-  Schema.optional(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, max)).annotations({
-      description: `Page size, 1 to ${max} (default ${fallback})`
-    })
+/**
+ * A whole number in a query string, `minimum` to `maximum` (no upper bound when absent). It decodes from the
+ * string as before; only its JSON Schema changes: `integer` with the bounds and, as `default`, what the server
+ * uses when the parameter is absent (`NumberFromString` alone documents a plain string). The description goes in
+ * the JSON Schema only: on the schema itself it would replace the refinement's text in decoding errors.
+ */
+export const QueryInteger = (options: {
+  readonly minimum: number
+  readonly maximum?: number | undefined
+  readonly fallback: number
+  readonly description: string
+}) => {
+  const bounded = options.maximum !== undefined
+    ? Schema.NumberFromString.pipe(Schema.int(), Schema.between(options.minimum, options.maximum))
+    : options.minimum === 0
+    ? Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+    : Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(options.minimum))
+  return bounded.annotations({
+    jsonSchema: {
+      type: "integer",
+      minimum: options.minimum,
+      ...(options.maximum === undefined ? {} : { maximum: options.maximum }),
+      default: options.fallback,
+      description: options.description
+    }
+  })
+}
+
+/**
+ * An optional page size in a query, 1 to `max`; the server uses `fallback` when it is absent. (Its decoding errors
+ * have always read "Expected Page size, 1 to `max` (default `fallback`)": kept.)
+ */
+export const Limit = (max: number, fallback: number) => {
+  const description = `Page size, 1 to ${max} (default ${fallback})`
+  return Schema.optional(
+    QueryInteger({ minimum: 1, maximum: max, fallback, description }).annotations({ description })
   )
+}

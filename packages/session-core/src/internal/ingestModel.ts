@@ -323,6 +323,7 @@ export interface Plan {
     { readonly window: SessionWindow.SessionWindow; readonly announced: WindowEvents.Announced }
   >
   readonly statuses: ReadonlyArray<StatusWrite>
+  /** what follows a 30018 refusal: a fallback template to queue, or a released message parked again (`parked`) */
   readonly fallbacks: ReadonlyArray<{ readonly originalId: string; readonly fallback: OutboundMessage }>
   /** Messages to send again, not before `notBefore`: their latest send was reported failed for now (since 0.2.0). */
   readonly requeues: ReadonlyArray<{ readonly id: string; readonly notBefore: DateTime.Utc }>

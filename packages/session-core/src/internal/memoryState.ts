@@ -247,7 +247,7 @@ export const run = (state: State, batch: Ingest.Batch): Effect.Effect<Ingest.Pla
           new Outbound.OutboundMessage({ ...original, fallbackMessageId: Option.some(fallback.id) })
         )
       }
-      insertOutbound(state, fallback, true)
+      insertOutbound(state, fallback, !Outbound.isParked(fallback))
     }
     for (const item of plan.quarantine) {
       state.quarantine.set(

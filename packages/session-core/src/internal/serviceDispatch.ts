@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import { MessageSender, ProviderError } from "../MessageSender.js"
 import * as Outbound from "../Outbound.js"
 import * as Pacing from "../Pacing.js"
+import * as Parking from "../Parking.js"
 import type { Pair } from "../PhoneNumber.js"
 import * as SendJobs from "../SendJobs.js"
 import { SessionStore, type StorageError } from "../SessionStore.js"
@@ -202,9 +203,26 @@ const afterReengagement = (
     const settings = yield* SessionConfig
     const pair = { business: message.business, customer: message.customer } as Pair
     yield* store.closeByProvider(pair, at, yield* DateTime.now, policyOf(settings))
-    const fallback = Outbound.fallbackFor(message, yield* DateTime.now)
+    const now = yield* DateTime.now
+    const fallback = Outbound.afterRefusal(message, now)
     if (Option.isNone(fallback)) return Option.none()
     if (!(yield* store.claimFallback(message.id, fallback.value.id))) return Option.none()
+    if (Outbound.isParked(fallback.value)) {
+      const parked = yield* store.park({
+        message: fallback.value,
+        reengagement: Option.none(),
+        now,
+        safetyMargin: settings.safetyMargin,
+        // no re-engagement template: the customer was nudged when the message was first parked
+        policy: Parking.defaultPolicy
+      })
+      // the customer wrote since the refusal: the window is open again, so the copy goes as a session message (the
+      // claim sends it once, whoever queued it)
+      if (parked._tag !== "WindowOpen") return Option.none()
+      const released = Outbound.release(fallback.value, now).message
+      yield* store.insertOutbound(released, { queued: true })
+      return Option.some(yield* dispatch(released.id))
+    }
     // a report of the same failure may have queued it meanwhile (same id): then the send worker sends it, once
     if (!(yield* store.insertOutbound(fallback.value, { queued: true })).inserted) return Option.none()
     return Option.some(yield* dispatch(fallback.value.id))

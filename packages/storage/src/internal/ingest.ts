@@ -273,7 +273,7 @@ WHERE ${sql.in("id", ids)} AND send_state = 'parked' RETURNING id`
           // the fallback's id is derived from the original's: whoever inserts it first sends it, once
           yield* sql`UPDATE wa_outbound SET fallback_message_id = COALESCE(fallback_message_id, ${fallback.id})
 WHERE id = ${originalId}`
-          yield* insertOutboundRows(fallback, "queued")
+          yield* insertOutboundRows(fallback, Outbound.isParked(fallback) ? "parked" : "queued")
         }
         yield* leaveParking(plan.parking)
         for (const { id, notBefore } of plan.requeues) {
