@@ -137,7 +137,7 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
           messageId,
           providerTimestamp: request.sentAt
         }))
-        const window = yield* status({ business: request.business, customer: request.customer } as PhoneNumber.Pair)
+        const window = yield* status({ business: request.business, customer: request.customer })
         return { messageId, duplicate: recorded.duplicate, adjustment: recorded.adjustment, window }
       }),
     history: (request) =>

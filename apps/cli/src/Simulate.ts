@@ -152,7 +152,7 @@ export const run = (timeline: Timeline): Effect.Effect<ReadonlyArray<Step>> =>
     const parkedBy = new Map<string, number>()
     for (const [index, event] of timeline.events.entries()) {
       yield* clock.set(event.at)
-      const pair = { business, customer: event.customer } as PhoneNumber.Pair
+      const pair = { business, customer: event.customer }
       const base = {
         index,
         at: iso(event.at),

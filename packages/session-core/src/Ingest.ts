@@ -211,7 +211,7 @@ export const plan = (state: State, batch: Batch): Plan => {
 
   const pairOf = (key: string) => pairs.get(key) ?? NO_PAIR
   const windowOf = (key: string, pair: { readonly business: PhoneNumber; readonly customer: PhoneNumber }) =>
-    SessionWindow.fromOption(pair as Pair, pairOf(key).window)
+    SessionWindow.fromOption(pair, pairOf(key).window)
   const changedWindows = new Map<
     string,
     { readonly window: SessionWindow.SessionWindow; readonly announced: WindowEvents.Announced }
@@ -401,7 +401,7 @@ export const pairsOf = (operations: ReadonlyArray<Operation>): ReadonlyArray<Pai
       : operation._tag === "Close" || operation._tag === "Tick"
       ? operation.pair
       : undefined
-    if (pair !== undefined) found.set(pairKey(pair), pair as Pair)
+    if (pair !== undefined) found.set(pairKey(pair), pair)
   }
   return [...found.values()]
 }

@@ -73,7 +73,7 @@ export const oneOf = <const T extends string>(name: string, values: ReadonlyArra
 
 export const pairOf = (
   config: { readonly business: PhoneNumber.PhoneNumber; readonly customer: PhoneNumber.PhoneNumber }
-) => ({ business: config.business, customer: config.customer }) as PhoneNumber.Pair
+) => ({ business: config.business, customer: config.customer })
 
 export const json = Options.boolean("json").pipe(Options.withDescription("Print JSON for machines instead of text"))
 

@@ -9,7 +9,6 @@ import { MessageSender, ProviderError } from "../MessageSender.js"
 import * as Outbound from "../Outbound.js"
 import * as Pacing from "../Pacing.js"
 import * as Parking from "../Parking.js"
-import type { Pair } from "../PhoneNumber.js"
 import * as SendJobs from "../SendJobs.js"
 import { SessionStore, type StorageError } from "../SessionStore.js"
 import { reload } from "./serviceReads.js"
@@ -201,7 +200,7 @@ const afterReengagement = (
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig
-    const pair = { business: message.business, customer: message.customer } as Pair
+    const pair = { business: message.business, customer: message.customer }
     yield* store.closeByProvider(pair, at, yield* DateTime.now, policyOf(settings))
     const now = yield* DateTime.now
     const fallback = Outbound.afterRefusal(message, now)

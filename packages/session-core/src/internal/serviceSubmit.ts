@@ -183,7 +183,7 @@ export const submit = (
   Effect.gen(function*() {
     const store = yield* SessionStore
     const settings = yield* SessionConfig
-    const pair = { business: input.from, customer: input.to } as Pair
+    const pair = { business: input.from, customer: input.to }
     const ttl = input.whenClosed === "park"
       ? yield* Either.mapLeft(Parking.ttl(Option.fromNullable(input.ttl)), invalidTtl)
       : Parking.DEFAULT_TTL

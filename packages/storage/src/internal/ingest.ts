@@ -19,7 +19,8 @@ import { fromJoinedRows, toRows } from "./outbound.js"
 import { chunked, lockPairs, toMillisOrNull, tupleIn } from "./sql.js"
 import { fromRows, millis, WINDOW_MILLIS } from "./window.js"
 
-const WINDOW_COLUMNS = "business, customer, last_inbound_at, basis_message_id, basis_received_at, first_seen_at, " +
+export const WINDOW_COLUMNS =
+  "business, customer, last_inbound_at, basis_message_id, basis_received_at, first_seen_at, " +
   "closed_by_provider_at, announced_open, announced_expiring_for"
 
 export const JOINED_SELECT = `SELECT o.id, o.business, o.customer, o.idempotency_key, o.decision, o.reason, o.content,

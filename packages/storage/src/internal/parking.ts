@@ -13,9 +13,6 @@ import * as IngestSql from "./ingest.js"
 import { lockPairs } from "./sql.js"
 import { fromRow, millis } from "./window.js"
 
-const WINDOW_COLUMNS = "business, customer, last_inbound_at, basis_message_id, basis_received_at, first_seen_at, " +
-  "closed_by_provider_at"
-
 export const make = (
   sql: SqlClient.SqlClient,
   isPg: boolean,
@@ -34,7 +31,7 @@ ORDER BY o.created_at, o.id, s.status_rank`,
     sql.withTransaction(Effect.gen(function*() {
       yield* lockPairs(sql, isPg, [Ingest.pairKey(message)])
       const window = yield* Effect.flatMap(
-        sql`SELECT ${sql.literal(WINDOW_COLUMNS)} FROM wa_windows
+        sql`SELECT ${sql.literal(IngestSql.WINDOW_COLUMNS)} FROM wa_windows
 WHERE business = ${message.business} AND customer = ${message.customer}`,
         fromRow
       )
