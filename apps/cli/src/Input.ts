@@ -54,8 +54,10 @@ export const parseDocument = (
     ? Effect.tryPromise({
       try: () =>
         import("yaml").then((module) => {
-          // the CJS build seen through a bundle's dynamic import has its exports under `default`
-          const yaml = (module as unknown as { readonly default?: typeof module }).default ?? module
+          // the CJS build seen through a bundle's dynamic import has its exports under `default`; the types promise
+          // `default` everywhere, so widen (no cast) to a module that may lack it, as the fallback to `module` expects
+          const interop: { readonly default?: typeof module.default } = module
+          const yaml = interop.default ?? module
           return yaml.parse(text) as unknown
         }),
       catch: (cause) =>

@@ -2,23 +2,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { freePort } from "./support.js"
 
 // What operators deploy: the folder of `pnpm deployable`, started outside the repository (where no node_modules of
 // ours can be found by walking up), and the list of settings in .env.example.
 const serverDir = Path.resolve(import.meta.dirname, "..")
 const repoDir = Path.resolve(serverDir, "../..")
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
 
 const readyz = async (port: number) => {
   try {
@@ -60,7 +51,7 @@ describe("deployment", () => {
           for (const entry of Fs.readdirSync(Path.join(app, "node_modules"))) {
             assert.isFalse(Fs.lstatSync(Path.join(app, "node_modules", entry)).isSymbolicLink(), `${entry} is a link`)
           }
-          const port = await freePort()
+          const port = await Effect.runPromise(freePort)
           const child = ChildProcess.spawn(process.execPath, ["server.mjs"], {
             cwd: app,
             env: {

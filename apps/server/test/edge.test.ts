@@ -5,7 +5,7 @@ import * as Net from "node:net"
 import { localBase, maskedWebhookUrl, type ServerSettings, webhookUrl } from "../src/Config.js"
 import { redactPath } from "../src/Server.js"
 import { isWebhookPath } from "../src/Webhook.js"
-import { BUSINESS, client, CUSTOMER, eventually, SECRET, TestEnv, TestServer, TOKEN } from "./support.js"
+import { auth, BUSINESS, client, CUSTOMER, eventually, SECRET, TestEnv, TestServer } from "./support.js"
 
 /** A request on a connection of its own, with its path exactly as given (fetch would normalise it). */
 const rawRequest = (base: string, method: string, path: string, body = "") =>
@@ -187,7 +187,7 @@ describe("answers of the server's own", () => {
       const answer = yield* Effect.promise(() =>
         fetch(`${env.baseUrl}/v1/messages`, {
           method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+          headers: { "content-type": "application/json", ...auth },
           body: JSON.stringify({ from: BUSINESS, to: CUSTOMER, content })
         }).then(async (response) => ({ status: response.status, body: await response.json() as any }))
       )

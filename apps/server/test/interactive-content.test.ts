@@ -1,8 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { BUSINESS, CUSTOMER, customerWrites, json, rawGet, rawPost, TestEnv, TestServer, TOKEN } from "./support.js"
-
-const auth = { authorization: `Bearer ${TOKEN}` }
+import { auth, BUSINESS, CUSTOMER, customerWrites, json, rawGet, rawPost, TestEnv, TestServer } from "./support.js"
 
 const flow = {
   type: "interactive",

@@ -1,9 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Logging } from "@wa-session/clock"
 import { ConfigProvider, Effect, Exit, Fiber } from "effect"
-import * as Net from "node:net"
 import * as Program from "../src/Program.js"
-import { eventually } from "./support.js"
+import { eventually, freePort } from "./support.js"
 
 // The server's program itself (settings from a map, not the environment), in this process, on a loopback port; what
 // it writes goes to a memory console.
@@ -12,15 +11,6 @@ const SECRET = "logs-test-secret-0123456789"
 const EVENTS_SECRET = `whsec_${Buffer.alloc(32, 7).toString("base64")}`
 const BUSINESS = "919876500001"
 const CUSTOMER = "919876543210"
-
-const freePort = Effect.async<number>((resume) => {
-  const server = Net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 interface Running {
   readonly base: string

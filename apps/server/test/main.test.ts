@@ -6,6 +6,7 @@ import * as Fs from "node:fs/promises"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { freePort } from "./support.js"
 
 // The real entry point in a child process: start-up, configuration errors, signals. It runs bundled (as
 // `pnpm build` makes it, so the bundle is tested too): node starts it in a fraction of the time tsx needs.
@@ -41,15 +42,6 @@ const waitFor = async (predicate: () => boolean, what: string, ms = 40_000) => {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
 
 describe("the server process", () => {
   beforeAll(() => {
@@ -98,7 +90,7 @@ describe("the server process", () => {
       Effect.promise(async () => {
         const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "wa-session-main-"))
         const fake = await startFakeExotel({ apiKey: "key", apiToken: "token", accountSid: "acme1" })
-        const port = await freePort()
+        const port = await Effect.runPromise(freePort)
         const base = `http://127.0.0.1:${port}`
         const child = spawnServer({
           PORT: String(port),

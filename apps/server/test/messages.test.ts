@@ -3,6 +3,7 @@ import { Behaviour } from "@wa-session/exotel-fake"
 import { DateTime, Effect } from "effect"
 import {
   at,
+  auth,
   BUSINESS,
   client,
   CUSTOMER,
@@ -14,13 +15,10 @@ import {
   report,
   TestEnv,
   TestServer,
-  text,
-  TOKEN
+  text
 } from "./support.js"
 
 const iso = (at: DateTime.Utc | null) => (at === null ? null : DateTime.formatIso(at))
-const auth = { authorization: `Bearer ${TOKEN}` }
-
 describe("POST /v1/messages", () => {
   it.live("inside the window: a session message, sent to Exotel with our webhook as status_callback", () =>
     Effect.gen(function*() {

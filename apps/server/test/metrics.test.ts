@@ -4,6 +4,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Metrics from "../src/Metrics.js"
 import {
+  auth,
   BUSINESS,
   CUSTOMER,
   customerWrites,
@@ -12,9 +13,40 @@ import {
   rawGet,
   SECRET,
   TestEnv,
-  TestServer,
-  TOKEN
+  TestServer
 } from "./support.js"
+
+/** The process and Node.js metrics every scrape ends with (help and type lines; their values vary). */
+const PROCESS_METRICS = [
+  "# HELP process_cpu_user_seconds_total User CPU time spent in seconds.",
+  "# TYPE process_cpu_user_seconds_total counter",
+  "# HELP process_cpu_system_seconds_total System CPU time spent in seconds.",
+  "# TYPE process_cpu_system_seconds_total counter",
+  "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
+  "# TYPE process_cpu_seconds_total counter",
+  "# HELP process_resident_memory_bytes Resident memory size in bytes.",
+  "# TYPE process_resident_memory_bytes gauge",
+  "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.",
+  "# TYPE process_start_time_seconds gauge",
+  "# HELP process_uptime_seconds Seconds since the process started.",
+  "# TYPE process_uptime_seconds gauge",
+  "# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.",
+  "# TYPE nodejs_heap_size_total_bytes gauge",
+  "# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.",
+  "# TYPE nodejs_heap_size_used_bytes gauge",
+  "# HELP nodejs_external_memory_bytes Node.js external memory size (buffers) in bytes.",
+  "# TYPE nodejs_external_memory_bytes gauge",
+  "# HELP nodejs_eventloop_lag_mean_seconds The mean of the event loop delays since the previous scrape.",
+  "# TYPE nodejs_eventloop_lag_mean_seconds gauge",
+  "# HELP nodejs_eventloop_lag_p50_seconds The 50th percentile of the event loop delays since the previous scrape.",
+  "# TYPE nodejs_eventloop_lag_p50_seconds gauge",
+  "# HELP nodejs_eventloop_lag_p99_seconds The 99th percentile of the event loop delays since the previous scrape.",
+  "# TYPE nodejs_eventloop_lag_p99_seconds gauge",
+  "# HELP nodejs_eventloop_lag_max_seconds The longest event loop delay since the previous scrape.",
+  "# TYPE nodejs_eventloop_lag_max_seconds gauge",
+  "# HELP nodejs_gc_duration_seconds Garbage collection pauses by kind (major, minor, incremental, weakcb).",
+  "# TYPE nodejs_gc_duration_seconds histogram"
+]
 
 /** The exposition as the hand-written registry before it rendered it, for the same updates: the format is pinned. */
 const EXPECTED = [
@@ -104,34 +136,7 @@ const EXPECTED = [
   "# HELP wa_session_up 1 while the process serves requests.",
   "# TYPE wa_session_up gauge",
   "wa_session_up 1",
-  "# HELP process_cpu_user_seconds_total User CPU time spent in seconds.",
-  "# TYPE process_cpu_user_seconds_total counter",
-  "# HELP process_cpu_system_seconds_total System CPU time spent in seconds.",
-  "# TYPE process_cpu_system_seconds_total counter",
-  "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
-  "# TYPE process_cpu_seconds_total counter",
-  "# HELP process_resident_memory_bytes Resident memory size in bytes.",
-  "# TYPE process_resident_memory_bytes gauge",
-  "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.",
-  "# TYPE process_start_time_seconds gauge",
-  "# HELP process_uptime_seconds Seconds since the process started.",
-  "# TYPE process_uptime_seconds gauge",
-  "# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.",
-  "# TYPE nodejs_heap_size_total_bytes gauge",
-  "# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.",
-  "# TYPE nodejs_heap_size_used_bytes gauge",
-  "# HELP nodejs_external_memory_bytes Node.js external memory size (buffers) in bytes.",
-  "# TYPE nodejs_external_memory_bytes gauge",
-  "# HELP nodejs_eventloop_lag_mean_seconds The mean of the event loop delays since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_mean_seconds gauge",
-  "# HELP nodejs_eventloop_lag_p50_seconds The 50th percentile of the event loop delays since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_p50_seconds gauge",
-  "# HELP nodejs_eventloop_lag_p99_seconds The 99th percentile of the event loop delays since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_p99_seconds gauge",
-  "# HELP nodejs_eventloop_lag_max_seconds The longest event loop delay since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_max_seconds gauge",
-  "# HELP nodejs_gc_duration_seconds Garbage collection pauses by kind (major, minor, incremental, weakcb).",
-  "# TYPE nodejs_gc_duration_seconds histogram"
+  ...PROCESS_METRICS
 ].join("\n") + "\n"
 
 const EMPTY = [
@@ -160,34 +165,7 @@ const EMPTY = [
   "# HELP wa_session_up 1 while the process serves requests.",
   "# TYPE wa_session_up gauge",
   "wa_session_up 1",
-  "# HELP process_cpu_user_seconds_total User CPU time spent in seconds.",
-  "# TYPE process_cpu_user_seconds_total counter",
-  "# HELP process_cpu_system_seconds_total System CPU time spent in seconds.",
-  "# TYPE process_cpu_system_seconds_total counter",
-  "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
-  "# TYPE process_cpu_seconds_total counter",
-  "# HELP process_resident_memory_bytes Resident memory size in bytes.",
-  "# TYPE process_resident_memory_bytes gauge",
-  "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.",
-  "# TYPE process_start_time_seconds gauge",
-  "# HELP process_uptime_seconds Seconds since the process started.",
-  "# TYPE process_uptime_seconds gauge",
-  "# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.",
-  "# TYPE nodejs_heap_size_total_bytes gauge",
-  "# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.",
-  "# TYPE nodejs_heap_size_used_bytes gauge",
-  "# HELP nodejs_external_memory_bytes Node.js external memory size (buffers) in bytes.",
-  "# TYPE nodejs_external_memory_bytes gauge",
-  "# HELP nodejs_eventloop_lag_mean_seconds The mean of the event loop delays since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_mean_seconds gauge",
-  "# HELP nodejs_eventloop_lag_p50_seconds The 50th percentile of the event loop delays since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_p50_seconds gauge",
-  "# HELP nodejs_eventloop_lag_p99_seconds The 99th percentile of the event loop delays since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_p99_seconds gauge",
-  "# HELP nodejs_eventloop_lag_max_seconds The longest event loop delay since the previous scrape.",
-  "# TYPE nodejs_eventloop_lag_max_seconds gauge",
-  "# HELP nodejs_gc_duration_seconds Garbage collection pauses by kind (major, minor, incremental, weakcb).",
-  "# TYPE nodejs_gc_duration_seconds histogram"
+  ...PROCESS_METRICS
 ].join("\n") + "\n"
 
 describe("metrics exposition", () => {
@@ -251,7 +229,6 @@ describe("GET /metrics on a running server", () => {
   it.live("request durations by method, route template and status; never a raw path", () =>
     Effect.gen(function*() {
       const env = yield* TestEnv
-      const auth = { authorization: `Bearer ${TOKEN}` }
       const pair = `/v1/sessions/${encodeURIComponent(BUSINESS)}/${encodeURIComponent(CUSTOMER)}`
       assert.strictEqual((yield* customerWrites()).status, 200)
       const item = env.fake.inboundItem({ from: CUSTOMER, to: BUSINESS })

@@ -4,9 +4,7 @@ import { WaSessionApi } from "@wa-session/http-api"
 import { Effect } from "effect"
 import { DEFAULT_EVENTS_PAGE } from "../src/Http/Events.js"
 import { DEFAULT_EXPIRING_WITHIN_SECONDS, DEFAULT_HISTORY_SIZE, DEFAULT_PAGE_SIZE } from "../src/Http/Sessions.js"
-import { json, rawGet, TestServer, TOKEN } from "./support.js"
-
-const bearer = { authorization: `Bearer ${TOKEN}` }
+import { auth, json, rawGet, TestServer } from "./support.js"
 
 const queryDefault = (spec: any, path: string, name: string): unknown =>
   spec.paths[path].get.parameters.find((parameter: any) => parameter.name === name)?.schema.default
@@ -50,7 +48,7 @@ describe("GET /openapi.json", () => {
           "expiringWithin=soon"
         ]
       ) {
-        const response = yield* rawGet(`/v1/sessions?${query}`, bearer)
+        const response = yield* rawGet(`/v1/sessions?${query}`, auth)
         assert.strictEqual(response.status, 400, query)
         const body = json(response.text)
         for (const field of component.required) assert.property(body, field, query)
@@ -59,6 +57,6 @@ describe("GET /openapi.json", () => {
         assert.deepStrictEqual([body._tag], component.properties._tag.enum, query)
       }
       // and in bounds is fine
-      assert.strictEqual((yield* rawGet(`/v1/sessions?limit=${maximum}&expiringWithin=${minimum}`, bearer)).status, 200)
+      assert.strictEqual((yield* rawGet(`/v1/sessions?limit=${maximum}&expiringWithin=${minimum}`, auth)).status, 200)
     }).pipe(Effect.provide(TestServer())))
 })

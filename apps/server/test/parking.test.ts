@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Effect } from "effect"
 import {
   at,
+  auth,
   BUSINESS,
   client,
   CUSTOMER,
@@ -13,11 +14,9 @@ import {
   rawPost,
   TestEnv,
   TestServer,
-  text,
-  TOKEN
+  text
 } from "./support.js"
 
-const auth = { authorization: `Bearer ${TOKEN}` }
 const iso = (instant: DateTime.Utc | null) => (instant === null ? null : DateTime.formatIso(instant))
 const bodyOf = (content: unknown) => JSON.stringify(content)
 

@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as FakeReceiver from "@wa-session/relay/FakeReceiver"
 import { DateTime, type Duration, Effect } from "effect"
 import {
+  auth,
   BUSINESS,
   client,
   CUSTOMER,
@@ -19,13 +20,10 @@ import {
   rawGet,
   rawPost,
   TestEnv,
-  TestServer,
-  TOKEN
+  TestServer
 } from "./support.js"
 
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString("base64")}`
-const auth = { authorization: `Bearer ${TOKEN}` }
-
 const receiver = Effect.acquireRelease(
   Effect.promise(() => FakeReceiver.start({ secret: SECRET })),
   (r) => Effect.promise(() => r.close())

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Http from "node:http"
-import { BUSINESS, CUSTOMER, TestEnv, TestServer, TOKEN } from "./support.js"
+import { auth, BUSINESS, CUSTOMER, TestEnv, TestServer } from "./support.js"
 
 interface Answer {
   readonly status: number
@@ -24,7 +24,7 @@ const send = (
       const request = Http.request(`${baseUrl}${path}`, {
         method: "POST",
         headers: {
-          authorization: `Bearer ${TOKEN}`,
+          ...auth,
           ...(options.body !== undefined && options.chunked !== true
             ? { "content-length": String(Buffer.byteLength(options.body)) }
             : {}),

@@ -3,6 +3,7 @@ import { DateTime, Effect } from "effect"
 import {
   anonymousClient,
   at,
+  auth,
   BUSINESS,
   client,
   CUSTOMER,
@@ -12,11 +13,9 @@ import {
   rawPost,
   report,
   TestServer,
-  text,
-  TOKEN
+  text
 } from "./support.js"
 
-const auth = { authorization: `Bearer ${TOKEN}` }
 const pair = { business: BUSINESS, customer: CUSTOMER }
 
 describe("GET /v1/sessions/{business}/{customer}", () => {

@@ -30,6 +30,9 @@ export const CUSTOMER = "+919876543210"
 export const TOKEN = "test-token-0123456789abcdef"
 export const SECRET = "test-webhook-secret-0123456789"
 
+/** The request headers that carry the test server's bearer token. */
+export const auth = { authorization: `Bearer ${TOKEN}` }
+
 export const text = (body: string) => ({ type: "text" as const, text: { body } })
 export const followUp = {
   type: "template" as const,
@@ -47,7 +50,8 @@ export interface TestEnvShape {
 
 export class TestEnv extends Context.Tag("test/TestEnv")<TestEnv, TestEnvShape>() {}
 
-const freePort = Effect.async<number>((resume) => {
+/** A loopback port nothing listens on (taken, then freed). */
+export const freePort = Effect.async<number>((resume) => {
   const server = Net.createServer()
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as Net.AddressInfo).port

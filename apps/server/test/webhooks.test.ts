@@ -3,6 +3,7 @@ import { DateTime, Effect } from "effect"
 import * as Ingest from "../src/Ingest.js"
 import {
   at,
+  auth,
   BUSINESS,
   client,
   CUSTOMER,
@@ -17,8 +18,7 @@ import {
   SECRET,
   TestEnv,
   TestServer,
-  text,
-  TOKEN
+  text
 } from "./support.js"
 
 const hookPath = `/webhooks/exotel/${SECRET}`
@@ -102,7 +102,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
       const api = yield* rawPost(
         "/v1/messages",
         `{"from":${deepObject},"to":"${CUSTOMER}","content":${JSON.stringify(text("x"))}}`,
-        { authorization: `Bearer ${TOKEN}` }
+        auth
       )
       assert.isAtLeast(api.status, 400)
       assert.isBelow(api.status, 500)
@@ -161,7 +161,7 @@ describe("POST /webhooks/exotel/{secret}", () => {
           })
           const response = await fetch(`${env.baseUrl}${path}`, {
             method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+            headers: { "content-type": "application/json", ...auth },
             body,
             duplex: "half"
           } as RequestInit)

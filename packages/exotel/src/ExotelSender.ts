@@ -60,7 +60,7 @@ export const toWire = (
     messages: [{
       from: request.from,
       to: request.to,
-      content: request.content as unknown as ExotelApi.WireMessage["content"],
+      content: request.content,
       custom_data: encodeCustomData(request),
       ...Option.match(statusCallbackUrl, { onNone: () => ({}), onSome: (url) => ({ status_callback: url }) })
     }]

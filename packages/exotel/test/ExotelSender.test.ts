@@ -865,4 +865,10 @@ describe("ExotelSender.toWire", () => {
       }
     })
   })
+
+  it("passes the content through as it is: the same object, neither copied nor re-encoded", () => {
+    const input = request()
+    const wire = ExotelSender.toWire(input, Option.none())
+    assert.strictEqual(wire.whatsapp.messages[0]?.content, input.content)
+  })
 })

@@ -1,48 +1,22 @@
-import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type FakeExotel, startFakeExotel, startWebhookRecorder, type WebhookRecorder } from "@wa-session/exotel-fake"
-import { DateTime, Effect, Either, Option } from "effect"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Option } from "effect"
 import { Webhook } from "../src/index.js"
-import { adapter, credentials, request, send } from "./support.js"
+import { adapter, decodeOk, decodeOne, request, send, utc, webhookHarness } from "./support.js"
 
-let fake: FakeExotel
-let hooks: WebhookRecorder
-
-beforeAll(async () => {
-  fake = await startFakeExotel(credentials)
-  hooks = await startWebhookRecorder()
-})
-afterAll(async () => {
-  await fake.close()
-  await hooks.close()
-})
-afterEach(() => fake.reset())
-
-const decodeOk = (body: unknown) => Either.getOrThrow(Webhook.decodeBatch(body))
-
-const one = (item: unknown) => decodeOk({ whatsapp: { messages: [item] } })[0]!
-
-const utc = (iso: string) => DateTime.unsafeMake(iso)
-
-/** POSTs through the fake to the recorder and decodes what arrived, as the server would. */
-const deliver = (post: (callbackUrl: string) => Promise<unknown>) =>
-  Effect.promise(async () => {
-    const before = hooks.received.length
-    await post(hooks.url + "/webhooks/exotel")
-    const [received] = (await hooks.waitFor(before + 1)).slice(before)
-    return received!.body
-  })
+const harness = webhookHarness()
+const { deliver } = harness
 
 describe("Webhook over HTTP", () => {
   it.live("a batch mixing inbound messages, delivery reports and one malformed item decodes item by item", () =>
     Effect.gen(function*() {
       const receipt = yield* send(request({ outboundId: "msg_77" })).pipe(
-        Effect.provide(adapter(fake, { statusCallbackUrl: hooks.url + "/webhooks/exotel" }))
+        Effect.provide(adapter(harness.fake, { statusCallbackUrl: harness.callbackUrl }))
       )
-      const sent = fake.messages[0]!
-      assert.strictEqual(sent.statusCallback, hooks.url + "/webhooks/exotel")
+      const sent = harness.fake.messages[0]!
+      assert.strictEqual(sent.statusCallback, harness.callbackUrl)
       const body = yield* deliver((url) =>
-        fake.sendBatch(url, [
-          fake.inboundItem({
+        harness.fake.sendBatch(url, [
+          harness.fake.inboundItem({
             from: "+919158455686",
             to: "+919211514326",
             text: "Hi",
@@ -50,8 +24,8 @@ describe("Webhook over HTTP", () => {
             profileName: "Aman",
             timestamp: "2022-10-19T21:48:31+05:30"
           }),
-          fake.deliveryReportItem({ sid: receipt.providerMessageId, code: 30001 }),
-          fake.inboundItem({
+          harness.fake.deliveryReportItem({ sid: receipt.providerMessageId, code: 30001 }),
+          harness.fake.inboundItem({
             from: "919158455686",
             to: "919211514326",
             sid: "in-2",
@@ -63,8 +37,8 @@ describe("Webhook over HTTP", () => {
             }
           }),
           { callback_type: "dlr", exo_status_code: 30002 },
-          fake.deliveryReportItem({ sid: receipt.providerMessageId, code: 30002, codeAsString: true }),
-          fake.inboundItem({
+          harness.fake.deliveryReportItem({ sid: receipt.providerMessageId, code: 30002, codeAsString: true }),
+          harness.fake.inboundItem({
             from: "+919158455686",
             to: "+919211514326",
             sid: "in-3",
@@ -74,13 +48,13 @@ describe("Webhook over HTTP", () => {
               interactive: { type: "list_reply", list_reply: { id: "t1", title: "10:00", description: "Today" } }
             }
           }),
-          fake.inboundItem({
+          harness.fake.inboundItem({
             from: "+919158455686",
             to: "+919211514326",
             sid: "in-4",
             content: { type: "button", button: { text: "Track order", payload: "TRACK" } }
           }),
-          fake.deliveryReportItem({ sid: receipt.providerMessageId, code: 30018 })
+          harness.fake.deliveryReportItem({ sid: receipt.providerMessageId, code: 30018 })
         ])
       )
       const items = decodeOk(body)
@@ -149,7 +123,7 @@ describe("Webhook over HTTP", () => {
   it.live("30018 on its own: the provider closed the window", () =>
     Effect.gen(function*() {
       const body = yield* deliver((url) =>
-        fake.sendDeliveryReport(url, { sid: "sid-1", code: 30018, to: "919158455686", customData: "Order12" })
+        harness.fake.sendDeliveryReport(url, { sid: "sid-1", code: 30018, to: "919158455686", customData: "Order12" })
       )
       const [report] = decodeOk(body)
       assert.strictEqual(report!._tag, "DeliveryReport")
@@ -218,18 +192,18 @@ describe("Webhook.decodeBatch", () => {
   })
 
   it("tells items apart by shape when callback_type is absent, and ignores its case", () => {
-    assert.strictEqual(one({ sid: "s", exo_status_code: 30001 })._tag, "DeliveryReport")
-    assert.strictEqual(one({ sid: "s", exo_detailed_status: "EX_MESSAGE_SEEN" })._tag, "DeliveryReport")
+    assert.strictEqual(decodeOne({ sid: "s", exo_status_code: 30001 })._tag, "DeliveryReport")
+    assert.strictEqual(decodeOne({ sid: "s", exo_detailed_status: "EX_MESSAGE_SEEN" })._tag, "DeliveryReport")
     assert.strictEqual(
-      one({ sid: "s", from: "+919158455686", to: "+919211514326", content: { type: "text" } })._tag,
+      decodeOne({ sid: "s", from: "+919158455686", to: "+919211514326", content: { type: "text" } })._tag,
       "Inbound"
     )
-    assert.strictEqual(one({ callback_type: "DLR", sid: "s", exo_status_code: 30001 })._tag, "DeliveryReport")
+    assert.strictEqual(decodeOne({ callback_type: "DLR", sid: "s", exo_status_code: 30001 })._tag, "DeliveryReport")
   })
 
   it("reads timestamps as ISO-8601 with an offset, or Unix seconds as a number or a string", () => {
     const at = (timestamp: unknown) =>
-      (one({ callback_type: "dlr", sid: "s", exo_status_code: 30002, timestamp }) as Webhook.DeliveryReport).at
+      (decodeOne({ callback_type: "dlr", sid: "s", exo_status_code: 30002, timestamp }) as Webhook.DeliveryReport).at
     const expected = Option.some(utc("2024-01-15T05:00:05Z"))
     assert.deepStrictEqual(at("2024-01-15T10:30:05.000+05:30"), expected)
     assert.deepStrictEqual(at("2024-01-15T10:30:05+0530"), expected)
@@ -242,7 +216,12 @@ describe("Webhook.decodeBatch", () => {
   })
 
   it("keeps optional fields optional and reads custom_data that is not ours as None", () => {
-    const dlr = one({ callback_type: "dlr", sid: "s", exo_detailed_status: "EX_RESTRICTED_BY_META", custom_data: "x" })
+    const dlr = decodeOne({
+      callback_type: "dlr",
+      sid: "s",
+      exo_detailed_status: "EX_RESTRICTED_BY_META",
+      custom_data: "x"
+    })
     assert.strictEqual(dlr._tag, "DeliveryReport")
     const report = dlr as Webhook.DeliveryReport
     assert.isTrue(Option.isNone(report.code))
@@ -253,7 +232,7 @@ describe("Webhook.decodeBatch", () => {
       reengagement: false,
       failureName: Option.some("EX_RESTRICTED_BY_META")
     })
-    const inbound = one({
+    const inbound = decodeOne({
       callback_type: "incoming_message",
       sid: "s",
       from: "+919158455686",

@@ -4,41 +4,14 @@
  * without an offset (no instant: read as missing), system notices and group messages (decoded like any message, with
  * their group). What still does not decode is kept for the quarantine, never dropped.
  */
-import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type FakeExotel, startFakeExotel, startWebhookRecorder, type WebhookRecorder } from "@wa-session/exotel-fake"
+import { assert, describe, it } from "@effect/vitest"
 import { Ingest, WindowOpeners } from "@wa-session/session-core"
-import { DateTime, Duration, Effect, Either, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { Webhook } from "../src/index.js"
-import { adapter, credentials, request, send } from "./support.js"
+import { adapter, BUSINESS, CUSTOMER, decodeOk, decodeOne, request, send, utc, webhookHarness } from "./support.js"
 
-let fake: FakeExotel
-let hooks: WebhookRecorder
-
-beforeAll(async () => {
-  fake = await startFakeExotel(credentials)
-  hooks = await startWebhookRecorder()
-})
-afterAll(async () => {
-  await fake.close()
-  await hooks.close()
-})
-afterEach(() => fake.reset())
-
-const CUSTOMER = "+919158455686"
-const BUSINESS = "+919211514326"
-const utc = (iso: string) => DateTime.unsafeMake(iso)
-
-const decodeOk = (body: unknown) => Either.getOrThrow(Webhook.decodeBatch(body))
-const one = (item: unknown) => decodeOk({ whatsapp: { messages: [item] } })[0]!
-
-/** POSTs a batch through the fake to the recorder and returns the body that arrived, as the server would read it. */
-const deliver = (items: ReadonlyArray<unknown>) =>
-  Effect.promise(async () => {
-    const before = hooks.received.length
-    await fake.sendBatch(hooks.url + "/webhooks/exotel", items)
-    const [received] = (await hooks.waitFor(before + 1)).slice(before)
-    return received!.body
-  })
+const harness = webhookHarness()
+const deliver = harness.deliverBatch
 
 const message = (fields: Record<string, unknown>) => ({
   callback_type: "incoming_message",
@@ -54,7 +27,7 @@ describe("Webhook variants over HTTP (the fake Exotel over loopback)", () => {
   it.live("message_sid, a `to` that is no phone number, string and number codes, space-separated and offset-less timestamps", () =>
     Effect.gen(function*() {
       const receipt = yield* send(request({ outboundId: "msg_5" })).pipe(
-        Effect.provide(adapter(fake, { statusCallbackUrl: hooks.url + "/webhooks/exotel" }))
+        Effect.provide(adapter(harness.fake, { statusCallbackUrl: harness.callbackUrl }))
       )
       const sid = receipt.providerMessageId
       const body = yield* deliver([
@@ -199,11 +172,11 @@ describe("Webhook variants over HTTP (the fake Exotel over loopback)", () => {
 
 describe("Webhook variants: decoding", () => {
   it("a delivery report needs sid or message_sid; a blank sid falls back to message_sid", () => {
-    const report = one({ callback_type: "dlr", sid: " ", message_sid: "ms-1", exo_status_code: 30002 })
+    const report = decodeOne({ callback_type: "dlr", sid: " ", message_sid: "ms-1", exo_status_code: 30002 })
     assert.strictEqual(report._tag === "DeliveryReport" && report.providerMessageId, "ms-1")
-    const inbound = one(message({ sid: null, message_sid: "ms-2" }))
+    const inbound = decodeOne(message({ sid: null, message_sid: "ms-2" }))
     assert.strictEqual(inbound._tag === "Inbound" && inbound.messageId, "ms-2")
-    const neither = one(message({ sid: undefined }))
+    const neither = decodeOne(message({ sid: undefined }))
     assert.isTrue(neither._tag === "Malformed" && neither.reason.includes("sid: is missing"))
   })
 
@@ -216,13 +189,13 @@ describe("Webhook variants: decoding", () => {
       " 2026-01-20t10:00 "
     ]
     for (const timestamp of offsetLess) {
-      const inbound = one(message({ sid: "s", timestamp }))
+      const inbound = decodeOne(message({ sid: "s", timestamp }))
       assert.isTrue(inbound._tag === "Inbound" && Option.isNone(inbound.providerTimestamp), timestamp)
-      const report = one({ callback_type: "dlr", sid: "s", exo_status_code: 30002, timestamp })
+      const report = decodeOne({ callback_type: "dlr", sid: "s", exo_status_code: 30002, timestamp })
       assert.isTrue(report._tag === "DeliveryReport" && Option.isNone(report.at), timestamp)
     }
     for (const timestamp of ["2026-01-20 10:00:00+05:30", "2026-01-20 04:30:00Z", "2026-01-20T10:00:00+0530"]) {
-      const inbound = one(message({ sid: "s", timestamp }))
+      const inbound = decodeOne(message({ sid: "s", timestamp }))
       assert.deepStrictEqual(
         inbound._tag === "Inbound" && inbound.providerTimestamp,
         Option.some(utc("2026-01-20T04:30:00Z")),
@@ -230,14 +203,14 @@ describe("Webhook variants: decoding", () => {
       )
     }
     for (const timestamp of ["2026-02-30 10:00:00+05:30", "20 Jan 2026", "2026-01-20T10:00:00 IST"]) {
-      const inbound = one(message({ sid: "s", timestamp }))
+      const inbound = decodeOne(message({ sid: "s", timestamp }))
       assert.isTrue(inbound._tag === "Malformed" && inbound.reason.includes("timestamp"), timestamp)
     }
   })
 
   it("group_id: a string or a number, on the item or in its content; blank is no group", () => {
     const groupOf = (fields: Record<string, unknown>) => {
-      const decoded = one(message({ sid: "s", ...fields }))
+      const decoded = decodeOne(message({ sid: "s", ...fields }))
       return decoded._tag === "Inbound" ? decoded.groupId : "malformed"
     }
     assert.deepStrictEqual(groupOf({ group_id: " g1 " }), Option.some("g1"))
@@ -256,10 +229,12 @@ describe("Webhook variants: decoding", () => {
   })
 
   it("a reaction and its withdrawal decode alike; the core tells them apart", () => {
-    const reacted = one(
+    const reacted = decodeOne(
       message({ sid: "r1", content: { type: "reaction", reaction: { message_id: "wamid.1", emoji: "👍" } } })
     )
-    const removed = one(message({ sid: "r2", content: { type: "reaction", reaction: { message_id: "wamid.1" } } }))
+    const removed = decodeOne(
+      message({ sid: "r2", content: { type: "reaction", reaction: { message_id: "wamid.1" } } })
+    )
     assert.isTrue(reacted._tag === "Inbound" && WindowOpeners.opensWindow(reacted))
     assert.isTrue(removed._tag === "Inbound" && !WindowOpeners.opensWindow(removed))
   })

@@ -27,13 +27,22 @@ const missing = (path: string) => fail(30020, "EX_MISSING_PARAM", `${path} is ma
 const bad = (path: string, why: string) => fail(30021, "EX_INVALID_PARAM_VALUE", `${path}: ${why}`)
 const badHeader = (path: string, why: string) => fail(30039, "EX_INVALID_HEADER", `${path}: ${why}`)
 
-/** A string of `min`..`max` code points at `record[key]`; `optional` lets it be absent. */
-const text = (
+interface TextRules {
+  readonly min?: number
+  readonly max?: number
+  readonly optional?: boolean
+}
+
+/**
+ * A string of `min`..`max` code points at `record[key]`, answered when accepted; `optional` lets it be absent
+ * (`undefined`).
+ */
+const checkedText = (
   record: Json,
   key: string,
   path: string,
-  rules: { readonly min?: number; readonly max?: number; readonly optional?: boolean } = {}
-): ErrorData | undefined => {
+  rules: TextRules = {}
+): string | ErrorData | undefined => {
   const at = `${path}.${key}`
   if (!has(record, key)) return rules.optional === true ? undefined : missing(at)
   const value = get(record, key)
@@ -41,7 +50,13 @@ const text = (
   const n = length(value)
   if (rules.min !== undefined && n < rules.min) return bad(at, `must not be empty`)
   if (rules.max !== undefined && n > rules.max) return bad(at, `longer than ${rules.max} characters`)
-  return undefined
+  return value
+}
+
+/** `checkedText`'s problem only. */
+const text = (record: Json, key: string, path: string, rules: TextRules = {}): ErrorData | undefined => {
+  const checked = checkedText(record, key, path, rules)
+  return typeof checked === "string" ? undefined : checked
 }
 
 /** `{ text }` of 1..`max` code points: body and footer. */
@@ -93,10 +108,10 @@ const isPlainJson = (value: unknown): boolean => {
   if (value === null || typeof value === "string" || typeof value === "boolean") return true
   if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0)
   if (Array.isArray(value)) return value.every(isPlainJson)
-  if (typeof value !== "object") return false
+  if (!isObject(value)) return false
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) return false
-  return Object.keys(value).every((key) => key !== "__proto__" && isPlainJson((value as Json)[key]))
+  return Object.keys(value).every((key) => key !== "__proto__" && isPlainJson(value[key]))
 }
 
 const flowParameters = (parameters: unknown, path: string): ErrorData | undefined => {
@@ -113,10 +128,11 @@ const flowParameters = (parameters: unknown, path: string): ErrorData | undefine
   if (has(parameters, "flow_id") === has(parameters, "flow_name")) {
     return bad(path, "needs a flow_id or a flow_name, exactly one")
   }
-  const cta = text(parameters, "flow_cta", path, { min: 1, max: 20 })
-  if (cta !== undefined) return cta
-  if (EMOJI.test(parameters.flow_cta as string)) return bad(`${path}.flow_cta`, "must not contain emoji")
-  if (has(parameters, "mode") && !["draft", "published"].includes(parameters.mode as string)) {
+  const cta = checkedText(parameters, "flow_cta", path, { min: 1, max: 20 })
+  if (typeof cta !== "string") return cta
+  if (EMOJI.test(cta)) return bad(`${path}.flow_cta`, "must not contain emoji")
+  const mode = get(parameters, "mode")
+  if (has(parameters, "mode") && mode !== "draft" && mode !== "published") {
     return bad(`${path}.mode`, "expected draft or published")
   }
   const action = get(parameters, "flow_action")
@@ -152,13 +168,11 @@ const checkFlow = (interactive: Json): ErrorData | undefined => {
   return flowParameters(get(action, "parameters"), `${path}.action.parameters`)
 }
 
-const catalogOf = (action: Json, path: string, catalogs: Catalogs | undefined): ErrorData | undefined => {
-  const problem = text(action, "catalog_id", path, { min: 1 })
-  if (problem !== undefined) return problem
-  return catalogs === undefined || Object.hasOwn(catalogs, action.catalog_id as string)
+/** Whether the catalog (its id already checked) is known. */
+const catalogOf = (catalogId: string, catalogs: Catalogs | undefined): ErrorData | undefined =>
+  catalogs === undefined || Object.hasOwn(catalogs, catalogId)
     ? undefined
-    : fail(30034, "EX_CATALOGUE_NOT_FOUND", `catalog ${String(action.catalog_id)} not found`)
-}
+    : fail(30034, "EX_CATALOGUE_NOT_FOUND", `catalog ${catalogId} not found`)
 
 const productOf = (
   item: unknown,
@@ -184,10 +198,11 @@ const checkProduct = (interactive: Json, catalogs: Catalogs | undefined): ErrorD
   const action = get(interactive, "action")
   if (!isObject(action)) return objectExpected(action, `${path}.action`)
   // the shape first (as WhatsApp checks it), then whether the catalog and the product exist
-  return text(action, "catalog_id", `${path}.action`, { min: 1 }) ??
-    productOf(action, `${path}.action`, "", undefined) ??
-    catalogOf(action, `${path}.action`, catalogs) ??
-    productOf(action, `${path}.action`, action.catalog_id as string, catalogs)
+  const catalogId = checkedText(action, "catalog_id", `${path}.action`, { min: 1 })
+  if (typeof catalogId !== "string") return catalogId
+  return productOf(action, `${path}.action`, "", undefined) ??
+    catalogOf(catalogId, catalogs) ??
+    productOf(action, `${path}.action`, catalogId, catalogs)
 }
 
 const checkProductList = (interactive: Json, catalogs: Catalogs | undefined): ErrorData | undefined => {
@@ -199,8 +214,8 @@ const checkProductList = (interactive: Json, catalogs: Catalogs | undefined): Er
   if (parts !== undefined) return parts
   const action = get(interactive, "action")
   if (!isObject(action)) return objectExpected(action, `${path}.action`)
-  const catalogId = text(action, "catalog_id", `${path}.action`, { min: 1 })
-  if (catalogId !== undefined) return catalogId
+  const catalogId = checkedText(action, "catalog_id", `${path}.action`, { min: 1 })
+  if (typeof catalogId !== "string") return catalogId
   const sections = get(action, "sections")
   if (!Array.isArray(sections)) {
     return sections === undefined
@@ -211,6 +226,7 @@ const checkProductList = (interactive: Json, catalogs: Catalogs | undefined): Er
     return fail(30031, "EX_SECTION_COUNT_ERROR", `${path}.action.sections: 1 to 10 sections, got ${sections.length}`)
   }
   let total = 0
+  const items: Array<ReadonlyArray<unknown>> = []
   for (const [s, section] of sections.entries()) {
     const at = `${path}.action.sections[${s}]`
     if (!isObject(section)) return bad(at, "expected an object")
@@ -226,6 +242,7 @@ const checkProductList = (interactive: Json, catalogs: Catalogs | undefined): Er
     }
     if (products.length === 0) return fail(30033, "EX_PRODUCT_COUNT_ERROR", `${at}.product_items is empty`)
     total += products.length
+    items.push(products)
     for (const [i, item] of products.entries()) {
       const problem = productOf(item, `${at}.product_items[${i}]`, "", undefined)
       if (problem !== undefined) return problem
@@ -234,12 +251,12 @@ const checkProductList = (interactive: Json, catalogs: Catalogs | undefined): Er
   if (total > 30) {
     return fail(30033, "EX_PRODUCT_COUNT_ERROR", `${path}.action.sections: at most 30 products, got ${total}`)
   }
-  const catalog = catalogOf(action, `${path}.action`, catalogs)
+  const catalog = catalogOf(catalogId, catalogs)
   if (catalog !== undefined) return catalog
-  for (const [s, section] of (sections as ReadonlyArray<Json>).entries()) {
-    for (const [i, item] of (section.product_items as ReadonlyArray<unknown>).entries()) {
+  for (const [s, products] of items.entries()) {
+    for (const [i, item] of products.entries()) {
       const at = `${path}.action.sections[${s}].product_items[${i}]`
-      const problem = productOf(item, at, action.catalog_id as string, catalogs)
+      const problem = productOf(item, at, catalogId, catalogs)
       if (problem !== undefined) return problem
     }
   }

@@ -27,7 +27,7 @@ const unsupported = (type: string): ErrorData => ({
   description: `message type ${type} is not supported`
 })
 
-const MEDIA = ["image", "video", "audio", "document", "sticker"] as const
+const MEDIA: ReadonlyArray<string> = ["image", "video", "audio", "document", "sticker"]
 const SUPPORTED = ["text", "location", "interactive", "template", "reaction", "contacts", ...MEDIA]
 const INTERACTIVE = ["button", "list", "cta_url", "flow", "product", "product_list", "location_request_message"]
 
@@ -86,7 +86,7 @@ export const checkContent = (content: Json, catalogs?: Catalogs): ErrorData | un
         ? undefined
         : missing("content.reaction.message_id and content.reaction.emoji")
     default:
-      return (MEDIA as ReadonlyArray<string>).includes(type)
+      return MEDIA.includes(type)
         ? checkMedia(type, body)
         : unsupported(type)
   }
