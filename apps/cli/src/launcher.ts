@@ -3,8 +3,9 @@
 // through V8's code cache: compiling its megabyte of JavaScript is most of a cold start, and Node 20 has no
 // compile cache of its own (module.enableCompileCache came in Node 22). The first run writes the cache, later runs
 // reuse it.
-// Imports node builtins only: everything else is in the bundle.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+// Imports node builtins (and one small module of them) only: everything else is in the bundle.
+import { makeDirectory } from "@wa-session/storage/Directory"
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
@@ -51,7 +52,7 @@ const writeCache = (data: Buffer, rejectedIn: string | undefined): void => {
   const directories = rejectedIn === userCache ? [userCache, besideBundle] : [besideBundle, userCache]
   for (const directory of directories) {
     try {
-      mkdirSync(directory, { recursive: true })
+      makeDirectory(directory)
       const temporary = join(directory, `${cacheName}.${process.pid}.tmp`)
       writeFileSync(temporary, data)
       renameSync(temporary, join(directory, cacheName))

@@ -1,6 +1,6 @@
 import { RandomTokens, Settings } from "@wa-session/clock"
 import { Delivery } from "@wa-session/session-core"
-import { StoreConfig } from "@wa-session/storage"
+import { Directory, StoreConfig } from "@wa-session/storage"
 import { Config, ConfigError, Context, Data, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs/promises"
@@ -256,7 +256,7 @@ export const readOrCreateSecret = (
   )
   const create = Effect.tryPromise({
     try: async () => {
-      await Fs.mkdir(Path.dirname(path), { recursive: true })
+      Directory.makeDirectory(Path.dirname(path))
       const value = generate()
       await Fs.writeFile(path, `${value}\n`, { mode: 0o600, flag: "wx" })
       return { value: Redacted.make(value), source: { _tag: "File", path, created: true } as const }

@@ -1,9 +1,8 @@
 import { OpenApi } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { WaSessionApi } from "@wa-session/http-api"
+import { DEFAULT_HISTORY_PAGE_SIZE, DEFAULT_PAGE_SIZE, WaSessionApi } from "@wa-session/http-api"
 import { Effect } from "effect"
-import { DEFAULT_EVENTS_PAGE } from "../src/Http/Events.js"
-import { DEFAULT_EXPIRING_WITHIN_SECONDS, DEFAULT_HISTORY_SIZE, DEFAULT_PAGE_SIZE } from "../src/Http/Sessions.js"
+import { DEFAULT_EXPIRING_WITHIN_SECONDS } from "../src/Http/Sessions.js"
 import { auth, json, rawGet, TestServer } from "./support.js"
 
 const queryDefault = (spec: any, path: string, name: string): unknown =>
@@ -22,13 +21,12 @@ describe("GET /openapi.json", () => {
       assert.strictEqual(queryDefault(spec, "/v1/sessions", "limit"), DEFAULT_PAGE_SIZE)
       assert.strictEqual(
         queryDefault(spec, "/v1/sessions/{business}/{customer}/messages", "limit"),
-        DEFAULT_HISTORY_SIZE
+        DEFAULT_HISTORY_PAGE_SIZE
       )
-      assert.strictEqual(queryDefault(spec, "/v1/events", "limit"), DEFAULT_EVENTS_PAGE)
-      assert.strictEqual(queryDefault(spec, "/v1/deliveries", "limit"), DEFAULT_EVENTS_PAGE)
-      // Messages.ts and Quarantine.ts use 100 without exporting a name for it
-      assert.strictEqual(queryDefault(spec, "/v1/messages", "limit"), 100)
-      assert.strictEqual(queryDefault(spec, "/v1/quarantine", "limit"), 100)
+      assert.strictEqual(queryDefault(spec, "/v1/events", "limit"), DEFAULT_PAGE_SIZE)
+      assert.strictEqual(queryDefault(spec, "/v1/deliveries", "limit"), DEFAULT_PAGE_SIZE)
+      assert.strictEqual(queryDefault(spec, "/v1/messages", "limit"), DEFAULT_PAGE_SIZE)
+      assert.strictEqual(queryDefault(spec, "/v1/quarantine", "limit"), DEFAULT_PAGE_SIZE)
     }).pipe(Effect.provide(TestServer())))
 
   it.live("a 400 for a query out of the documented bounds is the documented InvalidRequestError", () =>

@@ -6,7 +6,7 @@
  */
 import { Delivery, Event } from "@wa-session/session-core"
 import * as Schema from "effect/Schema"
-import { Instant, Limit } from "./internal/schemas.js"
+import { DEFAULT_PAGE_SIZE, Instant, Limit } from "./internal/schemas.js"
 
 /**
  * The query of `GET /v1/events`: events after the event `after` (from the oldest kept when absent), of the
@@ -20,7 +20,7 @@ export const EventsParams = Schema.Struct({
   type: Schema.optional(Schema.String.annotations({
     description: "Comma-separated event types, e.g. message.received,window.expiring"
   })),
-  limit: Limit(1000, 100)
+  limit: Limit(1000, DEFAULT_PAGE_SIZE)
 })
 
 /**
@@ -109,7 +109,7 @@ export const EndpointList = Schema.Struct({ items: Schema.Array(EndpointView) })
 export const DeliveriesParams = Schema.Struct({
   state: Schema.optional(Delivery.DeliveryState),
   endpoint: Schema.optional(Schema.String),
-  limit: Limit(1000, 100),
+  limit: Limit(1000, DEFAULT_PAGE_SIZE),
   cursor: Schema.optional(Schema.String)
 })
 

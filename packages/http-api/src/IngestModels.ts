@@ -6,7 +6,7 @@
  */
 import { Ingest } from "@wa-session/session-core"
 import * as Schema from "effect/Schema"
-import { Limit } from "./internal/schemas.js"
+import { DEFAULT_PAGE_SIZE, Limit } from "./internal/schemas.js"
 
 /**
  * What Exotel POSTs: inbound messages and delivery reports, batched.
@@ -49,7 +49,7 @@ export type WebhookAck = typeof WebhookAck.Type
  */
 export const QuarantineParams = Schema.Struct({
   state: Schema.optional(Schema.Literal("quarantined", "resolved")),
-  limit: Limit(1000, 100),
+  limit: Limit(1000, DEFAULT_PAGE_SIZE),
   cursor: Schema.optional(Schema.String)
 })
 

@@ -25,6 +25,23 @@ export * from "./MessageModels.js"
 export * from "./SessionModels.js"
 
 /**
+ * The page size of every list endpoint when a request gives no `limit` (the OpenAPI document says it too), but a
+ * pair's message history's.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_PAGE_SIZE: number = internal.DEFAULT_PAGE_SIZE
+
+/**
+ * The page size of `GET /v1/sessions/{business}/{customer}/messages` when a request gives no `limit`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_HISTORY_PAGE_SIZE: number = internal.DEFAULT_HISTORY_PAGE_SIZE
+
+/**
  * An instant written as ISO-8601 with an explicit offset (`Z` or `+05:30`), e.g. `2026-01-21T09:00:00+05:30`,
  * decoded to a `DateTime.Utc` and encoded as ISO-8601 UTC: session-core's `Instant`, which refuses a time without
  * an offset (ambiguous) or an impossible date (30 February), after the `+` a query string lost is restored.

@@ -6,7 +6,7 @@
  */
 import { Event, SessionWindow } from "@wa-session/session-core"
 import * as Schema from "effect/Schema"
-import { Instant, Limit, QueryInteger } from "./internal/schemas.js"
+import { DEFAULT_HISTORY_PAGE_SIZE, DEFAULT_PAGE_SIZE, Instant, Limit, QueryInteger } from "./internal/schemas.js"
 import { MessageView } from "./MessageModels.js"
 
 /**
@@ -78,9 +78,7 @@ export const ListExpiringParams = Schema.Struct({
     description: "Seconds: windows that stop being open within this long (default 90000 = 25 h: every open window)"
   })),
   business: Schema.optional(Schema.String),
-  limit: Schema.optional(
-    QueryInteger({ minimum: 1, maximum: 1000, fallback: 100, description: "Page size, 1 to 1000 (default 100)" })
-  ),
+  limit: Limit(1000, DEFAULT_PAGE_SIZE),
   cursor: Schema.optional(Schema.String),
   at: Schema.optional(Instant)
 })
@@ -187,7 +185,7 @@ export type RecordInboundResponse = typeof RecordInboundResponse.Type
  * @category models
  */
 export const HistoryParams = Schema.Struct({
-  limit: Limit(200, 50),
+  limit: Limit(200, DEFAULT_HISTORY_PAGE_SIZE),
   cursor: Schema.optional(Schema.String)
 })
 

@@ -150,7 +150,7 @@ const leaveParking = (
       events.push(Event.messageReleased(change.message, now, Option.some(window.value.basisMessageId)))
     }
     for (const { expiresAt, message } of due.expire) {
-      const change = Outbound.leaveParking(message, "expired", now)
+      const change = Outbound.moveTo(message, "expired", now)
       expired.push(change.message)
       statuses.push(change)
       events.push(Event.messageExpired(change.message, expiresAt, now))

@@ -187,14 +187,15 @@ export class OutboundMessage extends Schema.Class<OutboundMessage>("@wa-session/
 export const isParked = (message: OutboundMessage): boolean => message.status === "parked"
 
 /**
- * A parked message that ends without being sent, at `at`: `expired` (its time to live ran out) or `cancelled`.
+ * A parked message moved to `status` at `at`, with the move appended to its history: `expired` (its time to live ran
+ * out), `cancelled`, or what `release` gives.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const leaveParking = (
+export const moveTo = (
   message: OutboundMessage,
-  status: "expired" | "cancelled",
+  status: OutboundStatus,
   at: DateTime.Utc
 ): { readonly message: OutboundMessage; readonly event: StatusEvent } => {
   const event = new StatusEvent({ status, at, code: Option.none(), detail: Option.none() })
@@ -211,11 +212,8 @@ export const leaveParking = (
 export const release = (
   message: OutboundMessage,
   at: DateTime.Utc
-): { readonly message: OutboundMessage; readonly event: StatusEvent } => {
-  const status = message.dryRun ? "pending" : "queued"
-  const event = new StatusEvent({ status, at, code: Option.none(), detail: Option.none() })
-  return { message: new OutboundMessage({ ...message, status, history: [...message.history, event] }), event }
-}
+): { readonly message: OutboundMessage; readonly event: StatusEvent } =>
+  moveTo(message, message.dryRun ? "pending" : "queued", at)
 
 /**
  * When a message was last queued to be sent: its release for a message that was parked, else its creation. A send

@@ -181,7 +181,7 @@ describe("Outbound.queuedAt and the parking statuses", () => {
     assert.isTrue(Outbound.advances("failed", "expired"))
     assert.isTrue(Outbound.advances("expired", "cancelled"))
     assert.isFalse(Outbound.advances("cancelled", "read"))
-    const ended = Outbound.leaveParking(
+    const ended = Outbound.moveTo(
       message([event("parked", "2026-01-20T10:00:00Z")]),
       "cancelled",
       at("2026-01-20T11:00:00Z")

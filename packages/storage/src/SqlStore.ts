@@ -31,7 +31,7 @@ import * as IngestSql from "./internal/ingest.js"
 import { context } from "./internal/layer.js"
 import * as LightCommit from "./internal/lightCommit.js"
 import * as Migrations from "./internal/migrations.js"
-import { fromJoinedRows, Millis } from "./internal/outbound.js"
+import { Millis } from "./internal/outbound.js"
 import * as ParkingSql from "./internal/parking.js"
 import * as Reads from "./internal/reads.js"
 import { expiresAtMillis, fromRow, fromRows, millis } from "./internal/window.js"
@@ -80,10 +80,7 @@ export const make: Effect.Effect<StorageShape, SessionStore.StorageError, SqlCli
     const parking = ParkingSql.make(sql, isPg, ingest, eventLog)
 
     const loadOutbound = (where: Statement.Fragment) =>
-      Effect.flatMap(
-        sql`${sql.literal(IngestSql.JOINED_SELECT)} WHERE ${where} ORDER BY s.status_rank`,
-        fromJoinedRows
-      )
+      Effect.map(IngestSql.loadMessages(sql, where), (messages) => Option.fromNullable(messages[0]))
     const loadById = (id: string) => loadOutbound(sql`o.id = ${id}`)
     const loadByKey = (business: string, key: string) =>
       loadOutbound(sql`o.business = ${business} AND o.idempotency_key = ${key}`)
@@ -236,10 +233,7 @@ ORDER BY o.created_at, o.id LIMIT ${size}${sql.literal(isPg ? " FOR UPDATE SKIP 
 UPDATE wa_outbound SET send_state = 'claimed', send_since = ${millis(now)}
 WHERE id IN (SELECT id FROM picked) AND send_state = 'queued' RETURNING id`
             if (claimed.length === 0) return []
-            const rows = yield* sql<Record<string, unknown>>`${sql.literal(IngestSql.JOINED_SELECT)} WHERE ${
-              sql.in("o.id", claimed.map((row) => row.id))
-            } ORDER BY o.created_at, o.id, s.status_rank`
-            return yield* IngestSql.messagesOf(rows)
+            return yield* IngestSql.loadMessages(sql, sql.in("o.id", claimed.map((row) => row.id)))
           })
         ),
       startSend: (id, now) =>

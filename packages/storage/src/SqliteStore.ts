@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
+import { makeDirectory } from "./Directory.js"
 import { toStorageError } from "./internal/errors.js"
 import { context, mapOperations } from "./internal/layer.js"
 import * as SqlStore from "./SqlStore.js"
@@ -39,7 +40,7 @@ const ensureDirectory = (filename: string) =>
   filename === ":memory:" || filename === ""
     ? Effect.void
     : Effect.try({
-      try: () => NodeFs.mkdirSync(NodePath.dirname(NodePath.resolve(filename)), { recursive: true }),
+      try: () => makeDirectory(NodePath.dirname(NodePath.resolve(filename))),
       catch: toStorageError("open")
     })
 

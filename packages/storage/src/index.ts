@@ -3,6 +3,10 @@
  */
 export * as Bounded from "./Bounded.js"
 /**
+ * @since 0.2.0
+ */
+export * as Directory from "./Directory.js"
+/**
  * @since 0.1.0
  */
 export * as GroupCommit from "./GroupCommit.js"

@@ -1,6 +1,7 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import {
   type Authorization,
+  DEFAULT_PAGE_SIZE,
   EndpointConfiguredError,
   EndpointNotFoundError,
   InvalidEndpointError,
@@ -10,8 +11,6 @@ import {
 import { Delivery, Event, type EventLog, RelayService, type Tokens } from "@wa-session/session-core"
 import { Effect, Either, type Layer, Option, Redacted } from "effect"
 import * as Translate from "./Translate.js"
-
-export const DEFAULT_EVENTS_PAGE = 100
 
 /** `type=a,b`: the event types, each checked. */
 const typesOf = (param: string | undefined) =>
@@ -36,7 +35,7 @@ export const EventsLive: Layer.Layer<
         const page = yield* RelayService.listEvents({
           after: Option.fromNullable(urlParams.after),
           types: yield* typesOf(urlParams.type),
-          limit: urlParams.limit ?? DEFAULT_EVENTS_PAGE
+          limit: urlParams.limit ?? DEFAULT_PAGE_SIZE
         })
         return { items: page.items, last: Option.getOrNull(page.last) }
       }).pipe(
@@ -83,7 +82,7 @@ export const EventsLive: Layer.Layer<
       RelayService.listDeliveries({
         state: Option.fromNullable(urlParams.state),
         endpointId: Option.fromNullable(urlParams.endpoint),
-        limit: urlParams.limit ?? DEFAULT_EVENTS_PAGE,
+        limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
         cursor: Option.fromNullable(urlParams.cursor)
       }).pipe(
         Effect.map((page) => ({

@@ -1,6 +1,7 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import {
   type Authorization,
+  DEFAULT_PAGE_SIZE,
   MessageNotFoundError,
   MessageNotParkedError,
   type MessageView,
@@ -23,8 +24,6 @@ const providerFailed = (error: MessageSender.ProviderError, messageId: string | 
     httpStatus: Option.getOrNull(error.httpStatus),
     messageId
   })
-
-const DEFAULT_LIST_SIZE = 100
 
 /** What the send request answers: the message as it stands once the wait is over (a replay is answered as stored). */
 const resultOf = (status: Outbound.OutboundStatus, dryRun: boolean, replayed: boolean): SendResult =>
@@ -181,7 +180,7 @@ export const MessagesLive: Layer.Layer<
             Option.map(Option.fromNullable(urlParams.customer), (number) => Translate.phone(number, "customer"))
           )
           const store = yield* SessionStore.SessionStore
-          const parked = yield* store.listParked({ business, customer, limit: urlParams.limit ?? DEFAULT_LIST_SIZE })
+          const parked = yield* store.listParked({ business, customer, limit: urlParams.limit ?? DEFAULT_PAGE_SIZE })
           return { items: parked.map(Translate.messageView) }
         }).pipe(
           Effect.catchTags({ InvalidPhoneNumber: Translate.invalidPhoneNumber, StorageError: Translate.storageError })

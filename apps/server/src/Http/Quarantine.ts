@@ -1,6 +1,6 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { Webhook } from "@wa-session/exotel"
-import { type Authorization, QuarantineNotFoundError, WaSessionApi } from "@wa-session/http-api"
+import { type Authorization, DEFAULT_PAGE_SIZE, QuarantineNotFoundError, WaSessionApi } from "@wa-session/http-api"
 import { Ingest, SessionService, SessionStore } from "@wa-session/session-core"
 import { Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
@@ -15,7 +15,7 @@ export const QuarantineLive: Layer.Layer<
       Effect.flatMap(SessionStore.SessionStore, (store) =>
         store.listQuarantine({
           state: Option.fromNullable(urlParams.state),
-          limit: urlParams.limit ?? 100,
+          limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
           cursor: Option.fromNullable(urlParams.cursor)
         })).pipe(
           Effect.map((page) => ({

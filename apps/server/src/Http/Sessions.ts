@@ -1,14 +1,12 @@
 import { HttpApiBuilder, type HttpApiGroup } from "@effect/platform"
 import { Settings, VirtualClock } from "@wa-session/clock"
-import { type Authorization, WaSessionApi } from "@wa-session/http-api"
+import { type Authorization, DEFAULT_HISTORY_PAGE_SIZE, DEFAULT_PAGE_SIZE, WaSessionApi } from "@wa-session/http-api"
 import { type Ids, PhoneNumber, SessionService, SessionStore } from "@wa-session/session-core"
 import { type DateTime, Duration, Effect, type Layer, Option } from "effect"
 import * as Translate from "./Translate.js"
 
 // Longer than any window (24 h plus the clock-skew tolerance): absent, the list holds every open window.
 export const DEFAULT_EXPIRING_WITHIN_SECONDS = 25 * 60 * 60
-export const DEFAULT_PAGE_SIZE = 100
-export const DEFAULT_HISTORY_SIZE = 50
 /** A pair's parked messages are counted up to this many. */
 export const PARKED_COUNT_LIMIT = 10_000
 
@@ -77,7 +75,7 @@ export const SessionsLive: Layer.Layer<
         const pair = yield* pairOf(path)
         const page = yield* SessionService.history(
           pair,
-          urlParams.limit ?? DEFAULT_HISTORY_SIZE,
+          urlParams.limit ?? DEFAULT_HISTORY_PAGE_SIZE,
           Option.fromNullable(urlParams.cursor)
         )
         return { items: page.items.map(Translate.historyEntry), nextCursor: Option.getOrNull(page.nextCursor) }

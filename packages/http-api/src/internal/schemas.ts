@@ -15,6 +15,11 @@ const PlusRestored = Schema.transform(
 /** An ISO-8601 instant with an explicit offset, after the `+` a query string lost is restored. */
 export const Instant: Schema.Schema<DateTime.Utc, string> = Schema.compose(PlusRestored, CoreInstant.Instant)
 
+/** The page size of every list endpoint without a `limit`, but a pair's message history's. */
+export const DEFAULT_PAGE_SIZE = 100
+/** The page size of a pair's message history without a `limit`. */
+export const DEFAULT_HISTORY_PAGE_SIZE = 50
+
 /**
  * A whole number in a query string, `minimum` to `maximum` (no upper bound when absent). It decodes from the
  * string as before; only its JSON Schema changes: `integer` with the bounds and, as `default`, what the server

@@ -315,7 +315,7 @@ export const makeSessionStore = (state: State): SessionStore.SessionStoreShape =
       atomically(() =>
         Option.map(Option.fromNullable(outbound.get(id)), (message): SessionStore.CancelResult => {
           if (!Outbound.isParked(message)) return { cancelled: false, message }
-          const cancelled = Outbound.leaveParking(message, "cancelled", now).message
+          const cancelled = Outbound.moveTo(message, "cancelled", now).message
           outbound.set(id, cancelled)
           return { cancelled: true, message: cancelled }
         })
@@ -330,7 +330,7 @@ export const makeSessionStore = (state: State): SessionStore.SessionStoreShape =
           )
           .slice(0, sizeOf(limit))
         for (const message of due) {
-          const expired = Outbound.leaveParking(message, "expired", now).message
+          const expired = Outbound.moveTo(message, "expired", now).message
           outbound.set(message.id, expired)
           record(state, [Event.messageExpired(expired, Option.getOrThrow(message.parkedUntil), now)], now)
         }

@@ -23,7 +23,7 @@ export const WINDOW_COLUMNS =
   "business, customer, last_inbound_at, basis_message_id, basis_received_at, first_seen_at, " +
   "closed_by_provider_at, announced_open, announced_expiring_for"
 
-export const JOINED_SELECT = `SELECT o.id, o.business, o.customer, o.idempotency_key, o.decision, o.reason, o.content,
+const JOINED_SELECT = `SELECT o.id, o.business, o.customer, o.idempotency_key, o.decision, o.reason, o.content,
   o.fallback, o.provider_message_id, o.status, o.created_at, o.dry_run, o.fallback_message_id, o.request_fingerprint,
   o.extra, s.status AS h_status, s.at AS h_at, s.code AS h_code, s.detail AS h_detail
 FROM wa_outbound o LEFT JOIN wa_outbound_status s ON s.message_id = o.id`
@@ -33,7 +33,7 @@ const OUTBOUND_COLUMNS = "id, business, customer, idempotency_key, decision, rea
   "send_state, park_expires_at"
 
 /** Groups joined outbound rows (ordered by id, then status rank) into messages. */
-export const messagesOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
+const messagesOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function*() {
     const byId = new Map<string, Array<Record<string, unknown>>>()
     for (const row of rows) {
@@ -46,6 +46,17 @@ export const messagesOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
     for (const group of byId.values()) messages.push(...Option.toArray(yield* fromJoinedRows(group)))
     return messages
   })
+
+/**
+ * The outbound messages (with their status history) whose rows match `where`, in their pair's line order: oldest
+ * first, ties by id.
+ */
+export const loadMessages = (sql: SqlClient.SqlClient, where: Statement.Fragment) =>
+  Effect.flatMap(
+    sql<Record<string, unknown>>`${sql.literal(JOINED_SELECT)} WHERE ${where}
+ORDER BY o.created_at, o.id, s.status_rank`,
+    messagesOf
+  )
 
 const announcedOf = (row: Record<string, unknown>): WindowEvents.Announced => ({
   open: Number(row.announced_open) === 1,
@@ -66,12 +77,10 @@ export const make = (sql: SqlClient.SqlClient, isPg: boolean, events: ReturnType
       const providerIds = [
         ...new Set(refs.flatMap((ref) => ref._tag === "ByProviderId" ? [ref.providerMessageId] : []))
       ]
-      const rows: Array<Record<string, unknown>> = []
-      const load = (where: Statement.Fragment) =>
-        sql<Record<string, unknown>>`${sql.literal(JOINED_SELECT)} WHERE ${where} ORDER BY o.id, s.status_rank`
-      rows.push(...(yield* chunked(ids, (chunk) => load(sql.in("o.id", chunk)))))
-      rows.push(...(yield* chunked(providerIds, (chunk) => load(sql.in("o.provider_message_id", chunk)))))
-      const messages = yield* messagesOf(rows)
+      const load = (where: Statement.Fragment) => loadMessages(sql, where)
+      const byId = yield* chunked(ids, (chunk) => load(sql.in("o.id", chunk)))
+      const byProviderId = yield* chunked(providerIds, (chunk) => load(sql.in("o.provider_message_id", chunk)))
+      const messages = [...new Map([...byId, ...byProviderId].map((message) => [message.id, message])).values()]
       const found = new Map<string, Outbound.OutboundMessage>()
       for (const ref of refs) {
         // by provider id: the oldest message with it
@@ -104,12 +113,10 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
   const loadParked = (pairs: ReadonlyArray<readonly [string, string]>) =>
     Effect.gen(function*() {
       const unique = [...new Map(pairs.map((pair) => [`${pair[0]}|${pair[1]}`, pair])).values()]
-      const rows = yield* chunked(unique, (chunk) =>
-        sql<Record<string, unknown>>`${sql.literal(JOINED_SELECT)} WHERE o.send_state = 'parked' AND ${
-          tupleIn(sql, "o.business, o.customer", chunk)
-        } ORDER BY o.created_at, o.id, s.status_rank`)
+      const parked = yield* chunked(unique, (chunk) =>
+        loadMessages(sql, sql`o.send_state = 'parked' AND ${tupleIn(sql, "o.business, o.customer", chunk)}`))
       const byPair = new Map<string, Array<Outbound.OutboundMessage>>()
-      for (const message of yield* messagesOf(rows)) {
+      for (const message of parked) {
         const key = Ingest.pairKey(message)
         byPair.set(key, [...(byPair.get(key) ?? []), message])
       }

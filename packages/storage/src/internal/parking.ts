@@ -19,12 +19,7 @@ export const make = (
   ingest: ReturnType<typeof IngestSql.make>,
   events: ReturnType<typeof EventLogSql.make>
 ) => {
-  const load = (where: Statement.Fragment) =>
-    Effect.flatMap(
-      sql<Record<string, unknown>>`${sql.literal(IngestSql.JOINED_SELECT)} WHERE ${where}
-ORDER BY o.created_at, o.id, s.status_rank`,
-      IngestSql.messagesOf
-    )
+  const load = (where: Statement.Fragment) => IngestSql.loadMessages(sql, where)
   const loadOne = (id: string) => Effect.map(load(sql`o.id = ${id}`), (messages) => Option.fromNullable(messages[0]))
 
   const park = ({ message, now, policy, reengagement, safetyMargin }: SessionStore.ParkRequest) =>
@@ -78,7 +73,7 @@ WHERE ${sql.in("id", messages.map((message) => message.id))} AND send_state = 'p
           .map((row) => row.id)
       )
       const changes = messages.filter((message) => ended.has(message.id))
-        .map((message) => ({ before: message, ...Outbound.leaveParking(message, status, now) }))
+        .map((message) => ({ before: message, ...Outbound.moveTo(message, status, now) }))
       yield* ingest.writeStatuses(changes)
       if (status === "expired") {
         yield* events.record(

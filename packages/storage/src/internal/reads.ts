@@ -5,7 +5,7 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { JOINED_SELECT, messagesOf } from "./ingest.js"
+import { loadMessages } from "./ingest.js"
 import { toMillis, toMillisOrNull } from "./sql.js"
 
 const iso = (millis: number): string => new Date(millis).toISOString()
@@ -68,12 +68,7 @@ FROM wa_outbound WHERE business = ${pair.business} AND customer = ${pair.custome
 AND ${before("outbound", "created_at", "id")} ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`
       const outbound = outboundIds.length === 0
         ? []
-        : yield* Effect.flatMap(
-          sql<Record<string, unknown>>`${sql.literal(JOINED_SELECT)} WHERE ${
-            sql.in("o.id", outboundIds.map((row) => row.id))
-          } ORDER BY o.id, s.status_rank`,
-          messagesOf
-        )
+        : yield* loadMessages(sql, sql.in("o.id", outboundIds.map((row) => row.id)))
       type Entry = {
         readonly time: number
         readonly kind: "inbound" | "outbound"
