@@ -55,17 +55,22 @@ const EVENTS: Record<Event["kind"], Schema.Schema<Event, unknown>> = {
 }
 const KINDS = Object.keys(EVENTS) as ReadonlyArray<Event["kind"]>
 
+/** As `WA_SESSION_SAFETY_MARGIN`: a margin of 24 hours or more would leave no window ever open. */
+const SafetyMargin = Durations.FromString.pipe(
+  Schema.filter((margin) => Duration.lessThan(margin, Duration.hours(24)) || "must be shorter than 24 hours")
+)
+
 /** A timeline: one business number, the safety margin, and events processed in file order. */
 export const Timeline = Schema.Struct({
   business: PhoneNumber.FromString,
-  safetyMargin: Schema.optional(Durations.FromString),
+  safetyMargin: Schema.optional(SafetyMargin),
   events: Schema.Array(Event)
 })
 export type Timeline = typeof Timeline.Type
 
 const Envelope = Schema.Struct({
   business: PhoneNumber.FromString,
-  safetyMargin: Schema.optional(Durations.FromString),
+  safetyMargin: Schema.optional(SafetyMargin),
   events: Schema.Array(Schema.Unknown)
 })
 

@@ -235,6 +235,13 @@ describe.concurrent("simulate: timelines", () => {
     assert.match(result.stderr, /safetyMargin: expected seconds \(300\) or a duration like 2h, 90m, 1h30m/)
   })
 
+  it("a safety margin of 24 hours or more is refused like the setting (no window would ever be open)", async () => {
+    const file = writeJson(temp.dir, "day-margin.json", { business: "+919876500001", safetyMargin: "1d", events: [] })
+    const result = await run(["simulate", file])
+    assert.strictEqual(result.code, 2)
+    assert.match(result.stderr, /safetyMargin: must be shorter than 24 hours/)
+  })
+
   it("a file that is not JSON exits 2", async () => {
     const file = writeJson(temp.dir, "broken.json", "{ \"events\": [ ,")
     const result = await run(["simulate", file])

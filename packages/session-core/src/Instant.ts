@@ -7,6 +7,7 @@
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { isCalendarDate } from "./internal/calendar.js"
@@ -95,8 +96,9 @@ export const parseDuration = (input: string): Either.Either<Duration.Duration, s
     }
     return Either.right(Duration.millis(Math.round(millis)))
   }
-  const decoded = Duration.decodeUnknown(trimmed)
-  return decoded._tag === "Some" && Duration.isFinite(decoded.value) && Duration.toMillis(decoded.value) >= 0
+  // Effect reads "-5 seconds" as zero: a sign is refused before it can
+  const decoded = trimmed.startsWith("-") ? Option.none() : Duration.decodeUnknown(trimmed)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value)
     ? Either.right(decoded.value)
     : Either.left(`expected seconds (300) or a duration like 2h, 90m, 1h30m or "2 hours", got "${input}"`)
 }

@@ -57,7 +57,7 @@ describe("Instant.parseDuration", () => {
   })
 
   it("refuses the rest, saying what it expected", () => {
-    for (const input of ["soon", "-5", "5 parsecs", "Infinity", "h", ""]) {
+    for (const input of ["soon", "-5", "-5 seconds", " -1 hours", "-1h", "5 parsecs", "Infinity", "h", ""]) {
       const result = Instant.parseDuration(input)
       assert.isTrue(Either.isLeft(result) && result.left.includes("1h30m") && result.left.includes(`"${input}"`), input)
     }
