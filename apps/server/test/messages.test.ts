@@ -10,6 +10,7 @@ import {
   customerWrites,
   followUp,
   json,
+  postBatch,
   rawGet,
   rawPost,
   report,
@@ -464,6 +465,32 @@ describe("GET /v1/messages/{id}", () => {
       assert.deepStrictEqual(stored.content, text("Track me"))
       assert.strictEqual(stored.business, BUSINESS)
       assert.strictEqual(stored.customer, CUSTOMER)
+    }).pipe(Effect.provide(TestServer())))
+
+  it.live("two reports about one message in one batch, one naming our id and one only Exotel's: each status once", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      yield* customerWrites()
+      const sent = yield* api.messages.sendMessage({
+        payload: { from: BUSINESS, to: CUSTOMER, content: text("Twice named") },
+        headers: {}
+      })
+      const sid = sent.providerMessageId!
+      const answer = yield* postBatch([
+        env.fake.deliveryReportItem({ sid, code: 30001, customData: sent.id }),
+        env.fake.deliveryReportItem({ sid, code: 30002 })
+      ])
+      assert.deepStrictEqual(JSON.parse(answer.body), { accepted: 2, duplicates: 0, rejected: 0 })
+      const stored = yield* api.messages.getMessage({ path: { id: sent.id } })
+      assert.strictEqual(stored.status, "delivered")
+      assert.deepStrictEqual(stored.history.map((event) => event.status), ["queued", "accepted", "sent", "delivered"])
+      const statuses = yield* api.events.listEvents({ urlParams: { type: "message.status", limit: 100 } })
+      const ours = statuses.items.filter((event) => (event.data as { messageId?: string }).messageId === sent.id)
+      assert.deepStrictEqual(
+        ours.map((event) => (event.data as { status?: string }).status),
+        ["sent", "delivered"]
+      )
     }).pipe(Effect.provide(TestServer())))
 
   it.live("an unknown id: 404 MESSAGE_NOT_FOUND", () =>
