@@ -1,42 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { fullFlow, fullProductList, items, productList } from "../../../packages/session-core/test/fixtures.js"
 import { auth, BUSINESS, CUSTOMER, customerWrites, json, rawGet, rawPost, TestEnv, TestServer } from "./support.js"
 
-const flow = {
-  type: "interactive",
-  context: { message_id: "wamid.HBgMOTE5ODc2NTQzMjEw" },
-  interactive: {
-    type: "flow",
-    header: { type: "text", text: "Test drive" },
-    body: { text: "Book a test drive near you" },
-    footer: { text: "Takes a minute" },
-    action: {
-      name: "flow",
-      parameters: {
-        flow_message_version: "3",
-        flow_token: "drive-42",
-        flow_id: "1234567890",
-        flow_cta: "Book now",
-        flow_action: "navigate",
-        flow_action_payload: { screen: "WELCOME", data: { city: "Pune", slots: [10, 11] } }
-      }
-    }
-  }
-}
-
-const sku = (from: number, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ product_retailer_id: `SKU-${from + i}` }))
-
-const productList = (sections: ReadonlyArray<unknown>) => ({
-  type: "interactive",
-  interactive: {
-    type: "product_list",
-    header: { type: "text", text: "Our picks" },
-    body: { text: "Have a look" },
-    footer: { text: "Prices incl. GST" },
-    action: { catalog_id: "cat_shoes", sections }
-  }
-})
+const flow = { ...fullFlow, context: { message_id: "wamid.HBgMOTE5ODc2NTQzMjEw" } }
 
 const send = (content: unknown) =>
   rawPost("/v1/messages", JSON.stringify({ from: BUSINESS, to: CUSTOMER, content }), auth)
@@ -46,11 +13,7 @@ describe("flows and catalog messages through the server", () => {
     Effect.gen(function*() {
       const env = yield* TestEnv
       yield* customerWrites()
-      const list = productList([
-        { title: "Running", product_items: sku(0, 20) },
-        { title: "Walking", product_items: sku(20, 10) }
-      ])
-      for (const [i, content] of [flow, list].entries()) {
+      for (const [i, content] of [flow, fullProductList].entries()) {
         const response = yield* send(content)
         assert.strictEqual(response.status, 202, response.text)
         const sent = json(response.text)
@@ -71,8 +34,8 @@ describe("flows and catalog messages through the server", () => {
       const env = yield* TestEnv
       yield* customerWrites()
       const response = yield* send(productList([
-        { title: "Running", product_items: sku(0, 21) },
-        { title: "Walking", product_items: sku(21, 10) }
+        { title: "Running", product_items: items(1, 21) },
+        { title: "Walking", product_items: items(22, 10) }
       ]))
       assert.strictEqual(response.status, 422, response.text)
       const error = json(response.text)

@@ -8,8 +8,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { judgeContent } from "@wa-session/exotel-fake"
 import { MessageContent } from "@wa-session/session-core"
 import { Either } from "effect"
+import * as fc from "effect/FastCheck"
 import * as Arb from "../../session-core/test/arbitraries/content.js"
-import { fc } from "../../session-core/test/arbitraries/content.js"
 
 type Json = Record<string, unknown>
 type Keys = ReadonlyArray<string | number>
@@ -83,44 +83,43 @@ const mutated = (contents: fc.Arbitrary<Json>, roots: ReadonlyArray<string>) =>
     return set(content, nodes[seed % nodes.length]!, leaf)
   })
 
+/** A content made to break one limit: the node at `keys` set to `leaf`. */
+const PAST_LIMITS: ReadonlyArray<readonly [string, fc.Arbitrary<Json>, Keys, unknown]> = [
+  ["a flow_cta of 21", Arb.flow, ["interactive", "action", "parameters", "flow_cta"], "x".repeat(21)],
+  ["a flow body of 1025", Arb.flow, ["interactive", "body", "text"], "😀".repeat(1025)],
+  ["a flow footer of 61", Arb.flow, ["interactive", "footer"], { text: "😀".repeat(61) }],
+  ["a flow header of 61", Arb.flow, ["interactive", "header"], { type: "text", text: "😀".repeat(61) }],
+  ["a product body of 1025", Arb.product, ["interactive", "body"], { text: "😀".repeat(1025) }],
+  ["a product_list header of 61", Arb.productList, ["interactive", "header", "text"], "😀".repeat(61)],
+  ["a product_list of 31 products", Arb.productList, ["interactive", "action", "sections"], [{
+    product_items: Array.from({ length: 31 }, (_, i) => ({ product_retailer_id: `SKU-${i}` }))
+  }]],
+  ["a product_list section title of 25", Arb.productList, ["interactive", "action", "sections"], [{
+    title: "😀".repeat(25),
+    product_items: [{ product_retailer_id: "a" }]
+  }]]
+]
+
 describe("the fake Exotel and the validator", () => {
-  it("both take every valid flow, product, product_list, and any content replying with a context", () => {
-    fc.assert(fc.property(fc.oneof(STRICT, REPLYING), agree), { numRuns: 300 })
-  })
+  it.prop(
+    "both take every valid flow, product, product_list, and any content replying with a context",
+    [fc.oneof(STRICT, REPLYING)],
+    ([content]) => agree(content),
+    { fastCheck: { numRuns: 300 } }
+  )
 
-  it("take and refuse the same flows, catalog messages and contexts, with any one part changed", () => {
-    const changed = fc.oneof(
-      { arbitrary: mutated(STRICT, ["interactive", "context"]), weight: 3 },
-      mutated(REPLYING, ["context"])
-    )
-    fc.assert(fc.property(changed, agree), { numRuns: 3000 })
-  })
+  it.prop(
+    "take and refuse the same flows, catalog messages and contexts, with any one part changed",
+    [fc.oneof({ arbitrary: mutated(STRICT, ["interactive", "context"]), weight: 3 }, mutated(REPLYING, ["context"]))],
+    ([content]) => agree(content),
+    { fastCheck: { numRuns: 3000 } }
+  )
 
-  it("agree on contents pushed just past each limit", () => {
-    const cases: ReadonlyArray<readonly [fc.Arbitrary<Json>, Keys, unknown]> = [
-      [Arb.flow, ["interactive", "action", "parameters", "flow_cta"], "x".repeat(21)],
-      [Arb.flow, ["interactive", "body", "text"], "😀".repeat(1025)],
-      [Arb.flow, ["interactive", "footer"], { text: "😀".repeat(61) }],
-      [Arb.flow, ["interactive", "header"], { type: "text", text: "😀".repeat(61) }],
-      [Arb.product, ["interactive", "body"], { text: "😀".repeat(1025) }],
-      [Arb.productList, ["interactive", "header", "text"], "😀".repeat(61)],
-      [Arb.productList, ["interactive", "action", "sections"], [{
-        product_items: Array.from({ length: 31 }, (_, i) => ({ product_retailer_id: `SKU-${i}` }))
-      }]],
-      [Arb.productList, ["interactive", "action", "sections"], [{
-        title: "😀".repeat(25),
-        product_items: [{ product_retailer_id: "a" }]
-      }]]
-    ]
-    for (const [contents, keys, leaf] of cases) {
-      fc.assert(
-        fc.property(contents, (content) => {
-          const changed = set(content, keys, leaf)
-          assert.isTrue(verdicts(changed).validator.startsWith("refuses"), keys.join("."))
-          agree(changed)
-        }),
-        { numRuns: 20 }
-      )
-    }
-  })
+  for (const [name, contents, keys, leaf] of PAST_LIMITS) {
+    it.prop(`agree on contents pushed just past each limit: ${name}`, [contents], ([content]) => {
+      const changed = set(content, keys, leaf)
+      assert.isTrue(verdicts(changed).validator.startsWith("refuses"), keys.join("."))
+      agree(changed)
+    }, { fastCheck: { numRuns: 20 } })
+  }
 })

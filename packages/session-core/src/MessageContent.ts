@@ -9,7 +9,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { type ContentError, InvalidMessage, MessageTypeNotSupported, type Violation } from "./Errors.js"
+import { type ContentError, InvalidMessage, MessageTypeNotSupported } from "./Errors.js"
 import * as decoder from "./internal/messageContent/decoder.js"
 import * as rules from "./internal/messageContent/rules.js"
 import * as schema from "./internal/messageContent/schema.js"
@@ -469,25 +469,23 @@ const isMessageType = (type: string): type is MessageType => Object.hasOwn(decod
  */
 export const validate = (input: unknown, path = ""): Either.Either<MessageContent, ContentError> => {
   const typePath = decoder.field(path, "type")
-  const issues: decoder.Issues = []
+  const issues = new decoder.Issues()
+  let failure: decoder.Invalid
   if (!decoder.isRecord(input)) {
-    decoder.wrongType(issues, path, "a message content object", input)
+    failure = decoder.wrongType(issues, path, "a message content object", input)
   } else {
     const type = decoder.own(input, "type")
     if (type === undefined) {
-      decoder.report(issues, typePath, `is required: one of ${ALL_TYPES.join(", ")}`)
+      failure = decoder.report(issues, typePath, `is required: one of ${ALL_TYPES.join(", ")}`)
     } else if (typeof type !== "string") {
-      decoder.wrongType(issues, typePath, `a string, one of ${ALL_TYPES.join(", ")}`, type)
+      failure = decoder.wrongType(issues, typePath, `a string, one of ${ALL_TYPES.join(", ")}`, type)
     } else if (!isMessageType(type)) {
       return Either.left(new MessageTypeNotSupported({ path: typePath, type, supported: ALL_TYPES }))
     } else {
       const content = decoders[type](input, path, issues)
-      if (content !== decoder.invalid) return Either.right(content)
+      if (!decoder.isInvalid(content)) return Either.right(content)
+      failure = content
     }
   }
-  // a narrowing, not `as unknown as`: the element type stays checked. Every path to here reported at least one
-  // violation (a decoder answers `invalid` only after reporting), which no type of the decoder kit says yet
-  const collected: ReadonlyArray<Violation> = issues
-  const violations = collected as readonly [Violation, ...Array<Violation>]
-  return Either.left(new InvalidMessage({ violations }, true))
+  return Either.left(new InvalidMessage({ violations: failure.violations }, true))
 }

@@ -14,8 +14,9 @@ import {
   WindowEvents
 } from "../src/index.js"
 
-// The contract suite of @wa-session/storage runs this store against the SQLite and PostgreSQL ones; these cases pin
-// what the core's own tests do not reach (paging, pruning, the event log's bookkeeping) without that suite.
+// The contract suites (src/testing, run against this store in StoreContract.test.ts and against the SQLite and
+// PostgreSQL ones by @wa-session/storage) hold it to the other stores' semantics; these cases pin details of its
+// own beyond them (paging, pruning, the event log's bookkeeping).
 
 const HOUR = 3_600_000
 const T0 = Date.UTC(2030, 0, 1)

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import * as fc from "fast-check"
+import * as fc from "effect/FastCheck"
 import { vi } from "vitest"
 import { InvalidMessage, MessageContent, MessageTypeNotSupported } from "../src/index.js"
 import * as Arb from "./arbitraries/content.js"
+import { flow, interactive, items, product, productList } from "./fixtures.js"
 
 const { validate } = MessageContent
 
@@ -91,7 +92,6 @@ const emojis = (n: number): string => "😀".repeat(n)
 const letters = (n: number): string => "a".repeat(n)
 
 const text = (body: unknown): Json => ({ type: "text", text: { body } })
-const interactive = (value: Json): Json => ({ type: "interactive", interactive: value })
 const template = (value: Json): Json => ({
   type: "template",
   template: { name: "order_update", language: { code: "en" }, ...value }
@@ -116,37 +116,7 @@ const contact = (value: Json): Json => ({
   contacts: [{ name: { formatted_name: "Rahul S", first_name: "Rahul" }, ...value }]
 })
 const reaction = (emoji: unknown): Json => ({ type: "reaction", reaction: { message_id: "wamid.1", emoji } })
-const flow = (parameters: Json = {}, extra: Json = {}): Json =>
-  interactive({
-    type: "flow",
-    body: { text: "Book your test drive" },
-    action: {
-      name: "flow",
-      parameters: {
-        flow_message_version: "3",
-        flow_token: "token-1",
-        flow_id: "1234567890",
-        flow_cta: "Book now",
-        flow_action: "navigate",
-        flow_action_payload: { screen: "WELCOME", data: { city: "Pune" } },
-        ...parameters
-      }
-    },
-    ...extra
-  })
 const flowParameters = ["interactive", "action", "parameters"]
-const product = (extra: Json = {}): Json =>
-  interactive({ type: "product", action: { catalog_id: "cat_1", product_retailer_id: "SKU-1" }, ...extra })
-const items = (from: number, n: number): Array<Json> =>
-  Array.from({ length: n }, (_, i) => ({ product_retailer_id: `SKU-${from + i}` }))
-const productList = (sections: Array<unknown>, extra: Json = {}): Json =>
-  interactive({
-    type: "product_list",
-    header: { type: "text", text: "Our picks" },
-    body: { text: "Have a look" },
-    action: { catalog_id: "cat_1", sections },
-    ...extra
-  })
 
 describe("MessageContent", () => {
   describe("codePointLength", () => {
@@ -160,11 +130,12 @@ describe("MessageContent", () => {
       assert.strictEqual(MessageContent.codePointLength("\udc00\ud800a"), 3)
     })
 
-    it("agrees with [...s].length on any UTF-16 string, lone surrogates included", () => {
-      const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))
-      fc.assert(
-        fc.property(fc.string({ unit, maxLength: 200 }), (s) => MessageContent.codePointLength(s) === [...s].length)
-      )
+    const utf16Unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))
+
+    it.prop("agrees with [...s].length on any UTF-16 string, lone surrogates included", [
+      fc.string({ unit: utf16Unit, maxLength: 200 })
+    ], ([s]) => {
+      assert.strictEqual(MessageContent.codePointLength(s), [...s].length)
     })
   })
 
@@ -934,13 +905,13 @@ describe("MessageContent", () => {
     describe("product", () => {
       it("accepts one product of a catalog, with an optional body and footer", () => {
         same(validOf(product()), product())
-        const full = product({ body: { text: emojis(1024) }, footer: { text: emojis(60) } })
+        const full = product({}, { body: { text: emojis(1024) }, footer: { text: emojis(60) } })
         same(validOf(full), full)
       })
 
       it("has no header", () => {
         says(
-          product({ header: { type: "text", text: "Shoes" } }),
+          product({}, { header: { type: "text", text: "Shoes" } }),
           "interactive.header: must be absent: a single-product message has no header"
         )
       })
@@ -948,10 +919,9 @@ describe("MessageContent", () => {
       it("needs the catalog and the product, and bounds body and footer", () => {
         assert.deepStrictEqual(
           violationsOf(
-            product({
+            product({ catalog_id: "", product_retailer_id: undefined }, {
               body: { text: emojis(1025) },
-              footer: { text: emojis(61) },
-              action: { catalog_id: "", product_retailer_id: undefined }
+              footer: { text: emojis(61) }
             })
           ),
           [
@@ -1309,34 +1279,33 @@ describe("MessageContent", () => {
   describe("properties", () => {
     const prefix = fc.constantFrom("", "fallback", "messages[3]")
 
-    it("validates every valid content of every type, unchanged, and it round-trips through JSON", () => {
-      for (const [kind, arbitrary] of Object.entries(Arb.validByKind)) {
-        fc.assert(
-          fc.property(arbitrary, (content) => {
-            const result = validate(content)
-            assert.isTrue(Either.isRight(result), `${kind}: ${Either.isLeft(result) ? result.left.message : ""}`)
-            const value = (result as Either.Right<never, MessageContent.MessageContent>).right
-            assert.deepStrictEqual(value, content as never)
-            assert.deepStrictEqual(roundTrip(value), value)
-          }),
-          { numRuns: 60 }
-        )
-      }
-    })
+    for (const [kind, arbitrary] of Object.entries(Arb.validByKind)) {
+      it.prop(`validates every valid content, unchanged, and it round-trips through JSON: ${kind}`, [
+        arbitrary
+      ], ([content]) => {
+        const result = validate(content)
+        assert.isTrue(Either.isRight(result), `${kind}: ${Either.isLeft(result) ? result.left.message : ""}`)
+        const value = (result as Either.Right<never, MessageContent.MessageContent>).right
+        assert.deepStrictEqual(value, content as never)
+        assert.deepStrictEqual(roundTrip(value), value)
+      }, { fastCheck: { numRuns: 60 } })
+    }
 
-    it("drops extra keys wherever they are, and the result does not change", () => {
-      const extraKey = fc.constantFrom("extra", "x_meta", "messaging_product")
-      fc.assert(
-        fc.property(Arb.valid, fc.nat(), extraKey, fc.jsonValue(), (content, seed, key, value) => {
-          // flow action_data is opaque JSON, kept whole: a key added there is data, not an extra key
-          // so is a Flow's screen data
-          const objects = nodesOf(content).filter((k) =>
-            !k.includes("action_data") && !k.includes("data") && isObject(nodeAt(content, k))
-          )
-          const keys = objects[seed % objects.length]!
-          same(validate(set(content, [...keys, key], value)), validate(content))
-        })
+    const extraKey = fc.constantFrom("extra", "x_meta", "messaging_product")
+
+    it.prop("drops extra keys wherever they are, and the result does not change", [
+      Arb.valid,
+      fc.nat(),
+      extraKey,
+      fc.jsonValue()
+    ], ([content, seed, key, value]) => {
+      // flow action_data is opaque JSON, kept whole: a key added there is data, not an extra key
+      // so is a Flow's screen data
+      const objects = nodesOf(content).filter((k) =>
+        !k.includes("action_data") && !k.includes("data") && isObject(nodeAt(content, k))
       )
+      const keys = objects[seed % objects.length]!
+      same(validate(set(content, [...keys, key], value)), validate(content))
     })
 
     /** A content with one field made one past its limit, and the violations that must be reported for it. */
@@ -1500,57 +1469,54 @@ describe("MessageContent", () => {
       }))
     }
 
-    it("reports every single over-limit field with exactly its path, limit and actual value", () => {
-      for (const [name, arbitrary] of Object.entries(mutants)) {
-        fc.assert(
-          fc.property(arbitrary, prefix, ({ content, expected }, p) => {
-            const prefixed = expected.map((e) => ({ ...e, path: p === "" ? e.path : `${p}.${e.path}` }))
-            assert.deepStrictEqual(violationsOf(content, p), prefixed, name)
-          }),
-          { numRuns: 25 }
-        )
+    for (const [name, arbitrary] of Object.entries(mutants)) {
+      it.prop(`reports a single over-limit field with exactly its path, limit and actual value: ${name}`, [
+        arbitrary,
+        prefix
+      ], ([{ content, expected }, p]) => {
+        const prefixed = expected.map((e) => ({ ...e, path: p === "" ? e.path : `${p}.${e.path}` }))
+        assert.deepStrictEqual(violationsOf(content, p), prefixed, name)
+      }, { fastCheck: { numRuns: 25 } })
+    }
+
+    const anything = fc.anything({
+      withBoxedValues: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withSparseArray: true
+    })
+    // a known type with anything in its object reaches past the type check
+    const typed = fc.tuple(fc.constantFrom(...MessageContent.ALL_TYPES), anything).map(([type, value]) => ({
+      type,
+      [type]: value
+    }))
+
+    it.prop("never throws, whatever the input, and fails only with the content errors", [
+      fc.oneof(anything, typed),
+      prefix
+    ], ([input, p]) => {
+      const result = validate(input, p)
+      assert.isTrue(Either.isEither(result))
+      if (Either.isLeft(result)) {
+        assert.include(["InvalidMessage", "MessageTypeNotSupported"], result.left._tag)
+        if (result.left._tag === "InvalidMessage") assert.isAbove(result.left.violations.length, 0)
       }
-    })
+    }, { fastCheck: { numRuns: 500 } })
 
-    it("never throws, whatever the input, and fails only with the content errors", () => {
-      const anything = fc.anything({
-        withBoxedValues: true,
-        withMap: true,
-        withSet: true,
-        withNullPrototype: true,
-        withSparseArray: true
-      })
-      // a known type with anything in its object reaches past the type check
-      const typed = fc.tuple(fc.constantFrom(...MessageContent.ALL_TYPES), anything).map(([type, value]) => ({
-        type,
-        [type]: value
-      }))
-      fc.assert(
-        fc.property(fc.oneof(anything, typed), prefix, (input, p) => {
-          const result = validate(input, p)
-          assert.isTrue(Either.isEither(result))
-          if (Either.isLeft(result)) {
-            assert.include(["InvalidMessage", "MessageTypeNotSupported"], result.left._tag)
-            if (result.left._tag === "InvalidMessage") assert.isAbove(result.left.violations.length, 0)
-          }
-        }),
-        { numRuns: 500 }
-      )
-    })
-
-    it("never throws on a valid content with any part replaced by anything, and what passes round-trips", () => {
-      fc.assert(
-        fc.property(Arb.valid, fc.nat(), fc.anything(), prefix, (content, seed, junk, p) => {
-          const all = nodesOf(content).filter((k) => k.length > 0)
-          const keys = all[seed % all.length]!
-          const result = validate(set(content, keys, junk), p)
-          if (Either.isRight(result)) assert.deepStrictEqual(roundTrip(result.right), result.right)
-          else if (result.left._tag === "InvalidMessage") {
-            for (const v of result.left.violations) assert.isTrue(p === "" || v.path.startsWith(p), v.path)
-          }
-        }),
-        { numRuns: 500 }
-      )
-    })
+    it.prop("never throws on a valid content with any part replaced by anything, and what passes round-trips", [
+      Arb.valid,
+      fc.nat(),
+      fc.anything(),
+      prefix
+    ], ([content, seed, junk, p]) => {
+      const all = nodesOf(content).filter((k) => k.length > 0)
+      const keys = all[seed % all.length]!
+      const result = validate(set(content, keys, junk), p)
+      if (Either.isRight(result)) assert.deepStrictEqual(roundTrip(result.right), result.right)
+      else if (result.left._tag === "InvalidMessage") {
+        for (const v of result.left.violations) assert.isTrue(p === "" || v.path.startsWith(p), v.path)
+      }
+    }, { fastCheck: { numRuns: 500 } })
   })
 })

@@ -1,11 +1,9 @@
 /**
- * fast-check 4 arbitraries of valid message contents (every type, lengths up to and at WhatsApp's limits, code
- * points from every plane), and of contents with exactly one field one over its limit.
+ * Arbitraries of valid message contents (every type, lengths up to and at WhatsApp's limits, code points from every
+ * plane), and of contents with exactly one field one over its limit. They are written with the fast-check that
+ * Effect bundles (`effect/FastCheck`, fast-check 3), the one `it.prop` and `it.effect.prop` run.
  */
-import * as fc from "fast-check"
-
-/** fast-check 4 itself, for the property tests of packages that reuse these arbitraries without depending on it. */
-export { fc }
+import * as fc from "effect/FastCheck"
 
 type Json = Record<string, unknown>
 

@@ -21,11 +21,53 @@ export const codePointLength = (s: string): number => {
   return length
 }
 
-export const invalid: unique symbol = Symbol("@wa-session/session-core/MessageContent/invalid")
+/**
+ * The failure of a decoder: the violations of the run, at least one by construction. A run makes one, at its first
+ * report, and every later report adds to it, so the failure the outermost decoder returns holds every violation.
+ * No decoded value is an instance of this class (decoders build plain objects and arrays, and `jsonObject` keeps
+ * only objects with a plain prototype), so `instanceof` tells the two apart.
+ */
+export class Invalid {
+  readonly #violations: [Violation, ...Array<Violation>]
 
-export type Decoded<A> = A | typeof invalid
+  constructor(first: Violation) {
+    this.#violations = [first]
+  }
 
-export type Issues = Array<Violation>
+  get violations(): readonly [Violation, ...Array<Violation>] {
+    return this.#violations
+  }
+
+  add(violation: Violation): this {
+    this.#violations.push(violation)
+    return this
+  }
+}
+
+export type Decoded<A> = A | Invalid
+
+export const isInvalid = <A>(decoded: Decoded<A>): decoded is Invalid => decoded instanceof Invalid
+
+/** The violations of one run as the decoders report them: none yet, or the run's `Invalid`. */
+export class Issues {
+  #invalid: Invalid | undefined = undefined
+
+  /** How many violations were reported so far: a decoder takes it before its checks, and asks `since` after. */
+  get count(): number {
+    return this.#invalid === undefined ? 0 : this.#invalid.violations.length
+  }
+
+  add(violation: Violation): Invalid {
+    if (this.#invalid === undefined) this.#invalid = new Invalid(violation)
+    else this.#invalid.add(violation)
+    return this.#invalid
+  }
+
+  /** The run's failure if anything was reported since `count` was `before`. */
+  since(before: number): Invalid | undefined {
+    return this.#invalid !== undefined && this.#invalid.violations.length > before ? this.#invalid : undefined
+  }
+}
 
 export type Decoder<A> = (input: unknown, path: string, issues: Issues) => Decoded<A>
 
@@ -83,19 +125,18 @@ export const report = (
   message: string,
   limit?: number,
   actual?: unknown
-): typeof invalid => {
+): Invalid => {
   const props = {
     path,
     message,
     ...(limit === undefined ? {} : { limit }),
     ...(typeof actual === "string" || typeof actual === "number" ? { actual } : {})
   }
-  issues.push(new Violation(props, true))
-  return invalid
+  return issues.add(new Violation(props, true))
 }
 
 /** A value of the wrong type; a number is echoed as `actual`, other values are only named. */
-export const wrongType = (issues: Issues, path: string, expected: string, input: unknown): typeof invalid => {
+export const wrongType = (issues: Issues, path: string, expected: string, input: unknown): Invalid => {
   const actual = typeof input === "number" ? input : undefined
   return report(issues, path, `must be ${expected} (got ${typeName(input)})`, undefined, actual)
 }
@@ -111,7 +152,7 @@ export interface StringRules {
 
 export const string = (rules: StringRules = {}): Decoder<string> => (input, path, issues) => {
   if (typeof input !== "string") return wrongType(issues, path, "a string", input)
-  const before = issues.length
+  const before = issues.count
   if (rules.min !== undefined || rules.max !== undefined) {
     const length = codePointLength(input)
     if (rules.min !== undefined && length < rules.min) report(issues, path, "must not be empty", rules.min, length)
@@ -120,7 +161,7 @@ export const string = (rules: StringRules = {}): Decoder<string> => (input, path
     }
   }
   for (const check of rules.checks ?? []) check(input, path, issues)
-  return issues.length === before ? input : invalid
+  return issues.since(before) ?? input
 }
 
 export const boolean: Decoder<boolean> = (input, path, issues) =>
@@ -218,7 +259,7 @@ export const struct = <F extends Fields>(
   const specs = Object.entries(fields)
   return (input, path, issues) => {
     if (!isRecord(input)) return wrongType(issues, path, "an object", input)
-    const before = issues.length
+    const before = issues.count
     const out: Record<string, unknown> = {}
     for (const [key, spec] of specs) {
       const at = field(path, key)
@@ -232,7 +273,7 @@ export const struct = <F extends Fields>(
       }
     }
     for (const check of checks) check(input, path, issues)
-    return issues.length === before ? out as StructType<F> : invalid
+    return issues.since(before) ?? out as StructType<F>
   }
 }
 
@@ -250,7 +291,7 @@ export const array = <A>(
 (input, path, issues) => {
   if (!Array.isArray(input)) return wrongType(issues, path, "an array", input)
   const items: ReadonlyArray<unknown> = input
-  const before = issues.length
+  const before = issues.count
   if (count.min !== undefined && items.length < count.min) {
     report(issues, path, "must not be empty", count.min, items.length)
   }
@@ -260,7 +301,7 @@ export const array = <A>(
   const out: Array<Decoded<A>> = []
   for (let i = 0; i < items.length; i++) out.push(item(items[i], `${path}[${i}]`, issues))
   for (const check of checks) check(items, path, issues)
-  return issues.length === before ? out as Array<A> : invalid
+  return issues.since(before) ?? out as Array<A>
 }
 
 /** Picks the decoder by the object's `type`; an unknown `type` stops there, since nothing else can be checked. */

@@ -16,7 +16,7 @@ import {
   dig,
   field,
   forbidden,
-  invalid,
+  isInvalid,
   isRecord,
   jsonObject,
   literal,
@@ -359,7 +359,7 @@ const noEmoji: Check<string> = (s, path, issues) => {
 /** Flow `data`: plain JSON, and not empty when given. */
 const flowData: Decoder<UnknownRecord> = (input, path, issues) => {
   const data = jsonObject(input, path, issues)
-  if (data === invalid || Object.keys(data).length > 0) return data
+  if (isInvalid(data) || Object.keys(data).length > 0) return data
   return report(issues, path, "must not be empty when given", 1, 0)
 }
 
