@@ -183,10 +183,9 @@ const plain = (value: unknown): unknown => {
 
 /** The fields of an error that are its details in `--json` (getters included), as JSON values. */
 const detailsOf = (error: object): Record<string, unknown> => {
-  const fields = error as Partial<Record<(typeof DETAIL_KEYS)[number], unknown>>
   const details: Record<string, unknown> = {}
   for (const key of DETAIL_KEYS) {
-    if (key in fields && fields[key] !== undefined) details[key] = plain(fields[key])
+    if (Predicate.hasProperty(error, key) && error[key] !== undefined) details[key] = plain(error[key])
   }
   return details
 }

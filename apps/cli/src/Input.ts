@@ -58,13 +58,14 @@ export const parseDocument = (
           // `default` everywhere, so widen (no cast) to a module that may lack it, as the fallback to `module` expects
           const interop: { readonly default?: typeof module.default } = module
           const yaml = interop.default ?? module
-          return yaml.parse(text) as unknown
+          const parsed: unknown = yaml.parse(text)
+          return parsed
         }),
       catch: (cause) =>
         new UsageError({ field, message: `${fileSubject(path, field)} is not valid YAML: ${firstLine(cause)}` })
     })
     : Effect.try({
-      try: () => JSON.parse(text) as unknown,
+      try: (): unknown => JSON.parse(text),
       catch: (cause) =>
         new UsageError({ field, message: `${fileSubject(path, field)} is not valid JSON: ${firstLine(cause)}` })
     })

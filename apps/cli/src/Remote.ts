@@ -5,7 +5,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { type ExplanationView, type SessionView, WaSessionApi } from "@wa-session/http-api"
-import { DateTime, Duration, Effect, Layer, Match, Option, ParseResult, Predicate, Redacted } from "effect"
+import { DateTime, Duration, Effect, Layer, Match, Option, ParseResult, Predicate, Record, Redacted } from "effect"
 import { Backend, type BackendError, type BackendShape, type ExplainView, type WindowView } from "./Backend.js"
 import { RemoteFailure, ServerUnreachable } from "./Errors.js"
 
@@ -38,7 +38,7 @@ const toExplainView = (view: ExplanationView): ExplainView => ({
 
 /** An optional field of a request: present only when the option holds a value. */
 const optionalField = <K extends string, A>(key: K, value: Option.Option<A>): { readonly [P in K]?: A } =>
-  Option.match(value, { onNone: () => ({}), onSome: (a) => ({ [key]: a }) as { readonly [P in K]?: A } })
+  Option.match(value, { onNone: () => ({}), onSome: (a) => Record.singleton(key, a) })
 
 const pathOf = (pair: { readonly business: string; readonly customer: string }) => ({
   business: pair.business,

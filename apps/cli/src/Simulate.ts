@@ -9,7 +9,7 @@ import {
   type SessionWindow
 } from "@wa-session/session-core"
 import { MemoryStore } from "@wa-session/storage"
-import { DateTime, Duration, Effect, Either, Layer, Option, Schema } from "effect"
+import { DateTime, Duration, Effect, Either, Layer, Option, type ParseResult, Predicate, Schema } from "effect"
 import { UsageError } from "./Errors.js"
 import { formatIssues, Instant } from "./Input.js"
 
@@ -19,6 +19,10 @@ import { formatIssues, Instant } from "./Input.js"
 const Required = Schema.Unknown.pipe(
   Schema.filter((value) => value !== undefined, { message: () => "is missing" })
 )
+
+/** The kinds of event, in the order the error for an unknown kind lists them. */
+const Kind = Schema.Literal("inbound", "send", "check")
+type Kind = typeof Kind.Type
 
 const InboundEvent = Schema.Struct({
   at: Instant,
@@ -48,13 +52,6 @@ const CheckEvent = Schema.Struct({
 export const Event = Schema.Union(InboundEvent, SendEvent, CheckEvent)
 export type Event = typeof Event.Type
 
-const EVENTS: Record<Event["kind"], Schema.Schema<Event, unknown>> = {
-  inbound: InboundEvent as Schema.Schema<Event, unknown>,
-  send: SendEvent as Schema.Schema<Event, unknown>,
-  check: CheckEvent as Schema.Schema<Event, unknown>
-}
-const KINDS = Object.keys(EVENTS) as ReadonlyArray<Event["kind"]>
-
 /** As `WA_SESSION_SAFETY_MARGIN`: a margin of 24 hours or more would leave no window ever open. */
 const SafetyMargin = Durations.FromString.pipe(
   Schema.filter((margin) => Duration.lessThan(margin, Duration.hours(24)) || "must be shorter than 24 hours")
@@ -76,21 +73,29 @@ const Envelope = Schema.Struct({
 
 const options = { errors: "all", onExcessProperty: "error" } as const
 
+/** The decoder of each kind: the compiler checks there is one a kind, and that each one decodes an Event. */
+const decoders = {
+  inbound: Schema.decodeUnknownEither(InboundEvent, options),
+  send: Schema.decodeUnknownEither(SendEvent, options),
+  check: Schema.decodeUnknownEither(CheckEvent, options)
+} satisfies {
+  readonly [K in Kind]: (input: unknown) => Either.Either<Extract<Event, { readonly kind: K }>, ParseResult.ParseError>
+}
+const isKind = Schema.is(Kind)
+
 /** Decodes one event with the schema of its kind, so every problem is named by its own path. */
 const decodeEvent = (event: unknown, index: number): Either.Either<Event, ReadonlyArray<string>> => {
   const at = `events[${index}]`
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     return Either.left([`${at}: must be an object with at, kind and customer`])
   }
-  const kind = (event as { readonly kind?: unknown }).kind
-  if (typeof kind !== "string" || !(KINDS as ReadonlyArray<string>).includes(kind)) {
+  const kind = "kind" in event ? event.kind : undefined
+  if (!isKind(kind)) {
     const got = kind === undefined ? "it is missing" : `got ${JSON.stringify(kind)}`
-    return Either.left([`${at}.kind: must be one of ${KINDS.join(", ")}; ${got}`])
+    return Either.left([`${at}.kind: must be one of ${Kind.literals.join(", ")}; ${got}`])
   }
-  return Either.mapLeft(
-    Schema.decodeUnknownEither(EVENTS[kind as Event["kind"]], options)(event),
-    (error) => formatIssues(error, ["events", index])
-  )
+  const decoded: Either.Either<Event, ParseResult.ParseError> = decoders[kind](event)
+  return Either.mapLeft(decoded, (error) => formatIssues(error, ["events", index]))
 }
 
 /** Decodes a parsed file; every problem is named by its path (`events[3].at: …`), all of them at once. */
@@ -98,8 +103,8 @@ export const decode = (input: unknown, file: string): Either.Either<Timeline, Us
   const issues: Array<string> = []
   const envelope = Schema.decodeUnknownEither(Envelope, options)(input)
   if (Either.isLeft(envelope)) issues.push(...formatIssues(envelope.left))
-  const rawEvents = typeof input === "object" && input !== null && Array.isArray((input as { events?: unknown }).events)
-    ? (input as { readonly events: ReadonlyArray<unknown> }).events
+  const rawEvents: ReadonlyArray<unknown> = Predicate.hasProperty(input, "events") && Array.isArray(input.events)
+    ? input.events
     : []
   const events: Array<Event> = []
   rawEvents.forEach((raw, index) =>

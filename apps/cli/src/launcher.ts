@@ -81,11 +81,12 @@ if (useCache && (cache === undefined || script.cachedDataRejected === true)) {
   process.once("exit", () => writeCache(script.createCachedData(), cache?.directory))
 }
 const module = { exports: {} }
-const run = script.runInThisContext() as (
+// runInThisContext answers `any`: the wrapper function written above, with its five parameters
+const run: (
   exports: unknown,
   require: NodeJS.Require,
   module: unknown,
   filename: string,
   dirname: string
-) => void
+) => void = script.runInThisContext()
 run(module.exports, createRequire(bundlePath), module, bundlePath, here)

@@ -40,7 +40,7 @@ process.on("SIGUSR2", () => {
 })
 
 // Records nothing, answers at once: what is left is the HTTP stack, the decoding and the ingest.
-const unused = () => Effect.dieMessage("not used by the benchmark")
+const unused = (operation: string) => () => Effect.dieMessage(`${operation}: not used by the benchmark`)
 type Answered =
   | "backend"
   | "ingest"
@@ -50,6 +50,9 @@ type Answered =
   | "claimSends"
   | "emitDueWindowEvents"
   | "prune"
+  | "expireParked"
+  | "findEndpoint"
+  | "recoverSends"
 const ingestOnly: Pick<Storage.StorageShape, Answered> = {
   backend: "memory",
   // the background workers find nothing to do
@@ -58,6 +61,9 @@ const ingestOnly: Pick<Storage.StorageShape, Answered> = {
   claimSends: () => Effect.succeed([]),
   emitDueWindowEvents: () => Effect.succeed(0),
   prune: () => Effect.succeed({ inbound: 0, outbound: 0, deliveries: 0, events: 0, quarantine: 0 }),
+  expireParked: () => Effect.succeed(0),
+  findEndpoint: () => Effect.succeed(Option.none()),
+  recoverSends: () => Effect.succeed({ requeued: 0, unknown: 0 }),
   ingest: (batch) =>
     Effect.succeed({
       items: batch.items.map((item): Ingest.ItemResult =>
@@ -82,7 +88,7 @@ const ingestOnly: Pick<Storage.StorageShape, Answered> = {
 }
 // every other operation dies: the benchmark only posts webhooks
 const noStore = new Proxy(ingestOnly, {
-  get: (target, key) => key in target ? target[key as keyof typeof target] : unused
+  get: (target, key) => key in target ? target[key as keyof typeof target] : unused(String(key))
 }) as unknown as Storage.StorageShape
 const NoStore = Layer.succeed(Storage.Storage, noStore)
 

@@ -3,17 +3,14 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option } from "effect"
-import { Backend } from "../Backend.js"
-import { connection, EVENT_TYPES, help, json } from "./Shared.js"
-import { onBackend, showView } from "./Wiring.js"
+import { backendOptions, EVENT_TYPES, help, id, text } from "./Shared.js"
+import { answer } from "./Wiring.js"
 
 export const addEndpoint = Command.make(
   "add",
   {
     url: Args.text({ name: "URL" }).pipe(Args.withDescription("Where to POST events (http or https)")),
-    events: Options.text("event").pipe(
-      Options.withPseudoName("TYPE"),
-      Options.withDescription(`Only this event type (repeatable; default all): ${EVENT_TYPES.join(", ")}`),
+    events: text("event", "TYPE", `Only this event type (repeatable; default all): ${EVENT_TYPES.join(", ")}`).pipe(
       Options.repeated
     ),
     secret: Options.redacted("secret").pipe(
@@ -21,27 +18,18 @@ export const addEndpoint = Command.make(
       Options.withDescription("The signing secret (default: a new one, printed once)"),
       Options.optional
     ),
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
+      (backend) =>
         backend.addEndpoint({
           url: config.url,
           events: config.events.length === 0 ? Option.none() : Option.some(config.events),
           secret: config.secret
-        })).pipe(
-          Effect.flatMap((view) =>
-            showView(
-              config.json,
-              view,
-              (Views, v) => Views.addedJson(v),
-              (Views, out, v) => Views.addedText(out, v)
-            )
-          )
-        ),
+        }),
+      (Views) => ({ json: Views.addedJson, text: Views.addedText }),
       { creates: true }
     )
 ).pipe(
@@ -54,19 +42,12 @@ export const addEndpoint = Command.make(
 
 export const deleteEndpoint = Command.make(
   "delete",
-  {
-    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The endpoint (ep_…)")),
-    json,
-    ...connection
-  },
+  { id: id("The endpoint (ep_…)"), ...backendOptions },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) => backend.deleteEndpoint(config.id)).pipe(
-        Effect.zipRight(
-          showView(config.json, config.id, (_, id) => ({ id, deleted: true }), (Views, _, id) => Views.deletedText(id))
-        )
-      )
+      (backend) => Effect.as(backend.deleteEndpoint(config.id), config.id),
+      (Views) => ({ json: (id) => ({ id, deleted: true }), text: (_, id) => Views.deletedText(id) })
     )
 ).pipe(
   Command.withDescription(help(
@@ -78,17 +59,12 @@ export const deleteEndpoint = Command.make(
 
 export const endpoints = Command.make(
   "endpoints",
-  { json, ...connection },
+  backendOptions,
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) => backend.endpoints).pipe(
-        Effect.flatMap((view) =>
-          showView(config.json, view, (Views, v) =>
-            Views.endpointsJson(v), (Views, out, v) =>
-            Views.endpointsText(out, v))
-        )
-      )
+      (backend) => backend.endpoints,
+      (Views) => ({ json: Views.endpointsJson, text: Views.endpointsText })
     )
 ).pipe(
   Command.withDescription(help(

@@ -7,19 +7,19 @@ import { Backend } from "../Backend.js"
 import { InvalidInput, UsageError } from "../Errors.js"
 import * as Output from "../Output.js"
 import {
-  connection,
+  backendOptions,
   cursor,
   DELIVERY_STATES,
   endpoint,
   EVENT_TYPES,
   help,
   instant,
-  json,
   lazy,
   limit,
-  oneOf
+  oneOf,
+  text
 } from "./Shared.js"
-import { onBackend, show, showView, views } from "./Wiring.js"
+import { answer, onBackend, print, views } from "./Wiring.js"
 
 /** `--type a,b`: each one an event type, in the server's words when not (`INVALID_REQUEST`, `path: type`). */
 const eventTypes = (
@@ -41,24 +41,17 @@ const POLL_EVERY = Duration.seconds(1)
 export const events = Command.make(
   "events",
   {
-    after: Options.text("after").pipe(
-      Options.withPseudoName("ID"),
-      Options.withDescription(
-        "Events after this one (the `Next: --after` of the previous page; default: the oldest kept)"
-      ),
-      Options.optional
-    ),
-    type: Options.text("type").pipe(
-      Options.withPseudoName("T,T"),
-      Options.withDescription(`Only these types, comma-separated: ${EVENT_TYPES.join(", ")}`),
-      Options.optional
-    ),
+    after: text(
+      "after",
+      "ID",
+      "Events after this one (the `Next: --after` of the previous page; default: the oldest kept)"
+    ).pipe(Options.optional),
+    type: text("type", "T,T", `Only these types, comma-separated: ${EVENT_TYPES.join(", ")}`).pipe(Options.optional),
     limit: limit(1000, 100, "events per page"),
     follow: Options.boolean("follow").pipe(
       Options.withDescription("Keep polling every second and print new events as they come, until Ctrl-C")
     ),
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
     onBackend(
@@ -69,8 +62,10 @@ export const events = Command.make(
         const Views = yield* views
         if (!config.follow) {
           const view = yield* backend.events({ after: config.after, types, limit: config.limit })
-          return yield* show(config.json, view, Views.eventsJson, (out, v) =>
-            Views.eventsText(out, v, Option.getOrNull(config.after)))
+          return yield* print(config.json, view, {
+            json: Views.eventsJson,
+            text: (out, v) => Views.eventsText(out, v, Option.getOrNull(config.after))
+          })
         }
         // --follow: page after page while pages are full, then once a second; one line per event (JSON lines with
         // --json)
@@ -108,35 +103,25 @@ export const replay = Command.make(
   {
     endpoint: endpoint("Only to this endpoint (default: every endpoint)"),
     since: instant("since", "The events recorded since this instant (ISO-8601 with offset)").pipe(Options.optional),
-    eventIds: Options.text("event").pipe(
-      Options.withPseudoName("ID"),
-      Options.withDescription("This event (repeatable)"),
-      Options.repeated
-    ),
-    json,
-    ...connection
+    eventIds: text("event", "ID", "This event (repeatable)").pipe(Options.repeated),
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.gen(function*() {
-        if (Option.isNone(config.since) && config.eventIds.length === 0) {
-          return yield* new UsageError({
-            field: "--since",
-            message: "--since or --event: say which events to deliver again"
-          })
-        }
-        if (config.eventIds.length > 1000) {
-          return yield* new UsageError({ field: "--event", message: "--event: at most 1000 events at once" })
-        }
-        const backend = yield* Backend
-        const replayed = yield* backend.replay({
-          endpoint: config.endpoint,
-          since: config.since,
-          eventIds: config.eventIds.length === 0 ? Option.none() : Option.some(config.eventIds)
-        })
-        yield* showView(config.json, replayed, (_, n) => ({ replayed: n }), (Views, _, n) => Views.replayText(n))
-      })
+      (backend) =>
+        Option.isNone(config.since) && config.eventIds.length === 0
+          ? Effect.fail(
+            new UsageError({ field: "--since", message: "--since or --event: say which events to deliver again" })
+          )
+          : config.eventIds.length > 1000
+          ? Effect.fail(new UsageError({ field: "--event", message: "--event: at most 1000 events at once" }))
+          : backend.replay({
+            endpoint: config.endpoint,
+            since: config.since,
+            eventIds: config.eventIds.length === 0 ? Option.none() : Option.some(config.eventIds)
+          }),
+      (Views) => ({ json: (n) => ({ replayed: n }), text: (_, n) => Views.replayText(n) })
     )
 ).pipe(
   Command.withDescription(help(
@@ -157,29 +142,23 @@ export const deliveries = Command.make(
     endpoint: endpoint("Only the deliveries to this endpoint"),
     limit: limit(1000, 100, "deliveries"),
     cursor,
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
+      (backend) =>
         backend.deliveries({
           state: config.state,
           endpoint: config.endpoint,
           limit: config.limit,
           cursor: config.cursor
-        })).pipe(
-          Effect.flatMap((view) =>
-            showView(
-              config.json,
-              view,
-              (Views, v) => Views.deliveriesJson(v),
-              (Views, out, v, now) =>
-                Views.deliveriesText(out, v, now, `${Option.getOrElse(config.state, () => "")} deliveries`.trim())
-            )
-          )
-        )
+        }),
+      (Views) => ({
+        json: Views.deliveriesJson,
+        text: (out, v, now) =>
+          Views.deliveriesText(out, v, now, `${Option.getOrElse(config.state, () => "")} deliveries`.trim())
+      })
     )
 ).pipe(
   Command.withDescription(help(

@@ -1,11 +1,9 @@
 // Parked messages (`send --park`): parked, cancel.
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect, Option } from "effect"
-import { Backend } from "../Backend.js"
-import { connection, help, json, limit, phone } from "./Shared.js"
-import { onBackend, showView } from "./Wiring.js"
+import { Option } from "effect"
+import { backendOptions, help, id, limit, phone } from "./Shared.js"
+import { answer } from "./Wiring.js"
 
 export const parked = Command.make(
   "parked",
@@ -13,35 +11,27 @@ export const parked = Command.make(
     business: phone("business", "Only the messages of this business number").pipe(Options.optional),
     customer: phone("customer", "Only the messages to this customer").pipe(Options.optional),
     limit: limit(1000, 100, "messages"),
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
-        backend.parked({ business: config.business, customer: config.customer, limit: config.limit })).pipe(
-          Effect.flatMap((view) =>
-            showView(
-              config.json,
-              view,
-              (Views, v) =>
-                Views.parkedJson(v),
-              (Views, out, v, now) =>
-                Views.parkedText(
-                  out,
-                  v,
-                  now,
-                  `parked messages${
-                    [
-                      ...Option.toArray(Option.map(config.business, (number) => ` of ${number}`)),
-                      ...Option.toArray(Option.map(config.customer, (number) => ` to ${number}`))
-                    ].join("")
-                  }`
-                )
-            )
+      (backend) => backend.parked({ business: config.business, customer: config.customer, limit: config.limit }),
+      (Views) => ({
+        json: Views.parkedJson,
+        text: (out, v, now) =>
+          Views.parkedText(
+            out,
+            v,
+            now,
+            `parked messages${
+              [
+                ...Option.toArray(Option.map(config.business, (number) => ` of ${number}`)),
+                ...Option.toArray(Option.map(config.customer, (number) => ` to ${number}`))
+              ].join("")
+            }`
           )
-        )
+      })
     )
 ).pipe(
   Command.withDescription(help(
@@ -54,24 +44,12 @@ export const parked = Command.make(
 
 export const cancel = Command.make(
   "cancel",
-  {
-    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The parked message (msg_…)")),
-    json,
-    ...connection
-  },
+  { id: id("The parked message (msg_…)"), ...backendOptions },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) => backend.cancel(config.id)).pipe(
-        Effect.flatMap((view) =>
-          showView(
-            config.json,
-            view,
-            (Views, v) => Views.messageJson(v),
-            (Views, out, v, now) => Views.cancelledText(out, v, now)
-          )
-        )
-      )
+      (backend) => backend.cancel(config.id),
+      (Views) => ({ json: Views.messageJson, text: Views.cancelledText })
     )
 ).pipe(
   Command.withDescription(help(

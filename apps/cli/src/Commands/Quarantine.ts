@@ -1,32 +1,18 @@
 // What the webhook could not use: quarantine, quarantine retry.
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect, Option } from "effect"
-import { Backend } from "../Backend.js"
-import { connection, cursor, help, json, limit, oneOf, QUARANTINE_STATES } from "./Shared.js"
-import { onBackend, showView } from "./Wiring.js"
+import { Option } from "effect"
+import { backendOptions, cursor, help, id, limit, oneOf, QUARANTINE_STATES } from "./Shared.js"
+import { answer } from "./Wiring.js"
 
 export const retry = Command.make(
   "retry",
-  {
-    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The quarantine entry (q_…)")),
-    json,
-    ...connection
-  },
+  { id: id("The quarantine entry (q_…)"), ...backendOptions },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) => backend.retryQuarantined(config.id)).pipe(
-        Effect.flatMap((view) =>
-          showView(
-            config.json,
-            view,
-            (Views, v) => Views.retryJson(v),
-            (Views, out, v, now) => Views.retryText(out, v, now)
-          )
-        )
-      )
+      (backend) => backend.retryQuarantined(config.id),
+      (Views) => ({ json: Views.retryJson, text: Views.retryText })
     )
 ).pipe(
   Command.withDescription(help(
@@ -42,32 +28,21 @@ export const quarantine = Command.make(
     state: oneOf("state", QUARANTINE_STATES, "Only entries in this state").pipe(Options.optional),
     limit: limit(1000, 100, "entries"),
     cursor,
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
-        backend.quarantine({ state: config.state, limit: config.limit, cursor: config.cursor })).pipe(
-          Effect.flatMap((view) =>
-            showView(
-              config.json,
-              view,
-              (Views, v) =>
-                Views.quarantineJson(v),
-              (Views, out, v) =>
-                Views.quarantineText(
-                  out,
-                  v,
-                  Option.match(config.state, {
-                    onNone: () => "quarantine entries",
-                    onSome: (state) => `${state} entries`
-                  })
-                )
-            )
+      (backend) => backend.quarantine({ state: config.state, limit: config.limit, cursor: config.cursor }),
+      (Views) => ({
+        json: Views.quarantineJson,
+        text: (out, v) =>
+          Views.quarantineText(
+            out,
+            v,
+            Option.match(config.state, { onNone: () => "quarantine entries", onSome: (state) => `${state} entries` })
           )
-        )
+      })
     )
 ).pipe(
   Command.withDescription(help(

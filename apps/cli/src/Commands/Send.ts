@@ -7,8 +7,8 @@ import { Backend } from "../Backend.js"
 import { UsageError } from "../Errors.js"
 import { readOption } from "../Input.js"
 import * as Output from "../Output.js"
-import { connection, contentSource, help, json, loadContent, pairOf, parsed, phone } from "./Shared.js"
-import { onBackend, show } from "./Wiring.js"
+import { backendOptions, contentSource, help, loadContent, pairOf, parsed, phone, text } from "./Shared.js"
+import { onBackend, print } from "./Wiring.js"
 
 /** The content of `--fallback-template` and its `--language` and `--param`s (undefined without one). */
 const fallbackTemplate = (
@@ -61,29 +61,21 @@ export const send = Command.make(
     from: phone("from", "The business number sending"),
     to: phone("to", "The customer number"),
     content: contentSource,
-    fallbackTemplate: Options.text("fallback-template").pipe(
-      Options.withPseudoName("NAME"),
-      Options.withDescription("An approved template to send instead when the window is not open"),
-      Options.optional
-    ),
-    language: Options.text("language").pipe(
-      Options.withPseudoName("CODE"),
-      Options.withDescription("The fallback template's language code (default en)"),
-      Options.optional
-    ),
-    params: Options.text("param").pipe(
-      Options.withPseudoName("VALUE"),
-      Options.withDescription("A body parameter of the fallback template, in order (repeatable)"),
+    fallbackTemplate: text(
+      "fallback-template",
+      "NAME",
+      "An approved template to send instead when the window is not open"
+    ).pipe(Options.optional),
+    language: text("language", "CODE", "The fallback template's language code (default en)").pipe(Options.optional),
+    params: text("param", "VALUE", "A body parameter of the fallback template, in order (repeatable)").pipe(
       Options.repeated
     ),
-    idempotencyKey: Options.text("idempotency-key").pipe(
-      Options.withPseudoName("KEY"),
-      Options.withDescription(
-        "Sending the same message again with the same key returns the first result and sends nothing; " +
-          "another message with a used key fails (IDEMPOTENCY_KEY_REUSED)"
-      ),
-      Options.optional
-    ),
+    idempotencyKey: text(
+      "idempotency-key",
+      "KEY",
+      "Sending the same message again with the same key returns the first result and sends nothing; " +
+        "another message with a used key fails (IDEMPOTENCY_KEY_REUSED)"
+    ).pipe(Options.optional),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Decide and record, send nothing")),
     park: Options.boolean("park").pipe(
       Options.withDescription(
@@ -100,8 +92,7 @@ export const send = Command.make(
       ),
       Options.optional
     ),
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
     onBackend(
@@ -124,12 +115,10 @@ export const send = Command.make(
         const window = view.window.state === "open" && !config.json
           ? yield* Effect.option(backend.status(pairOf({ business: config.from, customer: config.to })))
           : Option.none()
-        yield* show(
-          config.json,
-          view,
-          Output.sendJson,
-          (out, v, now) => Output.sendText(out, v, now, config.dryRun, window)
-        )
+        yield* print(config.json, view, {
+          json: Output.sendJson,
+          text: (out, v, now) => Output.sendText(out, v, now, config.dryRun, window)
+        })
       }),
       { creates: true }
     )

@@ -2,37 +2,44 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Durations from "@wa-session/session-core/Durations"
-import { Duration, Effect } from "effect"
-import { Backend } from "../Backend.js"
+import type * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
+import { Duration, type Effect } from "effect"
+import type { BackendShape } from "../Backend.js"
+import type { CliError } from "../Errors.js"
 import { readOption } from "../Input.js"
 import * as Output from "../Output.js"
 import {
   at,
+  backendOptions,
   business,
-  connection,
   cursor,
   customer,
   help,
   instant,
-  json,
   limit,
   pairOf,
   parsed,
-  phone
+  phone,
+  text
 } from "./Shared.js"
-import { onBackend, show, showView } from "./Wiring.js"
+import { answer, type Printer } from "./Wiring.js"
 
-export const status = Command.make(
+/** status and explain: what the backend says of a pair's window, at --at (default now). */
+const aboutWindow = <Name extends string, V, E extends CliError>(
+  name: Name,
+  ask: (backend: BackendShape, pair: PhoneNumber.Pair) => Effect.Effect<V, E>,
+  printer: Printer<V>
+) =>
+  Command.make(
+    name,
+    { business, customer, at, ...backendOptions },
+    (config) => answer(config, (backend) => ask(backend, pairOf(config)), printer, { at: config.at })
+  )
+
+export const status = aboutWindow(
   "status",
-  { business, customer, at, json, ...connection },
-  (config) =>
-    onBackend(
-      config,
-      Effect.flatMap(Backend, (backend) => backend.status(pairOf(config))).pipe(
-        Effect.flatMap((view) => show(config.json, view, Output.windowJson, Output.windowText))
-      ),
-      { at: config.at }
-    )
+  (backend, pair) => backend.status(pair),
+  { json: Output.windowJson, text: Output.windowText }
 ).pipe(
   Command.withDescription(help(
     "The 24-hour window of a (business, customer) pair: open, expired or none, when it closes and the time left " +
@@ -42,17 +49,10 @@ export const status = Command.make(
   ))
 )
 
-export const explain = Command.make(
+export const explain = aboutWindow(
   "explain",
-  { business, customer, at, json, ...connection },
-  (config) =>
-    onBackend(
-      config,
-      Effect.flatMap(Backend, (backend) => backend.explain(pairOf(config))).pipe(
-        Effect.flatMap((view) => show(config.json, view, Output.explainJson, Output.explainText))
-      ),
-      { at: config.at }
-    )
+  (backend, pair) => backend.explain(pair),
+  { json: Output.explainJson, text: Output.explainText }
 ).pipe(
   Command.withDescription(help(
     "Why the window is what it is: the customer message it counts from, when the customer sent it and when it " +
@@ -74,28 +74,19 @@ export const expiring = Command.make(
     limit: limit(1000, 100, "windows"),
     cursor,
     at,
-    json,
-    ...connection
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
+      (backend) =>
         backend.expiring({
           within: config.within,
           business: config.business,
           limit: config.limit,
           cursor: config.cursor
-        })).pipe(
-          Effect.flatMap((view) =>
-            show(
-              config.json,
-              view,
-              Output.expiringJson,
-              (out, v, now) => Output.expiringText(out, v, now, config.within)
-            )
-          )
-        ),
+        }),
+      { json: Output.expiringJson, text: (out, v, now) => Output.expiringText(out, v, now, config.within) },
       { at: config.at }
     )
 ).pipe(
@@ -113,24 +104,24 @@ export const inbound = Command.make(
     business,
     customer,
     at: instant("at", "When the customer sent it (default now; ISO-8601 with offset)").pipe(Options.optional),
-    messageId: Options.text("message-id").pipe(
-      Options.withPseudoName("ID"),
-      Options.withDescription("The provider's message id: the same id twice is recorded once (default: generated)"),
-      Options.optional
-    ),
-    json,
-    ...connection
+    messageId: text(
+      "message-id",
+      "ID",
+      "The provider's message id: the same id twice is recorded once (default: generated)"
+    ).pipe(Options.optional),
+    ...backendOptions
   },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
+      (backend) =>
         backend.inbound({
           business: config.business,
           customer: config.customer,
           messageId: config.messageId,
           sentAt: config.at
-        })).pipe(Effect.flatMap((view) => show(config.json, view, Output.inboundJson, Output.inboundText))),
+        }),
+      { json: Output.inboundJson, text: Output.inboundText },
       { creates: true }
     )
 ).pipe(
@@ -144,22 +135,12 @@ export const inbound = Command.make(
 
 export const history = Command.make(
   "history",
-  { business, customer, limit: limit(200, 50, "messages"), cursor, json, ...connection },
+  { business, customer, limit: limit(200, 50, "messages"), cursor, ...backendOptions },
   (config) =>
-    onBackend(
+    answer(
       config,
-      Effect.flatMap(Backend, (backend) =>
-        backend.history({ pair: pairOf(config), limit: config.limit, cursor: config.cursor })).pipe(
-          Effect.flatMap((view) =>
-            showView(
-              config.json,
-              view,
-              (Views, v) =>
-                Views.historyJson(v),
-              (Views, out, v) => Views.historyText(out, v, config)
-            )
-          )
-        )
+      (backend) => backend.history({ pair: pairOf(config), limit: config.limit, cursor: config.cursor }),
+      (Views) => ({ json: Views.historyJson, text: (out, v) => Views.historyText(out, v, config) })
     )
 ).pipe(
   Command.withDescription(help(

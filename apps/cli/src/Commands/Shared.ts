@@ -1,4 +1,5 @@
 // What the commands share: their options, help layout and the lists the start path keeps without loading schemas.
+import * as Args from "@effect/cli/Args"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
@@ -35,6 +36,13 @@ export const parsed = <A>(parse: (input: string) => Either.Either<A, string>) =>
     self,
     (input) => Either.mapLeft(parse(input), (message) => ValidationError.invalidValue(HelpDoc.p(message)))
   )
+
+/** A text option: `--name PSEUDO`, described. */
+export const text = (name: string, pseudoName: string, description: string) =>
+  Options.text(name).pipe(Options.withPseudoName(pseudoName), Options.withDescription(description))
+
+/** The `ID` argument of the commands on one thing (an endpoint, a parked message, a quarantine entry). */
+export const id = (description: string) => Args.text({ name: "ID" }).pipe(Args.withDescription(description))
 
 export const phone = (name: string, description: string) =>
   Options.text(name).pipe(
@@ -95,14 +103,13 @@ export const limit = (max: number, fallback: number, what: string) =>
     Options.withDefault(fallback)
   )
 
-export const cursor = Options.text("cursor").pipe(
-  Options.withPseudoName("CURSOR"),
-  Options.withDescription("The next page: the cursor printed after the previous one (nextCursor in JSON)"),
-  Options.optional
-)
+export const cursor = text(
+  "cursor",
+  "CURSOR",
+  "The next page: the cursor printed after the previous one (nextCursor in JSON)"
+).pipe(Options.optional)
 
-export const endpoint = (description: string) =>
-  Options.text("endpoint").pipe(Options.withPseudoName("ID"), Options.withDescription(description), Options.optional)
+export const endpoint = (description: string) => text("endpoint", "ID", description).pipe(Options.optional)
 
 /** `--server` and `--token`: a running server instead of the local store. */
 export const connection = {
@@ -129,21 +136,19 @@ export const connection = {
   )
 }
 
+/** What every command on a backend takes last: `--json`, `--server` and `--token` (Wiring.ts reads them). */
+export const backendOptions = { json, ...connection }
+
 export interface Connection {
   readonly server: Option.Option<string>
   readonly token: Option.Option<Redacted.Redacted<string>>
 }
 
 /** `--text` or `--content-file`: what `send` and `check` take. */
-export const contentSource = Options.text("text").pipe(
-  Options.withPseudoName("TEXT"),
-  Options.withDescription("A text message body"),
+export const contentSource = text("text", "TEXT", "A text message body").pipe(
   Options.orElseEither(
     // text, not a file option: read by loadContent (a pipe too), whose error names the option and the file
-    Options.text("content-file").pipe(
-      Options.withPseudoName("FILE"),
-      Options.withDescription("A JSON (or YAML) file holding the WhatsApp message content, any type")
-    )
+    text("content-file", "FILE", "A JSON (or YAML) file holding the WhatsApp message content, any type")
   )
 )
 

@@ -1,7 +1,7 @@
 // How a command reaches its backend (the local store, or a server with --server) and prints what it answers.
 import type * as Terminal from "@effect/platform/Terminal"
 import { Console, type DateTime, Effect, Layer, Option } from "effect"
-import { Backend } from "../Backend.js"
+import { Backend, type BackendShape } from "../Backend.js"
 import type { CliError, StoreNotFound } from "../Errors.js"
 import type * as Local from "../Local.js"
 import * as Output from "../Output.js"
@@ -52,31 +52,41 @@ export const onBackend = <E extends CliError, R>(
 ): Effect.Effect<void, Exit, Exclude<R, Backend>> =>
   report(Effect.provide(effect, backendLayer(config, use)), config.json)
 
-/** Prints a view: JSON, or text given the backend's "now" for relative times. */
-export const show = <V>(
-  asJson: boolean,
-  view: V,
-  toJson: (view: V) => unknown,
-  toText: (out: Output.Output, view: V, now: DateTime.Utc) => string
-): Effect.Effect<void, never, Backend | Terminal.Terminal> =>
-  Effect.gen(function*() {
-    const out = yield* Output.make(asJson)
-    if (out.json) return yield* Output.printJson(toJson(view))
-    const now = yield* Effect.flatMap(Backend, (backend) => backend.now)
-    yield* Console.log(toText(out, view, now))
-  })
+/** How a view prints: as JSON, or as text given the backend's "now" for relative times. */
+export interface Printer<V> {
+  readonly json: (view: V) => unknown
+  readonly text: (out: Output.Output, view: V, now: DateTime.Utc) => string
+}
+
+/** A printer made of Views.ts, which loads with the commands that print its views only. */
+export type ViewsPrinter<V> = (views: typeof Views) => Printer<V>
 
 /** Views.ts, loaded by the commands that print its views. */
 export const views = lazy(() => import("../Views.js"))
 
-/** Prints a view of Views.ts: JSON, or text (given "now" for relative times). */
-export const showView = <V>(
+/** Prints a view: JSON, or text (asking the backend for "now" then only). */
+export const print = <V>(
   asJson: boolean,
   view: V,
-  toJson: (views: typeof Views, view: V) => unknown,
-  toText: (views: typeof Views, out: Output.Output, view: V, now: DateTime.Utc) => string
+  printer: Printer<V> | ViewsPrinter<V>
 ): Effect.Effect<void, never, Backend | Terminal.Terminal> =>
-  Effect.flatMap(
-    views,
-    (Views) => show(asJson, view, (v) => toJson(Views, v), (out, v, now) => toText(Views, out, v, now))
+  Effect.gen(function*() {
+    const { json, text } = typeof printer === "function" ? printer(yield* views) : printer
+    const out = yield* Output.make(asJson)
+    if (out.json) return yield* Output.printJson(json(view))
+    const now = yield* Effect.flatMap(Backend, (backend) => backend.now)
+    yield* Console.log(text(out, view, now))
+  })
+
+/** A command that asks its backend one thing and prints the answer: `onBackend` of `ask`, then `print`. */
+export const answer = <V, E extends CliError, R>(
+  config: { readonly json: boolean } & Connection,
+  ask: (backend: BackendShape) => Effect.Effect<V, E, R>,
+  printer: Printer<V> | ViewsPrinter<V>,
+  use: Use = {}
+): Effect.Effect<void, Exit, Exclude<R, Backend> | Terminal.Terminal> =>
+  onBackend(
+    config,
+    Effect.flatMap(Effect.flatMap(Backend, ask), (view) => print(config.json, view, printer)),
+    use
   )
