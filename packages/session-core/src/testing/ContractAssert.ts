@@ -9,6 +9,7 @@
  */
 import * as Data from "effect/Data"
 import * as Inspectable from "effect/Inspectable"
+import * as Predicate from "effect/Predicate"
 
 /**
  * A check of the contract that did not hold: what was found and what the contract wanted.
@@ -57,18 +58,17 @@ export const deepEqual = (actual: unknown, expected: unknown): boolean => {
   if (Object.is(actual, expected)) return true
   if (typeof actual !== "object" || typeof expected !== "object" || actual === null || expected === null) return false
   if (Object.prototype.toString.call(actual) !== Object.prototype.toString.call(expected)) return false
-  if (actual instanceof Date) return Object.is(actual.getTime(), (expected as Date).getTime())
-  if (Array.isArray(actual)) {
-    const other = expected as ReadonlyArray<unknown>
-    return actual.length === other.length && actual.every((item, i) => deepEqual(item, other[i]))
+  if (actual instanceof Date && expected instanceof Date) return Object.is(actual.getTime(), expected.getTime())
+  if (Array.isArray(actual) && Array.isArray(expected)) {
+    return actual.length === expected.length && actual.every((item, i) => deepEqual(item, expected[i]))
   }
   const keys = enumerableKeys(actual)
   const otherKeys = enumerableKeys(expected)
-  if (keys.length === 0 && otherKeys.length === 0 && Symbol.iterator in actual && Symbol.iterator in expected) {
-    return deepEqual(Array.from(actual as Iterable<unknown>), Array.from(expected as Iterable<unknown>))
+  if (keys.length === 0 && otherKeys.length === 0 && Predicate.isIterable(actual) && Predicate.isIterable(expected)) {
+    return deepEqual(Array.from(actual), Array.from(expected))
   }
   return sameKeys(keys, otherKeys) &&
-    keys.every((key) => deepEqual((actual as any)[key], (expected as any)[key]))
+    keys.every((key) => deepEqual(Reflect.get(actual, key), Reflect.get(expected, key)))
 }
 
 /**

@@ -45,13 +45,13 @@ export const freshNumber = (): PhoneNumber.PhoneNumber =>
 export const at = (millis: number): DateTime.Utc => DateTime.unsafeMake(millis)
 
 /**
- * A pair of numbers, unchecked (the suites build pairs of fresh numbers).
+ * A pair of numbers.
  *
  * @since 0.2.0
  * @category constructors
  */
 export const pair = (business: PhoneNumber.PhoneNumber, customer: PhoneNumber.PhoneNumber): PhoneNumber.Pair =>
-  ({ business, customer }) as unknown as PhoneNumber.Pair
+  new PhoneNumber.Pair({ business, customer })
 
 /**
  * A customer's message, sent and received at these epoch milliseconds (received when sent unless told).
