@@ -5,7 +5,7 @@
  */
 import { MessageContent, Outbound, SessionWindow } from "@wa-session/session-core"
 import * as Schema from "effect/Schema"
-import { DEFAULT_PAGE_SIZE, Limit } from "./internal/schemas.js"
+import { DEFAULT_PAGE_SIZE, QueryInteger } from "./internal/schemas.js"
 
 /**
  * `POST /v1/messages`. Phone numbers may be written with or without `+`, with spaces or dashes. `content` is a
@@ -185,7 +185,14 @@ export const MessageListParams = Schema.Struct({
   state: Schema.Literal("parked"),
   business: Schema.optional(Schema.String),
   customer: Schema.optional(Schema.String),
-  limit: Limit(1000, DEFAULT_PAGE_SIZE)
+  limit: Schema.optional(
+    QueryInteger({
+      minimum: 1,
+      maximum: 1000,
+      fallback: DEFAULT_PAGE_SIZE,
+      description: `At most this many, 1 to 1000 (default ${DEFAULT_PAGE_SIZE})`
+    })
+  )
 })
 
 /**

@@ -78,7 +78,12 @@ export const ListExpiringParams = Schema.Struct({
     description: "Seconds: windows that stop being open within this long (default 90000 = 25 h: every open window)"
   })),
   business: Schema.optional(Schema.String),
-  limit: Limit(1000, DEFAULT_PAGE_SIZE),
+  limit: Schema.optional(QueryInteger({
+    minimum: 1,
+    maximum: 1000,
+    fallback: DEFAULT_PAGE_SIZE,
+    description: `Page size, 1 to 1000 (default ${DEFAULT_PAGE_SIZE})`
+  })),
   cursor: Schema.optional(Schema.String),
   at: Schema.optional(Instant)
 })
