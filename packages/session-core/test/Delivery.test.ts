@@ -60,13 +60,16 @@ describe("Delivery.backoff", () => {
     assert.isAtLeast(ms(Delivery.backoff(exact, attempts + 1, key)), ms(Delivery.backoff(exact, attempts, key)))
   }, { fastCheck: { numRuns: 500 } })
 
-  it("is deterministic per (key, attempt), and spreads different keys", () => {
-    fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 30 }), fc.string(), (policy, attempts, key) => {
-        assert.isTrue(Duration.equals(Delivery.backoff(policy, attempts, key), Delivery.backoff(policy, attempts, key)))
-      }),
-      { numRuns: 200 }
-    )
+  it.prop(
+    "is deterministic per (key, attempt)",
+    [policyArb, fc.integer({ min: 1, max: 30 }), fc.string()],
+    ([policy, attempts, key]) => {
+      assert.isTrue(Duration.equals(Delivery.backoff(policy, attempts, key), Delivery.backoff(policy, attempts, key)))
+    },
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it("spreads different keys", () => {
     const delays = Array.from({ length: 100 }, (_, i) => ms(Delivery.backoff(Delivery.defaultRetryPolicy, 5, `d${i}`)))
     assert.isAbove(new Set(delays).size, 50)
     for (const delay of delays) assert.isTrue(delay > 0.8 * 16_000 - 1 && delay <= 16_000)
@@ -113,32 +116,36 @@ describe("Delivery.nextAttemptAt and judge", () => {
     assert.deepStrictEqual(next, at > deadline ? Option.none() : Option.some(DateTime.unsafeMake(at)))
   }, { fastCheck: { numRuns: 300 } })
 
-  it("judge: 2xx delivered, 410 gone, anything else retried (or given up) with an error naming it", () => {
-    const resultArb: fc.Arbitrary<Delivery.AttemptResult> = fc.oneof(
-      fc.integer({ min: 100, max: 599 }).map((status) => ({ _tag: "Answered" as const, status })),
-      fc.constantFrom(200, 204, 299, 300, 410, 500).map((status) => ({ _tag: "Answered" as const, status })),
-      fc.string().map((detail) => ({ _tag: "NoAnswer" as const, detail }))
-    )
-    fc.assert(
-      fc.property(policyArb, resultArb, fc.integer({ min: 1, max: 40 }), nowArb, (policy, result, attempts, now) => {
-        const verdict = Delivery.judge(policy, result, attempts, CREATED, now, "d1")
-        if (result._tag === "Answered" && result.status >= 200 && result.status < 300) {
-          assert.deepStrictEqual(verdict, { _tag: "Delivered" })
-        } else if (result._tag === "Answered" && result.status === 410) {
-          assert.deepStrictEqual(verdict, { _tag: "Gone" })
-        } else {
-          const error = result._tag === "Answered" ? `HTTP ${result.status}` : result.detail
-          assert.deepStrictEqual(
-            verdict,
-            Option.match(Delivery.nextAttemptAt(policy, attempts, CREATED, now, "d1"), {
-              onNone: () => ({ _tag: "GiveUp" as const, error }),
-              onSome: (at) => ({ _tag: "Retry" as const, at, error })
-            })
-          )
-        }
-      }),
-      { numRuns: 500 }
-    )
+  const resultArb: fc.Arbitrary<Delivery.AttemptResult> = fc.oneof(
+    fc.integer({ min: 100, max: 599 }).map((status) => ({ _tag: "Answered" as const, status })),
+    fc.constantFrom(200, 204, 299, 300, 410, 500).map((status) => ({ _tag: "Answered" as const, status })),
+    fc.string().map((detail) => ({ _tag: "NoAnswer" as const, detail }))
+  )
+
+  it.prop(
+    "judge: 2xx delivered, 410 gone, anything else retried (or given up) with an error naming it",
+    [policyArb, resultArb, fc.integer({ min: 1, max: 40 }), nowArb],
+    ([policy, result, attempts, now]) => {
+      const verdict = Delivery.judge(policy, result, attempts, CREATED, now, "d1")
+      if (result._tag === "Answered" && result.status >= 200 && result.status < 300) {
+        assert.deepStrictEqual(verdict, { _tag: "Delivered" })
+      } else if (result._tag === "Answered" && result.status === 410) {
+        assert.deepStrictEqual(verdict, { _tag: "Gone" })
+      } else {
+        const error = result._tag === "Answered" ? `HTTP ${result.status}` : result.detail
+        assert.deepStrictEqual(
+          verdict,
+          Option.match(Delivery.nextAttemptAt(policy, attempts, CREATED, now, "d1"), {
+            onNone: () => ({ _tag: "GiveUp" as const, error }),
+            onSome: (at) => ({ _tag: "Retry" as const, at, error })
+          })
+        )
+      }
+    },
+    { fastCheck: { numRuns: 500 } }
+  )
+
+  it("judge: an attempt past the retry period gives up; a 503 retries, naming it", () => {
     const late = DateTime.unsafeMake(CREATED.epochMillis + 25 * 60 * MINUTE)
     const timedOut = { _tag: "NoAnswer", detail: "timed out after 10s" } as const
     assert.deepStrictEqual(Delivery.judge(Delivery.defaultRetryPolicy, timedOut, 30, CREATED, late, "d1"), {
@@ -168,29 +175,26 @@ describe("Delivery endpoints and secrets", () => {
     assert.isFalse(Delivery.wants({ events: Option.some([]) }, "message.received"))
   })
 
-  it("isValidSecret: whsec_ and the padded base64 of 24 to 64 bytes", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 24, maxLength: 64 }), (bytes) => {
-        const secret = secretOf(bytes)
-        assert.isTrue(Delivery.isValidSecret(secret))
-        assert.isFalse(Delivery.isValidSecret(secret.slice("whsec_".length)), "no prefix")
-        assert.isFalse(Delivery.isValidSecret(`whsk_${secret.slice("whsec_".length)}`), "another prefix")
-        assert.isFalse(Delivery.isValidSecret(`${secret.slice(0, 10)}!${secret.slice(11)}`), "not base64")
-        if (secret.endsWith("=")) {
-          assert.isFalse(Delivery.isValidSecret(secret.replace(/=+$/, "")), "unpadded")
-        }
-      }),
-      { numRuns: 300 }
-    )
-    fc.assert(
-      fc.property(
-        fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 23 }), fc.uint8Array({ minLength: 65, maxLength: 200 })),
-        (bytes) => {
-          assert.isFalse(Delivery.isValidSecret(secretOf(bytes)))
-        }
-      ),
-      { numRuns: 300 }
-    )
+  it.prop("isValidSecret: whsec_ and the padded base64 of 24 to 64 bytes", [
+    fc.uint8Array({ minLength: 24, maxLength: 64 })
+  ], ([bytes]) => {
+    const secret = secretOf(bytes)
+    assert.isTrue(Delivery.isValidSecret(secret))
+    assert.isFalse(Delivery.isValidSecret(secret.slice("whsec_".length)), "no prefix")
+    assert.isFalse(Delivery.isValidSecret(`whsk_${secret.slice("whsec_".length)}`), "another prefix")
+    assert.isFalse(Delivery.isValidSecret(`${secret.slice(0, 10)}!${secret.slice(11)}`), "not base64")
+    if (secret.endsWith("=")) {
+      assert.isFalse(Delivery.isValidSecret(secret.replace(/=+$/, "")), "unpadded")
+    }
+  }, { fastCheck: { numRuns: 300 } })
+
+  it.prop("isValidSecret: fewer than 24 or more than 64 bytes are refused", [
+    fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 23 }), fc.uint8Array({ minLength: 65, maxLength: 200 }))
+  ], ([bytes]) => {
+    assert.isFalse(Delivery.isValidSecret(secretOf(bytes)))
+  }, { fastCheck: { numRuns: 300 } })
+
+  it("isValidSecret: the edges and the malformed", () => {
     for (
       const bad of ["", "whsec_", "whsec_====", "whsec_AAAA===", `whsec_${"A".repeat(32)}=`, `whsec_ ${"A".repeat(32)}`]
     ) {
@@ -248,19 +252,16 @@ describe("Delivery endpoints and secrets", () => {
 })
 
 describe("hash128", () => {
-  it("32 hex digits, the same for the same input, different for different inputs", () => {
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 100 }),
-        (inputs) => {
-          const hashes = inputs.map(hash128)
-          for (const hash of hashes) assert.match(hash, /^[0-9a-f]{32}$/)
-          assert.deepStrictEqual(inputs.map(hash128), hashes)
-          assert.strictEqual(new Set(hashes).size, inputs.length)
-        }
-      ),
-      { numRuns: 300 }
-    )
+  it.prop("32 hex digits, the same for the same input, different for different inputs", [
+    fc.uniqueArray(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 100 })
+  ], ([inputs]) => {
+    const hashes = inputs.map(hash128)
+    for (const hash of hashes) assert.match(hash, /^[0-9a-f]{32}$/)
+    assert.deepStrictEqual(inputs.map(hash128), hashes)
+    assert.strictEqual(new Set(hashes).size, inputs.length)
+  }, { fastCheck: { numRuns: 300 } })
+
+  it("pinned values, and near inputs that differ in both halves", () => {
     // pinned: ids derived from it are stored, so it must never change
     assert.strictEqual(hash128(""), "583afc3ba650c329a5aed872acadc0cf")
     assert.strictEqual(hash128("a"), "1afdfcd817443234162ace466f8f4393")
