@@ -231,8 +231,9 @@ export const plan = (state: State, batch: Batch): Plan => {
   const close = (pair: { readonly business: PhoneNumber; readonly customer: PhoneNumber }, at: DateTime.Utc) => {
     const key = pairKey(pair)
     const before = windowOf(key, pair)
-    if (!SessionWindow.hasWindow(before)) return
-    const after = SessionWindow.closeByProvider(before, at) as SessionWindow.SessionWindow
+    const after = SessionWindow.closeByProvider(before, at)
+    // no window yet: closeByProvider leaves it as it is, and there is nothing to close
+    if (!SessionWindow.hasWindow(after)) return
     const reconciled = WindowEvents.reconcileChange(before, after, pairOf(key).announced, now, policy)
     events.push(...reconciled.events)
     set(key, after, reconciled.announced)

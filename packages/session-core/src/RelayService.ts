@@ -149,6 +149,7 @@ const parseEvents = (
       if (types.length === 0) {
         return Effect.fail(new InvalidEndpoint({ field: "events", reason: "empty: leave it out for every type" }))
       }
+      const known = types.filter(Event.isEventType)
       const unknown = types.filter((type) => !Event.isEventType(type))
       return unknown.length > 0
         ? Effect.fail(
@@ -159,7 +160,7 @@ const parseEvents = (
             }`
           })
         )
-        : Effect.succeed(Option.some([...new Set(types as ReadonlyArray<Event.EventType>)]))
+        : Effect.succeed(Option.some([...new Set(known)]))
     }
   })
 

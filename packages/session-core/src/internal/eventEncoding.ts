@@ -14,6 +14,14 @@ const encodeWindow = (window: WindowSnapshot): typeof WindowSnapshot.Encoded => 
   closedByProvider: window.closedByProvider
 })
 
+const windowTimes = (
+  data: { readonly lastInboundAt: DateTime.Utc; readonly expiresAt: DateTime.Utc; readonly sendableUntil: DateTime.Utc }
+) => ({
+  lastInboundAt: iso(data.lastInboundAt),
+  expiresAt: iso(data.expiresAt),
+  sendableUntil: iso(data.sendableUntil)
+})
+
 /**
  * The JSON form of an event, as stored and delivered. Written by hand for the hot path (every recorded message has
  * one); it is the `Event` schema's encoding, which a test checks over every event type.
@@ -23,9 +31,9 @@ const encodeWindow = (window: WindowSnapshot): typeof WindowSnapshot.Encoded => 
  */
 export const encode = (event: Event): Encoded => {
   // the schema's field order (id, type, createdAt, …), so that the JSON text is the same too
-  const envelope = <D>(data: D) => ({
+  const envelope = <T extends EventType, D>(type: T, data: D) => ({
     id: event.id,
-    type: event.type,
+    type,
     createdAt: iso(event.createdAt),
     business: event.business,
     customer: event.customer,
@@ -34,7 +42,7 @@ export const encode = (event: Event): Encoded => {
   switch (event.type) {
     case "message.received": {
       const data = event.data
-      return envelope({
+      return envelope(event.type, {
         messageId: data.messageId,
         contentType: data.contentType,
         content: data.content,
@@ -44,39 +52,35 @@ export const encode = (event: Event): Encoded => {
         timestampAdjustment: data.timestampAdjustment,
         receivedAt: iso(data.receivedAt),
         window: encodeWindow(data.window)
-      }) as Encoded
+      })
     }
     case "message.status":
-      return envelope({ ...event.data, at: iso(event.data.at) }) as Encoded
+      return envelope(event.type, { ...event.data, at: iso(event.data.at) })
     case "message.released":
-      return envelope({
+      return envelope(event.type, {
         ...event.data,
         parkedAt: iso(event.data.parkedAt),
         releasedAt: iso(event.data.releasedAt)
-      }) as Encoded
+      })
     case "message.expired":
-      return envelope({
+      return envelope(event.type, {
         ...event.data,
         parkedAt: iso(event.data.parkedAt),
         parkedUntil: iso(event.data.parkedUntil)
-      }) as Encoded
+      })
     case "window.opened":
+      return envelope(event.type, { ...event.data, ...windowTimes(event.data) })
     case "window.expiring":
-      return envelope({
-        ...event.data,
-        lastInboundAt: iso(event.data.lastInboundAt),
-        expiresAt: iso(event.data.expiresAt),
-        sendableUntil: iso(event.data.sendableUntil)
-      }) as Encoded
+      return envelope(event.type, { ...event.data, ...windowTimes(event.data) })
     case "window.closed":
-      return envelope({
+      return envelope(event.type, {
         ...event.data,
         closedAt: iso(event.data.closedAt),
         lastInboundAt: iso(event.data.lastInboundAt),
         expiresAt: iso(event.data.expiresAt)
-      }) as Encoded
+      })
     case "webhook.quarantined":
-      return envelope({ ...event.data, receivedAt: iso(event.data.receivedAt) }) as Encoded
+      return envelope(event.type, { ...event.data, receivedAt: iso(event.data.receivedAt) })
   }
 }
 

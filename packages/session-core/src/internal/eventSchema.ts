@@ -51,12 +51,13 @@ export const isEventType = (value: string): value is EventType => (EVENT_TYPES a
  */
 export const parseTypes = (list: string): Either.Either<ReadonlyArray<EventType>, string> => {
   const types = list.split(",").map((type) => type.trim()).filter((type) => type !== "")
+  const known = types.filter(isEventType)
   const unknown = types.filter((type) => !isEventType(type))
   return types.length === 0 || unknown.length > 0
     ? Either.left(
       `type: ${unknown.length > 0 ? `unknown ${unknown.join(", ")}` : "empty"}; the types are ${EVENT_TYPES.join(", ")}`
     )
-    : Either.right(types as ReadonlyArray<EventType>)
+    : Either.right(known)
 }
 
 /**

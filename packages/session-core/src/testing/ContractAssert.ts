@@ -87,8 +87,22 @@ export const fail = (message: string): never => {
  * @since 0.2.0
  * @category assertions
  */
-export const isTrue = (actual: unknown, message?: string): void => {
+export const isTrue: (actual: unknown, message?: string) => asserts actual = (actual, message) => {
   if (actual !== true) throw violation(message, `expected ${show(actual)} to be true`, actual, true)
+}
+
+/**
+ * `actual` is the member of its tagged union with `_tag` `tag` (and the type says so after the call).
+ *
+ * @since 0.2.0
+ * @category assertions
+ */
+export const hasTag: <A extends { readonly _tag: string }, T extends A["_tag"]>(
+  actual: A,
+  tag: T,
+  message?: string
+) => asserts actual is Extract<A, { readonly _tag: T }> = (actual, tag, message) => {
+  if (actual._tag !== tag) throw violation(message, `expected _tag ${show(tag)}, got ${show(actual._tag)}`, actual, tag)
 }
 
 /**

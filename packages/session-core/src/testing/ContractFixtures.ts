@@ -151,9 +151,8 @@ export const recordInboundBatch = (
       }),
       (result) =>
         result.items.map((item) => {
-          assert.strictEqual(item._tag, "Inbound", "expected an inbound result")
-          const recorded = item as Extract<Ingest.ItemResult, { readonly _tag: "Inbound" }>
-          return { duplicate: recorded.duplicate, window: recorded.window }
+          assert.hasTag(item, "Inbound", "expected an inbound result")
+          return { duplicate: item.duplicate, window: item.window }
         })
     )
 

@@ -69,8 +69,8 @@ const park = (store: SessionStore.SessionStoreShape, message: Outbound.OutboundM
   })
 
 const parkedOf = (result: SessionStore.ParkResult) => {
-  assert.strictEqual(result._tag, "Parked", "expected the message parked, the window was open")
-  return result as Extract<SessionStore.ParkResult, { readonly _tag: "Parked" }>
+  assert.hasTag(result, "Parked", "expected the message parked, the window was open")
+  return result
 }
 
 const statusOf = (store: SessionStore.SessionStoreShape, id: string) =>

@@ -36,9 +36,8 @@ export const endpoint = (events: Option.Option<ReadonlyArray<Event.EventType>> =
     createdAt
   })
 
-export const every100Millis = Schedule.passthrough(
-  Schedule.spaced("100 millis") as Schedule.Schedule<number, ReadonlyArray<Event.Event>>
-)
+const spaced: Schedule.Schedule<number, ReadonlyArray<Event.Event>> = Schedule.spaced("100 millis")
+export const every100Millis = Schedule.passthrough(spaced)
 
 /**
  * Every event of the log about these numbers; a store that shows an event once older transactions ended

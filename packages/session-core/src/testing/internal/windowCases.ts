@@ -317,7 +317,8 @@ export const windowCases = (numRuns: number): ReadonlyArray<ContractCase.Contrac
       )
       const owner = [c1, c2, c1, c1, c2, c3, c3]
       results.forEach((result, i) => {
-        const expected = windows.get(pairKey(b, owner[i]!)) as SessionWindow.SessionWindow
+        const expected = windows.get(pairKey(b, owner[i]!))
+        assert.isTrue(expected !== undefined && SessionWindow.hasWindow(expected), `message ${i}: a window`)
         assert.deepStrictEqual(encodeWindow(result.window), encodeWindow(expected), `message ${i}`)
       })
       for (const c of [c1, c2, c3]) sameWindow(yield* store.getWindow(pair(b, c)), windows.get(pairKey(b, c))!)
