@@ -28,6 +28,21 @@ export const PhoneNumber = Schema.String.pipe(
  */
 export type PhoneNumber = typeof PhoneNumber.Type
 
+/**
+ * Whether `value` is already a normalized E.164 number (no trimming, no separators: `parse` reads what people
+ * write). For readers of stored numbers, which `parse` once normalized.
+ *
+ * @example
+ * ```ts
+ * import { PhoneNumber } from "@wa-session/session-core"
+ * PhoneNumber.isPhoneNumber("+919876543210") // true
+ * PhoneNumber.isPhoneNumber("98765 43210") // false
+ * ```
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isPhoneNumber = (value: unknown): value is PhoneNumber => typeof value === "string" && E164.test(value)
+
 const whyInvalid = (digits: string): string =>
   digits.length === 0
     ? "no digits"

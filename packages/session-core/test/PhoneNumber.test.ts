@@ -54,6 +54,13 @@ describe("PhoneNumber", () => {
     assert.deepStrictEqual(PhoneNumber.parse(parsed), Either.right(parsed))
   })
 
+  it("isPhoneNumber: a normalized number only, as stores read them back", () => {
+    assert.isTrue(PhoneNumber.isPhoneNumber("+919876543210"))
+    for (const value of ["919876543210", "+91 98765 43210", "+0123456789", "+1234567", "", 919876543210, null]) {
+      assert.isFalse(PhoneNumber.isPhoneNumber(value), String(value))
+    }
+  })
+
   it("FromString: decodes every written form to the normalized number, names the input and why otherwise", () => {
     const decode = Schema.decodeUnknownEither(PhoneNumber.FromString)
     assert.deepStrictEqual(Either.getOrThrow(decode("91 98765 43210")), "+919876543210")

@@ -45,11 +45,19 @@ export const bodyOf = (row: Record<string, unknown>): string =>
     String(row.data)
   }}`
 
+/** A stored event type; our own rows holding another is a defect. */
+const eventTypeOf = (value: unknown): Event.EventType => {
+  if (typeof value === "string" && Event.isEventType(value)) return value
+  throw new Error(`unexpected event type ${String(value)}`)
+}
+
+const textOrNull = (value: unknown): string | null => typeof value === "string" ? value : null
+
 export const toPayload = (row: Record<string, unknown>): Event.Payload => ({
   id: String(row.id),
-  type: row.type as Event.EventType,
-  business: (row.business ?? null) as string | null,
-  customer: (row.customer ?? null) as string | null,
+  type: eventTypeOf(row.type),
+  business: textOrNull(row.business),
+  customer: textOrNull(row.customer),
   body: bodyOf(row)
 })
 
@@ -68,9 +76,9 @@ export const toDelivery = (row: Record<string, unknown>): Delivery.Delivery => {
   return new Delivery.Delivery({
     endpointId: String(row.endpoint_id),
     eventId: String(row.event_id),
-    eventType: row.event_type as Event.EventType,
-    business: (row.business ?? null) as string | null,
-    customer: (row.customer ?? null) as string | null,
+    eventType: eventTypeOf(row.event_type),
+    business: textOrNull(row.business),
+    customer: textOrNull(row.customer),
     state: row.state === "delivered" ? "delivered" : row.state === "failed" ? "failed" : "pending",
     attempts: Number(row.attempts),
     createdAt: DateTime.unsafeMake(toMillis(row.created_at)),
