@@ -385,9 +385,11 @@ export const load: Effect.Effect<ServerSettings, ConfigError.ConfigError | Secre
   }
 })
 
+const UNSET: EventsUrl = { _tag: "Unset" }
+
 /** The defaults of the relay settings (as `load` reads them when unset), for settings built in code. */
 export const RELAY_DEFAULTS = {
-  eventsUrl: { _tag: "Unset" } as EventsUrl,
+  eventsUrl: UNSET,
   expiringLead: Duration.hours(1),
   retention: Duration.days(90),
   deliveryRetryFor: Duration.hours(24),

@@ -351,7 +351,7 @@ const CONNECT_SYSCALLS: ReadonlySet<string> = new Set(["connect", "getaddrinfo"]
 const MAX_CAUSE_DEPTH = 8
 
 const stringField = (value: object, field: "code" | "syscall"): string | undefined => {
-  const read: unknown = (value as Record<string, unknown>)[field]
+  const read: unknown = Reflect.get(value, field)
   return typeof read === "string" ? read : undefined
 }
 

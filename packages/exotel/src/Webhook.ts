@@ -11,6 +11,7 @@ import type * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as ExoStatus from "./ExoStatus.js"
 import { parseTimestamp } from "./internal/timestamp.js"
@@ -225,7 +226,7 @@ export const parseCustomData = (
   const parsed = Option.flatMap(customData, (text) => {
     try {
       const value: unknown = JSON.parse(text)
-      return typeof value === "object" && value !== null ? Option.some(value as Record<string, unknown>) : Option.none()
+      return Predicate.isRecord(value) ? Option.some(value) : Option.none()
     } catch {
       return Option.none()
     }
