@@ -249,9 +249,8 @@ const canonical = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(canonical)
   if (typeof value === "bigint") return value.toString()
   if (typeof value !== "object" || value === null) return value
-  const record = value as Readonly<Record<string, unknown>>
   // fromEntries defines own properties, so even a "__proto__" key stays a key
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, canonical(record[key])]))
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(Reflect.get(value, key))]))
 }
 
 /**

@@ -70,8 +70,8 @@ export const parse = (input: string, field = "phoneNumber"): Either.Either<Phone
   const trimmed = input.trim()
   const digits = (trimmed.startsWith("+") ? trimmed.slice(1) : trimmed).replace(SEPARATORS, "")
   const candidate = `+${digits}`
-  return E164.test(candidate)
-    ? Either.right(candidate as PhoneNumber)
+  return isPhoneNumber(candidate)
+    ? Either.right(candidate)
     : Either.left(new InvalidPhoneNumber({ field, input, reason: whyInvalid(digits) }))
 }
 
