@@ -98,15 +98,21 @@ export const make = (sql: SqlClient.SqlClient, isPg: boolean, events: ReturnType
     Effect.gen(function*() {
       const tuples = [...new Set(keys)].map((key) => key.split("|"))
       const rows = yield* chunked(tuples, (chunk) =>
-        sql<Record<string, unknown>>`SELECT ${sql.literal(WINDOW_COLUMNS)} FROM wa_windows
-WHERE ${tupleIn(sql, "business, customer", chunk)}`)
+        sql<Record<string, unknown>>`SELECT ${sql.literal(WINDOW_COLUMNS)}, EXISTS (SELECT 1 FROM wa_outbound o
+  WHERE o.send_state = 'parked' AND o.business = wa_windows.business AND o.customer = wa_windows.customer) AS has_parked
+FROM wa_windows WHERE ${tupleIn(sql, "business, customer", chunk)}`)
       const windows = yield* fromRows(rows)
       const pairs = new Map<string, Ingest.PairState>()
+      const withParked = new Set<string>()
       rows.forEach((row, i) => {
         const window = windows[i]!
-        pairs.set(Ingest.pairKey(window), { window: Option.some(window), announced: announcedOf(row) })
+        const key = Ingest.pairKey(window)
+        pairs.set(key, { window: Option.some(window), announced: announcedOf(row) })
+        if (row.has_parked === true || Number(row.has_parked) === 1) {
+          withParked.add(key)
+        }
       })
-      return pairs
+      return { pairs, withParked }
     })
 
   /** The parked messages of the pairs, by pair, in release order (under the pairs' locks: nothing else moves them). */
@@ -145,14 +151,20 @@ WHERE ${tupleIn(sql, "business, customer", chunk)}`)
       )
       const present = yield* chunked(quarantineIds, (chunk) =>
         sql<{ readonly id: string }>`SELECT id FROM wa_quarantine WHERE ${sql.in("id", chunk)}`)
+      const { pairs, withParked } = yield* loadPairs(pairKeys)
+      // parked messages can wait only for a pair without a window yet, or one the windows read saw some for
+      const mayHaveParked = inboundItems.filter((item) => {
+        const key = Ingest.pairKey(item.message)
+        return !pairs.has(key) || withParked.has(key)
+      })
       return {
-        pairs: yield* loadPairs(pairKeys),
+        pairs,
         inbound,
         outbound,
         quarantine: new Set(present.map((row) =>
           row.id
         )),
-        parked: yield* loadParked(inboundItems.map((item) => [item.message.business, item.message.customer]))
+        parked: yield* loadParked(mayHaveParked.map((item) => [item.message.business, item.message.customer]))
       } satisfies Ingest.State
     })
 
