@@ -3,7 +3,7 @@ import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-
 import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { ANSI, baseEnv, bin, BUSINESS, CUSTOMER, json, run, tempDir } from "./support.js"
+import { ANSI, baseEnv, bin, BUSINESS, CUSTOMER, exotelEnv, json, run, tempDir } from "./support.js"
 
 const temp = tempDir("local")
 const db = `sqlite:${join(temp.dir, "wa.db")}`
@@ -359,13 +359,6 @@ describe("local store: configuration and storage failures", () => {
 describe("local store: send through Exotel (the fake)", () => {
   let fake: FakeExotel
   const OPEN = "+919876543230"
-  const exotel = () => ({
-    EXOTEL_BASE_URL: fake.url,
-    EXOTEL_API_KEY: fake.apiKey,
-    EXOTEL_API_TOKEN: fake.apiToken,
-    EXOTEL_ACCOUNT_SID: fake.accountSid,
-    EXOTEL_MAX_RETRIES: "0"
-  })
   beforeAll(async () => {
     fake = await startFakeExotel({ apiKey: "key-1", apiToken: "token-1", accountSid: "acct1" })
     assert.strictEqual((await local(["inbound", ...pair(OPEN)])).code, 0)
@@ -373,12 +366,12 @@ describe("local store: send through Exotel (the fake)", () => {
   afterAll(() => fake.close())
 
   it("sends and prints the provider's message id (human and --json)", async () => {
-    const human = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi"], exotel())
+    const human = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi"], exotelEnv(fake))
     assert.strictEqual(human.code, 0)
     const sid = fake.messages.at(-1)?.sid
     assert.isDefined(sid)
     assert.match(human.stdout, new RegExp(`^Provider id\\s+${sid}$`, "m"))
-    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Again", "--json"], exotel())
+    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Again", "--json"], exotelEnv(fake))
     assert.containsSubset(json(result), {
       decision: "session",
       status: "accepted",
@@ -390,7 +383,7 @@ describe("local store: send through Exotel (the fake)", () => {
 
   it("a provider failure exits 3; --json names the message it stored, as the server's body does", async () => {
     fake.script(Behaviour.unauthorized())
-    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi", "--json"], exotel())
+    const result = await local(["send", "--from", BUSINESS, "--to", OPEN, "--text", "Hi", "--json"], exotelEnv(fake))
     assert.strictEqual(result.code, 3)
     const error = json(result).error
     assert.strictEqual(error.code, "PROVIDER_ERROR")

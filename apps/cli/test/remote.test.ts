@@ -1,7 +1,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Behaviour, type FakeExotel, startFakeExotel } from "@wa-session/exotel-fake"
 import { join } from "node:path"
-import { BUSINESS, CUSTOMER, freePort, json, run, startServer, tempDir } from "./support.js"
+import { BUSINESS, CUSTOMER, exotelEnv, freePort, json, run, startServer, tempDir } from "./support.js"
 
 const TOKEN = "test-token-0123456789abcdef"
 const SECRET = "webhook-secret-0123456789"
@@ -30,11 +30,7 @@ beforeAll(async () => {
     WA_SESSION_DATABASE_URL: db,
     WA_SESSION_API_TOKEN: TOKEN,
     WA_SESSION_WEBHOOK_SECRET: SECRET,
-    EXOTEL_BASE_URL: fake.url,
-    EXOTEL_API_KEY: fake.apiKey,
-    EXOTEL_API_TOKEN: fake.apiToken,
-    EXOTEL_ACCOUNT_SID: fake.accountSid,
-    EXOTEL_MAX_RETRIES: "0"
+    ...exotelEnv(fake)
   })
   const delivered = await fake.sendInbound(`${server.url}/webhooks/exotel/${SECRET}`, {
     from: CUSTOMER,

@@ -79,6 +79,20 @@ export const freePort = () =>
     })
   })
 
+/** The settings that send through a fake Exotel, without retries (a refusal is final at once). */
+export const exotelEnv = (fake: {
+  readonly url: string
+  readonly apiKey: string
+  readonly apiToken: string
+  readonly accountSid: string
+}): Record<string, string> => ({
+  EXOTEL_BASE_URL: fake.url,
+  EXOTEL_API_KEY: fake.apiKey,
+  EXOTEL_API_TOKEN: fake.apiToken,
+  EXOTEL_ACCOUNT_SID: fake.accountSid,
+  EXOTEL_MAX_RETRIES: "0"
+})
+
 export interface RunningServer {
   readonly url: string
   readonly stop: () => Promise<number | null>

@@ -1,19 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Either, Layer, Option, TestClock } from "effect"
-import { type Ids, MessageSender, Outbound, PhoneNumber, SessionService, SessionStore } from "../src/index.js"
-import { at, business, customer, followUpTemplate, text } from "./fixtures.js"
+import type { MessageSender } from "../src/index.js"
+import { type Ids, Outbound, PhoneNumber, SessionService, SessionStore } from "../src/index.js"
+import { inbound, recordInbound } from "../src/testing/ContractFixtures.js"
+import { at, business, customer, followUpTemplate, reengagementRefusal, text } from "./fixtures.js"
 import { type SenderStep, testLayer } from "./support/TestPorts.js"
 
 const setNow = (iso: string) => TestClock.setTime(at(iso).epochMillis)
 const otherCustomer = PhoneNumber.unsafeMake("+919876543299")
-
-const refusedByProvider = new MessageSender.ProviderError({
-  reason: "Rejected",
-  providerCode: Option.some("30018"),
-  httpStatus: Option.some(202),
-  detail: "EX_REENGAGEMENT_ERROR",
-  reengagement: true
-})
 
 const statusesOf = (id: string) =>
   Effect.flatMap(
@@ -43,6 +37,10 @@ const run = <A, E>(
 
 const inboundAt = (messageId: string, iso: string) =>
   SessionService.recordInbound({ business, customer, messageId, providerTimestamp: Option.some(at(iso)) })
+
+/** The customer's message, sent and received `when`, recorded by the store itself (to race a park). */
+const storeRecords = (store: SessionStore.SessionStoreShape, messageId: string, when: DateTime.Utc) =>
+  recordInbound(store, inbound(business, customer, messageId, DateTime.toEpochMillis(when)))
 
 const parkText = (body: string, extra: Partial<SessionService.SendInput> = {}) =>
   SessionService.send({
@@ -181,27 +179,7 @@ describe("SessionService: park and release", () => {
               if (!raced) {
                 raced = true
                 // the customer writes just before the park's transaction
-                yield* store.ingest({
-                  now: request.now,
-                  policy: { safetyMargin: Duration.zero, expiringLead: Duration.hours(1) },
-                  items: [{
-                    _tag: "Inbound",
-                    message: {
-                      business,
-                      customer,
-                      messageId: "wamid.race",
-                      sentAt: request.now,
-                      receivedAt: request.now
-                    },
-                    contentType: "text",
-                    content: { type: "text" },
-                    profileName: Option.none(),
-                    providerTimestamp: Option.none(),
-                    timestampAdjustment: "none",
-                    raw: "{}"
-                  }],
-                  resolves: []
-                })
+                yield* storeRecords(store, "wamid.race", request.now)
               }
               return yield* store.park(request)
             })
@@ -350,7 +328,7 @@ describe("SessionService: park and release", () => {
           const twice = yield* statusesOf(`${id}${Outbound.REPARK_SUFFIX}${Outbound.REPARK_SUFFIX}`)
           return { first, window, afterFirst, copy, second, copyAfter, twice }
         }),
-        { script: ["ok", refusedByProvider, refusedByProvider] }
+        { script: ["ok", reengagementRefusal, reengagementRefusal] }
       )
       assert.deepStrictEqual(result.first, { sent: 0, failed: 1, unknown: 0, deferred: 0 })
       assert.strictEqual(result.window.state, "expired")
@@ -403,33 +381,13 @@ describe("SessionService: park and release", () => {
           return { round, copy: yield* statusesOf(`${parked.message.id}${Outbound.REPARK_SUFFIX}`) }
         }),
         {
-          script: [refusedByProvider, "ok"],
+          script: [reengagementRefusal, "ok"],
           store: (store) => ({
             ...store,
             park: (request) =>
               request.message.id.endsWith(Outbound.REPARK_SUFFIX)
                 ? Effect.zipRight(
-                  store.ingest({
-                    now: request.now,
-                    policy: { safetyMargin: Duration.zero, expiringLead: Duration.hours(1) },
-                    items: [{
-                      _tag: "Inbound",
-                      message: {
-                        business,
-                        customer,
-                        messageId: "wamid.2",
-                        sentAt: DateTime.addDuration(request.now, Duration.seconds(1)),
-                        receivedAt: DateTime.addDuration(request.now, Duration.seconds(1))
-                      },
-                      contentType: "text",
-                      content: { type: "text" },
-                      profileName: Option.none(),
-                      providerTimestamp: Option.none(),
-                      timestampAdjustment: "none",
-                      raw: "{}"
-                    }],
-                    resolves: []
-                  }),
+                  storeRecords(store, "wamid.2", DateTime.addDuration(request.now, Duration.seconds(1))),
                   store.park(request)
                 )
                 : store.park(request)

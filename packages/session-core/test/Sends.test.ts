@@ -10,7 +10,7 @@ import {
   SessionService,
   SessionStore
 } from "../src/index.js"
-import { at, business, customer, followUpTemplate, pair, text } from "./fixtures.js"
+import { at, business, customer, followUpTemplate, pair, reengagementRefusal, text } from "./fixtures.js"
 import { type SenderStep, testLayer } from "./support/TestPorts.js"
 
 // The send line: submit stores a send job, dispatch claims it, waits for a pacing slot, starts it and records what
@@ -88,14 +88,6 @@ const rejected = new MessageSender.ProviderError({
   providerCode: Option.some("63016"),
   httpStatus: Option.some(202),
   detail: "the recipient cannot receive this message"
-})
-
-const reengagement = new MessageSender.ProviderError({
-  reason: "Rejected",
-  providerCode: Option.some("30018"),
-  httpStatus: Option.some(202),
-  detail: "EX_REENGAGEMENT_ERROR",
-  reengagement: true
 })
 
 /** A sender step that stays in flight until `gate` opens, then answers with `then`. */
@@ -372,7 +364,7 @@ describe("SessionService.send", () => {
           assert.strictEqual(closed.length, 1)
           assert.isTrue(closed[0]?.type === "window.closed" && closed[0].data.reason === "provider")
         }),
-      { script: [reengagement] }
+      { script: [reengagementRefusal] }
     ))
 
   it.effect("a re-engagement refusal whose fallback is not next in its pair's line: the refusal, the fallback queued", () =>
@@ -409,7 +401,7 @@ describe("SessionService.send", () => {
             })
             assert.deepStrictEqual(yield* sentIds(ports), ["msg_1", "msg_2", "msg_1-fallback"])
           }),
-        { script: [heldUntil(gate, Effect.fail(reengagement))] }
+        { script: [heldUntil(gate, Effect.fail(reengagementRefusal))] }
       )
     }))
 })

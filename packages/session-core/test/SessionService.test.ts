@@ -10,7 +10,7 @@ import {
   SessionStore,
   SessionWindow
 } from "../src/index.js"
-import { at, business, customer, followUpTemplate, pair, text } from "./fixtures.js"
+import { at, business, customer, followUpTemplate, pair, reengagementRefusal, text } from "./fixtures.js"
 import { testLayer } from "./support/TestPorts.js"
 
 const setNow = (iso: string) => TestClock.setTime(at(iso).epochMillis)
@@ -67,14 +67,6 @@ const unavailable = new MessageSender.ProviderError({
   providerCode: Option.some("500"),
   httpStatus: Option.some(500),
   detail: "Exotel answered 500 three times"
-})
-
-const refusedByProvider = new MessageSender.ProviderError({
-  reason: "Rejected",
-  providerCode: Option.some("30018"),
-  httpStatus: Option.some(202),
-  detail: "EX_REENGAGEMENT_ERROR",
-  reengagement: true
 })
 
 describe("SessionService", () => {
@@ -565,7 +557,7 @@ describe("SessionService", () => {
           )
           return { withFallback, status, withoutFallback }
         }),
-        { script: [refusedByProvider, "ok", refusedByProvider] }
+        { script: [reengagementRefusal, "ok", reengagementRefusal] }
       )
       assert.strictEqual(result.withFallback.message.decision, "template")
       assert.deepStrictEqual(result.withFallback.message.reason, Option.some("SESSION_EXPIRED"))
@@ -596,7 +588,7 @@ describe("SessionService", () => {
             : Option.none()
           return { error, failed }
         }),
-        { script: [refusedByProvider, unavailable], settings: { sendRetryFor: Duration.zero } }
+        { script: [reengagementRefusal, unavailable], settings: { sendRetryFor: Duration.zero } }
       )
       assert.isTrue(result.error._tag === "ProviderError" && result.error.reason === "Unavailable")
       // the error names the message this send stored, which links to its failed fallback
@@ -645,7 +637,7 @@ describe("SessionService", () => {
           const round = yield* SessionService.sendQueued(10)
           return { error, before, round }
         }),
-        { script: [refusedByProvider] }
+        { script: [reengagementRefusal] }
       )
       assert.isTrue(result.error._tag === "ProviderError" && result.error.reengagement)
       assert.strictEqual(Option.getOrThrow(result.before).status, "queued")
@@ -1063,7 +1055,7 @@ describe("SessionService: ingest, window events and the quarantine", () => {
             })
           ))
         }),
-        { script: [refusedByProvider] }
+        { script: [reengagementRefusal] }
       )
       assert.isTrue(result._tag === "ProviderError" && result.reengagement)
       assert.isTrue(result._tag === "ProviderError" && Option.isSome(result.outboundId))

@@ -1,5 +1,5 @@
-import { DateTime, Schema } from "effect"
-import { PhoneNumber, SessionWindow } from "../src/index.js"
+import { DateTime, Option, Schema } from "effect"
+import { MessageSender, PhoneNumber, SessionWindow } from "../src/index.js"
 
 export const business = PhoneNumber.unsafeMake("+919876500001")
 export const customer = PhoneNumber.unsafeMake("+919876543210")
@@ -7,6 +7,15 @@ export const pair = { business, customer }
 
 /** An instant written with its offset, as the seed document's clock times are local (IST). */
 export const at = (iso: string): DateTime.Utc => DateTime.unsafeMake(iso)
+
+/** Exotel refusing a session message because the window is closed (30018, `EX_REENGAGEMENT_ERROR`). */
+export const reengagementRefusal = new MessageSender.ProviderError({
+  reason: "Rejected",
+  providerCode: Option.some("30018"),
+  httpStatus: Option.some(202),
+  detail: "EX_REENGAGEMENT_ERROR",
+  reengagement: true
+})
 
 export const inbound = (messageId: string, sentAt: DateTime.Utc, receivedAt: DateTime.Utc = sentAt) =>
   new SessionWindow.InboundMessage({ business, customer, messageId, sentAt, receivedAt })
