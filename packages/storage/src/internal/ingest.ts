@@ -124,7 +124,11 @@ FROM wa_windows WHERE ${tupleIn(sql, "business, customer", chunk)}`)
       const byPair = new Map<string, Array<Outbound.OutboundMessage>>()
       for (const message of parked) {
         const key = Ingest.pairKey(message)
-        byPair.set(key, [...(byPair.get(key) ?? []), message])
+        const line = byPair.get(key) ?? []
+        if (line.length === 0) {
+          byPair.set(key, line)
+        }
+        line.push(message)
       }
       return byPair
     })
