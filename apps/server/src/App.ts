@@ -92,9 +92,9 @@ export const layerServices = (options: AppOptions) => {
     (options.dryRun
       ? Settings.DryRunSender
       : ExotelSenderFromConfig(settings).pipe(Layer.provide(NodeHttpClient.layerUndici)))
-  // bounded twice: callers get their answer in time, and the group writer is not stuck behind a dead connection
-  const store = Bounded.layer({ timeout: settings.storeTimeout }).pipe(
-    Layer.provide(GroupCommit.layer()),
+  // bounded twice for webhooks: each caller gets its answer in time (the group commit's own bound, queueing
+  // included), and the group writer is not stuck behind a dead connection (every operation's bound)
+  const store = GroupCommit.layer({ timeout: settings.storeTimeout }).pipe(
     Layer.provide(Bounded.layer({ timeout: settings.storeTimeout })),
     Layer.provide(options.store ?? StoreConfig.layerFromUrl(settings.databaseUrl))
   )

@@ -14,6 +14,7 @@
 import { type EventLog, SessionStore } from "@wa-session/session-core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import { context, mapOperations } from "./internal/layer.js"
 import { Storage, type StorageShape } from "./Storage.js"
@@ -35,6 +36,38 @@ const BATCH_OPERATIONS: ReadonlySet<string> = new Set(["prune", "replay"])
 const UNBOUNDED: ReadonlySet<string> = new Set(["startSend", "claimFallback"])
 
 /**
+ * `operation`, or `onTimeout()` once `millis` have passed without its answer; the caller's interruption or the
+ * timeout interrupts it in the background (as `Effect.disconnect` with `Effect.timeoutFail`). The operation runs in a
+ * fiber of its own watched by one timer: the combinators cost several fibers and a scheduled sleep per call, about
+ * four times the CPU, and every webhook crosses two bounds (docs/performance.md).
+ */
+const withDeadline = <A, E, R, E2>(
+  operation: Effect.Effect<A, E, R>,
+  millis: number,
+  onTimeout: () => E2
+): Effect.Effect<A, E | E2, R> =>
+  Effect.flatMap(Effect.forkDaemon(operation), (fiber) =>
+    Effect.async<A, E | E2>((resume) => {
+      let answered = false
+      const answer = (effect: Effect.Effect<A, E | E2>) => {
+        if (answered) return
+        answered = true
+        clearTimeout(timer)
+        resume(effect)
+      }
+      const timer = setTimeout(() => {
+        answer(Effect.fail(onTimeout()))
+        fiber.unsafeInterruptAsFork(FiberId.none)
+      }, millis)
+      fiber.addObserver(answer)
+      return Effect.sync(() => {
+        answered = true
+        clearTimeout(timer)
+        fiber.unsafeInterruptAsFork(FiberId.none)
+      })
+    }))
+
+/**
  * @since 0.2.0
  * @category constructors
  */
@@ -44,16 +77,11 @@ export const bound = (store: StorageShape, options: BoundedOptions = {}): Storag
   return mapOperations(store, (name, operation) => {
     if (UNBOUNDED.has(name)) return operation
     const limit = BATCH_OPERATIONS.has(name) ? batchTimeout : timeout
-    return Effect.disconnect(operation).pipe(
-      Effect.timeoutFail({
-        duration: limit,
-        onTimeout: () =>
-          new SessionStore.StorageError({
-            operation: name,
-            detail: `the database did not answer within ${Duration.format(limit)}`
-          })
-      })
-    )
+    return withDeadline(operation, Duration.toMillis(limit), () =>
+      new SessionStore.StorageError({
+        operation: name,
+        detail: `the database did not answer within ${Duration.format(limit)}`
+      }))
   })
 }
 

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SessionStore } from "@wa-session/session-core"
-import { Effect, Exit, Layer, Option } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
 import * as NodePath from "node:path"
 import { GroupCommit, MemoryStore, SqliteStore, Storage } from "../src/index.js"
 import { tempDir } from "./processes.js"
@@ -99,5 +99,96 @@ describe("GroupCommit", () => {
       const exits = yield* concurrently(Array.from({ length: 20 }, (_, i) => `m${i}`)).pipe(Effect.provide(layer))
       assert.isTrue(exits.every(Exit.isFailure))
       assert.deepStrictEqual(calls, [20, 1, 1])
+    }))
+
+  /** A memory store whose ingest waits for `gate` (counting the items it was asked to write) until the gate opens. */
+  const gated = (gate: Deferred.Deferred<void>, written: Array<string>) =>
+    Layer.effect(
+      Storage.Storage,
+      Effect.map(Storage.Storage, (store): Storage.StorageShape => ({
+        ...store,
+        ingest: (batch) =>
+          Effect.zipRight(
+            Deferred.await(gate),
+            Effect.suspend(() => {
+              for (const item of batch.items) if (item._tag === "Inbound") written.push(item.message.messageId)
+              return store.ingest(batch)
+            })
+          )
+      }))
+    ).pipe(Layer.provide(MemoryStore.layer))
+
+  it.live("a caller waits at most the timeout, its group's time included; a caller still queued is not written", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const written: Array<string> = []
+      yield* Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const [b, c] = [freshNumber(), freshNumber()]
+        const t = Date.UTC(2034, 0, 1)
+        const first = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "stuck", t, t))))
+        yield* Effect.sleep(Duration.millis(20))
+        // queued behind the group that is stuck in the store
+        const started = Date.now()
+        const second = yield* Effect.exit(recordInbound(store, inbound(b, c, "queued", t, t)))
+        assert.isBelow(Date.now() - started, 1_000)
+        assert.isTrue(Exit.isFailure(second))
+        if (Exit.isFailure(second)) assert.include(String(second.cause), "did not answer within 100")
+        assert.isTrue(Exit.isFailure(yield* Fiber.join(first)))
+        yield* Deferred.succeed(gate, void 0)
+        // the stuck group still commits (as after `Bounded`), the caller that was still queued does not
+        yield* Effect.sleep(Duration.millis(50))
+        assert.deepStrictEqual(written, ["stuck"])
+        const later = yield* recordInbound(store, inbound(b, c, "later", t + 1, t + 1))
+        assert.isFalse(later.duplicate)
+      }).pipe(
+        Effect.provide(GroupCommit.layer({ timeout: Duration.millis(100) }).pipe(Layer.provide(gated(gate, written))))
+      )
+    }))
+
+  it.live("an interrupted caller that is still queued is not written; the others are", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const written: Array<string> = []
+      const [b, c] = [freshNumber(), freshNumber()]
+      const t = Date.UTC(2034, 0, 1)
+      yield* Effect.gen(function*() {
+        const store = yield* Storage.Storage
+        const first = yield* Effect.fork(recordInbound(store, inbound(b, c, "first", t, t)))
+        yield* Effect.sleep(Duration.millis(20))
+        const interrupted = yield* Effect.fork(recordInbound(store, inbound(b, c, "interrupted", t, t)))
+        const kept = yield* Effect.fork(recordInbound(store, inbound(b, c, "kept", t, t)))
+        yield* Effect.sleep(Duration.millis(20))
+        yield* Fiber.interrupt(interrupted)
+        yield* Deferred.succeed(gate, void 0)
+        yield* Fiber.join(first)
+        yield* Fiber.join(kept)
+      }).pipe(Effect.provide(GroupCommit.layer().pipe(Layer.provide(gated(gate, written)))))
+      assert.deepStrictEqual(written, ["first", "kept"])
+    }))
+
+  it.live("closing the store finishes the group being written and fails the callers still queued", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const written: Array<string> = []
+      const [b, c] = [freshNumber(), freshNumber()]
+      const t = Date.UTC(2034, 0, 1)
+      const [first, queued] = yield* Effect.scoped(Effect.gen(function*() {
+        const store = Context.get(
+          yield* Layer.build(GroupCommit.layer().pipe(Layer.provide(gated(gate, written)))),
+          Storage.Storage
+        )
+        const first = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "first", t, t))))
+        yield* Effect.sleep(Duration.millis(20))
+        const queued = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "queued", t, t))))
+        yield* Effect.sleep(Duration.millis(20))
+        // the scope closes while "first" is being written: its group is finished once the store answers
+        yield* Effect.forkDaemon(Effect.zipRight(Effect.sleep(Duration.millis(50)), Deferred.succeed(gate, void 0)))
+        return [first, queued] as const
+      }))
+      assert.isTrue(Exit.isSuccess(yield* Fiber.join(first)))
+      const exit = yield* Fiber.join(queued)
+      assert.isTrue(Exit.isFailure(exit) && String(exit.cause).includes("the store was closed"))
+      assert.deepStrictEqual(written, ["first"])
     }))
 })
