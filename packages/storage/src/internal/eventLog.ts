@@ -345,24 +345,22 @@ WHERE ${mine} RETURNING endpoint_id`
     attempts.length === 0 ? Effect.void : bookkeeping(Effect.gen(function*() {
       const delivered = attempts.filter(({ attempt }) => attempt.verdict._tag === "Delivered")
       for (const chunk of chunks(delivered, 200)) {
-        const which = ({ claimed }: (typeof chunk)[number]) =>
-          sql`endpoint_id = ${claimed.delivery.endpointId} AND event_seq = ${claimed.seq}`
-        // typed, or PostgreSQL takes the parameters of a CASE for text
-        const perRow = (type: "BIGINT" | "INTEGER", value: (entry: (typeof chunk)[number]) => unknown) =>
-          sql`(CASE ${
-            sql.join(" ", false)(
-              chunk.map((entry) => sql`WHEN ${which(entry)} THEN CAST(${value(entry)} AS ${sql.literal(type)})`)
-            )
-          } END)`
-        const at = perRow("BIGINT", ({ attempt }) => DateTime.toEpochMillis(attempt.at))
-        yield* sql`UPDATE wa_deliveries SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ${at},
-  last_status = ${perRow("INTEGER", ({ attempt }) => Option.getOrNull(attempt.status))}, delivered_at = ${at},
-  last_error = NULL, next_attempt_at = NULL, lease_until = NULL
-WHERE state = 'pending' AND ${
-          sql.or(chunk.map((entry) => sql`(${which(entry)} AND lease_until = ${entry.claimed.lease})`))
-        }`
+        // one row of values per delivery, joined on the primary key: a CASE per column with an OR per delivery
+        // took SQLite 15 times longer (3 ms for 25 deliveries); typed, or PostgreSQL reads the values as text
+        const values = sql.join(", ", false)(chunk.map(({ attempt, claimed }) =>
+          sql`(CAST(${claimed.delivery.endpointId} AS TEXT), CAST(${claimed.seq} AS BIGINT),
+  CAST(${claimed.lease} AS BIGINT), CAST(${DateTime.toEpochMillis(attempt.at)} AS BIGINT),
+  CAST(${Option.getOrNull(attempt.status)} AS INTEGER))`
+        ))
+        yield* sql`UPDATE wa_deliveries SET state = 'delivered', attempts = attempts + 1, last_attempt_at = v.column4,
+  last_status = v.column5, delivered_at = v.column4, last_error = NULL, next_attempt_at = NULL, lease_until = NULL
+FROM (VALUES ${values}) AS v
+WHERE wa_deliveries.endpoint_id = v.column1 AND wa_deliveries.event_seq = v.column2
+  AND wa_deliveries.lease_until = v.column3 AND wa_deliveries.state = 'pending'`
       }
-      for (const { attempt, claimed } of attempts) yield* completeOne(claimed, attempt)
+      for (const { attempt, claimed } of attempts) {
+        yield* completeOne(claimed, attempt)
+      }
     }))
 
   const replay = (query: EventLog.ReplayQuery): Effect.Effect<number, SqlError> =>
