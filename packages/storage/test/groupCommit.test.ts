@@ -101,15 +101,18 @@ describe("GroupCommit", () => {
       assert.deepStrictEqual(calls, [20, 1, 1])
     }))
 
-  /** A memory store whose ingest waits for `gate` (counting the items it was asked to write) until the gate opens. */
-  const gated = (gate: Deferred.Deferred<void>, written: Array<string>) =>
+  /**
+   * A memory store whose ingest tells `entered` it was called, then waits for `gate`; `written` gets the message ids
+   * it then writes.
+   */
+  const gated = (gate: Deferred.Deferred<void>, written: Array<string>, entered: Deferred.Deferred<void>) =>
     Layer.effect(
       Storage.Storage,
       Effect.map(Storage.Storage, (store): Storage.StorageShape => ({
         ...store,
         ingest: (batch) =>
           Effect.zipRight(
-            Deferred.await(gate),
+            Effect.zipRight(Deferred.succeed(entered, void 0), Deferred.await(gate)),
             Effect.suspend(() => {
               for (const item of batch.items) if (item._tag === "Inbound") written.push(item.message.messageId)
               return store.ingest(batch)
@@ -121,13 +124,15 @@ describe("GroupCommit", () => {
   it.live("a caller waits at most the timeout, its group's time included; a caller still queued is not written", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
+      const entered = yield* Deferred.make<void>()
       const written: Array<string> = []
       yield* Effect.gen(function*() {
         const store = yield* Storage.Storage
         const [b, c] = [freshNumber(), freshNumber()]
         const t = Date.UTC(2034, 0, 1)
         const first = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "stuck", t, t))))
-        yield* Effect.sleep(Duration.millis(20))
+        // the first group is in the store, stuck
+        yield* Deferred.await(entered)
         // queued behind the group that is stuck in the store
         const started = Date.now()
         const second = yield* Effect.exit(recordInbound(store, inbound(b, c, "queued", t, t)))
@@ -136,26 +141,29 @@ describe("GroupCommit", () => {
         if (Exit.isFailure(second)) assert.include(String(second.cause), "did not answer within 100")
         assert.isTrue(Exit.isFailure(yield* Fiber.join(first)))
         yield* Deferred.succeed(gate, void 0)
-        // the stuck group still commits (as after `Bounded`), the caller that was still queued does not
-        yield* Effect.sleep(Duration.millis(50))
-        assert.deepStrictEqual(written, ["stuck"])
+        // groups are written one after the other: once "later" is answered, the stuck group is done too
         const later = yield* recordInbound(store, inbound(b, c, "later", t + 1, t + 1))
         assert.isFalse(later.duplicate)
+        // the stuck group still committed (as after `Bounded`), the caller that was still queued did not
+        assert.deepStrictEqual(written, ["stuck", "later"])
       }).pipe(
-        Effect.provide(GroupCommit.layer({ timeout: Duration.millis(100) }).pipe(Layer.provide(gated(gate, written))))
+        Effect.provide(
+          GroupCommit.layer({ timeout: Duration.millis(100) }).pipe(Layer.provide(gated(gate, written, entered)))
+        )
       )
     }))
 
   it.live("an interrupted caller that is still queued is not written; the others are", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
+      const entered = yield* Deferred.make<void>()
       const written: Array<string> = []
       const [b, c] = [freshNumber(), freshNumber()]
       const t = Date.UTC(2034, 0, 1)
       yield* Effect.gen(function*() {
         const store = yield* Storage.Storage
         const first = yield* Effect.fork(recordInbound(store, inbound(b, c, "first", t, t)))
-        yield* Effect.sleep(Duration.millis(20))
+        yield* Deferred.await(entered)
         const interrupted = yield* Effect.fork(recordInbound(store, inbound(b, c, "interrupted", t, t)))
         const kept = yield* Effect.fork(recordInbound(store, inbound(b, c, "kept", t, t)))
         yield* Effect.sleep(Duration.millis(20))
@@ -163,23 +171,24 @@ describe("GroupCommit", () => {
         yield* Deferred.succeed(gate, void 0)
         yield* Fiber.join(first)
         yield* Fiber.join(kept)
-      }).pipe(Effect.provide(GroupCommit.layer().pipe(Layer.provide(gated(gate, written)))))
+      }).pipe(Effect.provide(GroupCommit.layer().pipe(Layer.provide(gated(gate, written, entered)))))
       assert.deepStrictEqual(written, ["first", "kept"])
     }))
 
   it.live("closing the store finishes the group being written and fails the callers still queued", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
+      const entered = yield* Deferred.make<void>()
       const written: Array<string> = []
       const [b, c] = [freshNumber(), freshNumber()]
       const t = Date.UTC(2034, 0, 1)
       const [first, queued] = yield* Effect.scoped(Effect.gen(function*() {
         const store = Context.get(
-          yield* Layer.build(GroupCommit.layer().pipe(Layer.provide(gated(gate, written)))),
+          yield* Layer.build(GroupCommit.layer().pipe(Layer.provide(gated(gate, written, entered)))),
           Storage.Storage
         )
         const first = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "first", t, t))))
-        yield* Effect.sleep(Duration.millis(20))
+        yield* Deferred.await(entered)
         const queued = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "queued", t, t))))
         yield* Effect.sleep(Duration.millis(20))
         // the scope closes while "first" is being written: its group is finished once the store answers
