@@ -16,10 +16,10 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { Webhook } from "standardwebhooks"
 
@@ -167,19 +167,44 @@ export const make = (
     )
     const sign = makeSigner()
 
+    const millis = Duration.toMillis(timeout)
+
+    // The attempt runs in a fiber of its own watched by one timer (Effect.timeoutOption cost several fibers and a
+    // scheduled sleep per attempt); at the deadline the caller gets the status if it came, and the attempt is
+    // interrupted in the background (which aborts the request).
     const exchange = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Delivery.AttemptResult> =>
-      Effect.gen(function*() {
-        const status = yield* Ref.make(Option.none<number>())
+      Effect.suspend(() => {
+        let status: number | undefined
         const attempt = client.execute(request).pipe(
-          Effect.tap((response) => Ref.set(status, Option.some(response.status))),
-          Effect.tap((response) => Effect.ignore(discard(response))),
-          Effect.map((response) => answered(response.status)),
+          Effect.flatMap((response) => {
+            status = response.status
+            return Effect.as(Effect.ignore(discard(response)), answered(response.status))
+          }),
           Effect.catchAll((error) => Effect.succeed(noAnswer(describe(error))))
         )
-        const result = yield* Effect.timeoutOption(attempt, timeout)
-        if (Option.isSome(result)) return result.value
-        return Option.match(yield* Ref.get(status), { onNone: () => noAnswer(timedOut), onSome: answered })
-      }).pipe(withoutRedirects)
+        return Effect.flatMap(Effect.forkDaemon(withoutRedirects(attempt)), (fiber) =>
+          Effect.async<Delivery.AttemptResult>((resume) => {
+            let answeredYet = false
+            const answer = (result: Effect.Effect<Delivery.AttemptResult>) => {
+              if (answeredYet) {
+                return
+              }
+              answeredYet = true
+              clearTimeout(timer)
+              resume(result)
+            }
+            const timer = setTimeout(() => {
+              answer(Effect.succeed(status === undefined ? noAnswer(timedOut) : answered(status)))
+              fiber.unsafeInterruptAsFork(FiberId.none)
+            }, millis)
+            fiber.addObserver(answer)
+            return Effect.sync(() => {
+              answeredYet = true
+              clearTimeout(timer)
+              fiber.unsafeInterruptAsFork(FiberId.none)
+            })
+          }))
+      })
 
     const post = (
       endpoint: Delivery.Endpoint,
@@ -187,10 +212,14 @@ export const make = (
       attemptAt: DateTime.Utc
     ): Effect.Effect<Delivery.AttemptResult> =>
       Effect.suspend(() => {
-        if (!isPostable(endpoint.url)) return Effect.succeed(noAnswer("invalid URL"))
+        if (!isPostable(endpoint.url)) {
+          return Effect.succeed(noAnswer("invalid URL"))
+        }
         const body = event.body
         const signature = sign(endpoint.secret, event.id, attemptAt, body)
-        if (Either.isLeft(signature)) return Effect.succeed(noAnswer("invalid signing secret"))
+        if (Either.isLeft(signature)) {
+          return Effect.succeed(noAnswer("invalid signing secret"))
+        }
         const request = HttpClientRequest.post(endpoint.url).pipe(
           HttpClientRequest.setHeaders({
             "user-agent": USER_AGENT,
@@ -209,7 +238,8 @@ export const make = (
           )
         ),
         Effect.withSpan("StandardWebhooks.post", {
-          attributes: { endpointId: endpoint.id, eventId: event.id, eventType: event.type }
+          attributes: { endpointId: endpoint.id, eventId: event.id, eventType: event.type },
+          captureStackTrace: false
         })
       )
 
