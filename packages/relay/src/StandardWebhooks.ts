@@ -182,28 +182,32 @@ export const make = (
           }),
           Effect.catchAll((error) => Effect.succeed(noAnswer(describe(error))))
         )
-        return Effect.flatMap(Effect.forkDaemon(withoutRedirects(attempt)), (fiber) =>
-          Effect.async<Delivery.AttemptResult>((resume) => {
-            let answeredYet = false
-            const answer = (result: Effect.Effect<Delivery.AttemptResult>) => {
-              if (answeredYet) {
-                return
+        // masked from the fork to the wait (an interruption in between would leave the request running unwatched); the
+        // attempt itself runs as interruptible as its caller was
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(Effect.forkDaemon(restore(withoutRedirects(attempt))), (fiber) =>
+            restore(Effect.async<Delivery.AttemptResult>((resume) => {
+              let answeredYet = false
+              const answer = (result: Effect.Effect<Delivery.AttemptResult>) => {
+                if (answeredYet) {
+                  return
+                }
+                answeredYet = true
+                clearTimeout(timer)
+                resume(result)
               }
-              answeredYet = true
-              clearTimeout(timer)
-              resume(result)
-            }
-            const timer = setTimeout(() => {
-              answer(Effect.succeed(status === undefined ? noAnswer(timedOut) : answered(status)))
-              fiber.unsafeInterruptAsFork(FiberId.none)
-            }, millis)
-            fiber.addObserver(answer)
-            return Effect.sync(() => {
-              answeredYet = true
-              clearTimeout(timer)
-              fiber.unsafeInterruptAsFork(FiberId.none)
-            })
-          }))
+              const timer = setTimeout(() => {
+                answer(Effect.succeed(status === undefined ? noAnswer(timedOut) : answered(status)))
+                fiber.unsafeInterruptAsFork(FiberId.none)
+              }, millis)
+              fiber.addObserver(answer)
+              return Effect.sync(() => {
+                answeredYet = true
+                clearTimeout(timer)
+                fiber.unsafeInterruptAsFork(FiberId.none)
+              })
+            })))
+        )
       })
 
     const post = (

@@ -46,26 +46,30 @@ const withDeadline = <A, E, R, E2>(
   millis: number,
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> =>
-  Effect.flatMap(Effect.forkDaemon(operation), (fiber) =>
-    Effect.async<A, E | E2>((resume) => {
-      let answered = false
-      const answer = (effect: Effect.Effect<A, E | E2>) => {
-        if (answered) return
-        answered = true
-        clearTimeout(timer)
-        resume(effect)
-      }
-      const timer = setTimeout(() => {
-        answer(Effect.fail(onTimeout()))
-        fiber.unsafeInterruptAsFork(FiberId.none)
-      }, millis)
-      fiber.addObserver(answer)
-      return Effect.sync(() => {
-        answered = true
-        clearTimeout(timer)
-        fiber.unsafeInterruptAsFork(FiberId.none)
-      })
-    }))
+  // masked from the fork to the wait (an interruption in between would leave the operation running unwatched); the
+  // operation itself runs as interruptible as its caller was
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.forkDaemon(restore(operation)), (fiber) =>
+      restore(Effect.async<A, E | E2>((resume) => {
+        let answered = false
+        const answer = (effect: Effect.Effect<A, E | E2>) => {
+          if (answered) return
+          answered = true
+          clearTimeout(timer)
+          resume(effect)
+        }
+        const timer = setTimeout(() => {
+          answer(Effect.fail(onTimeout()))
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        }, millis)
+        fiber.addObserver(answer)
+        return Effect.sync(() => {
+          answered = true
+          clearTimeout(timer)
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        })
+      })))
+  )
 
 /**
  * @since 0.2.0

@@ -32,4 +32,29 @@ describe("Bounded", () => {
       yield* frozen.listEndpoints
       assert.strictEqual(frozen.backend, store.backend)
     }).pipe(Effect.provide(MemoryStore.layer)))
+
+  it.live("the operation that timed out is interrupted in the background; one that answers in time is not", () =>
+    Effect.gen(function*() {
+      const store = yield* Storage.Storage
+      let interrupted = 0
+      const watched = (operation: Effect.Effect<void>) =>
+        Effect.onInterrupt(operation, () =>
+          Effect.sync(() => {
+            interrupted++
+          }))
+      const bounded = Bounded.bound(
+        {
+          ...store,
+          ping: watched(Effect.never),
+          listEndpoints: Effect.as(watched(Effect.sleep(Duration.millis(10))), [])
+        },
+        { timeout: Duration.millis(50) }
+      )
+      assert.isTrue(Either.isLeft(yield* Effect.either(bounded.ping)))
+      yield* Effect.sleep(Duration.millis(50))
+      assert.strictEqual(interrupted, 1)
+      yield* bounded.listEndpoints
+      yield* Effect.sleep(Duration.millis(100))
+      assert.strictEqual(interrupted, 1)
+    }).pipe(Effect.provide(MemoryStore.layer)))
 })
