@@ -5,6 +5,7 @@
  *
  * @since 0.2.0
  */
+import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
@@ -149,8 +150,7 @@ const parseEvents = (
       if (types.length === 0) {
         return Effect.fail(new InvalidEndpoint({ field: "events", reason: "empty: leave it out for every type" }))
       }
-      const known = types.filter(Event.isEventType)
-      const unknown = types.filter((type) => !Event.isEventType(type))
+      const [unknown, known] = Arr.partition(types, Event.isEventType)
       return unknown.length > 0
         ? Effect.fail(
           new InvalidEndpoint({

@@ -1,4 +1,5 @@
 // The event schemas: every kind of event, its data and its envelope, as recorded and delivered (see `Event`).
+import * as Arr from "effect/Array"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { DecisionKind } from "../Outbound.js"
@@ -51,8 +52,7 @@ export const isEventType = (value: string): value is EventType => (EVENT_TYPES a
  */
 export const parseTypes = (list: string): Either.Either<ReadonlyArray<EventType>, string> => {
   const types = list.split(",").map((type) => type.trim()).filter((type) => type !== "")
-  const known = types.filter(isEventType)
-  const unknown = types.filter((type) => !isEventType(type))
+  const [unknown, known] = Arr.partition(types, isEventType)
   return types.length === 0 || unknown.length > 0
     ? Either.left(
       `type: ${unknown.length > 0 ? `unknown ${unknown.join(", ")}` : "empty"}; the types are ${EVENT_TYPES.join(", ")}`

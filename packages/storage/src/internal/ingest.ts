@@ -124,11 +124,12 @@ FROM wa_windows WHERE ${tupleIn(sql, "business, customer", chunk)}`)
       const byPair = new Map<string, Array<Outbound.OutboundMessage>>()
       for (const message of parked) {
         const key = Ingest.pairKey(message)
-        const line = byPair.get(key) ?? []
-        if (line.length === 0) {
-          byPair.set(key, line)
+        const line = byPair.get(key)
+        if (line === undefined) {
+          byPair.set(key, [message])
+        } else {
+          line.push(message)
         }
-        line.push(message)
       }
       return byPair
     })
