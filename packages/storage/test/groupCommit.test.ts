@@ -102,94 +102,89 @@ describe("GroupCommit", () => {
     }))
 
   /**
-   * A memory store whose ingest tells `entered` it was called, then waits for `gate`; `written` gets the message ids
-   * it then writes.
+   * A group commit over a memory store whose ingest tells `entered` it was called, then waits for `gate`; `written`
+   * gets the message ids it then writes. `message` is a customer's message of one fresh pair.
    */
-  const gated = (gate: Deferred.Deferred<void>, written: Array<string>, entered: Deferred.Deferred<void>) =>
-    Layer.effect(
-      Storage.Storage,
-      Effect.map(Storage.Storage, (store): Storage.StorageShape => ({
-        ...store,
-        ingest: (batch) =>
-          Effect.zipRight(
-            Effect.zipRight(Deferred.succeed(entered, void 0), Deferred.await(gate)),
-            Effect.suspend(() => {
-              for (const item of batch.items) if (item._tag === "Inbound") written.push(item.message.messageId)
-              return store.ingest(batch)
-            })
-          )
-      }))
-    ).pipe(Layer.provide(MemoryStore.layer))
-
-  it.live("a caller waits at most the timeout, its group's time included; a caller still queued is not written", () =>
+  const gated = (options?: GroupCommit.GroupCommitOptions) =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
       const entered = yield* Deferred.make<void>()
       const written: Array<string> = []
+      const store = Layer.effect(
+        Storage.Storage,
+        Effect.map(Storage.Storage, (store): Storage.StorageShape => ({
+          ...store,
+          ingest: (batch) =>
+            Effect.zipRight(
+              Effect.zipRight(Deferred.succeed(entered, void 0), Deferred.await(gate)),
+              Effect.suspend(() => {
+                for (const item of batch.items) if (item._tag === "Inbound") written.push(item.message.messageId)
+                return store.ingest(batch)
+              })
+            )
+        }))
+      ).pipe(Layer.provide(MemoryStore.layer))
+      const [b, c] = [freshNumber(), freshNumber()]
+      const t = Date.UTC(2034, 0, 1)
+      return {
+        gate,
+        entered,
+        written,
+        layer: GroupCommit.layer(options).pipe(Layer.provide(store)),
+        message: (id: string, offset = 0) => inbound(b, c, id, t + offset, t + offset)
+      }
+    })
+
+  it.live("a caller waits at most the timeout, its group's time included; a caller still queued is not written", () =>
+    Effect.gen(function*() {
+      const { entered, gate, layer, message, written } = yield* gated({ timeout: Duration.millis(100) })
       yield* Effect.gen(function*() {
         const store = yield* Storage.Storage
-        const [b, c] = [freshNumber(), freshNumber()]
-        const t = Date.UTC(2034, 0, 1)
-        const first = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "stuck", t, t))))
+        const first = yield* Effect.fork(Effect.exit(recordInbound(store, message("stuck"))))
         // the first group is in the store, stuck
         yield* Deferred.await(entered)
         // queued behind the group that is stuck in the store
         const started = Date.now()
-        const second = yield* Effect.exit(recordInbound(store, inbound(b, c, "queued", t, t)))
+        const second = yield* Effect.exit(recordInbound(store, message("queued")))
         assert.isBelow(Date.now() - started, 1_000)
         assert.isTrue(Exit.isFailure(second))
         if (Exit.isFailure(second)) assert.include(String(second.cause), "did not answer within 100")
         assert.isTrue(Exit.isFailure(yield* Fiber.join(first)))
         yield* Deferred.succeed(gate, void 0)
         // groups are written one after the other: once "later" is answered, the stuck group is done too
-        const later = yield* recordInbound(store, inbound(b, c, "later", t + 1, t + 1))
+        const later = yield* recordInbound(store, message("later", 1))
         assert.isFalse(later.duplicate)
         // the stuck group still committed (as after `Bounded`), the caller that was still queued did not
         assert.deepStrictEqual(written, ["stuck", "later"])
-      }).pipe(
-        Effect.provide(
-          GroupCommit.layer({ timeout: Duration.millis(100) }).pipe(Layer.provide(gated(gate, written, entered)))
-        )
-      )
+      }).pipe(Effect.provide(layer))
     }))
 
   it.live("an interrupted caller that is still queued is not written; the others are", () =>
     Effect.gen(function*() {
-      const gate = yield* Deferred.make<void>()
-      const entered = yield* Deferred.make<void>()
-      const written: Array<string> = []
-      const [b, c] = [freshNumber(), freshNumber()]
-      const t = Date.UTC(2034, 0, 1)
+      const { entered, gate, layer, message, written } = yield* gated()
       yield* Effect.gen(function*() {
         const store = yield* Storage.Storage
-        const first = yield* Effect.fork(recordInbound(store, inbound(b, c, "first", t, t)))
+        const first = yield* Effect.fork(recordInbound(store, message("first")))
         yield* Deferred.await(entered)
-        const interrupted = yield* Effect.fork(recordInbound(store, inbound(b, c, "interrupted", t, t)))
-        const kept = yield* Effect.fork(recordInbound(store, inbound(b, c, "kept", t, t)))
+        const interrupted = yield* Effect.fork(recordInbound(store, message("interrupted")))
+        const kept = yield* Effect.fork(recordInbound(store, message("kept")))
         yield* Effect.sleep(Duration.millis(20))
         yield* Fiber.interrupt(interrupted)
         yield* Deferred.succeed(gate, void 0)
         yield* Fiber.join(first)
         yield* Fiber.join(kept)
-      }).pipe(Effect.provide(GroupCommit.layer().pipe(Layer.provide(gated(gate, written, entered)))))
+      }).pipe(Effect.provide(layer))
       assert.deepStrictEqual(written, ["first", "kept"])
     }))
 
   it.live("closing the store finishes the group being written and fails the callers still queued", () =>
     Effect.gen(function*() {
-      const gate = yield* Deferred.make<void>()
-      const entered = yield* Deferred.make<void>()
-      const written: Array<string> = []
-      const [b, c] = [freshNumber(), freshNumber()]
-      const t = Date.UTC(2034, 0, 1)
+      const { entered, gate, layer, message, written } = yield* gated()
       const [first, queued] = yield* Effect.scoped(Effect.gen(function*() {
-        const store = Context.get(
-          yield* Layer.build(GroupCommit.layer().pipe(Layer.provide(gated(gate, written, entered)))),
-          Storage.Storage
-        )
-        const first = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "first", t, t))))
+        const store = Context.get(yield* Layer.build(layer), Storage.Storage)
+        const first = yield* Effect.fork(Effect.exit(recordInbound(store, message("first"))))
         yield* Deferred.await(entered)
-        const queued = yield* Effect.fork(Effect.exit(recordInbound(store, inbound(b, c, "queued", t, t))))
+        const queued = yield* Effect.fork(Effect.exit(recordInbound(store, message("queued"))))
         yield* Effect.sleep(Duration.millis(20))
         // the scope closes while "first" is being written: its group is finished once the store answers
         yield* Effect.forkDaemon(Effect.zipRight(Effect.sleep(Duration.millis(50)), Deferred.succeed(gate, void 0)))
