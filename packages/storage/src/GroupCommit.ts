@@ -123,15 +123,15 @@ export const make = (
       })
     }
 
+    // the first caller, then the next ones while their items fit in `maxBatch`, taken from the queue at once
     const takeGroup = Effect.sync(() => {
-      const group: Array<Pending> = []
+      let count = 0
       let size = 0
-      while (queue.length > 0 && (group.length === 0 || size + queue[0]!.batch.items.length <= maxBatch)) {
-        const next = queue.shift()!
-        group.push(next)
-        size += next.batch.items.length
+      while (count < queue.length && (count === 0 || size + queue[count]!.batch.items.length <= maxBatch)) {
+        size += queue[count]!.batch.items.length
+        count++
       }
-      return group
+      return queue.splice(0, count)
     })
 
     // only waiting for work can be interrupted: a group taken from the queue is always written (else its callers
