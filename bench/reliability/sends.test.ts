@@ -251,6 +251,7 @@ describe("durable sends", () => {
       fakes.push(fake)
       const schema = freshSchema("pacing")
       await createSchema(schema)
+      const pacing: Array<RunningServer> = []
       try {
         // 30 a minute: a burst of 2, then one every 2069 ms; two servers pacing alone would send 4 at once
         const rate = 30
@@ -258,11 +259,13 @@ describe("durable sends", () => {
         const burst = Math.floor(rate / 20)
         const [a, b] = await Promise.all([0, 1].map(async () => {
           const port = await freePort()
-          return start({
+          const server = await start({
             databaseUrl: urlWithSchema(schema),
             port,
             env: { ...exotelEnv(fake.url, port), WA_SESSION_SEND_WAIT: "0", WA_SESSION_SEND_RATE: String(rate) }
           })
+          pacing.push(server)
+          return server
         }))
         const business = businessNumber(4)
         const total = 8
@@ -299,6 +302,8 @@ describe("durable sends", () => {
           lost: 0
         })
       } finally {
+        // the servers' workers still query the schema: dropping it under them failed the test now and then
+        await Promise.all(pacing.map((server) => server.stop()))
         await dropSchema(schema)
       }
     },
