@@ -1,7 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { Logging } from "@wa-session/clock"
 import { ExotelConfig } from "@wa-session/exotel"
-import { Delivery } from "@wa-session/session-core"
+import { Delivery, RelayService } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
 import {
   Cause,
@@ -36,7 +36,8 @@ const banner = (
   dryRun: boolean,
   address: HttpServer.Address,
   terminal: boolean,
-  exotelUrl: Option.Option<string>
+  exotelUrl: Option.Option<string>,
+  enabledEndpoints: number
 ) => {
   const showSecret = terminal && settings.webhookSecretSource._tag === "File" && settings.webhookSecretSource.created
   const base = address._tag === "TcpAddress"
@@ -55,6 +56,10 @@ const banner = (
     `  webhook key  ${secretLine(settings.webhookSecretSource, "it is the last segment of the webhook URL")}`,
     settings.eventsUrl._tag === "Url"
       ? `  events       delivered to ${Delivery.redactUrl(settings.eventsUrl.url)}`
+      : enabledEndpoints > 0
+      ? `  events       delivered to ${enabledEndpoints} endpoint${
+        enabledEndpoints === 1 ? "" : "s"
+      } (GET /v1/endpoints)`
       : "  events       kept (GET /v1/events); set WA_SESSION_EVENTS_URL or POST /v1/endpoints to have them delivered",
     `  events key   ${secretLine(settings.eventsSecretSource, "it signs the deliveries (Standard Webhooks)")}`,
     ...Option.match(exotelUrl, {
@@ -149,13 +154,19 @@ const program = (logging: Logging.LogSettings) =>
     let stopping = 0
     return yield* Effect.gen(function*() {
       const context = yield* Layer.build(App.layer({ settings, dryRun }))
+      // what the store holds, not only the settings: an endpoint stored earlier keeps receiving events
+      const endpoints = yield* RelayService.listEndpoints.pipe(
+        Effect.provide(context),
+        Effect.orElseSucceed(() => [])
+      )
       yield* announce(
         banner(
           settings,
           dryRun,
           Context.get(context, HttpServer.HttpServer).address,
           process.stdout.isTTY === true,
-          exotelUrl
+          exotelUrl,
+          endpoints.filter((endpoint) => endpoint.state === "enabled").length
         ),
         logging.format
       )
