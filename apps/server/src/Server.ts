@@ -38,6 +38,7 @@ import { HTTP_METHODS, Metrics } from "./Metrics.js"
 import { makeBodyReader, payloadTooLargeError } from "./NodeReply.js"
 import * as Routes from "./Routes.js"
 import type { Sends } from "./Sends.js"
+import { refuseUnstorableText } from "./StorableRequest.js"
 import * as Webhook from "./Webhook.js"
 
 /** What the HTTP layers need from the rest of the application. */
@@ -68,65 +69,68 @@ const isTooLarge = (error: unknown): boolean => {
 }
 
 /**
- * Every error leaves as contract JSON with a `code`: schema decode failures become INVALID_REQUEST (with the field
- * path), unknown routes NOT_FOUND, unreadable bodies INVALID_REQUEST or PAYLOAD_TOO_LARGE, and defects
- * INTERNAL_ERROR (logged with their cause, never sent).
+ * Every error leaves as contract JSON with a `code`: schema decode failures and text no store keeps as it is
+ * (`refuseUnstorableText`) become INVALID_REQUEST (with the field path), unknown routes NOT_FOUND, unreadable bodies
+ * INVALID_REQUEST or PAYLOAD_TOO_LARGE, and defects INTERNAL_ERROR (logged with their cause, never sent).
  */
 export const normalizeErrors = (maxBodyBytes: number, secret: Redacted.Redacted<string>) => {
   const allowedMethods = Routes.makeAllowedMethods()
   return HttpApiBuilder.middleware(
     WaSessionApi,
     (app: HttpApp.Default): HttpApp.Default<CommonError> =>
-      Effect.catchAllCause(app, (cause): Effect.Effect<HttpServerResponse.HttpServerResponse, CommonError> => {
-        const failure = Cause.failureOption(cause)
-        const error: unknown = Option.isSome(failure) ? failure.value : Option.getOrUndefined(Cause.dieOption(cause))
-        if (error instanceof HttpApiError.HttpApiDecodeError) {
-          // An optional field's union adds "Expected undefined" next to the real problem: keep the real one.
-          const issues = error.issues.filter((issue) =>
-            !(issue.message.startsWith("Expected undefined") &&
-              error.issues.some((other) => other !== issue && issuePath(other.path) === issuePath(issue.path)))
-          )
-          const first = issues[0]
-          return Effect.fail(
-            new InvalidRequestError({
-              message: first === undefined
-                ? error.message
-                : `${first.path.length === 0 ? "request" : issuePath(first.path)}: ${first.message}`,
-              ...(first === undefined ? {} : { path: issuePath(first.path) }),
-              issues: issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => ({
-                path: issuePath(issue.path),
-                message: issue.message
-              })),
-              ...(issues.length > MAX_LISTED_PROBLEMS ? { issueCount: issues.length } : {})
-            })
-          )
-        }
-        if (error instanceof HttpServerError.RouteNotFound) {
-          const path = redactPath(error.request.url, secret)
-          const allow = allowedMethods(path)
-          // the method is among them when the router refused the path itself (a parameter too long, say): not found
-          if (allow.length > 0 && !allow.includes(error.request.method)) {
-            return Effect.succeed(methodNotAllowedResponse(error.request.method, path, allow))
+      Effect.catchAllCause(
+        Effect.zipRight(refuseUnstorableText, app),
+        (cause): Effect.Effect<HttpServerResponse.HttpServerResponse, CommonError> => {
+          const failure = Cause.failureOption(cause)
+          const error: unknown = Option.isSome(failure) ? failure.value : Option.getOrUndefined(Cause.dieOption(cause))
+          if (error instanceof HttpApiError.HttpApiDecodeError) {
+            // An optional field's union adds "Expected undefined" next to the real problem: keep the real one.
+            const issues = error.issues.filter((issue) =>
+              !(issue.message.startsWith("Expected undefined") &&
+                error.issues.some((other) => other !== issue && issuePath(other.path) === issuePath(issue.path)))
+            )
+            const first = issues[0]
+            return Effect.fail(
+              new InvalidRequestError({
+                message: first === undefined
+                  ? error.message
+                  : `${first.path.length === 0 ? "request" : issuePath(first.path)}: ${first.message}`,
+                ...(first === undefined ? {} : { path: issuePath(first.path) }),
+                issues: issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => ({
+                  path: issuePath(issue.path),
+                  message: issue.message
+                })),
+                ...(issues.length > MAX_LISTED_PROBLEMS ? { issueCount: issues.length } : {})
+              })
+            )
           }
-          return Effect.fail(new NotFoundError({ message: `No route ${error.request.method} ${path}` }))
-        }
-        if (error instanceof HttpServerError.RequestError) {
-          return Effect.fail(
-            isTooLarge(error)
-              ? payloadTooLargeError(maxBodyBytes)
-              : new InvalidRequestError({ message: "The request body is not valid JSON" })
+          if (error instanceof HttpServerError.RouteNotFound) {
+            const path = redactPath(error.request.url, secret)
+            const allow = allowedMethods(path)
+            // the method is among them when the router refused the path itself (a parameter too long, say): not found
+            if (allow.length > 0 && !allow.includes(error.request.method)) {
+              return Effect.succeed(methodNotAllowedResponse(error.request.method, path, allow))
+            }
+            return Effect.fail(new NotFoundError({ message: `No route ${error.request.method} ${path}` }))
+          }
+          if (error instanceof HttpServerError.RequestError) {
+            return Effect.fail(
+              isTooLarge(error)
+                ? payloadTooLargeError(maxBodyBytes)
+                : new InvalidRequestError({ message: "The request body is not valid JSON" })
+            )
+          }
+          // Formatting the decode error of a very deeply nested value overflows the stack: still the client's mistake.
+          if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            return Effect.fail(new InvalidRequestError({ message: "The request body is nested too deeply" }))
+          }
+          if (Option.isSome(failure) || Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+          return Effect.zipRight(
+            Effect.logError("request failed", cause),
+            Effect.fail(new InternalError({ message: "Internal error; see the server log" }))
           )
         }
-        // Formatting the decode error of a very deeply nested value overflows the stack: still the client's mistake.
-        if (error instanceof RangeError && /call stack/i.test(error.message)) {
-          return Effect.fail(new InvalidRequestError({ message: "The request body is nested too deeply" }))
-        }
-        if (Option.isSome(failure) || Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
-        return Effect.zipRight(
-          Effect.logError("request failed", cause),
-          Effect.fail(new InternalError({ message: "Internal error; see the server log" }))
-        )
-      })
+      )
   )
 }
 

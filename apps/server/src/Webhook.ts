@@ -54,6 +54,20 @@ export const unreadableBody: Reply = {
   )
 }
 
+/**
+ * A delivery of wa-session's own events (Standard Webhooks headers, which Exotel does not send): an events endpoint
+ * points at an Exotel webhook. Refused and not quarantined, since quarantining records an event, which would be
+ * delivered here again; the event itself is in the sender's log.
+ */
+export const eventDelivery: Reply = invalidWebhook(
+  "this is a delivery of wa-session events (webhook-id and webhook-signature headers), sent by an events endpoint " +
+    "that points at this Exotel webhook; nothing was recorded: point the endpoint at your application"
+)
+
+/** Whether a request carries the Standard Webhooks headers of an event delivery. */
+export const isEventDelivery = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>) =>
+  headers["webhook-id"] !== undefined && headers["webhook-signature"] !== undefined
+
 const storageUnavailable: Reply = {
   status: 503,
   body: encodeJson(
@@ -161,6 +175,11 @@ export const makeIntercept = (
       if (req.method !== "POST") {
         req.resume()
         reply(res, methodNotAllowed(req.method ?? ""), { headers: { allow: "POST" } })
+        return true
+      }
+      if (isEventDelivery(req.headers)) {
+        req.resume()
+        reply(res, eventDelivery)
         return true
       }
       bodies.read(req, res, (body) =>

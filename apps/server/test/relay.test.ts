@@ -19,6 +19,7 @@ import {
   postBatch,
   rawGet,
   rawPost,
+  SECRET as WEBHOOK_SECRET,
   TestEnv,
   TestServer
 } from "./support.js"
@@ -358,6 +359,34 @@ describe("the lossless relay", () => {
             ["GET", "/v1/quarantine?state=lost", undefined, 400, "INVALID_REQUEST"],
             ["GET", "/v1/quarantine?cursor=bm9wZQ", undefined, 400, "INVALID_REQUEST", "cursor"],
             ["POST", "/v1/quarantine/q_nope/retry", undefined, 404, "QUARANTINE_NOT_FOUND"],
+            // an endpoint at an Exotel webhook would loop: each delivery quarantined, each quarantine a new event
+            [
+              "POST",
+              "/v1/endpoints",
+              JSON.stringify({ url: `http://127.0.0.1:9/webhooks/exotel/${WEBHOOK_SECRET}` }),
+              400,
+              "INVALID_ENDPOINT",
+              "url"
+            ],
+            // text no store keeps as it is (PostgreSQL refuses NUL): refused up front, on every route
+            ["GET", "/v1/messages/%00", undefined, 400, "INVALID_REQUEST", "url"],
+            ["GET", "/v1/events?after=evt%00", undefined, 400, "INVALID_REQUEST", "url"],
+            [
+              "POST",
+              "/v1/deliveries/replay",
+              JSON.stringify({ eventIds: ["e\u0000"] }),
+              400,
+              "INVALID_REQUEST",
+              "eventIds.0"
+            ],
+            [
+              "POST",
+              "/v1/endpoints",
+              JSON.stringify({ url: "https://x.example/h", events: ["window.opened", "\ud800"] }),
+              400,
+              "INVALID_REQUEST",
+              "events.1"
+            ],
             [
               "GET",
               `/v1/sessions/${encodeURIComponent(BUSINESS)}/123/messages`,
@@ -386,6 +415,7 @@ describe("the lossless relay", () => {
               ? yield* rawGet(path, auth)
               : yield* rawPost(path, body ?? "", { ...auth, "content-type": "application/json" }, method)
             assert.strictEqual(answer.status, status, `${method} ${path} ${body}: ${answer.text}`)
+            assert.notInclude(answer.text, WEBHOOK_SECRET)
             const error = json(answer.text)
             assert.strictEqual(error.code, code, `${method} ${path}: ${answer.text}`)
             if (field !== undefined) assert.strictEqual(error.path, field, `${method} ${path}: ${answer.text}`)

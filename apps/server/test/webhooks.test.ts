@@ -81,6 +81,35 @@ describe("POST /webhooks/exotel/{secret}", () => {
       assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "open")
     }).pipe(Effect.provide(TestServer())))
 
+  it.live("ids no store keeps as they are (NUL, unpaired surrogate) are quarantined; the valid items are recorded", () =>
+    Effect.gen(function*() {
+      const api = yield* client
+      const env = yield* TestEnv
+      const now = DateTime.formatIso(yield* DateTime.now)
+      const item = (sid: string, from: string) => env.fake.inboundItem({ from, to: BUSINESS, timestamp: now, sid })
+      const batch = [
+        item("wamid.nul\u0000", "+919876543301"),
+        item("wamid.half\ud83d", "+919876543302"),
+        { ...item("wamid.ok", CUSTOMER), profile_name: "As\u0000ha\udc00" }
+      ]
+      for (let round = 0; round < 2; round++) {
+        const delivery = yield* postBatch(batch)
+        assert.deepStrictEqual(ack(delivery.body), { accepted: 1 - round, duplicates: round, rejected: 2 })
+      }
+      const kept = yield* api.quarantine.listQuarantine({ urlParams: {} })
+      assert.strictEqual(kept.items.length, 2)
+      for (const entry of kept.items) {
+        assert.include(entry.reason, "sid: contains a NUL character or an unpaired surrogate")
+      }
+      assert.deepStrictEqual(kept.items.map((e) => JSON.parse(e.raw).sid).sort(), [
+        "wamid.half\ud83d",
+        "wamid.nul\u0000"
+      ])
+      const history = yield* api.sessions.listMessages({ path: pair, urlParams: {} })
+      const [received] = history.items
+      assert.isTrue(received?.direction === "inbound" && received.profileName === "As\uFFFDha\uFFFD")
+    }).pipe(Effect.provide(TestServer())))
+
   it.live("hostile bodies: deep nesting is a 400 or a rejected item, never a 500; logs do not echo item values", () =>
     Effect.gen(function*() {
       const env = yield* TestEnv
@@ -313,6 +342,28 @@ describe("the webhook through the HttpApi route (no fast path)", () => {
       assert.deepStrictEqual(kept.items.map((e) => e.kind).sort(), ["body", "body", "item"])
       assert.strictEqual((yield* api.sessions.getSession({ path: pair, urlParams: {} })).state, "open")
     }).pipe(Effect.provide(TestServer({ fastPath: false }))))
+})
+
+const eventDelivery = (path: string) =>
+  rawPost(path, JSON.stringify({ id: "evt_1", type: "webhook.quarantined", data: {} }), {
+    "webhook-id": "evt_1",
+    "webhook-timestamp": "1767225600",
+    "webhook-signature": "v1,c2lnbmF0dXJl"
+  })
+
+describe("an events endpoint pointing at the webhook", () => {
+  for (const fastPath of [true, false]) {
+    it.live(`its deliveries are refused and not quarantined, so they cannot loop (fast path: ${fastPath})`, () =>
+      Effect.gen(function*() {
+        const api = yield* client
+        const refused = yield* eventDelivery(hookPath)
+        assert.strictEqual(refused.status, 400)
+        assert.strictEqual(json(refused.text).code, "INVALID_WEBHOOK")
+        assert.include(json(refused.text).message, "delivery of wa-session events")
+        assert.deepStrictEqual((yield* api.quarantine.listQuarantine({ urlParams: {} })).items, [])
+        assert.deepStrictEqual((yield* api.events.listEvents({ urlParams: {} })).items, [])
+      }).pipe(Effect.provide(TestServer({ fastPath }))))
+  }
 })
 
 describe("storage failures", () => {

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type Ingest, PhoneNumber, type SessionStore } from "@wa-session/session-core"
+import { type Ingest, PhoneNumber, type SessionStore, StorableText } from "@wa-session/session-core"
 import * as Data from "effect/Data"
 import type * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
@@ -234,18 +234,33 @@ export const parseCustomData = (
   const field = (name: string) =>
     Option.flatMap(parsed, (record) => {
       const value = record[name]
-      return typeof value === "string" && value !== "" ? Option.some(value) : Option.none()
+      // not storable: not an id this adapter sent
+      return typeof value === "string" && value !== "" && StorableText.isStorable(value)
+        ? Option.some(value)
+        : Option.none()
     })
   return { outboundId: field("id"), idempotencyKey: field("idempotencyKey") }
 }
 
+/** Display text (a profile name, a status description) as the stores can keep it; the raw item keeps it exact. */
+const displayText = (value: string | null | undefined): Option.Option<string> =>
+  Option.map(nonEmpty(value), StorableText.toStorable)
+
+/** An id as sent, or why it is refused: changed on its way into a store, it would no longer deduplicate. */
+const storableId = (field: string, value: string): Either.Either<string, string> =>
+  StorableText.isStorable(value) ? Either.right(value) : Either.left(`${field}: ${StorableText.PROBLEM}`)
+
 /** `sid`, else `message_sid`. */
 const messageSid = (
   wire: { readonly sid?: string | null | undefined; readonly message_sid?: string | null | undefined }
-) =>
-  Option.match(Option.orElse(nonEmpty(wire.sid), () => nonEmpty(wire.message_sid)), {
-    onNone: () => Either.left("sid: is missing (and so is message_sid)"),
-    onSome: (sid) => Either.right(sid)
+): Either.Either<string, string> =>
+  Option.match(nonEmpty(wire.sid), {
+    onSome: (sid) => storableId("sid", sid),
+    onNone: () =>
+      Option.match(nonEmpty(wire.message_sid), {
+        onNone: () => Either.left("sid: is missing (and so is message_sid)"),
+        onSome: (sid) => storableId("message_sid", sid)
+      })
   })
 
 const groupIdOf = (value: unknown): Option.Option<string> =>
@@ -265,9 +280,9 @@ const toInbound = (item: unknown, index: number): Either.Either<Inbound, string>
       messageId: sid,
       customer: yield* phone(wire.from, "from"),
       business: yield* phone(wire.to, "to"),
-      profileName: nonEmpty(wire.profile_name),
+      profileName: displayText(wire.profile_name),
       providerTimestamp: yield* optionalTimestamp(wire.timestamp),
-      contentType: wire.content.type,
+      contentType: yield* storableId("content.type", wire.content.type),
       content: wire.content,
       raw: item,
       ...(Option.isSome(groupId) ? { groupId } : {})
@@ -287,7 +302,7 @@ const toDeliveryReport = (item: unknown, index: number): Either.Either<DeliveryR
     const wire = yield* decodeReport(item)
     const sid = yield* messageSid(wire)
     const code = yield* statusCode(wire.exo_status_code)
-    const detailedStatus = nonEmpty(wire.exo_detailed_status)
+    const detailedStatus = displayText(wire.exo_detailed_status)
     if (Option.isNone(code) && Option.isNone(detailedStatus)) {
       return yield* Either.left("exo_status_code and exo_detailed_status are both missing")
     }
@@ -302,7 +317,7 @@ const toDeliveryReport = (item: unknown, index: number): Either.Either<DeliveryR
       to: Option.flatMap(to, (value) => Either.getRight(PhoneNumber.parse(value, "to"))),
       code,
       detailedStatus,
-      description: nonEmpty(wire.description),
+      description: displayText(wire.description),
       at: yield* optionalTimestamp(wire.timestamp),
       outcome: ExoStatus.classify(code, detailedStatus),
       raw: item

@@ -181,7 +181,12 @@ describe("Webhook.decodeBatch", () => {
         "not a valid date"
       ],
       [{ callback_type: "dlr", sid: "x" }, "both missing"],
-      [{ callback_type: "dlr", sid: "x", exo_status_code: "delivered" }, "exo_status_code"]
+      [{ callback_type: "dlr", sid: "x", exo_status_code: "delivered" }, "exo_status_code"],
+      // ids a store would refuse (NUL in PostgreSQL) or change (an unpaired surrogate becomes U+FFFD)
+      [message({ sid: "x\u0000" }), "sid: contains a NUL character or an unpaired surrogate"],
+      [message({ sid: undefined, message_sid: "\ud800" }), "message_sid: contains a NUL"],
+      [message({ content: { type: "te\u0000xt" } }), "content.type: contains a NUL"],
+      [{ callback_type: "dlr", sid: "\udc00x", exo_status_code: 30002 }, "sid: contains a NUL"]
     ]
     const items = decodeOk({ whatsapp: { messages: bad.map(([item]) => item) } })
     items.forEach((item, i) => {
@@ -189,6 +194,38 @@ describe("Webhook.decodeBatch", () => {
       assert.strictEqual(item.index, i)
       assert.include((item as Webhook.Malformed).reason, bad[i]![1])
     })
+  })
+
+  it("keeps display text the stores could not keep exactly as U+FFFD (the raw item keeps it exact)", () => {
+    const [inbound, report] = decodeOk({
+      whatsapp: {
+        messages: [
+          {
+            callback_type: "icm",
+            sid: "a",
+            from: "+919158455686",
+            to: "+919211514326",
+            profile_name: "A\u0000\ud800",
+            content: { type: "text" }
+          },
+          {
+            callback_type: "dlr",
+            sid: "b",
+            exo_detailed_status: "E\u0000",
+            description: "d\udc00",
+            custom_data: JSON.stringify({ id: "msg_\u0000" })
+          }
+        ]
+      }
+    })
+    assert.isTrue(inbound?._tag === "Inbound" && Option.getOrNull(inbound.profileName) === "A\uFFFD\uFFFD")
+    assert.isTrue(
+      inbound?._tag === "Inbound" && (inbound.raw as { profile_name: string }).profile_name === "A\u0000\ud800"
+    )
+    assert.isTrue(report?._tag === "DeliveryReport" && Option.getOrNull(report.detailedStatus) === "E\uFFFD")
+    assert.isTrue(report?._tag === "DeliveryReport" && Option.getOrNull(report.description) === "d\uFFFD")
+    // not an id this adapter sent
+    assert.isTrue(report?._tag === "DeliveryReport" && Option.isNone(report.outboundId))
   })
 
   it("tells items apart by shape when callback_type is absent, and ignores its case", () => {

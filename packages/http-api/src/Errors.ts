@@ -406,7 +406,7 @@ export class EndpointNotFoundError extends Schema.TaggedError<EndpointNotFoundEr
 }, response(404, "EndpointNotFoundError", "No endpoint with this id")) {}
 
 /**
- * 409: the endpoint comes from `WA_SESSION_EVENTS_URL`; change or unset the setting instead.
+ * 409: the endpoint comes from `WA_SESSION_EVENTS_URL`; change the setting, or set it to `none` to remove it.
  *
  * @since 0.2.0
  * @category errors

@@ -100,7 +100,8 @@ export class EndpointNotFound extends Schema.TaggedError<EndpointNotFound>("@wa-
 }
 
 /**
- * The endpoint comes from the settings (`WA_SESSION_EVENTS_URL`): change or unset the setting instead.
+ * The endpoint comes from the settings (`WA_SESSION_EVENTS_URL`): change the setting, or set it to `none` to remove
+ * the endpoint (a server started without it keeps the stored one).
  *
  * @since 0.2.0
  * @category errors
@@ -115,12 +116,16 @@ export class EndpointConfigured
   readonly code = "ENDPOINT_CONFIGURED" as const
   /** @since 0.2.0 */
   override get message(): string {
-    return `endpoint ${this.id} comes from WA_SESSION_EVENTS_URL; change or unset that setting to remove it`
+    return `endpoint ${this.id} comes from WA_SESSION_EVENTS_URL; change that setting, or set it to none to remove it`
   }
 }
 
+// A wa-session Exotel webhook answers an event with 400 and quarantines it, which records a new event: a loop.
+const EXOTEL_WEBHOOK_PATH = /^\/+webhooks\/+exotel(?:\/|$)/i
+
 /**
- * Checks an endpoint URL: absolute `http` or `https` (which always have a host), no fragment.
+ * Checks an endpoint URL: absolute `http` or `https` (which always have a host), no fragment, not a wa-session
+ * Exotel webhook (`/webhooks/exotel/…`, on any host: this server's own names are not all known).
  *
  * @since 0.2.0
  * @category constructors
@@ -138,7 +143,24 @@ export const parseUrl = (input: string): Effect.Effect<string, InvalidEndpoint> 
     return Effect.fail(new InvalidEndpoint({ field: "url", reason: `only http and https, got ${url.protocol}` }))
   }
   if (url.hash !== "") return Effect.fail(new InvalidEndpoint({ field: "url", reason: "no #fragment, please" }))
+  if (EXOTEL_WEBHOOK_PATH.test(decodePath(url.pathname))) {
+    return Effect.fail(
+      new InvalidEndpoint({
+        field: "url",
+        reason: "it is a wa-session Exotel webhook (/webhooks/exotel/…): events sent there would come back as " +
+          "quarantined items, each one a new event, in a loop; give your application's own URL"
+      })
+    )
+  }
   return Effect.succeed(url.toString())
+}
+
+const decodePath = (path: string): string => {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
 }
 
 const parseEvents = (
@@ -234,7 +256,7 @@ export const listEndpoints: Effect.Effect<ReadonlyArray<Delivery.Endpoint>, Stor
 
 /**
  * Deletes an endpoint; its pending deliveries fail ("endpoint deleted"). The configured endpoint cannot be deleted
- * this way.
+ * this way (`EndpointConfigured`, or `EndpointNotFound` when there is none).
  *
  * @since 0.2.0
  * @category use cases
@@ -243,8 +265,12 @@ export const deleteEndpoint = (
   id: string
 ): Effect.Effect<void, EndpointNotFound | EndpointConfigured | StorageError, EventLog> =>
   Effect.gen(function*() {
-    if (id === Delivery.CONFIGURED_ENDPOINT_ID) return yield* new EndpointConfigured({ id })
     const log = yield* EventLog
+    if (id === Delivery.CONFIGURED_ENDPOINT_ID) {
+      return yield* Option.isSome(yield* log.findEndpoint(id))
+        ? new EndpointConfigured({ id })
+        : new EndpointNotFound({ id })
+    }
     if (!(yield* log.deleteEndpoint(id, yield* DateTime.now))) return yield* new EndpointNotFound({ id })
   })
 

@@ -108,3 +108,7 @@ export * as MemoryStore from "./MemoryStore.js"
  * @since 0.2.0
  */
 export * as StoreCursor from "./StoreCursor.js"
+/**
+ * @since 0.3.0
+ */
+export * as StorableText from "./StorableText.js"

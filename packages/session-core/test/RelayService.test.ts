@@ -143,6 +143,8 @@ describe("RelayService", () => {
         add({ url: "not a url" }),
         add({ url: "ftp://example.com/x" }),
         add({ url: "https://example.com/x#frag" }),
+        add({ url: "http://127.0.0.1:8080/webhooks/exotel/the-webhook-secret" }),
+        add({ url: "https://wa.example.com//Webhooks/%65xotel/s" }),
         add({ events: Option.some([]) }),
         add({ events: Option.some(["message.received", "nope"]) }),
         add({ secret: Option.some(Redacted.make("whsec_short")) })
@@ -151,16 +153,23 @@ describe("RelayService", () => {
         "url",
         "url",
         "url",
+        "url",
+        "url",
         "events",
         "events",
         "secret"
       ])
-      assert.include(refusals[4]!.message, "\"nope\"")
+      assert.include(refusals[6]!.message, "\"nope\"")
+      assert.include(refusals[3]!.message, "loop")
+      assert.notInclude(refusals[3]!.message, "the-webhook-secret")
+      // a path that only starts like one is a URL like any other
+      yield* add({ url: "https://example.com/webhooks/exotelish" })
+      yield* add({ url: "https://example.com/%E0%A4%A/webhooks/exotel/x" })
       assert.strictEqual(refusals[0]!._tag === "InvalidEndpoint" && refusals[0]!.code, "INVALID_ENDPOINT")
       for (const refusal of refusals) assert.notInclude(refusal.message, SECRET)
     }))
 
-  it.effect("deleteEndpoint: not found, the configured one refused, else gone", () =>
+  it.effect("deleteEndpoint: not found, the configured one refused (not found when there is none), else gone", () =>
     Effect.gen(function*() {
       const { endpoints, log } = makeLog([])
       const layer = provide(log)
@@ -172,14 +181,27 @@ describe("RelayService", () => {
       const missing = yield* Effect.flip(RelayService.deleteEndpoint("ep_missing").pipe(Effect.provide(layer)))
       assert.strictEqual(missing._tag === "EndpointNotFound" && missing.code, "ENDPOINT_NOT_FOUND")
       assert.include(missing.message, "ep_missing")
-      const configured = yield* Effect.flip(
+      const deleteConfigured = Effect.flip(
         RelayService.deleteEndpoint(Delivery.CONFIGURED_ENDPOINT_ID).pipe(Effect.provide(layer))
       )
+      const none = yield* deleteConfigured
+      assert.strictEqual(none._tag === "EndpointNotFound" && none.code, "ENDPOINT_NOT_FOUND")
+      yield* RelayService.configureEndpoint({
+        _tag: "Url",
+        url: "https://biz.example/events",
+        secret: Redacted.make(SECRET),
+        secretGiven: true
+      }).pipe(Effect.provide(layer))
+      const configured = yield* deleteConfigured
       assert.strictEqual(configured._tag === "EndpointConfigured" && configured.code, "ENDPOINT_CONFIGURED")
       assert.include(configured.message, "WA_SESSION_EVENTS_URL")
+      assert.include(configured.message, "set it to none")
+      assert.isTrue(endpoints.has(Delivery.CONFIGURED_ENDPOINT_ID))
       yield* RelayService.deleteEndpoint(added.id).pipe(Effect.provide(layer))
       assert.isFalse(endpoints.has(added.id))
-      assert.deepStrictEqual(yield* RelayService.listEndpoints.pipe(Effect.provide(layer)), [])
+      assert.deepStrictEqual((yield* RelayService.listEndpoints.pipe(Effect.provide(layer))).map((e) => e.id), [
+        Delivery.CONFIGURED_ENDPOINT_ID
+      ])
     }))
 
   it.effect("configureEndpoint sets the configured endpoint for every type, leaves it when unset, removes it when off", () =>

@@ -25,6 +25,8 @@ export const WebhooksLive: Layer.Layer<
       Effect.gen(function*() {
         const reply = !verify(path.secret)
           ? Webhook.notFound
+          : Webhook.isEventDelivery(request.headers)
+          ? Webhook.eventDelivery
           : yield* request.text.pipe(
             Effect.matchEffect({
               // nothing to keep: what was not received cannot be quarantined (Exotel posts it again)

@@ -4,18 +4,20 @@ import type * as Duration from "effect/Duration"
 import * as ClockSkew from "../ClockSkew.js"
 import { type OutboundRef, StatusEvent } from "../Outbound.js"
 import * as SessionWindow from "../SessionWindow.js"
+import { toStorable } from "../StorableText.js"
 import { hash128 } from "./hash.js"
 import type { Item, Prepared, PreparedStatus, QuarantineKind } from "./ingestModel.js"
 
 /**
  * JSON text of a received value; a value JSON cannot write (nested too deep for the engine) is described instead,
- * since what matters then is that it is kept at all.
+ * since what matters then is that it is kept at all. Text received as it is (a body that is not JSON) keeps all but
+ * its NUL characters, which become U+FFFD: PostgreSQL cannot store them (JSON text escapes them).
  *
  * @since 0.2.0
  * @category constructors
  */
 export const rawText = (raw: unknown): string => {
-  if (typeof raw === "string") return raw
+  if (typeof raw === "string") return toStorable(raw)
   try {
     return JSON.stringify(raw) ?? "null"
   } catch {

@@ -1,0 +1,71 @@
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import { InvalidRequestError } from "@wa-session/http-api"
+import { StorableText } from "@wa-session/session-core"
+import { Effect, Option } from "effect"
+
+/**
+ * Text in an API request that a store could not keep as it is (a NUL character, an unpaired surrogate: see
+ * `StorableText`) is refused here with 400, once for every route, instead of failing in PostgreSQL as a 503 or
+ * coming back changed. The Exotel webhook is left alone: its decoder quarantines such items.
+ */
+export const refuseUnstorableText: Effect.Effect<void, InvalidRequestError, HttpServerRequest.HttpServerRequest> =
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.url.startsWith("/webhooks/")) return
+    if (hasNul(request.url)) {
+      return yield* Effect.fail(
+        new InvalidRequestError({ message: `url: ${StorableText.PROBLEM}`, path: "url" })
+      )
+    }
+    // every body of this API is read as JSON, whatever its declared type (see Server.ts)
+    if (!BODY_METHODS.has(request.method)) return
+    // an unreadable body is the route's to report
+    const text = yield* Effect.orElseSucceed(request.text, () => "")
+    if (!ESCAPED_NUL_OR_SURROGATE.test(text)) return
+    const found = Option.flatMap(parseJson(text), (value) => firstUnstorable(value, []))
+    if (Option.isSome(found)) {
+      const path = found.value.join(".")
+      return yield* Effect.fail(
+        new InvalidRequestError({
+          message: `${path === "" ? "body" : path}: ${StorableText.PROBLEM}`,
+          ...(path === "" ? {} : { path })
+        })
+      )
+    }
+  })
+
+const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
+
+// The body arrives as UTF-8, which cannot spell either: JSON can, with an escape (a raw NUL is not JSON at all).
+const ESCAPED_NUL_OR_SURROGATE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/
+
+// Path and query, as the router and the schemas will read them (a malformed escape is the router's to refuse).
+const hasNul = (url: string): boolean => {
+  if (!url.includes("%00") && !url.includes("\u0000")) return false
+  try {
+    return decodeURIComponent(url.replaceAll("+", " ")).includes("\u0000")
+  } catch {
+    return url.includes("\u0000")
+  }
+}
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+/** The path of the first string, or key, that a store could not keep as it is. */
+const firstUnstorable = (value: unknown, path: ReadonlyArray<string>): Option.Option<ReadonlyArray<string>> => {
+  if (typeof value === "string") return StorableText.isStorable(value) ? Option.none() : Option.some(path)
+  if (typeof value !== "object" || value === null) return Option.none()
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, key]
+    if (!StorableText.isStorable(key)) return Option.some(at)
+    const found = firstUnstorable(child, at)
+    if (Option.isSome(found)) return found
+  }
+  return Option.none()
+}
