@@ -63,6 +63,14 @@ type CommonError = InvalidRequestError | NotFoundError | PayloadTooLargeError | 
 
 const issuePath = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
 
+// A decode message quotes the value it refused, which may be most of a 1 MiB body.
+const MAX_MESSAGE_CHARS = 500
+
+const brief = (text: string): string =>
+  text.length <= MAX_MESSAGE_CHARS
+    ? text
+    : `${text.slice(0, MAX_MESSAGE_CHARS)}… (${text.length - MAX_MESSAGE_CHARS} more characters)`
+
 const isTooLarge = (error: unknown): boolean => {
   const text = String((error as { cause?: unknown })?.cause ?? error)
   return /maxBytes|too large|exceed/i.test(text)
@@ -92,13 +100,15 @@ export const normalizeErrors = (maxBodyBytes: number, secret: Redacted.Redacted<
             const first = issues[0]
             return Effect.fail(
               new InvalidRequestError({
-                message: first === undefined
-                  ? error.message
-                  : `${first.path.length === 0 ? "request" : issuePath(first.path)}: ${first.message}`,
+                message: brief(
+                  first === undefined
+                    ? error.message
+                    : `${first.path.length === 0 ? "request" : issuePath(first.path)}: ${first.message}`
+                ),
                 ...(first === undefined ? {} : { path: issuePath(first.path) }),
                 issues: issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => ({
                   path: issuePath(issue.path),
-                  message: issue.message
+                  message: brief(issue.message)
                 })),
                 ...(issues.length > MAX_LISTED_PROBLEMS ? { issueCount: issues.length } : {})
               })

@@ -86,6 +86,24 @@ describe("request bodies", () => {
       }
     }).pipe(Effect.provide(TestServer({ dryRun: true }))))
 
+  it.live("a refused value is quoted briefly, however large it is; text no store keeps is refused by name", () =>
+    Effect.gen(function*() {
+      const env = yield* TestEnv
+      const eventIds = Array.from({ length: 20_000 }, (_, i) => `evt_${i}`)
+      const large = yield* send(env.baseUrl, "/v1/deliveries/replay", { body: JSON.stringify({ eventIds }) })
+      assert.strictEqual(large.status, 400)
+      assert.strictEqual(large.body.code, "INVALID_REQUEST")
+      assert.isBelow(JSON.stringify(large.body).length, 2_000)
+      assert.match(large.body.message, /… \(\d+ more characters\)$/)
+      // curl -d sends form-urlencoded: still read as JSON, still checked
+      const unstorable = yield* send(env.baseUrl, inboundPath, {
+        body: JSON.stringify({ messageId: "m\u0000" }),
+        headers: { "content-type": "application/x-www-form-urlencoded" }
+      })
+      assert.strictEqual(unstorable.status, 400)
+      assert.strictEqual(unstorable.body.path, "messageId")
+    }).pipe(Effect.provide(TestServer({ dryRun: true }))))
+
   it.live("POST …/inbound with no body at all, an empty one or an empty chunked one is {}: recorded now", () =>
     Effect.gen(function*() {
       const env = yield* TestEnv
