@@ -85,6 +85,15 @@ export interface Scan {
   readonly unknownCommand: Option.Option<string>
   /** The arguments that are neither options, their values nor command names. */
   readonly positional: ReadonlyArray<string>
+  /** The first repeatable option given an empty value, which @effect/cli would drop without a word. */
+  readonly emptyValue: Option.Option<string>
+  /** The value of the last `--log-level` wherever it is ("" when it has none). */
+  readonly logLevel: Option.Option<string>
+  /**
+   * The arguments without `--log-level` and its value, for @effect/cli: it reads the option only before a command's
+   * own options (after them it is an unexpected argument), so bin.ts applies it wherever it is.
+   */
+  readonly rest: ReadonlyArray<string>
 }
 
 /** Reads the arguments (without `node` and the script) the way @effect/cli will, for `root`. */
@@ -100,6 +109,9 @@ export const scan = (root: CommandTree, args: ReadonlyArray<string>): Scan => {
   let unknown = Option.none<string>()
   let repeated = Option.none<string>()
   let unknownCommand = Option.none<string>()
+  let emptyValue = Option.none<string>()
+  let logLevel = Option.none<string>()
+  const taken = new Set<number>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? ""
     if (arg.length > 1 && arg.startsWith("-") && !/^-\d/.test(arg)) {
@@ -118,6 +130,15 @@ export const scan = (root: CommandTree, args: ReadonlyArray<string>): Scan => {
       }
       if (seen.has(spec.name) && !spec.repeatable) repeated = Option.orElse(repeated, () => Option.some(spec.name))
       seen.add(spec.name)
+      const value = equals === -1 ? args[i + 1] : arg.slice(equals + 1)
+      if (spec.repeatable && spec.takesValue && value === "") {
+        emptyValue = Option.orElse(emptyValue, () => Option.some(spec.name))
+      }
+      if (spec.name === "--log-level") {
+        logLevel = Option.some(value ?? "")
+        taken.add(i)
+        if (equals === -1) taken.add(i + 1)
+      }
       if (equals !== -1) continue
       const next = args[i + 1]
       if (spec.takesValue || (next !== undefined && BOOLEAN_VALUES.has(next.toLowerCase()))) i++
@@ -137,7 +158,21 @@ export const scan = (root: CommandTree, args: ReadonlyArray<string>): Scan => {
     positional.push(arg)
   }
   const guess = Option.flatMap(unknown, (name) => closest(name, [...optionsOf(command.descriptor).keys()]))
-  return { path, help, wizard, json, unknown, guess, repeated, unknownCommand, positional }
+  const rest = args.filter((_, i) => !taken.has(i))
+  return {
+    path,
+    help,
+    wizard,
+    json,
+    unknown,
+    guess,
+    repeated,
+    unknownCommand,
+    positional,
+    emptyValue,
+    logLevel,
+    rest
+  }
 }
 
 /** Edit distance, for the option a mistyped one may be. */

@@ -32,6 +32,11 @@ export interface WindowView {
   readonly expiresAt: Option.Option<DateTime.Utc>
   readonly remaining: Duration.Duration
   readonly closedByProvider: boolean
+  /**
+   * The safety margin of the backend's settings (the server's with --server): session messages stop this long
+   * before the 24-hour mark. Not derived from `remaining`, which the server gives in whole seconds.
+   */
+  readonly safetyMargin: Duration.Duration
 }
 
 export interface SendView {

@@ -268,7 +268,16 @@ const describeTagged: (error: Exclude<CliError, ConfigError.ConfigError>) => Fai
     EndpointNotFound: coded,
     EndpointConfigured: coded,
     QuarantineNotFound: coded,
-    IdempotencyKeyReused: coded
+    // the server's 422 body: the key and the message it belongs to (the business number is the caller's own --from)
+    IdempotencyKeyReused: (error) => {
+      const named = {
+        code: error.code,
+        message: error.message,
+        messageId: error.messageId,
+        idempotencyKey: error.idempotencyKey
+      }
+      return coded(named)
+    }
   })
 )
 

@@ -14,20 +14,24 @@ import {
   type Tokens
 } from "@wa-session/session-core"
 import { StoreConfig } from "@wa-session/storage"
-import { type ConfigError, DateTime, Effect, Either, Layer, Option } from "effect"
+import { type ConfigError, Context, DateTime, type Duration, Effect, Either, Layer, Option } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { Backend, type BackendShape, type MessageDetailView, type WindowView } from "./Backend.js"
 import { InvalidInput, MessageNotFound, MessageNotParked, StoreNotFound } from "./Errors.js"
 
-export const toWindowView = (status: SessionWindow.WindowStatus): WindowView => ({
+export const toWindowView = (
+  status: SessionWindow.WindowStatus,
+  safetyMargin: Duration.Duration
+): WindowView => ({
   business: status.business,
   customer: status.customer,
   state: status.state,
   lastInboundAt: status.lastInboundAt,
   expiresAt: status.expiresAt,
   remaining: status.remaining,
-  closedByProvider: status.closedByProvider
+  closedByProvider: status.closedByProvider,
+  safetyMargin
 })
 
 /** The use-case settings, as the server reads them (`WA_SESSION_SAFETY_MARGIN`, `…_EXPIRING_LEAD`, `…_SEND_RATE`). */
@@ -66,7 +70,9 @@ const badCursor = (path: "cursor" | "after") =>
 export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(function*() {
   const context = yield* Effect.context<Services>()
   const use = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.provide(effect, context)
-  const status = (pair: PhoneNumber.Pair) => use(Effect.map(SessionService.windowStatus(pair), toWindowView))
+  const { safetyMargin } = Context.get(context, SessionService.SessionConfig)
+  const windowView = (status: SessionWindow.WindowStatus) => toWindowView(status, safetyMargin)
+  const status = (pair: PhoneNumber.Pair) => use(Effect.map(SessionService.windowStatus(pair), windowView))
   return {
     now: DateTime.now,
     status,
@@ -111,12 +117,12 @@ export const make: Effect.Effect<BackendShape, never, Services> = Effect.gen(fun
       }),
     expiring: (request) =>
       use(SessionService.listExpiring(request)).pipe(
-        Effect.map((page) => ({ items: page.items.map(toWindowView), nextCursor: page.nextCursor }))
+        Effect.map((page) => ({ items: page.items.map(windowView), nextCursor: page.nextCursor }))
       ),
     explain: (pair) =>
       use(SessionService.explainWindow(pair)).pipe(
         Effect.map((explanation) => ({
-          status: toWindowView(explanation.status),
+          status: windowView(explanation.status),
           basisMessageId: explanation.basisMessageId,
           basisReceivedAt: explanation.basisReceivedAt,
           firstSeenAt: explanation.firstSeenAt,

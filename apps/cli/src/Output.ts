@@ -72,21 +72,9 @@ export { localTime, relative, span, when }
 const optionalWhen = (at: Option.Option<DateTime.Utc>, now: DateTime.Utc, none = "-"): string =>
   Option.match(at, { onNone: () => none, onSome: (value) => when(value, now) })
 
-/**
- * The safety margin of an open window, from its 24-hour mark and the time left to send (which the margin shortens),
- * to the second: both backends report the time left, the server in whole seconds.
- */
-const marginOf = (view: WindowView, now: DateTime.Utc): Duration.Duration =>
-  view.state === "open" && Option.isSome(view.expiresAt)
-    ? Duration.seconds(Math.max(
-      0,
-      Math.round(
-        (DateTime.toEpochMillis(view.expiresAt.value) - DateTime.toEpochMillis(now) -
-          Duration.toMillis(view.remaining)) /
-          1000
-      )
-    ))
-    : Duration.zero
+/** The safety margin that brings an open window's end before its 24-hour mark (none for other windows). */
+const marginOf = (view: WindowView): Duration.Duration =>
+  view.state === "open" && Option.isSome(view.expiresAt) ? view.safetyMargin : Duration.zero
 
 /** When session messages stop: the 24-hour mark minus the safety margin. */
 const sendableUntil = (expiresAt: DateTime.Utc, margin: Duration.Duration): DateTime.Utc =>
@@ -115,7 +103,7 @@ const remainingText = (view: WindowView, now: DateTime.Utc): string => {
       Option.exists(view.expiresAt, (at) => DateTime.greaterThan(at, now))
     return early ? "- (closed by the safety margin before the 24-hour mark)" : "-"
   }
-  const margin = marginOf(view, now)
+  const margin = marginOf(view)
   return Option.match(view.expiresAt, {
     onNone: () => span(view.remaining),
     onSome: (expiresAt) =>
@@ -178,8 +166,19 @@ export const inboundJson = (view: InboundView): Record<string, unknown> => ({
   window: windowJson(view.window)
 })
 
+/** Every string of a JSON value with its secrets hidden (`maskSecrets`). */
+const masked = (value: unknown): unknown =>
+  typeof value === "string"
+    ? maskSecrets(value)
+    : Array.isArray(value)
+    ? value.map(masked)
+    : typeof value === "object" && value !== null
+    ? Object.fromEntries(Object.entries(value).map(([key, field]) => [key, masked(field)]))
+    : value
+
+/** A failure's JSON, secrets hidden as on stderr: its message and details may quote what the user typed. */
 export const failureJson = (failure: Failure) => ({
-  error: { code: failure.code, message: failure.message, ...failure.details }
+  error: masked({ code: failure.code, message: failure.message, ...failure.details })
 })
 
 export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
@@ -259,7 +258,7 @@ export const sendText = (
     ? paint(out, "dim", "none (the customer never wrote)")
     : `${state(out, view.window.state)}, ${
       Option.match(Option.filter(after, (status) => status.state === view.window.state), {
-        onSome: (status) => closingText({ ...status, expiresAt: view.window.expiresAt }, now, marginOf(status, now)),
+        onSome: (status) => closingText({ ...status, expiresAt: view.window.expiresAt }, now, marginOf(status)),
         onNone: () =>
           Option.match(view.window.expiresAt, {
             onNone: () => "no expiry",
@@ -294,7 +293,7 @@ export const expiringText = (out: Output, view: ExpiringView, now: DateTime.Utc,
     item.customer,
     Option.match(item.expiresAt, {
       onNone: () => "-",
-      onSome: (at) => localTime(sendableUntil(at, marginOf(item, now)))
+      onSome: (at) => localTime(sendableUntil(at, marginOf(item)))
     }),
     paint(out, Duration.lessThan(item.remaining, Duration.hours(1)) ? "red" : "bold", span(item.remaining)),
     Option.match(item.lastInboundAt, { onNone: () => "-", onSome: (at) => relative(at, now) })
@@ -374,8 +373,14 @@ const stripArgs = (args: ReadonlyArray<unknown>) =>
 // A Standard Webhooks signing secret; @effect/cli echoes a stray argument in its errors, which could be one.
 const SECRET = /whsec_[A-Za-z0-9+/]+=*/g
 
-/** Text for stderr with any signing secret hidden: only `endpoints add` prints one, on stdout. */
-export const maskSecrets = (text: string): string => text.replace(SECRET, "whsec_<hidden>")
+// The password of a URL's userinfo (`http://user:pw@host`), as a --server URL or a stray argument may carry one.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi
+
+/** A URL's password hidden (`http://user:***@host`), as the store's URL is shown. */
+export const hidePassword = (text: string): string => text.replace(URL_PASSWORD, "$1:***@")
+
+/** Text for stderr with any signing secret and URL password hidden: only `endpoints add` prints a secret, on stdout. */
+export const maskSecrets = (text: string): string => hidePassword(text.replace(SECRET, "whsec_<hidden>"))
 
 /**
  * The console with ANSI escapes removed from what goes to stdout when it is not a terminal (or with NO_COLOR):

@@ -16,18 +16,21 @@ export interface RemoteOptions {
   readonly at: Option.Option<DateTime.Utc>
 }
 
-const toWindowView = (view: SessionView): WindowView => ({
+const toWindowView = (view: SessionView, safetyMargin: Duration.Duration): WindowView => ({
   business: view.business,
   customer: view.customer,
   state: view.state,
   lastInboundAt: Option.fromNullable(view.lastInboundAt),
   expiresAt: Option.fromNullable(view.expiresAt),
   remaining: Duration.seconds(view.remainingSeconds),
-  closedByProvider: view.closedByProvider
+  closedByProvider: view.closedByProvider,
+  safetyMargin
 })
 
+const marginOf = (view: ExplanationView): Duration.Duration => Duration.seconds(view.safetyMarginSeconds)
+
 const toExplainView = (view: ExplanationView): ExplainView => ({
-  status: toWindowView(view.status),
+  status: toWindowView(view.status, marginOf(view)),
   basisMessageId: Option.fromNullable(view.basisMessageId),
   basisReceivedAt: Option.fromNullable(view.basisReceivedAt),
   firstSeenAt: Option.fromNullable(view.firstSeenAt),
@@ -40,7 +43,12 @@ const toExplainView = (view: ExplanationView): ExplainView => ({
 const optionalField = <K extends string, A>(key: K, value: Option.Option<A>): { readonly [P in K]?: A } =>
   Option.match(value, { onNone: () => ({}), onSome: (a) => Record.singleton(key, a) })
 
-const pathOf = (pair: { readonly business: string; readonly customer: string }) => ({
+interface PairPath {
+  readonly business: string
+  readonly customer: string
+}
+
+const pathOf = (pair: PairPath) => ({
   business: pair.business,
   customer: pair.customer
 })
@@ -112,6 +120,10 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
       effect: Effect.Effect<A, E | TransportError>
     ): Effect.Effect<A, BackendError> => Effect.mapError(effect, fromServer(url))
     const at = optionalField("at", options.at)
+    // The window's answer has no safety margin, and its time left is in whole seconds (which cannot tell the margin
+    // apart from the second cut off): the explanation, which has both, is asked for the margin.
+    const explain = (pair: PairPath) => call(client.sessions.explainSession({ path: pathOf(pair), urlParams: at }))
+    const safetyMargin = (pair: PairPath) => Effect.map(explain(pair), marginOf)
     return {
       now: Option.match(options.at, { onNone: () => DateTime.now, onSome: Effect.succeed }),
       send: (request) =>
@@ -147,37 +159,44 @@ export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never,
             reengagementMessageId: Option.fromNullable(response.reengagementMessageId)
           }))
         ),
-      status: (pair) =>
-        call(client.sessions.getSession({ path: pathOf(pair), urlParams: at })).pipe(Effect.map(toWindowView)),
+      status: (pair) => Effect.map(explain(pair), (view) => toWindowView(view.status, marginOf(view))),
       expiring: (request) =>
-        call(client.sessions.listExpiring({
-          urlParams: {
-            expiringWithin: Math.ceil(Duration.toMillis(request.within) / 1000),
-            limit: request.limit,
-            ...optionalField("business", request.business),
-            ...optionalField("cursor", request.cursor),
-            ...at
-          }
-        })).pipe(
-          Effect.map((page) => ({
-            items: page.items.map(toWindowView),
-            nextCursor: Option.fromNullable(page.nextCursor)
+        Effect.gen(function*() {
+          const page = yield* call(client.sessions.listExpiring({
+            urlParams: {
+              expiringWithin: Math.ceil(Duration.toMillis(request.within) / 1000),
+              limit: request.limit,
+              ...optionalField("business", request.business),
+              ...optionalField("cursor", request.cursor),
+              ...at
+            }
           }))
-        ),
-      explain: (pair) =>
-        call(client.sessions.explainSession({ path: pathOf(pair), urlParams: at })).pipe(Effect.map(toExplainView)),
+          const [first] = page.items
+          // the margin is the server's setting, the same for every pair: asked once, when a window is listed
+          const margin = first === undefined
+            ? Duration.zero
+            : yield* safetyMargin(first)
+          return {
+            items: page.items.map((item) => toWindowView(item, margin)),
+            nextCursor: Option.fromNullable(page.nextCursor)
+          }
+        }),
+      explain: (pair) => Effect.map(explain(pair), toExplainView),
       inbound: (request) =>
-        call(client.sessions.recordInbound({
-          path: pathOf(request),
-          payload: { ...optionalField("messageId", request.messageId), ...optionalField("sentAt", request.sentAt) }
-        })).pipe(
-          Effect.map((response) => ({
+        Effect.gen(function*() {
+          // asked first: a failure then records nothing
+          const margin = yield* safetyMargin(request)
+          const response = yield* call(client.sessions.recordInbound({
+            path: pathOf(request),
+            payload: { ...optionalField("messageId", request.messageId), ...optionalField("sentAt", request.sentAt) }
+          }))
+          return {
             messageId: response.messageId,
             duplicate: response.duplicate,
             adjustment: response.adjustment,
-            window: toWindowView(response.window)
-          }))
-        ),
+            window: toWindowView(response.window, margin)
+          }
+        }),
       history: (request) =>
         call(client.sessions.listMessages({
           path: pathOf(request.pair),

@@ -11,7 +11,7 @@ import {
   QuarantinePage,
   QuarantineRetryResponse
 } from "@wa-session/http-api"
-import { type DateTime, Duration, Option, Predicate, Redacted, Schema } from "effect"
+import { DateTime, Duration, Option, Predicate, Redacted, Schema } from "effect"
 import type {
   AddedEndpointView,
   DeliveriesView,
@@ -51,9 +51,12 @@ export const eventLine = (event: Event): string => JSON.stringify(eventsJson({ i
 // control characters (a terminal's escape sequences among them) and bidirectional overrides
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g
 
+/** One line: controls removed, whitespace collapsed. */
+const oneLine = (text: string): string => text.replace(UNSAFE, " ").replace(/\s+/g, " ").trim()
+
 /** One line of at most `max` characters (code points): controls removed, whitespace collapsed, `…` when cut. */
 export const clip = (text: string, max: number): string => {
-  const flat = [...text.replace(UNSAFE, " ").replace(/\s+/g, " ").trim()]
+  const flat = [...oneLine(text)]
   return flat.length <= max ? flat.join("") : `${flat.slice(0, Math.max(0, max - 1)).join("").trimEnd()}…`
 }
 
@@ -321,11 +324,21 @@ type Endpoint = EndpointsView[number]
 const eventsOf = (endpoint: Pick<Endpoint, "events">): string =>
   endpoint.events === null ? "all" : endpoint.events.join(",")
 
+// an instant in UTC as the store writes it into a reason (`answered 410 Gone at 2026-12-05T19:04:01.123Z`)
+const UTC_INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g
+
+/** Why an endpoint is disabled, whole, on one line, its instants in local time as every time printed. */
+export const disabledReason = (reason: string): string =>
+  oneLine(reason).replace(
+    UTC_INSTANT,
+    (iso) => Option.getOrElse(Option.map(DateTime.make(iso), localTime), () => iso)
+  )
+
 const endpointState = (out: Output, endpoint: Endpoint): string =>
   endpoint.state === "enabled"
     ? paint(out, "green", "enabled")
     : `${paint(out, "red", "disabled")}${
-      endpoint.disabledReason === null ? "" : ` (${clip(endpoint.disabledReason, 40)})`
+      endpoint.disabledReason === null ? "" : ` (${disabledReason(endpoint.disabledReason)})`
     }`
 
 export const endpointsText = (out: Output, view: EndpointsView): string => {

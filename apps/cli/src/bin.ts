@@ -4,7 +4,20 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Logging from "@wa-session/clock/Logging"
-import { Cause, Config, ConfigError, Console, Effect, Either, Exit, Layer, Logger, Match, Option } from "effect"
+import {
+  Cause,
+  Config,
+  ConfigError,
+  Console,
+  Effect,
+  Either,
+  Exit,
+  Layer,
+  Logger,
+  LogLevel,
+  Match,
+  Option
+} from "effect"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
 import * as Cli from "./Cli.js"
@@ -96,6 +109,18 @@ const exitCode = (exit: Exit.Exit<void, Cli.RunError>, scanned: Argv.Scan): Effe
       })
   })
 
+const LEVELS = "all, trace, debug, info, warning, error, fatal or none"
+
+/** The level `--log-level` names (any case, as @effect/cli reads it), else a usage error naming the option. */
+const logLevelOption = (value: string): Either.Either<LogLevel.LogLevel, UsageError> => {
+  const level = LogLevel.allLevels.find((candidate) => candidate._tag.toLowerCase() === value.toLowerCase())
+  if (level !== undefined) return Either.right(level)
+  const message = value === "" ?
+    "--log-level: missing its value" :
+    `--log-level: expected ${LEVELS}, got ${JSON.stringify(value)}`
+  return Either.left(new UsageError({ field: "--log-level", message }))
+}
+
 /** A log setting that cannot be read: a usage error naming the variable, its message the setting's own. */
 const logSettingError = (field: string, error: ConfigError.ConfigError) =>
   new UsageError({ field, message: ConfigError.isInvalidData(error) ? error.message : `${field}: ${String(error)}` })
@@ -108,7 +133,7 @@ const main = Effect.gen(function*() {
   const console = yield* Effect.console
   const plain = Output.plainConsole(console, { stdout: !noColor && process.stdout.isTTY === true })
   // our own help: @effect/cli's repeats the type of every option and advertises --wizard
-  if (scanned.help || args.length === 0) {
+  if (scanned.help || scanned.rest.length === 0) {
     yield* Effect.withConsole(Console.log(Help.render(Cli.tree, scanned.path)), plain)
     return 0
   }
@@ -120,6 +145,10 @@ const main = Effect.gen(function*() {
     })
     return yield* printed(describe(error), scanned.json)
   }
+  if (Option.isSome(scanned.emptyValue)) {
+    const field = scanned.emptyValue.value
+    return yield* printed(describe(new UsageError({ field, message: `${field}: must not be empty` })), scanned.json)
+  }
   // logs go to stderr, warnings and worse unless WA_SESSION_LOG_LEVEL (or --log-level) says otherwise; pretty for
   // people, or the server's lines when WA_SESSION_LOG_FORMAT asks for a format, so that both log alike
   const format = yield* Effect.either(Logging.logFormat)
@@ -130,14 +159,20 @@ const main = Effect.gen(function*() {
   if (Either.isLeft(level)) {
     return yield* printed(describe(logSettingError("WA_SESSION_LOG_LEVEL", level.left)), scanned.json)
   }
-  const logs = { format: format.right, level: level.right }
+  // --log-level wins over the variable, wherever it is on the command line
+  const chosen = Option.match(scanned.logLevel, {
+    onNone: () => Either.right(level.right),
+    onSome: logLevelOption
+  })
+  if (Either.isLeft(chosen)) return yield* printed(describe(chosen.left), scanned.json)
+  const logs = { format: format.right, level: chosen.right }
   const logger = Option.isSome(yield* optional("WA_SESSION_LOG_FORMAT"))
     ? Logging.layer(logs, { output: "stderr" })
     : Logger.replace(
       Logger.defaultLogger,
       Logger.prettyLogger({ stderr: true, colors: !noColor && process.stderr.isTTY === true })
     ).pipe(Layer.provideMerge(Logger.minimumLogLevel(logs.level)))
-  const exit = yield* Cli.run(process.argv).pipe(
+  const exit = yield* Cli.run([...process.argv.slice(0, 2), ...scanned.rest]).pipe(
     Effect.provide(logger),
     Effect.withConsole(plain),
     Effect.exit

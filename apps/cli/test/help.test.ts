@@ -42,6 +42,13 @@ describe.concurrent("--help", () => {
     })
   }
 
+  it("a repeatable option that may be left out is shown optional in the usage line", async () => {
+    const usage = async (command: ReadonlyArray<string>) => (await run([...command, "--help"])).stdout
+    assert.include(await usage(["deliveries", "replay"]), " [--event ID...] ")
+    assert.include(await usage(["endpoints", "add"]), " [--event TYPE...] ")
+    assert.include(await usage(["send"]), " [--param VALUE...] ")
+  })
+
   it("describes each option once, in its own words: no type of value, no \"This setting is optional\"", async () => {
     for (const command of COMMANDS) {
       const result = await run([command, "--help"])

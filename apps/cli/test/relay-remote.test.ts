@@ -161,7 +161,7 @@ describe("the new commands through a running server (--server) and on its store"
       ],
       [["quarantine", "retry", "q_nope", "--json"], 2, "QUARANTINE_NOT_FOUND"],
       [["endpoints", "delete", "ep_nope", "--json"], 2, "ENDPOINT_NOT_FOUND"],
-      [["endpoints", "delete", "ep_configured", "--json"], 1, "ENDPOINT_CONFIGURED"],
+      [["endpoints", "delete", "ep_configured", "--json"], 2, "ENDPOINT_NOT_FOUND"],
       [["endpoints", "add", "ftp://example.com/x", "--json"], 2, "INVALID_ENDPOINT"],
       [["endpoints", "add", "https://example.com/x", "--event", "message.sent", "--json"], 2, "INVALID_ENDPOINT"]
     ]

@@ -242,6 +242,26 @@ describe("against a running server (wa-session serve)", () => {
     assert.strictEqual(none.stdout.trim(), "No window closes within 2h.")
   })
 
+  it("at an instant with milliseconds: the same text as on the store, no safety margin the server has not", async () => {
+    const customer = "+919876543254"
+    const recorded = await remote(["inbound", ...pairOf(customer), "--at", SENT_AT, "--message-id", "wamid.ms-1"])
+    assert.strictEqual(recorded.code, 0)
+    for (const at of ["2026-01-21T09:00:00.500+05:30", "2026-01-21T09:00:00.999+05:30"]) {
+      for (
+        const args of [
+          ["status", ...pairOf(customer), "--at", at],
+          ["expiring", "--within", "2h", "--business", BUSINESS, "--at", at]
+        ]
+      ) {
+        const [viaServer, onStore] = await Promise.all([remote(args), local(args)])
+        assert.strictEqual(viaServer.code, 0, args.join(" "))
+        assert.strictEqual(viaServer.stdout, onStore.stdout, args.join(" "))
+        assert.notInclude(viaServer.stdout, "safety margin", args.join(" "))
+        assert.notInclude(viaServer.stdout, "09:59:59", args.join(" "))
+      }
+    }
+  })
+
   it("send --dry-run (human and --json): decided and recorded by the server, nothing reaches Exotel", async () => {
     const before = fake.requests.length
     const human = await remote(["send", "--from", BUSINESS, "--to", CUSTOMER, "--text", "Dry", "--dry-run"])
@@ -303,7 +323,9 @@ describe("against a running server (wa-session serve)", () => {
     )
     const onStore = await local([...args, "--text", "Second", "--json"])
     assert.strictEqual(onStore.code, 2)
-    assert.containsSubset(json(onStore).error, { code: "IDEMPOTENCY_KEY_REUSED", messageId: first.id })
+    // the same JSON error either way: the server's body (no business number)
+    assert.deepStrictEqual(json(onStore), json(other))
+    assert.deepStrictEqual(Object.keys(json(other).error), ["code", "message", "messageId", "idempotencyKey"])
     assert.strictEqual(fake.messages.length, sentBefore + 1)
   })
 
@@ -315,5 +337,54 @@ describe("against a running server (wa-session serve)", () => {
     )
     assert.strictEqual(result.code, 3)
     assert.strictEqual(json(result).error.code, "SERVER_UNREACHABLE")
+  })
+})
+
+describe("against a server with a safety margin", () => {
+  const MARGIN = { WA_SESSION_SAFETY_MARGIN: "30m" }
+  const marginTemp = tempDir("remote-margin")
+  const marginDb = `sqlite:${join(marginTemp.dir, "server.db")}`
+  let marginServer: Awaited<ReturnType<typeof startServer>>
+
+  beforeAll(async () => {
+    marginServer = await startServer({
+      WA_SESSION_DATABASE_URL: marginDb,
+      WA_SESSION_API_TOKEN: TOKEN,
+      WA_SESSION_WEBHOOK_SECRET: SECRET,
+      ...MARGIN
+    })
+  })
+
+  afterAll(async () => {
+    if (marginServer !== undefined) assert.strictEqual(await marginServer.stop(), 0)
+    marginTemp.remove()
+  })
+
+  it("status, expiring and inbound say the server's margin, as the store says its own, at any millisecond", async () => {
+    const viaServer = (args: ReadonlyArray<string>) =>
+      run([...args, "--server", marginServer.url], { env: { WA_SESSION_API_TOKEN: TOKEN } })
+    const onStore = (args: ReadonlyArray<string>) =>
+      run(args, { env: { WA_SESSION_DATABASE_URL: marginDb, ...MARGIN } })
+    const customer = "+919876543255"
+    const inbound = await viaServer(["inbound", ...pairOf(customer), "--at", SENT_AT, "--message-id", "wamid.m-1"])
+    assert.strictEqual(inbound.code, 0, inbound.stderr)
+    const at = "2026-01-21T09:00:00.500+05:30"
+    for (
+      const args of [
+        ["status", ...pairOf(customer), "--at", at],
+        ["expiring", "--within", "2h", "--business", BUSINESS, "--at", at]
+      ]
+    ) {
+      const [remote, local] = await Promise.all([viaServer(args), onStore(args)])
+      assert.strictEqual(remote.code, 0, args.join(" "))
+      assert.strictEqual(remote.stdout, local.stdout, args.join(" "))
+    }
+    const status = await viaServer(["status", ...pairOf(customer), "--at", at])
+    assert.match(
+      status.stdout,
+      /^Remaining\s+29m 59s \(session messages until 2026-01-21 09:30 \+05:30, safety margin 30m\)$/m
+    )
+    const now = await viaServer(["inbound", ...pairOf("+919876543256")])
+    assert.match(now.stdout, /^Remaining\s+23h 29m \(session messages until .*, safety margin 30m\)$/m)
   })
 })

@@ -121,6 +121,22 @@ describe("Simulate.decode", () => {
 })
 
 describe("Views", () => {
+  it("a disabled endpoint's reason: whole, its instant in local time", () => {
+    const at = "2026-12-05T19:04:01.123Z"
+    const text = Views.endpointsText({ json: false, color: false }, [{
+      id: "ep_0123456789abcdef0123456789abcdef",
+      url: "https://example.com/wa-events",
+      events: null,
+      state: "disabled",
+      disabledReason: `answered 410 Gone at ${at}`,
+      configured: false,
+      createdAt: DateTime.unsafeMake("2026-12-01T10:00:00Z")
+    }])
+    assert.include(text, `disabled (answered 410 Gone at ${Output.localTime(DateTime.unsafeMake(at))})`)
+    assert.notInclude(text, "…")
+    assert.strictEqual(Views.disabledReason("gone\nat 2026-13-45T99:00:00Z"), "gone at 2026-13-45T99:00:00Z")
+  })
+
   it("clip: one line, controls and bidirectional overrides removed, at most N code points", () => {
     assert.strictEqual(Views.clip("a\u001b[31mb\r\n\tc\u202ed", 80), "a [31mb c d")
     assert.strictEqual(Views.clip("😀".repeat(10), 5), "😀😀😀😀…")

@@ -132,6 +132,73 @@ describe.concurrent("--server", () => {
       "--server: expected the server's http:// or https:// URL, like http://127.0.0.1:8080, got \"127.0.0.1:8080\"",
       "--server"
     ))
+
+  it("a URL with credentials is bad usage, and its password is never printed", async () => {
+    await refused(
+      ["status", ...pair, "--server", "http://user:pw-secret@127.0.0.1:9"],
+      "--server: the URL must not carry credentials (user:password@); give the API token with --token or " +
+        "WA_SESSION_API_TOKEN",
+      "--server"
+    )
+    await refused(
+      ["status", ...pair, "--server", "ftp://user:pw-secret@127.0.0.1:9"],
+      "--server: expected the server's http:// or https:// URL, like http://127.0.0.1:8080, got " +
+        "\"ftp://user:***@127.0.0.1:9\"",
+      "--server"
+    )
+    // a stray URL is echoed as an unexpected argument: its password hidden there too
+    const stray = await run(["status", ...pair, "--server", "http://127.0.0.1:9", "http://u:pw-secret@x", "--json"])
+    assert.strictEqual(stray.code, 2)
+    assert.notInclude(stray.stdout + stray.stderr, "pw-secret")
+    assert.include(stray.stderr, "http://u:***@x")
+  })
+})
+
+describe.concurrent("an empty or blank id, key or cursor: bad usage naming the option, before any backend", () => {
+  // nobody listens there: a value the command line let through would fail as SERVER_UNREACHABLE (exit 3)
+  const nowhere = ["--server", "http://127.0.0.1:9", "--token", "t"]
+
+  it("inbound --message-id, local and with --server (not an internal error, not an unreachable server)", async () => {
+    const inbound = ["inbound", ...pair, "--message-id"]
+    await refused([...inbound, ""], "--message-id: must not be empty", "--message-id")
+    await refused([...inbound, "", ...nowhere], "--message-id: must not be empty", "--message-id")
+    await refused([...inbound, "  ", ...nowhere], "--message-id: must not be blank (only whitespace)", "--message-id")
+    await refused(
+      [...inbound, "m".repeat(201), ...nowhere],
+      "--message-id: at most 200 characters, got 201",
+      "--message-id"
+    )
+  })
+
+  it("send --idempotency-key, and a template parameter @effect/cli would drop", async () => {
+    const send = ["send", "--from", BUSINESS, "--to", CUSTOMER, "--text", "Hi", "--dry-run", ...nowhere]
+    await refused([...send, "--idempotency-key", ""], "--idempotency-key: must not be empty", "--idempotency-key")
+    await refused(
+      [...send, "--idempotency-key", "k".repeat(201)],
+      "--idempotency-key: at most 200 characters, got 201",
+      "--idempotency-key"
+    )
+    await refused(
+      [...send, "--fallback-template", "t", "--param", "a", "--param", "", "--param", "c"],
+      "--param: must not be empty",
+      "--param"
+    )
+  })
+
+  it("cursors, event and endpoint ids, and the ID of cancel, quarantine retry and endpoints delete", async () => {
+    await refused(["expiring", "--cursor", "", ...nowhere], "--cursor: must not be empty", "--cursor")
+    await refused(["events", "--after", " ", ...nowhere], "--after: must not be blank (only whitespace)", "--after")
+    await refused(["deliveries", "--endpoint", "", ...nowhere], "--endpoint: must not be empty", "--endpoint")
+    await refused(["deliveries", "replay", "--event", "", ...nowhere], "--event: must not be empty", "--event")
+    await refused(
+      ["endpoints", "add", "https://example.com/hook", "--event", "", ...nowhere],
+      "--event: must not be empty",
+      "--event"
+    )
+    await refused(["cancel", "", ...nowhere], "ID: must not be empty", "ID")
+    await refused(["quarantine", "retry", " ", ...nowhere], "ID: must not be blank (only whitespace)", "ID")
+    await refused(["endpoints", "delete", "", ...nowhere], "ID: must not be empty", "ID")
+  })
 })
 
 describe.concurrent("a command that reads never creates a store", () => {
@@ -222,6 +289,21 @@ describe.concurrent("logs like the server: WA_SESSION_LOG_FORMAT and WA_SESSION_
     } finally {
       dir.remove()
     }
+  })
+
+  it("--log-level anywhere on the command line, after the command's options too", async () => {
+    const env = { WA_SESSION_DATABASE_URL: "memory:" }
+    for (const args of [["--log-level", "debug", "status", ...pair], ["status", ...pair, "--log-level", "debug"]]) {
+      const result = await run(args, { env })
+      assert.strictEqual(result.code, 0, `${args.join(" ")}: ${result.stderr}`)
+      assert.match(result.stderr, /DEBUG/, args.join(" "))
+      assert.match(result.stdout, /^State\s+none$/m)
+    }
+    await refused(
+      ["status", ...pair, "--log-level", "loud"],
+      "--log-level: expected all, trace, debug, info, warning, error, fatal or none, got \"loud\"",
+      "--log-level"
+    )
   })
 
   it("a value that is not a level or a format: one line naming the variable", async () => {

@@ -3,16 +3,14 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option } from "effect"
-import { backendOptions, EVENT_TYPES, help, id, text } from "./Shared.js"
+import { backendOptions, EVENT_TYPES, help, id, idTexts } from "./Shared.js"
 import { answer } from "./Wiring.js"
 
 export const addEndpoint = Command.make(
   "add",
   {
     url: Args.text({ name: "URL" }).pipe(Args.withDescription("Where to POST events (http or https)")),
-    events: text("event", "TYPE", `Only this event type (repeatable; default all): ${EVENT_TYPES.join(", ")}`).pipe(
-      Options.repeated
-    ),
+    events: idTexts("event", "TYPE", `Only this event type (repeatable; default all): ${EVENT_TYPES.join(", ")}`),
     secret: Options.redacted("secret").pipe(
       Options.withPseudoName("whsec_…"),
       Options.withDescription("The signing secret (default: a new one, printed once)"),

@@ -13,6 +13,8 @@ import {
   endpoint,
   EVENT_TYPES,
   help,
+  idText,
+  idTexts,
   instant,
   lazy,
   limit,
@@ -41,7 +43,7 @@ const POLL_EVERY = Duration.seconds(1)
 export const events = Command.make(
   "events",
   {
-    after: text(
+    after: idText(
       "after",
       "ID",
       "Events after this one (the `Next: --after` of the previous page; default: the oldest kept)"
@@ -103,7 +105,7 @@ export const replay = Command.make(
   {
     endpoint: endpoint("Only to this endpoint (default: every endpoint)"),
     since: instant("since", "The events recorded since this instant (ISO-8601 with offset)").pipe(Options.optional),
-    eventIds: text("event", "ID", "This event (repeatable)").pipe(Options.repeated),
+    eventIds: idTexts("event", "ID", "This event (repeatable)"),
     ...backendOptions
   },
   (config) =>

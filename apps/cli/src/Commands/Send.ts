@@ -7,7 +7,19 @@ import { Backend } from "../Backend.js"
 import { UsageError } from "../Errors.js"
 import { readOption } from "../Input.js"
 import * as Output from "../Output.js"
-import { backendOptions, contentSource, help, loadContent, pairOf, parsed, phone, text } from "./Shared.js"
+import {
+  anyNumberOf,
+  backendOptions,
+  contentSource,
+  help,
+  idText,
+  loadContent,
+  MAX_ID_LENGTH,
+  pairOf,
+  parsed,
+  phone,
+  text
+} from "./Shared.js"
 import { onBackend, print } from "./Wiring.js"
 
 /** The content of `--fallback-template` and its `--language` and `--param`s (undefined without one). */
@@ -68,13 +80,14 @@ export const send = Command.make(
     ).pipe(Options.optional),
     language: text("language", "CODE", "The fallback template's language code (default en)").pipe(Options.optional),
     params: text("param", "VALUE", "A body parameter of the fallback template, in order (repeatable)").pipe(
-      Options.repeated
+      anyNumberOf
     ),
-    idempotencyKey: text(
+    idempotencyKey: idText(
       "idempotency-key",
       "KEY",
       "Sending the same message again with the same key returns the first result and sends nothing; " +
-        "another message with a used key fails (IDEMPOTENCY_KEY_REUSED)"
+        "another message with a used key fails (IDEMPOTENCY_KEY_REUSED)",
+      MAX_ID_LENGTH
     ).pipe(Options.optional),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Decide and record, send nothing")),
     park: Options.boolean("park").pipe(

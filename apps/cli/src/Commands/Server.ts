@@ -31,7 +31,9 @@ export const webhookUrl = Command.make("webhook-url", {}, () =>
     Command.withDescription(help(
       "Print the webhook URL whole, secret included (the server's banner masks it): the URL to give Exotel as the " +
         "account's default URL. Read from the same settings as serve (WA_SESSION_PUBLIC_URL, else HOST and PORT; " +
-        "WA_SESSION_WEBHOOK_SECRET, else the secret file in the data directory, created when missing).",
+        "WA_SESSION_WEBHOOK_SECRET, else the secret file in the data directory). Like serve, it loads every setting: " +
+        "each secret not set (API token, webhook secret, events secret) is read from its file in the data " +
+        "directory, created when missing.",
       "wa-session webhook-url"
     ))
   )

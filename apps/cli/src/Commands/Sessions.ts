@@ -15,12 +15,13 @@ import {
   cursor,
   customer,
   help,
+  idText,
   instant,
   limit,
+  MAX_ID_LENGTH,
   pairOf,
   parsed,
-  phone,
-  text
+  phone
 } from "./Shared.js"
 import { answer, type Printer } from "./Wiring.js"
 
@@ -104,10 +105,11 @@ export const inbound = Command.make(
     business,
     customer,
     at: instant("at", "When the customer sent it (default now; ISO-8601 with offset)").pipe(Options.optional),
-    messageId: text(
+    messageId: idText(
       "message-id",
       "ID",
-      "The provider's message id: the same id twice is recorded once (default: generated)"
+      "The provider's message id: the same id twice is recorded once (default: generated)",
+      MAX_ID_LENGTH
     ).pipe(Options.optional),
     ...backendOptions
   },

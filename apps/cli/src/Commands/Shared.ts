@@ -9,9 +9,10 @@ import type * as Delivery from "@wa-session/session-core/Delivery"
 import type * as Event from "@wa-session/session-core/Event"
 // one module, not the package: the rest of session-core loads with the commands that use it
 import * as PhoneNumber from "@wa-session/session-core/PhoneNumber"
-import { Config, Effect, Either, type Option, type Redacted } from "effect"
+import { Config, Effect, Either, Option, type Redacted } from "effect"
 import { UsageError } from "../Errors.js"
 import { fileSubject, Instant, parseDocument, readOption } from "../Input.js"
+import { hidePassword } from "../Output.js"
 
 /** A description, then its examples. */
 export const help = (description: string, ...examples: ReadonlyArray<string>): HelpDoc.HelpDoc =>
@@ -41,8 +42,53 @@ export const parsed = <A>(parse: (input: string) => Either.Either<A, string>) =>
 export const text = (name: string, pseudoName: string, description: string) =>
   Options.text(name).pipe(Options.withPseudoName(pseudoName), Options.withDescription(description))
 
+/** The longest message id (`inbound --message-id`) and idempotency key the API takes. */
+export const MAX_ID_LENGTH = 200
+
+/**
+ * An id, key or cursor as given with `field`: refused when empty or only whitespace (an unset shell variable) or
+ * longer than the API's `max`, before a backend sees it; the API's client would refuse it as an answer outside the
+ * contract, and the store would keep it.
+ */
+export const nonBlank = (field: string, max?: number) => (input: string): Either.Either<string, string> =>
+  input.trim() === ""
+    ? Either.left(`${field}: must not be ${input === "" ? "empty" : "blank (only whitespace)"}`)
+    : max !== undefined && input.length > max
+    ? Either.left(`${field}: at most ${max} characters, got ${input.length}`)
+    : Either.right(input)
+
+/** A text option naming one thing (an id, a key, a cursor): `text`, refused when blank (`nonBlank`). */
+export const idText = (name: string, pseudoName: string, description: string, max?: number) =>
+  text(name, pseudoName, description).pipe(parsed(nonBlank(`--${name}`, max)))
+
+/**
+ * An option given any number of times, none included: `Options.repeated` alone is shown as required in the usage
+ * (`--param VALUE...`), so it is marked optional too (`[--param VALUE...]`), its absence the empty list.
+ */
+export const anyNumberOf = <A>(self: Options.Options<A>): Options.Options<ReadonlyArray<A>> =>
+  self.pipe(
+    Options.repeated,
+    Options.optional,
+    Options.map(Option.getOrElse((): ReadonlyArray<A> => []))
+  )
+
+/** A repeated `idText` (`[--event ID...]`): each value refused when blank. */
+export const idTexts = (name: string, pseudoName: string, description: string) => {
+  const check = nonBlank(`--${name}`)
+  return text(name, pseudoName, description).pipe(
+    anyNumberOf,
+    Options.mapEffect((values) =>
+      Either.mapLeft(Either.all(values.map(check)), (message) => ValidationError.invalidValue(HelpDoc.p(message)))
+    )
+  )
+}
+
 /** The `ID` argument of the commands on one thing (an endpoint, a parked message, a quarantine entry). */
-export const id = (description: string) => Args.text({ name: "ID" }).pipe(Args.withDescription(description))
+export const id = (description: string) =>
+  Args.text({ name: "ID" }).pipe(
+    Args.mapEffect((input) => Either.mapLeft(nonBlank("ID")(input), (message) => HelpDoc.p(message))),
+    Args.withDescription(description)
+  )
 
 export const phone = (name: string, description: string) =>
   Options.text(name).pipe(
@@ -103,27 +149,39 @@ export const limit = (max: number, fallback: number, what: string) =>
     Options.withDefault(fallback)
   )
 
-export const cursor = text(
+export const cursor = idText(
   "cursor",
   "CURSOR",
   "The next page: the cursor printed after the previous one (nextCursor in JSON)"
 ).pipe(Options.optional)
 
-export const endpoint = (description: string) => text("endpoint", "ID", description).pipe(Options.optional)
+export const endpoint = (description: string) => idText("endpoint", "ID", description).pipe(Options.optional)
+
+/**
+ * The `--server` URL: http or https, without userinfo (the API takes a bearer token, and fetch refuses a URL that
+ * carries credentials). What it echoes of a bad URL has its password hidden.
+ */
+const serverUrl = (input: string): Either.Either<string, string> => {
+  const url = URL.canParse(input) ? new URL(input) : undefined
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return Either.left(
+      `--server: expected the server's http:// or https:// URL, like http://127.0.0.1:8080, got ${
+        hidePassword(JSON.stringify(input))
+      }`
+    )
+  }
+  return url.username !== "" || url.password !== ""
+    ? Either.left(
+      "--server: the URL must not carry credentials (user:password@); give the API token with --token or " +
+        "WA_SESSION_API_TOKEN"
+    )
+    : Either.right(input)
+}
 
 /** `--server` and `--token`: a running server instead of the local store. */
 export const connection = {
   server: Options.text("server").pipe(
-    parsed((input) => {
-      const url = URL.canParse(input) ? new URL(input) : undefined
-      return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
-        ? Either.right(input)
-        : Either.left(
-          `--server: expected the server's http:// or https:// URL, like http://127.0.0.1:8080, got ${
-            JSON.stringify(input)
-          }`
-        )
-    }),
+    parsed(serverUrl),
     Options.withPseudoName("URL"),
     Options.withDescription("Call a running wa-session server instead of the local store (e.g. http://127.0.0.1:8080)"),
     Options.optional
