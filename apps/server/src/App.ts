@@ -85,8 +85,8 @@ export const relaySettings = (settings: ServerSettings): Partial<RelayService.Re
   }
 })
 
-/** Everything but HTTP and the background workers: store, sender, ids, settings, metrics and the webhook ingest. */
-const layerCore = (options: AppOptions) => {
+/** Everything but HTTP: store, sender, ids, settings, metrics and the webhook ingest. */
+export const layerServices = (options: AppOptions) => {
   const { settings } = options
   const sender = options.sender ??
     (options.dryRun
@@ -102,7 +102,7 @@ const layerCore = (options: AppOptions) => {
     StandardWebhooks.layer({ timeout: Delivery.defaultRetryPolicy.timeout }).pipe(
       Layer.provide(NodeHttpClient.layerUndici)
     )
-  return Sends.layer.pipe(
+  return Layer.merge(Workers.layer(options.intervals), Sends.layer).pipe(
     Layer.provideMerge(Ingest.layer),
     Layer.provideMerge(metered(sender)),
     Layer.provideMerge(
@@ -127,31 +127,16 @@ const layerCore = (options: AppOptions) => {
   )
 }
 
-/** Everything but HTTP: the services and the background workers. */
-export const layerServices = (options: AppOptions) =>
-  Workers.layer(options.intervals).pipe(Layer.provideMerge(layerCore(options)))
-
-// The workers start once the server listens: a server that cannot (its port taken) leaves the database as it was,
-// the configured events endpoint included.
-const withWorkersAfter = <A, E, R>(options: AppOptions, server: Layer.Layer<A, E, R>) =>
-  Workers.layer(options.intervals).pipe(Layer.provideMerge(server))
-
 /** The server on `HOST:PORT`. */
 export const layer = (options: AppOptions) =>
-  withWorkersAfter(
-    options,
-    HttpAppLive.pipe(
-      Layer.provideMerge(layerNodeServer({ host: options.settings.host, port: options.settings.port })),
-      Layer.provideMerge(layerCore(options))
-    )
+  HttpAppLive.pipe(
+    Layer.provideMerge(layerNodeServer({ host: options.settings.host, port: options.settings.port })),
+    Layer.provideMerge(layerServices(options))
   )
 
 /** The server on a loopback port (`settings.port`, 0 for a free one), with an `HttpClient` aimed at it. */
 export const layerTest = (options: AppOptions) =>
-  withWorkersAfter(
-    options,
-    HttpAppLive.pipe(
-      Layer.provideMerge(layerNodeServerTest(options.settings.port)),
-      Layer.provideMerge(layerCore(options))
-    )
+  HttpAppLive.pipe(
+    Layer.provideMerge(layerNodeServerTest(options.settings.port)),
+    Layer.provideMerge(layerServices(options))
   )
