@@ -373,8 +373,9 @@ const stripArgs = (args: ReadonlyArray<unknown>) =>
 // A Standard Webhooks signing secret; @effect/cli echoes a stray argument in its errors, which could be one.
 const SECRET = /whsec_[A-Za-z0-9+/]+=*/g
 
-// The password of a URL's userinfo (`http://user:pw@host`), as a --server URL or a stray argument may carry one.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi
+// The password of a URL's userinfo (`http://user:pw@host`), as a --server URL or a stray argument may carry one. Up
+// to the last `@` before the host, as URL parsers read it: a password may hold an `@` (`http://u:p@ss@host`).
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#]*@/gi
 
 /** A URL's password hidden (`http://user:***@host`), as the store's URL is shown. */
 export const hidePassword = (text: string): string => text.replace(URL_PASSWORD, "$1:***@")

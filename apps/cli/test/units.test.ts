@@ -13,6 +13,20 @@ const terminal = (isTTY: boolean) =>
 const env = (vars: Record<string, string>) =>
   Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(vars))))
 
+describe("Output.hidePassword", () => {
+  it("hides a URL's password up to the host, an @ in it included; leaves URLs without one alone", () => {
+    assert.strictEqual(
+      Output.hidePassword("cannot reach http://u:p@ss@127.0.0.1:8080/x"),
+      "cannot reach http://u:***@127.0.0.1:8080/x"
+    )
+    assert.strictEqual(
+      Output.hidePassword("\"ftp://user:pw@h\" and https://h/p"),
+      "\"ftp://user:***@h\" and https://h/p"
+    )
+    assert.strictEqual(Output.hidePassword("mailto:a@b http://host/a@b"), "mailto:a@b http://host/a@b")
+  })
+})
+
 describe("Output", () => {
   it.effect("colour only on a terminal, never with NO_COLOR, never with --json", () =>
     Effect.gen(function*() {

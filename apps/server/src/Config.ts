@@ -1,5 +1,5 @@
 import { RandomTokens, Settings } from "@wa-session/clock"
-import { Delivery } from "@wa-session/session-core"
+import { Delivery, RelayService } from "@wa-session/session-core"
 import { Directory, StoreConfig } from "@wa-session/storage"
 import { Config, ConfigError, Context, Data, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Crypto from "node:crypto"
@@ -189,7 +189,17 @@ const eventsUrl = Config.string("WA_SESSION_EVENTS_URL").pipe(
   Config.mapOrFail((value): Either.Either<EventsUrl, ConfigError.ConfigError> =>
     value.trim().toLowerCase() === "none"
       ? Either.right({ _tag: "Off" })
-      : Either.map(parseHttpUrl("WA_SESSION_EVENTS_URL", value, "allowed"), (url) => ({ _tag: "Url", url }))
+      : Either.flatMap(
+        parseHttpUrl("WA_SESSION_EVENTS_URL", value, "allowed"),
+        (url): Either.Either<EventsUrl, ConfigError.ConfigError> =>
+          // not echoed: it holds the webhook secret
+          RelayService.isExotelWebhookUrl(url)
+            ? invalid(
+              "WA_SESSION_EVENTS_URL must be your application's URL, not a wa-session Exotel webhook " +
+                "(/webhooks/exotel/…): the events delivered there would come back as quarantined items, in a loop"
+            )
+            : Either.right({ _tag: "Url", url })
+      )
   ),
   Config.withDefault<EventsUrl>({ _tag: "Unset" })
 )

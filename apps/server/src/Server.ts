@@ -24,9 +24,10 @@ import {
 import type { EventLog, Ids, MessageSender, SessionService, SessionStore, Tokens } from "@wa-session/session-core"
 import { Cause, Effect, Layer, Option, Redacted, Runtime, Schema } from "effect"
 import * as Http from "node:http"
-import { AuthorizationLive } from "./Auth.js"
+import { AuthorizationLive, makeVerifier } from "./Auth.js"
 import { type EdgeSettings, ServerConfig } from "./Config.js"
 import * as Edge from "./Edge.js"
+import { brief } from "./ErrorText.js"
 import { EventsLive } from "./Http/Events.js"
 import { HealthLive } from "./Http/Health.js"
 import { MessagesLive } from "./Http/Messages.js"
@@ -63,14 +64,6 @@ type CommonError = InvalidRequestError | NotFoundError | PayloadTooLargeError | 
 
 const issuePath = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
 
-// A decode message quotes the value it refused, which may be most of a 1 MiB body.
-const MAX_MESSAGE_CHARS = 500
-
-const brief = (text: string): string =>
-  text.length <= MAX_MESSAGE_CHARS
-    ? text
-    : `${text.slice(0, MAX_MESSAGE_CHARS)}… (${text.length - MAX_MESSAGE_CHARS} more characters)`
-
 const isTooLarge = (error: unknown): boolean => {
   const text = String((error as { cause?: unknown })?.cause ?? error)
   return /maxBytes|too large|exceed/i.test(text)
@@ -81,13 +74,21 @@ const isTooLarge = (error: unknown): boolean => {
  * (`refuseUnstorableText`) become INVALID_REQUEST (with the field path), unknown routes NOT_FOUND, unreadable bodies
  * INVALID_REQUEST or PAYLOAD_TOO_LARGE, and defects INTERNAL_ERROR (logged with their cause, never sent).
  */
-export const normalizeErrors = (maxBodyBytes: number, secret: Redacted.Redacted<string>) => {
+export const normalizeErrors = (
+  maxBodyBytes: number,
+  secret: Redacted.Redacted<string>,
+  apiToken: Redacted.Redacted<string>
+) => {
   const allowedMethods = Routes.makeAllowedMethods()
+  const verify = makeVerifier(apiToken)
+  const refuseUnstorable = refuseUnstorableText((authorization) =>
+    authorization !== undefined && /^bearer /i.test(authorization) && verify(authorization.slice(7).trim())
+  )
   return HttpApiBuilder.middleware(
     WaSessionApi,
     (app: HttpApp.Default): HttpApp.Default<CommonError> =>
       Effect.catchAllCause(
-        Effect.zipRight(refuseUnstorableText, app),
+        Effect.zipRight(refuseUnstorable, app),
         (cause): Effect.Effect<HttpServerResponse.HttpServerResponse, CommonError> => {
           const failure = Cause.failureOption(cause)
           const error: unknown = Option.isSome(failure) ? failure.value : Option.getOrUndefined(Cause.dieOption(cause))
@@ -216,7 +217,7 @@ export const HttpAppLive: Layer.Layer<
     Layer.unwrapEffect,
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-    Layer.provide(normalizeErrors(settings.maxBodyBytes, settings.webhookSecret)),
+    Layer.provide(normalizeErrors(settings.maxBodyBytes, settings.webhookSecret, settings.apiToken)),
     Layer.provide(ApiLive),
     Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
   )

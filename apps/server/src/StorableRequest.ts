@@ -2,20 +2,23 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { InvalidRequestError } from "@wa-session/http-api"
 import { StorableText } from "@wa-session/session-core"
 import { Effect, Option } from "effect"
+import { brief } from "./ErrorText.js"
 
 /**
  * Text in an API request that a store could not keep as it is (a NUL character, an unpaired surrogate: see
  * `StorableText`) is refused here with 400, once for every route, instead of failing in PostgreSQL as a 503 or
- * coming back changed. The Exotel webhook is left alone: its decoder quarantines such items.
+ * coming back changed. Only for requests with the API token (`authorized`): the others get their 401 (or 404) from
+ * the API, which stores nothing. The Exotel webhook is left alone: its decoder quarantines such items.
  */
-export const refuseUnstorableText: Effect.Effect<void, InvalidRequestError, HttpServerRequest.HttpServerRequest> =
+export const refuseUnstorableText = (
+  authorized: (authorization: string | undefined) => boolean
+): Effect.Effect<void, InvalidRequestError, HttpServerRequest.HttpServerRequest> =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    if (request.url.startsWith("/webhooks/")) return
+    if (request.url.startsWith("/webhooks/") || !authorized(request.headers.authorization)) return
     if (hasNul(request.url)) {
-      return yield* Effect.fail(
-        new InvalidRequestError({ message: `url: ${StorableText.PROBLEM}`, path: "url" })
-      )
+      // no `path`: that names fields of the body, and a body may have a `url`
+      return yield* Effect.fail(new InvalidRequestError({ message: `the request URL ${StorableText.PROBLEM}` }))
     }
     // every body of this API is read as JSON, whatever its declared type (see Server.ts)
     if (!BODY_METHODS.has(request.method)) return
@@ -24,7 +27,7 @@ export const refuseUnstorableText: Effect.Effect<void, InvalidRequestError, Http
     if (!ESCAPED_NUL_OR_SURROGATE.test(text)) return
     const found = Option.flatMap(parseJson(text), (value) => firstUnstorable(value, []))
     if (Option.isSome(found)) {
-      const path = found.value.join(".")
+      const path = brief(found.value.join("."))
       return yield* Effect.fail(
         new InvalidRequestError({
           message: `${path === "" ? "body" : path}: ${StorableText.PROBLEM}`,

@@ -1,4 +1,5 @@
 import { HttpServerResponse } from "@effect/platform"
+import { Webhook as ExotelWebhook } from "@wa-session/exotel"
 import {
   InternalError,
   InvalidWebhookError,
@@ -55,18 +56,31 @@ export const unreadableBody: Reply = {
 }
 
 /**
- * A delivery of wa-session's own events (Standard Webhooks headers, which Exotel does not send): an events endpoint
- * points at an Exotel webhook. Refused and not quarantined, since quarantining records an event, which would be
- * delivered here again; the event itself is in the sender's log.
+ * The answer to a delivery of wa-session's own events (`isEventDelivery`): an events endpoint points at an Exotel
+ * webhook. Refused and not quarantined, since quarantining records an event, which would be delivered here again;
+ * the event itself is in the sender's log.
  */
 export const eventDelivery: Reply = invalidWebhook(
   "this is a delivery of wa-session events (webhook-id and webhook-signature headers), sent by an events endpoint " +
     "that points at this Exotel webhook; nothing was recorded: point the endpoint at your application"
 )
 
-/** Whether a request carries the Standard Webhooks headers of an event delivery. */
-export const isEventDelivery = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>) =>
-  headers["webhook-id"] !== undefined && headers["webhook-signature"] !== undefined
+/**
+ * Whether a request is a delivery of wa-session's events: Standard Webhooks headers, which Exotel does not send, on
+ * a JSON body that is not an Exotel batch (a gateway in front of the webhook may add such headers to Exotel's posts).
+ */
+export const isEventDelivery = (
+  headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
+  body: string
+): boolean => {
+  if (headers["webhook-id"] === undefined || headers["webhook-signature"] === undefined) return false
+  try {
+    return !ExotelWebhook.isBatch(JSON.parse(body))
+  } catch {
+    // not JSON, so not one of our events: kept in the quarantine like any other such body
+    return false
+  }
+}
 
 const storageUnavailable: Reply = {
   status: 503,
@@ -177,16 +191,15 @@ export const makeIntercept = (
         reply(res, methodNotAllowed(req.method ?? ""), { headers: { allow: "POST" } })
         return true
       }
-      if (isEventDelivery(req.headers)) {
-        req.resume()
-        reply(res, eventDelivery)
-        return true
-      }
-      bodies.read(req, res, (body) =>
+      bodies.read(req, res, (body) => {
+        if (req.headers["webhook-signature"] !== undefined && isEventDelivery(req.headers, body.toString("utf8"))) {
+          return reply(res, eventDelivery)
+        }
         runFork(answer(body)).addObserver((replied) => {
           if (Exit.isSuccess(replied)) writeReply(res, replied.value)
           else reply(res, internalError)
-        }))
+        })
+      })
       return true
     }
   })

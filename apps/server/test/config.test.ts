@@ -116,6 +116,11 @@ describe("configuration", () => {
       assert.include(bad, "WA_SESSION_EVENTS_URL")
       assert.notInclude(bad, "pass")
       assert.notInclude(bad, "key=k")
+      // a wa-session webhook would loop (each delivery quarantined, each quarantine an event): refused, not echoed
+      const loop = yield* failure({ WA_SESSION_EVENTS_URL: "https://wa.example.com/webhooks/exotel/the-secret-12345" })
+      assert.include(loop, "WA_SESSION_EVENTS_URL")
+      assert.include(loop, "loop")
+      assert.notInclude(loop, "the-secret-12345")
     }))
 
   it.scoped("an invalid setting fails with one line naming it", () =>

@@ -102,6 +102,17 @@ describe("request bodies", () => {
       })
       assert.strictEqual(unstorable.status, 400)
       assert.strictEqual(unstorable.body.path, "messageId")
+      // without the token it is the API's 401, as for any other body
+      const stranger = yield* send(env.baseUrl, inboundPath, {
+        body: JSON.stringify({ messageId: "m\u0000" }),
+        headers: { authorization: "Bearer not-the-token" }
+      })
+      assert.strictEqual(stranger.status, 401)
+      // a huge key is named briefly
+      const key = `${"k".repeat(100_000)}\u0000`
+      const huge = yield* send(env.baseUrl, inboundPath, { body: `{"${key}": 1}` })
+      assert.strictEqual(huge.status, 400)
+      assert.isBelow(JSON.stringify(huge.body).length, 2_000)
     }).pipe(Effect.provide(TestServer({ dryRun: true }))))
 
   it.live("POST …/inbound with no body at all, an empty one or an empty chunked one is {}: recorded now", () =>

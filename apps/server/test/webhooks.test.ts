@@ -344,12 +344,13 @@ describe("the webhook through the HttpApi route (no fast path)", () => {
     }).pipe(Effect.provide(TestServer({ fastPath: false }))))
 })
 
+const standardWebhooksHeaders = {
+  "webhook-id": "evt_1",
+  "webhook-timestamp": "1767225600",
+  "webhook-signature": "v1,c2lnbmF0dXJl"
+}
 const eventDelivery = (path: string) =>
-  rawPost(path, JSON.stringify({ id: "evt_1", type: "webhook.quarantined", data: {} }), {
-    "webhook-id": "evt_1",
-    "webhook-timestamp": "1767225600",
-    "webhook-signature": "v1,c2lnbmF0dXJl"
-  })
+  rawPost(path, JSON.stringify({ id: "evt_1", type: "webhook.quarantined", data: {} }), standardWebhooksHeaders)
 
 describe("an events endpoint pointing at the webhook", () => {
   for (const fastPath of [true, false]) {
@@ -362,6 +363,11 @@ describe("an events endpoint pointing at the webhook", () => {
         assert.include(json(refused.text).message, "delivery of wa-session events")
         assert.deepStrictEqual((yield* api.quarantine.listQuarantine({ urlParams: {} })).items, [])
         assert.deepStrictEqual((yield* api.events.listEvents({ urlParams: {} })).items, [])
+        // Exotel's own batch behind a gateway that adds such headers is a webhook like any other
+        const env = yield* TestEnv
+        const batch = { whatsapp: { messages: [env.fake.inboundItem({ from: CUSTOMER, to: BUSINESS })] } }
+        const relayed = yield* rawPost(hookPath, JSON.stringify(batch), standardWebhooksHeaders)
+        assert.deepStrictEqual(ack(relayed.text), { accepted: 1, duplicates: 0, rejected: 0 })
       }).pipe(Effect.provide(TestServer({ fastPath }))))
   }
 })

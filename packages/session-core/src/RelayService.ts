@@ -120,8 +120,27 @@ export class EndpointConfigured
   }
 }
 
-// A wa-session Exotel webhook answers an event with 400 and quarantines it, which records a new event: a loop.
-const EXOTEL_WEBHOOK_PATH = /^\/+webhooks\/+exotel(?:\/|$)/i
+const decodePath = (path: string): string => {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    // a malformed escape: the raw path is judged
+    return path
+  }
+}
+
+// at any depth: a server may be mounted under a path prefix
+const EXOTEL_WEBHOOK_PATH = /(?:^|\/)webhooks\/+exotel(?:\/|$)/i
+
+/**
+ * Whether `url` (absolute) is a wa-session Exotel webhook: its path holds `webhooks/exotel` as whole segments, in
+ * any case, percent-encoded or not. Events sent there would come back as quarantined items, each a new event: a loop.
+ *
+ * @since 0.3.0
+ * @category predicates
+ */
+export const isExotelWebhookUrl = (url: string): boolean =>
+  URL.canParse(url) && EXOTEL_WEBHOOK_PATH.test(decodePath(new URL(url).pathname))
 
 /**
  * Checks an endpoint URL: absolute `http` or `https` (which always have a host), no fragment, not a wa-session
@@ -143,7 +162,7 @@ export const parseUrl = (input: string): Effect.Effect<string, InvalidEndpoint> 
     return Effect.fail(new InvalidEndpoint({ field: "url", reason: `only http and https, got ${url.protocol}` }))
   }
   if (url.hash !== "") return Effect.fail(new InvalidEndpoint({ field: "url", reason: "no #fragment, please" }))
-  if (EXOTEL_WEBHOOK_PATH.test(decodePath(url.pathname))) {
+  if (isExotelWebhookUrl(url.href)) {
     return Effect.fail(
       new InvalidEndpoint({
         field: "url",
@@ -153,14 +172,6 @@ export const parseUrl = (input: string): Effect.Effect<string, InvalidEndpoint> 
     )
   }
   return Effect.succeed(url.toString())
-}
-
-const decodePath = (path: string): string => {
-  try {
-    return decodeURIComponent(path)
-  } catch {
-    return path
-  }
 }
 
 const parseEvents = (

@@ -157,6 +157,19 @@ describe("Ingest.prepare", () => {
     assert.deepStrictEqual(report.ref, ref)
   })
 
+  it("a quarantine's reason and a text body are storable: NUL and unpaired surrogates become U+FFFD", () => {
+    const [item, body] = Ingest.prepare(
+      [
+        { _tag: "Undecodable", kind: "item", reason: "from: \"+91\u0000\ud800\" is not a phone number", raw: {} },
+        { _tag: "Undecodable", kind: "body", reason: "not JSON", raw: "a\u0000b" }
+      ],
+      NOW,
+      TOLERANCE
+    )
+    assert.isTrue(item?._tag === "Quarantine" && item.reason === "from: \"+91\uFFFD\uFFFD\" is not a phone number")
+    assert.isTrue(body?._tag === "Quarantine" && body.raw === "a\uFFFDb")
+  })
+
   it("quarantines what could not be decoded: JSON kept as the item, text kept as text", () => {
     const [json, text] = Ingest.prepare(
       [

@@ -145,6 +145,8 @@ describe("RelayService", () => {
         add({ url: "https://example.com/x#frag" }),
         add({ url: "http://127.0.0.1:8080/webhooks/exotel/the-webhook-secret" }),
         add({ url: "https://wa.example.com//Webhooks/%65xotel/s" }),
+        add({ url: "https://wa.example.com/wa/webhooks/exotel/s" }),
+        add({ url: "https://example.com/%E0%A4%A/webhooks/exotel/x" }),
         add({ events: Option.some([]) }),
         add({ events: Option.some(["message.received", "nope"]) }),
         add({ secret: Option.some(Redacted.make("whsec_short")) })
@@ -155,16 +157,19 @@ describe("RelayService", () => {
         "url",
         "url",
         "url",
+        "url",
+        "url",
         "events",
         "events",
         "secret"
       ])
-      assert.include(refusals[6]!.message, "\"nope\"")
+      assert.include(refusals[8]!.message, "\"nope\"")
       assert.include(refusals[3]!.message, "loop")
       assert.notInclude(refusals[3]!.message, "the-webhook-secret")
       // a path that only starts like one is a URL like any other
       yield* add({ url: "https://example.com/webhooks/exotelish" })
-      yield* add({ url: "https://example.com/%E0%A4%A/webhooks/exotel/x" })
+      yield* add({ url: "https://example.com/my-webhooks/exotel" })
+      assert.isFalse(RelayService.isExotelWebhookUrl("not a url"))
       assert.strictEqual(refusals[0]!._tag === "InvalidEndpoint" && refusals[0]!.code, "INVALID_ENDPOINT")
       for (const refusal of refusals) assert.notInclude(refusal.message, SECRET)
     }))

@@ -25,13 +25,14 @@ export const WebhooksLive: Layer.Layer<
       Effect.gen(function*() {
         const reply = !verify(path.secret)
           ? Webhook.notFound
-          : Webhook.isEventDelivery(request.headers)
-          ? Webhook.eventDelivery
           : yield* request.text.pipe(
             Effect.matchEffect({
               // nothing to keep: what was not received cannot be quarantined (Exotel posts it again)
               onFailure: () => Effect.succeed(Webhook.unreadableBody),
-              onSuccess: (text) => Effect.flatMap(Effect.exit(ingest(text)), Webhook.replyTo)
+              onSuccess: (text) =>
+                Webhook.isEventDelivery(request.headers, text)
+                  ? Effect.succeed(Webhook.eventDelivery)
+                  : Effect.flatMap(Effect.exit(ingest(text)), Webhook.replyTo)
             })
           )
         yield* Webhook.countAnswer(reply.status)

@@ -130,7 +130,8 @@ export const prepare = (
           _tag: "Quarantine",
           id: quarantineIdOf(item.kind, raw),
           kind: item.kind,
-          reason: item.reason,
+          // a reason may quote what was received
+          reason: toStorable(item.reason),
           raw,
           item: typeof item.raw === "string" ? null : item.raw
         }
