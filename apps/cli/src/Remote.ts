@@ -104,21 +104,33 @@ const transportReason = (error: HttpClientError.RequestError): string => {
   return text(inner) ?? text(cause) ?? "connection failed"
 }
 
+/** A 401 when no token was sent says where one goes. */
+const withTokenHint = (error: ServerUnreachable | RemoteFailure, noToken: boolean): ServerUnreachable | RemoteFailure =>
+  noToken && error._tag === "RemoteFailure" && error.code === "UNAUTHORIZED"
+    ? new RemoteFailure({
+      ...error,
+      message: `${error.message}; no token was sent: give --token or set WA_SESSION_API_TOKEN`
+    })
+    : error
+
 /** The commands through a running server: the typed client of the API contract, authenticated with the token. */
 export const make = (options: RemoteOptions): Effect.Effect<BackendShape, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const url = options.url.replace(/\/+$/, "")
+    // an empty WA_SESSION_API_TOKEN (an unset shell variable exported) is no token
+    const token = Option.filter(options.token, (value) => Redacted.value(value).trim() !== "")
     const client = yield* HttpApiClient.make(WaSessionApi, {
       baseUrl: url,
       transformClient: (http) =>
-        Option.match(options.token, {
+        Option.match(token, {
           onNone: () => http,
-          onSome: (token) => HttpClient.mapRequest(http, HttpClientRequest.bearerToken(Redacted.value(token)))
+          onSome: (value) => HttpClient.mapRequest(http, HttpClientRequest.bearerToken(Redacted.value(value)))
         })
     })
     const call = <A, E extends ContractError>(
       effect: Effect.Effect<A, E | TransportError>
-    ): Effect.Effect<A, BackendError> => Effect.mapError(effect, fromServer(url))
+    ): Effect.Effect<A, BackendError> =>
+      Effect.mapError(effect, (error) => withTokenHint(fromServer(url)(error), Option.isNone(token)))
     const at = optionalField("at", options.at)
     // The window's answer has no safety margin, and its time left is in whole seconds (which cannot tell the margin
     // apart from the second cut off): the explanation, which has both, is asked for the margin.

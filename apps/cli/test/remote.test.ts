@@ -150,10 +150,18 @@ describe("against a running server (wa-session serve)", () => {
     assert.strictEqual(result.stderr.trimEnd().split("\n").at(-1), `wa-session: PROVIDER_ERROR: ${error.message}`)
   })
 
-  it("a wrong token: UNAUTHORIZED, exit 2", async () => {
+  it("a wrong or missing token: UNAUTHORIZED, exit 2; a missing one says where it goes", async () => {
     const result = await remote(["status", "--business", BUSINESS, "--customer", CUSTOMER, "--token", "wrong-token"])
     assert.strictEqual(result.code, 2)
     assert.match(result.stderr, /^wa-session: UNAUTHORIZED: /)
+    assert.notInclude(result.stderr, "no token was sent")
+    // an empty WA_SESSION_API_TOKEN (exported but unset in the shell) is no token: the error says where one goes
+    const none = await remote(["status", "--business", BUSINESS, "--customer", CUSTOMER], { WA_SESSION_API_TOKEN: "" })
+    assert.strictEqual(none.code, 2)
+    assert.match(
+      none.stderr,
+      /^wa-session: UNAUTHORIZED: .*no token was sent: give --token or set WA_SESSION_API_TOKEN/
+    )
   })
 
   it("inbound --json: recorded by the server once, with the window after it; the local store agrees", async () => {
