@@ -156,7 +156,7 @@ describe("park and release (whenClosed: park)", () => {
       )
     }).pipe(Effect.provide(TestServer())))
 
-  it.live("bad input: a ttl over 30 days is 422 naming ttl; an unknown whenClosed or state is 400", () =>
+  it.live("bad input: a ttl over 30 days is 422 naming ttl, a negative one 400; an unknown whenClosed or state is 400", () =>
     Effect.gen(function*() {
       const tooLong = yield* rawPost(
         "/v1/messages",
@@ -173,6 +173,16 @@ describe("park and release (whenClosed: park)", () => {
       assert.strictEqual(json(tooLong.text).code, "INVALID_MESSAGE")
       assert.strictEqual(json(tooLong.text).path, "ttl")
       assert.strictEqual(json(tooLong.text).limit, 2_592_000)
+      // not a positive number of seconds: the contract's 400, quoting what was sent (not a clamped 0)
+      const negative = yield* rawPost(
+        "/v1/messages",
+        bodyOf({ from: BUSINESS, to: CUSTOMER, content: text("hi"), whenClosed: "park", ttl: -5 }),
+        auth
+      )
+      assert.strictEqual(negative.status, 400)
+      assert.strictEqual(json(negative.text).code, "INVALID_REQUEST")
+      assert.strictEqual(json(negative.text).path, "ttl")
+      assert.include(json(negative.text).message, "-5")
       const unknown = yield* rawPost(
         "/v1/messages",
         bodyOf({
