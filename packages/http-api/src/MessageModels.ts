@@ -48,10 +48,12 @@ export const SendMessageRequest = Schema.Struct({
         "WA_SESSION_REENGAGE_INTERVAL"
     })
   ),
-  ttl: Schema.optional(Schema.Int.pipe(Schema.positive()).annotations({
-    description: "How long a parked message waits for the window, in seconds (default 604800 = 7 days, at most " +
-      "2592000 = 30 days); then it expires unsent"
-  }))
+  ttl: Schema.optional(
+    Schema.Int.pipe(Schema.positive()).annotations({
+      description: "How long a parked message waits for the window, in seconds (default 604800 = 7 days, at most " +
+        "2592000 = 30 days); then it expires unsent"
+    })
+  )
 }).annotations({ identifier: "SendMessageRequest" })
 
 /**
