@@ -11,6 +11,9 @@ export interface Reply {
   readonly body: string
 }
 
+/** Methods whose requests carry a JSON body on this API (read as JSON whatever their declared type). */
+export const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
+
 /** A contract error (or any schema's value) as the JSON text of a reply. */
 export const encodeJson = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
   JSON.stringify(Schema.encodeSync(schema)(value))

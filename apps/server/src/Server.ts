@@ -36,7 +36,7 @@ import { SessionsLive } from "./Http/Sessions.js"
 import { WebhooksLive } from "./Http/Webhooks.js"
 import type { Ingest } from "./Ingest.js"
 import { HTTP_METHODS, Metrics } from "./Metrics.js"
-import { makeBodyReader, payloadTooLargeError } from "./NodeReply.js"
+import { BODY_METHODS, makeBodyReader, payloadTooLargeError } from "./NodeReply.js"
 import * as Routes from "./Routes.js"
 import type { Sends } from "./Sends.js"
 import { refuseUnstorableText } from "./StorableRequest.js"
@@ -262,9 +262,6 @@ export class DispatchingServer extends Http.Server {
     return super.emit(event as string, ...args)
   }
 }
-
-/** Methods whose requests carry a JSON body on this API. */
-const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
 const EMPTY_JSON = Buffer.from("{}")
 

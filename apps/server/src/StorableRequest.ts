@@ -3,6 +3,7 @@ import { InvalidRequestError } from "@wa-session/http-api"
 import { StorableText } from "@wa-session/session-core"
 import { Effect, Option } from "effect"
 import { brief } from "./ErrorText.js"
+import { BODY_METHODS } from "./NodeReply.js"
 
 /**
  * Text in an API request that a store could not keep as it is (a NUL character, an unpaired surrogate: see
@@ -20,7 +21,6 @@ export const refuseUnstorableText = (
       // no `path`: that names fields of the body, and a body may have a `url`
       return yield* Effect.fail(new InvalidRequestError({ message: `the request URL ${StorableText.PROBLEM}` }))
     }
-    // every body of this API is read as JSON, whatever its declared type (see Server.ts)
     if (!BODY_METHODS.has(request.method)) return
     // an unreadable body is the route's to report
     const text = yield* Effect.orElseSucceed(request.text, () => "")
@@ -36,8 +36,6 @@ export const refuseUnstorableText = (
       )
     }
   })
-
-const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
 // The body arrives as UTF-8, which cannot spell either: JSON can, with an escape (a raw NUL is not JSON at all).
 const ESCAPED_NUL_OR_SURROGATE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/

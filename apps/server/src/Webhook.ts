@@ -71,11 +71,11 @@ export const eventDelivery: Reply = invalidWebhook(
  */
 export const isEventDelivery = (
   headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
-  body: string
+  body: string | Buffer
 ): boolean => {
   if (headers["webhook-id"] === undefined || headers["webhook-signature"] === undefined) return false
   try {
-    return !ExotelWebhook.isBatch(JSON.parse(body))
+    return !ExotelWebhook.isBatch(JSON.parse(typeof body === "string" ? body : body.toString("utf8")))
   } catch {
     // not JSON, so not one of our events: kept in the quarantine like any other such body
     return false
@@ -192,7 +192,7 @@ export const makeIntercept = (
         return true
       }
       bodies.read(req, res, (body) => {
-        if (req.headers["webhook-signature"] !== undefined && isEventDelivery(req.headers, body.toString("utf8"))) {
+        if (isEventDelivery(req.headers, body)) {
           return reply(res, eventDelivery)
         }
         runFork(answer(body)).addObserver((replied) => {
